@@ -1,0 +1,84 @@
+package io.inrank.ingest.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+
+/** Topic housekeeping for ingest: create, recreate, and look at a topic's end. */
+public final class Topics {
+    private Topics() {}
+
+    /** Token topics: one partition (blocks stay in order), kept forever. */
+    public static final Map<String, String> TOKENS_CONFIG = Map.of(
+            TopicConfig.RETENTION_MS_CONFIG, "-1",
+            TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+
+    public static final Map<String, String> COMPACTED = Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+
+    public static boolean exists(Admin admin, String topic) throws Exception {
+        return admin.listTopics().names().get().contains(topic);
+    }
+
+    /** Creates the topic unless it exists (a concurrent creator is fine). */
+    public static void ensure(Admin admin, String topic, Map<String, String> config, Optional<Short> replication) throws Exception {
+        if (exists(admin, topic)) return;
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config))).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) throw e;
+        }
+    }
+
+    /** Deletes and creates the topic again, waiting out the broker's asynchronous deletion. */
+    public static void recreate(Admin admin, String topic, Map<String, String> config, Optional<Short> replication) throws Exception {
+        try {
+            admin.deleteTopics(List.of(topic)).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config))).all().get();
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException) || System.nanoTime() > deadline) throw e;
+                Thread.sleep(200); // still marked for deletion
+            }
+        }
+    }
+
+    /** End offset of partition 0. */
+    public static long endOffset(KafkaConsumer<byte[], byte[]> c, String topic) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        return c.endOffsets(List.of(tp)).get(tp);
+    }
+
+    /** The record at {@code endOffset - 1} of partition 0, or null if the topic is empty. */
+    public static ConsumerRecord<byte[], byte[]> lastRecord(KafkaConsumer<byte[], byte[]> c, String topic) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        long end = c.endOffsets(List.of(tp)).get(tp);
+        if (end == 0) return null;
+        c.assign(List.of(tp));
+        c.seek(tp, end - 1);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                if (r.offset() == end - 1) return r;
+            }
+        }
+        throw new IllegalStateException("could not read the last record of " + topic + " (offset " + (end - 1) + ")");
+    }
+}

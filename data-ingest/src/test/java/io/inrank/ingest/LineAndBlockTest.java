@@ -1,0 +1,111 @@
+package io.inrank.ingest;
+
+import io.inrank.ingest.pipeline.BlockAssembler;
+import io.inrank.ingest.pipeline.TokenPipeline;
+import io.inrank.ingest.source.BadInputException;
+import io.inrank.ingest.source.Line;
+import io.inrank.ingest.source.LineReader;
+import io.inrank.ingest.source.Utf8LineReader;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class LineAndBlockTest {
+
+    static List<Line> lines(byte[] bytes) throws IOException {
+        List<Line> out = new ArrayList<>();
+        try (Utf8LineReader r = new Utf8LineReader(new ByteArrayInputStream(bytes), "f.txt", null)) {
+            for (Line l; (l = r.next()) != null; ) out.add(l);
+        }
+        return out;
+    }
+
+    @Test
+    void linesAreNormalisedLikeHfRows() throws IOException {
+        List<Line> l = lines(" = T = \n \n\t\n body é 東京 \nlast".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of(" = T = \n", "", "", " body é 東京 \n", "last"), l.stream().map(Line::text).toList());
+        assertTrue(l.get(0).documentStart());
+        assertFalse(l.get(3).documentStart());
+    }
+
+    @Test
+    void longLinesAndCarriageReturnsSurvive() throws IOException {
+        String big = "x".repeat(200_000);
+        assertEquals(List.of(big + "\r\n", "y\n"), lines((big + "\r\ny\n").getBytes()).stream().map(Line::text).toList());
+    }
+
+    @Test
+    void invalidUtf8NamesFileLineAndColumn() {
+        byte[] b = "ok\nab\u00e9c\n".getBytes(StandardCharsets.UTF_8);
+        byte[] bad = Arrays.copyOf(b, b.length);
+        bad[5] = (byte) 0xff; // the first byte of é
+        var e = assertThrows(BadInputException.class, () -> lines(bad));
+        assertEquals("f.txt line 2: invalid UTF-8 (byte 0xff at column 3)", e.getMessage());
+    }
+
+    @Test
+    void realReplacementCharacterIsNotAnError() throws IOException {
+        assertEquals("a\uFFFDb\n", lines("a\uFFFDb\n".getBytes(StandardCharsets.UTF_8)).get(0).text());
+    }
+
+    @Test
+    void nulByteMeansBinary() {
+        var e = assertThrows(BadInputException.class, () -> lines("text\nPK\u0003\u0004\0\0x\n".getBytes(StandardCharsets.ISO_8859_1)));
+        assertTrue(e.getMessage().startsWith("f.txt line 2: NUL byte at column 5"), e.getMessage());
+        assertTrue(e.getMessage().contains("binary"), e.getMessage());
+    }
+
+    @Test
+    void blocksOverlapByOneTokenAndDropThePartialTail() {
+        for (int n : new int[]{0, 1, 4, 5, 9, 10, 11, 12, 100}) {
+            int L = 4;
+            int[] stream = IntStream.range(0, n).toArray();
+            List<int[]> blocks = new ArrayList<>();
+            BlockAssembler a = new BlockAssembler(L, (i, ids) -> {
+                assertEquals(blocks.size(), i);
+                blocks.add(ids.clone());
+            });
+            // feed in awkward pieces
+            for (int off = 0; off < n; off += 3) a.add(Arrays.copyOfRange(stream, off, Math.min(n, off + 3)), Math.min(3, n - off));
+            long expected = n == 0 ? 0 : (n - 1) / L;
+            assertEquals(expected, blocks.size(), "n=" + n);
+            assertEquals(n, a.tokens());
+            for (int i = 0; i < blocks.size(); i++) {
+                assertArrayEquals(Arrays.copyOfRange(stream, i * L, i * L + L + 1), blocks.get(i), "block " + i);
+            }
+        }
+    }
+
+    @Test
+    void pipelineKeepsOrderOnManyThreadsAndAddsEosOnlyBetweenDocuments() throws IOException {
+        String text = Fixtures.wikiText(40, 12, 3);
+        int[] ref = Fixtures.referenceTokens(text);
+        for (int threads : new int[]{1, 2, 4}) {
+            assertArrayEquals(ref, run(text, threads, false), "threads=" + threads);
+        }
+        int[] withEos = run(text, 2, true);
+        long eos = Arrays.stream(withEos).filter(t -> t == 50256).count();
+        assertEquals(39, eos, "one <|endoftext|> between each pair of the 40 articles");
+        assertArrayEquals(ref, Arrays.stream(withEos).filter(t -> t != 50256).toArray());
+    }
+
+    private static int[] run(String text, int threads, boolean eos) throws IOException {
+        List<Integer> out = new ArrayList<>();
+        try (TokenPipeline p = new TokenPipeline(threads, eos);
+             LineReader r = new Utf8LineReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "x",
+                     l -> l.strip().startsWith("= ") && l.strip().endsWith(" =") && !l.strip().startsWith("= ="))) {
+            p.run(r, (ids, len, bytes) -> {
+                for (int i = 0; i < len; i++) out.add(ids[i]);
+            });
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
