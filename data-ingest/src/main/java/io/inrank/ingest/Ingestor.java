@@ -4,6 +4,7 @@ import io.inrank.ingest.IngestListener.SplitResult;
 import io.inrank.ingest.IngestListener.Status;
 import io.inrank.ingest.kafka.KafkaClients;
 import io.inrank.ingest.kafka.ManifestStore;
+import io.inrank.ingest.kafka.TopicAdmin;
 import io.inrank.ingest.pipeline.BlockAssembler;
 import io.inrank.ingest.pipeline.Gpt2Tokenizer;
 import io.inrank.ingest.pipeline.TokenPipeline;
@@ -154,7 +155,7 @@ public final class Ingestor implements AutoCloseable {
                     + " tokens, fewer than one block of " + (settings.blockLength() + 1) + " (lower --block-length)");
         }
         try (KafkaConsumer<byte[], byte[]> c = clients.reader()) {
-            long end = io.inrank.ingest.kafka.Topics.endOffset(c, topic);
+            long end = TopicAdmin.endOffset(c, topic);
             if (end != blocks.blocks()) {
                 throw new IllegalStateException(topic + " holds " + end + " records but the split has " + blocks.blocks()
                         + " blocks; not marking it done (re-run with --force to rebuild it)");
@@ -174,18 +175,18 @@ public final class Ingestor implements AutoCloseable {
 
     /** Makes the topic ready and returns the first block to send (0, or where an interrupted run stopped). */
     private long prepareTopic(String topic, String fingerprint, boolean replacingFinished) throws Exception {
-        var cfg = io.inrank.ingest.kafka.Topics.TOKENS_CONFIG;
-        if (!io.inrank.ingest.kafka.Topics.exists(admin, topic)) {
-            io.inrank.ingest.kafka.Topics.ensure(admin, topic, cfg, settings.replicationFactor());
+        var cfg = TopicAdmin.TOKENS_CONFIG;
+        if (!TopicAdmin.exists(admin, topic)) {
+            TopicAdmin.ensure(admin, topic, cfg, settings.replicationFactor());
             return 0;
         }
         if (settings.force() || replacingFinished) {
             LOG.infof("%s: replacing (force)", topic);
-            io.inrank.ingest.kafka.Topics.recreate(admin, topic, cfg, settings.replicationFactor());
+            TopicAdmin.recreate(admin, topic, cfg, settings.replicationFactor());
             return 0;
         }
         try (KafkaConsumer<byte[], byte[]> c = clients.reader()) {
-            ConsumerRecord<byte[], byte[]> last = io.inrank.ingest.kafka.Topics.lastRecord(c, topic);
+            ConsumerRecord<byte[], byte[]> last = TopicAdmin.lastRecord(c, topic);
             if (last == null) return 0;
             Header h = last.headers().lastHeader(FINGERPRINT_HEADER);
             boolean same = h != null && fingerprint.equals(new String(h.value(), StandardCharsets.UTF_8));
@@ -197,7 +198,7 @@ public final class Ingestor implements AutoCloseable {
             LOG.warnf("%s: discarding %d blocks of an unfinished ingest with %s", topic, last.offset() + 1,
                     same ? "a gap in block order" : "other sources or settings");
         }
-        io.inrank.ingest.kafka.Topics.recreate(admin, topic, cfg, settings.replicationFactor());
+        TopicAdmin.recreate(admin, topic, cfg, settings.replicationFactor());
         return 0;
     }
 

@@ -2,6 +2,7 @@ package io.inrank.ingest;
 
 import io.inrank.ingest.kafka.KafkaClients;
 import io.inrank.ingest.kafka.ManifestStore;
+import io.inrank.ingest.kafka.TopicAdmin;
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.Topics;
@@ -55,8 +56,8 @@ class KilledIngestIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             try (var c = clients.reader(); var admin = clients.admin()) {
                 while (System.nanoTime() < deadline && p.isAlive()) {
-                    if (io.inrank.ingest.kafka.Topics.exists(admin, topic)) {
-                        seen = io.inrank.ingest.kafka.Topics.endOffset(c, topic);
+                    if (TopicAdmin.exists(admin, topic)) {
+                        seen = TopicAdmin.endOffset(c, topic);
                         if (seen > expectedBlocks / 5) break;
                     }
                     Thread.sleep(100);

@@ -23,13 +23,13 @@ public class IngestMetrics {
         return new IngestListener() {
             String split;
             long bytes, tokens, blocks;
-            final AtomicLong permille = new AtomicLong();
+            AtomicLong permille = new AtomicLong();
 
             @Override
             public void splitStarted(String s, long textBytes, long resumeFrom) {
                 split = s;
                 bytes = tokens = blocks = 0;
-                permille.set(0);
+                permille = new AtomicLong(); // one gauge per split
                 if (bar != null) bar.reset();
                 registry.gauge("inrank.ingest.split.progress", io.micrometer.core.instrument.Tags.of("dataset", dataset, "split", s),
                         permille, p -> p.get() / 1000.0);

@@ -3,6 +3,7 @@ package io.inrank.ingest.kafka;
 import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
+import io.inrank.protocol.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,14 +31,14 @@ public final class ManifestStore {
     }
 
     public static void ensureTopic(Admin admin, Optional<Short> replication) throws Exception {
-        Topics.ensure(admin, io.inrank.protocol.Topics.DATASETS, Topics.COMPACTED, replication);
+        TopicAdmin.ensure(admin, Topics.DATASETS, TopicAdmin.COMPACTED, replication);
     }
 
     /** The latest manifest of every key (reads the topic from the start to its current end). */
     public Map<String, DatasetManifest> all() {
         Map<String, DatasetManifest> latest = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> c = clients.reader()) {
-            List<PartitionInfo> parts = c.partitionsFor(io.inrank.protocol.Topics.DATASETS, Duration.ofSeconds(30));
+            List<PartitionInfo> parts = c.partitionsFor(Topics.DATASETS, Duration.ofSeconds(30));
             if (parts == null || parts.isEmpty()) return latest;
             List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             Map<TopicPartition, Long> end = c.endOffsets(tps);
@@ -45,7 +46,7 @@ public final class ManifestStore {
             c.seekToBeginning(tps);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) throw new IllegalStateException("timed out reading " + io.inrank.protocol.Topics.DATASETS);
+                if (System.nanoTime() > deadline) throw new IllegalStateException("timed out reading " + Topics.DATASETS);
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     if (r.key() == null) continue;
                     String key = new String(r.key(), StandardCharsets.UTF_8);
@@ -69,7 +70,7 @@ public final class ManifestStore {
     }
 
     public void write(KafkaProducer<byte[], byte[]> producer, DatasetManifest m) throws Exception {
-        producer.send(new ProducerRecord<>(io.inrank.protocol.Topics.DATASETS,
+        producer.send(new ProducerRecord<>(Topics.DATASETS,
                 m.key().getBytes(StandardCharsets.UTF_8), Messages.encode(m))).get();
     }
 }

@@ -198,7 +198,7 @@ public final class SotuCorpus implements CorpusSource {
                     public Line next() {
                         if (i >= lines.size()) return null;
                         String l = lines.get(i++);
-                        read += l.length();
+                        read += l.getBytes(StandardCharsets.UTF_8).length;
                         return new Line(l, WikiText.isArticleTitle(l));
                     }
 

@@ -16,8 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 
 /** Topic housekeeping for ingest: create, recreate, and look at a topic's end. */
-public final class Topics {
-    private Topics() {}
+public final class TopicAdmin {
+    private TopicAdmin() {}
 
     /** Token topics: one partition (blocks stay in order), kept forever. */
     public static final Map<String, String> TOKENS_CONFIG = Map.of(
