@@ -148,7 +148,7 @@ public final class Ingestor implements AutoCloseable {
         producer.flush();
         if (sendError.get() != null) throw new IllegalStateException("Kafka send failed: " + sendError.get().getMessage(), sendError.get());
 
-        String where = in.sources().isEmpty() ? split : in.sources().get(0).name();
+        String where = in.sources().isEmpty() ? split : describe(in.sources().get(0));
         if (blocks.tokens() == 0) throw new BadInputException(where + ": split '" + split + "' is empty (no text)");
         if (blocks.blocks() == 0) {
             throw new BadInputException(where + ": split '" + split + "' has only " + blocks.tokens()
@@ -200,6 +200,12 @@ public final class Ingestor implements AutoCloseable {
         }
         TopicAdmin.recreate(admin, topic, cfg, settings.replicationFactor());
         return 0;
+    }
+
+    /** The path, or archive!entry, for messages. */
+    private static String describe(SourceRef ref) {
+        int bang = ref.name().indexOf('!');
+        return bang < 0 ? ref.file().toString() : ref.file() + ref.name().substring(bang);
     }
 
     private String fingerprint(List<DatasetManifest.SourceFile> sources) {

@@ -55,7 +55,7 @@ class IngestorKafkaTest {
         Map<String, String> text = Fixtures.splits(21);
         Map<String, Path> layouts = Map.of(
                 "dir", Fixtures.writeDir(tmp.resolve("dir"), text),
-                "zip", Fixtures.writeZip(tmp.resolve("wikitext-103-raw-v1.zip"), text),
+                "zip", Fixtures.writeZip(tmp.resolve("fixture-wikitext.zip"), text),
                 "parquet", Fixtures.writeParquet(tmp.resolve("pq"), text, 2));
         int L = 64;
         for (var layout : layouts.entrySet()) {
@@ -189,13 +189,13 @@ class IngestorKafkaTest {
         Files.writeString(dir.resolve("train.txt"), " \n\n  \n");
         var e = assertThrows(BadInputException.class, () -> ingest(Sources.open(dir.toString(), tmp),
                 IngestSettings.defaults("empty").withSplits(List.of("train"))));
-        assertEquals("train.txt: split 'train' is empty (no text)", e.getMessage());
+        assertEquals(dir.resolve("train.txt") + ": split 'train' is empty (no text)", e.getMessage());
         assertNull(manifest("empty", "train"));
 
         Files.writeString(dir.resolve("train.txt"), "just a few words\n");
         var e2 = assertThrows(BadInputException.class, () -> ingest(Sources.open(dir.toString(), tmp),
                 IngestSettings.defaults("short").withSplits(List.of("train"))));
-        assertEquals("train.txt: split 'train' has only 5 tokens, fewer than one block of 1025 (lower --block-length)", e2.getMessage());
+        assertEquals(dir.resolve("train.txt") + ": split 'train' has only 5 tokens, fewer than one block of 1025 (lower --block-length)", e2.getMessage());
         assertNull(manifest("short", "train"));
     }
 

@@ -39,7 +39,7 @@ class SourceLayoutsTest {
     void dirZipAndParquetGiveTheSameRows() throws IOException {
         Map<String, String> text = Fixtures.splits(11);
         CorpusSource dir = Sources.open(Fixtures.writeDir(tmp.resolve("dir"), text).toString(), tmp);
-        CorpusSource zip = Sources.open(Fixtures.writeZip(tmp.resolve("z/wikitext-103-raw-v1.zip"), text).toString(), tmp);
+        CorpusSource zip = Sources.open(Fixtures.writeZip(tmp.resolve("z/fixture-wikitext-103-raw.zip"), text).toString(), tmp);
         CorpusSource pq = Sources.open(Fixtures.writeParquet(tmp.resolve("pq"), text, 3).toString(), tmp);
         assertTrue(pq.describe().contains("wikitext-103-raw-v1"), "descends into the single config dir");
         for (String split : List.of("train", "validation", "test")) {
@@ -128,6 +128,14 @@ class SourceLayoutsTest {
         Files.writeString(notZip, "not a zip");
         var e2 = assertThrows(BadInputException.class, () -> Sources.open(notZip.toString(), tmp).split("train"));
         assertTrue(e2.getMessage().startsWith(notZip + ": not a readable zip archive"), e2.getMessage());
+    }
+
+    @Test
+    void aFileNamedLikeTheOfficialArchiveMustBeIt() throws IOException {
+        Path zip = Fixtures.writeZip(tmp.resolve("dl/wikitext-103-raw-v1.zip"), Fixtures.splits(2));
+        var e = assertThrows(BadInputException.class, () -> Sources.open(zip.toString(), tmp));
+        assertTrue(e.getMessage().startsWith(zip + ": sha256 "), e.getMessage());
+        assertTrue(e.getMessage().contains("differs from the official wikitext-103-raw-v1.zip (91c00ae2"), e.getMessage());
     }
 
     @Test

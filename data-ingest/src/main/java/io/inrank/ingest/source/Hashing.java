@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** sha256 helpers. */
 public final class Hashing {
@@ -20,7 +22,19 @@ public final class Hashing {
         }
     }
 
+    /** Files already hashed in this process, by path, size and modification time (archives are big). */
+    private static final Map<String, String> MEMO = new ConcurrentHashMap<>();
+
     public static String sha256(Path file) throws IOException {
+        String key = file.toAbsolutePath() + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
+        String known = MEMO.get(key);
+        if (known != null) return known;
+        String h = computeSha256(file);
+        MEMO.put(key, h);
+        return h;
+    }
+
+    private static String computeSha256(Path file) throws IOException {
         MessageDigest md = sha256();
         byte[] buf = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(file)) {

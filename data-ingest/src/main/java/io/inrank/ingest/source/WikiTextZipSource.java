@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
@@ -19,8 +20,28 @@ public final class WikiTextZipSource implements CorpusSource {
     private static final Pattern ENTRY = Pattern.compile("(?:.*/)?wiki\\.(train|valid|test)\\.(raw|tokens)");
     private final Path zip;
 
+    /** The official archives' sha256 (shared/research/data.md §1.1): a file with such a name must be that archive. */
+    static final Map<String, String> OFFICIAL_SHA256 = Map.of(
+            "wikitext-103-v1.zip", "242ba0f20b329cfdf1ccc61e9e9e5b59becf189db7f7a81cd2a0e2fc31539590",
+            "wikitext-103-raw-v1.zip", "91c00ae287f0d699e18605c84afc9e45c192bc6b7797ff8837e5474655a33794",
+            "wikitext-2-v1.zip", "92675f1d63015c1c8b51f1656a52d5bdbc33aafa60cc47a218a66e7ee817488c",
+            "wikitext-2-raw-v1.zip", "ef7edb566e3e2b2d31b29c1fdb0c89a4cc683597484c3dc2517919c615435a11");
+
     public WikiTextZipSource(Path zip) {
         this.zip = zip;
+        String official = OFFICIAL_SHA256.get(zip.getFileName().toString());
+        if (official != null) {
+            String sha;
+            try {
+                sha = Hashing.sha256(zip);
+            } catch (IOException e) {
+                throw new BadInputException(zip + ": cannot read (" + e.getMessage() + ")");
+            }
+            if (!official.equals(sha)) {
+                throw new BadInputException(zip + ": sha256 " + sha + " differs from the official " + zip.getFileName()
+                        + " (" + official + "): a damaged or partial download? (rename the file if it is meant to differ)");
+            }
+        }
     }
 
     @Override
