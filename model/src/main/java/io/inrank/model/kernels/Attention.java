@@ -1,0 +1,95 @@
+package io.inrank.model.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Causal multi-head self-attention on the fused qkv projection, written as plain loops (the reference implementation;
+ * a GEMM-based version must match it). Logits are scaled by 1/√d_head and, with inverse-layer scaling (the paper's
+ * models), by 1/(layer+1).
+ */
+public final class Attention {
+    private Attention() {}
+
+    /** The logit scale for a layer (0-based). */
+    public static double scale(int headDim, int layer, boolean scaleByInverseLayer) {
+        double s = 1.0 / Math.sqrt(headDim);
+        return scaleByInverseLayer ? s / (layer + 1) : s;
+    }
+
+    /**
+     * @param qkv  [B·T, 3C]: q | k | v, heads contiguous within each
+     * @param y    [B·T, C]
+     * @param prob [B, H, T, T] softmax probabilities, saved for backward (upper triangle left 0)
+     */
+    public static void forward(INDArray qkv, INDArray y, INDArray prob, int batch, int seq, int heads, double scale) {
+        int c3 = (int) qkv.size(1), c = c3 / 3, hd = c / heads;
+        Flat fq = new Flat(qkv), fy = new Flat(y), fp = new Flat(prob);
+        double[] row = new double[seq];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int t = 0; t < seq; t++) {
+                    long qOff = (long) (b * seq + t) * c3 + h * hd;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int u = 0; u <= t; u++) {
+                        long kOff = (long) (b * seq + u) * c3 + c + h * hd;
+                        double s = 0;
+                        for (int i = 0; i < hd; i++) s += fq.get(qOff + i) * fq.get(kOff + i);
+                        row[u] = s * scale;
+                        max = Math.max(max, row[u]);
+                    }
+                    double sum = 0;
+                    for (int u = 0; u <= t; u++) {
+                        row[u] = Math.exp(row[u] - max);
+                        sum += row[u];
+                    }
+                    long pOff = (((long) b * heads + h) * seq + t) * seq;
+                    for (int u = 0; u < seq; u++) fp.set(pOff + u, u <= t ? row[u] / sum : 0.0);
+                    long yOff = (long) (b * seq + t) * c + h * hd;
+                    for (int i = 0; i < hd; i++) {
+                        double acc = 0;
+                        for (int u = 0; u <= t; u++) acc += fp.get(pOff + u) * fq.get((long) (b * seq + u) * c3 + 2 * c + h * hd + i);
+                        fy.set(yOff + i, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /** dqkv is overwritten. */
+    public static void backward(INDArray dy, INDArray qkv, INDArray prob, INDArray dqkv, int batch, int seq, int heads,
+                                double scale) {
+        int c3 = (int) qkv.size(1), c = c3 / 3, hd = c / heads;
+        Flat fdy = new Flat(dy), fq = new Flat(qkv), fp = new Flat(prob), fd = new Flat(dqkv);
+        dqkv.assign(0);
+        double[] dp = new double[seq];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int t = 0; t < seq; t++) {
+                    long pOff = (((long) b * heads + h) * seq + t) * seq;
+                    long dyOff = (long) (b * seq + t) * c + h * hd;
+                    double dot = 0;
+                    for (int u = 0; u <= t; u++) {
+                        long vOff = (long) (b * seq + u) * c3 + 2 * c + h * hd;
+                        double p = fp.get(pOff + u), s = 0;
+                        for (int i = 0; i < hd; i++) {
+                            double g = fdy.get(dyOff + i);
+                            s += g * fq.get(vOff + i);
+                            fd.add(vOff + i, p * g);
+                        }
+                        dp[u] = s;
+                        dot += p * s;
+                    }
+                    long qOff = (long) (b * seq + t) * c3 + h * hd;
+                    for (int u = 0; u <= t; u++) {
+                        double ds = fp.get(pOff + u) * (dp[u] - dot) * scale;
+                        long kOff = (long) (b * seq + u) * c3 + c + h * hd;
+                        for (int i = 0; i < hd; i++) {
+                            fd.add(qOff + i, ds * fq.get(kOff + i));
+                            fd.add(kOff + i, ds * fq.get(qOff + i));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

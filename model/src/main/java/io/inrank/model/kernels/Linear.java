@@ -1,0 +1,30 @@
+package io.inrank.model.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Dense linear layer y = x·W + b with W stored [in, out] (GPT-2's Conv1D layout), so both passes are plain GEMMs into
+ * preallocated outputs. Gradients accumulate (β = 1) so micro-batches can be summed; the caller zeroes them.
+ */
+public final class Linear {
+    private Linear() {}
+
+    /** y[N,out] = x[N,in]·w[in,out] (+ b[out]). */
+    public static void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
+        Nd4j.gemm(x, w, y, false, false, 1.0, 0.0);
+        if (b != null) y.addiRowVector(b);
+    }
+
+    /**
+     * dx = dy·wᵀ; dw += xᵀ·dy; db += Σ_rows dy (as onesᵀ·dy, a GEMM into the existing buffer).
+     *
+     * @param ones a [1, N] row of ones (preallocated by the caller), null when there is no bias
+     * @param dx   may be null when the input needs no gradient
+     */
+    public static void backward(INDArray dy, INDArray x, INDArray w, INDArray dx, INDArray dw, INDArray db, INDArray ones) {
+        if (dx != null) Nd4j.gemm(dy, w, dx, false, true, 1.0, 0.0);
+        Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);
+        if (db != null) Nd4j.gemm(ones, dy, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+    }
+}
