@@ -15,8 +15,9 @@ final class Flat {
         if (a.ordering() != 'c' || (a.length() > 1 && a.elementWiseStride() != 1)) {
             throw new IllegalArgumentException("kernel arrays must be contiguous row-major, got " + a.shapeInfoToString());
         }
+        // a view's data() is already a buffer starting at the view's first element
         this.data = a.data();
-        this.offset = a.offset();
+        this.offset = 0;
     }
 
     double get(long i) {

@@ -1,0 +1,74 @@
+package io.inrank.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * AdamW as torch.optim.AdamW: decoupled weight decay p ← p·(1 − lr·wd) before the Adam step, bias-corrected moments,
+ * eps added to √v̂. Decay only on tensors marked for it (weights and InRank factors; not biases, LayerNorm or
+ * embeddings). Moments live in two flat buffers with the parameters' layout, so a rank change never moves them.
+ */
+public final class AdamW {
+    private final Params params;
+    private final double beta1, beta2, eps, weightDecay;
+    private final INDArray m, v;
+    private long step;
+
+    public AdamW(Params params, double beta1, double beta2, double eps, double weightDecay) {
+        this.params = params;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.m = Nd4j.zeros(params.dtype(), params.count());
+        this.v = Nd4j.zeros(params.dtype(), params.count());
+    }
+
+    /** The paper's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.1. */
+    public static AdamW paperDefaults(Params p) {
+        return new AdamW(p, 0.9, 0.999, 1e-8, 0.1);
+    }
+
+    public void step(double lr) {
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        var vals = params.values().data();
+        var grads = params.grads().data();
+        var md = m.data();
+        var vd = v.data();
+        long vo = params.values().offset(), go = params.grads().offset();
+        for (Params.Tensor t : params.all().values()) {
+            double decay = t.decay() ? 1 - lr * weightDecay : 1.0;
+            for (long i = t.offset(), end = t.offset() + t.length(); i < end; i++) {
+                double g = grads.getDouble(go + i);
+                double mi = beta1 * md.getDouble(i) + (1 - beta1) * g;
+                double vi = beta2 * vd.getDouble(i) + (1 - beta2) * g * g;
+                md.put(i, mi);
+                vd.put(i, vi);
+                double p = vals.getDouble(vo + i) * decay;
+                vals.put(vo + i, p - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+            }
+        }
+    }
+
+    public long stepCount() {
+        return step;
+    }
+
+    public INDArray firstMoment() {
+        return m;
+    }
+
+    public INDArray secondMoment() {
+        return v;
+    }
+
+    /** Scales gradients so their global L2 norm is at most {@code maxNorm}; returns the norm before clipping. */
+    public static double clipGradNorm(Params p, double maxNorm) {
+        double norm = p.grads().norm2Number().doubleValue();
+        // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), applied only when below 1
+        double coef = maxNorm / (norm + 1e-6);
+        if (coef < 1) p.grads().muli(coef);
+        return norm;
+    }
+}

@@ -1,0 +1,65 @@
+package io.inrank.model;
+
+/**
+ * Shape and variant of a GPT-2 model (architecture.md §4, paper-spec.md §2).
+ *
+ * @param mode              FULL: dense MLP with tanh GELU (the HF baseline); INRANK / INRANK_EFFICIENT: MLP linears as
+ *                          factors A·B with exact GELU (the paper's repo model). The two InRank modes differ only in
+ *                          how they are trained (efficient resizes at the end of stage 1).
+ * @param scaleAttnByLayer  attention logits × 1/(layer+1) (scale_attn_by_inverse_layer_idx, both arms in the paper)
+ */
+public record GptConfig(int vocab, int context, int layers, int heads, int dim, Mode mode, boolean scaleAttnByLayer,
+                        double dropout, double layerNormEps) {
+
+    public enum Mode { FULL, INRANK, INRANK_EFFICIENT }
+
+    public GptConfig {
+        if (dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " is not a multiple of heads " + heads);
+        if (vocab < 1 || context < 1 || layers < 1) throw new IllegalArgumentException("sizes must be positive");
+    }
+
+    public int hidden() {
+        return 4 * dim;
+    }
+
+    public int headDim() {
+        return dim / heads;
+    }
+
+    /** R_max = ⌊min(in, out)/2⌋, the same for fc1 (d→4d) and fc2 (4d→d). */
+    public int maxRank() {
+        return Math.min(dim, hidden()) / 2;
+    }
+
+    public boolean lowRank() {
+        return mode != Mode.FULL;
+    }
+
+    /** The InRank model uses nn.GELU() (exact), the HF baseline gelu_new (tanh). */
+    public boolean tanhGelu() {
+        return mode == Mode.FULL;
+    }
+
+    public GptConfig withMode(Mode m) {
+        return new GptConfig(vocab, context, layers, heads, dim, m, scaleAttnByLayer, dropout, layerNormEps);
+    }
+
+    public GptConfig withDropout(double p) {
+        return new GptConfig(vocab, context, layers, heads, dim, mode, scaleAttnByLayer, p, layerNormEps);
+    }
+
+    public GptConfig withVocab(int v) {
+        return new GptConfig(v, context, layers, heads, dim, mode, scaleAttnByLayer, dropout, layerNormEps);
+    }
+
+    /** Presets: {@code tiny} for CPU tests and the demo, and the three GPT-2 sizes of the paper. */
+    public static GptConfig preset(String name, Mode mode) {
+        return switch (name) {
+            case "tiny" -> new GptConfig(50257, 128, 2, 4, 128, mode, true, 0.1, 1e-5);
+            case "gpt2-small" -> new GptConfig(50257, 1024, 12, 12, 768, mode, true, 0.1, 1e-5);
+            case "gpt2-medium" -> new GptConfig(50257, 1024, 24, 16, 1024, mode, true, 0.1, 1e-5);
+            case "gpt2-large" -> new GptConfig(50257, 1024, 36, 20, 1280, mode, true, 0.1, 1e-5);
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (tiny, gpt2-small, gpt2-medium, gpt2-large)");
+        };
+    }
+}

@@ -1,0 +1,37 @@
+package io.inrank.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Random;
+
+/**
+ * Initialisation as in the paper's code: GPT-2's (N(0, 0.02) weights and embeddings, c_proj N(0, 0.02/√(2L)), zero
+ * biases, unit LayerNorm) and, for InRank factors, kaiming-uniform: A ~ U(±1/√in), B ~ U(±1/√R_max), every one of the
+ * R_max modes initialised up front (paper-spec.md §1.1).
+ */
+final class Init {
+    private Init() {}
+
+    static void gpt2(Params p, GptConfig cfg, long seed) {
+        Random rnd = new Random(seed);
+        double projStd = 0.02 / Math.sqrt(2.0 * cfg.layers());
+        for (Params.Tensor t : p.all().values()) {
+            String n = t.name();
+            INDArray v = t.value();
+            if (n.endsWith(".bias")) v.assign(0);
+            else if (n.contains("ln_")) v.assign(1);
+            else if (n.endsWith(".A")) uniform(v, 1.0 / Math.sqrt(t.shape()[1]), rnd);
+            else if (n.endsWith(".Bt")) uniform(v, 1.0 / Math.sqrt(cfg.maxRank()), rnd);
+            else if (n.endsWith("c_proj.weight")) normal(v, projStd, rnd);
+            else normal(v, 0.02, rnd);
+        }
+    }
+
+    private static void normal(INDArray v, double std, Random r) {
+        for (long i = 0; i < v.length(); i++) v.putScalar(i, r.nextGaussian() * std);
+    }
+
+    private static void uniform(INDArray v, double bound, Random r) {
+        for (long i = 0; i < v.length(); i++) v.putScalar(i, (2 * r.nextDouble() - 1) * bound);
+    }
+}
