@@ -1,0 +1,76 @@
+package io.inrank.model.inrank;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Singular values of an InRank layer's effective weight W = A_kᵀ·Bt_k ([in, out]) without forming W: with thin QR
+ * A_kᵀ = Q_A·R_A and Bt_kᵀ = Q_B·R_B, W = Q_A·(R_A·R_Bᵀ)·Q_Bᵀ, so W's non-zero singular values are those of the k×k core
+ * R_A·R_Bᵀ. LAPACK geqrf + gesvd on column-major copies (the only SVD path that works in ND4J M2.1, nd4j.md §2).
+ * Computed in float64 whatever the model's precision.
+ */
+public final class Spectrum {
+    private Spectrum() {}
+
+    /** The factorisation of the core, kept for a resize: W = Q_A·U·diag(s)·Vᵀ·Q_Bᵀ. */
+    public record Core(INDArray qa, INDArray qb, INDArray u, double[] s, INDArray vt) {}
+
+    /**
+     * @param aK  [k, in]
+     * @param btK [k, out]
+     * @return min(in, out) singular values, descending, zero-padded beyond k
+     */
+    public static double[] singularValues(INDArray aK, INDArray btK) {
+        return pad(core(aK, btK, false).s(), (int) Math.min(aK.size(1), btK.size(1)));
+    }
+
+    /** QR of both factors and SVD of the core (with U, Vᵀ when {@code vectors}). */
+    public static Core core(INDArray aK, INDArray btK, boolean vectors) {
+        int k = (int) aK.size(0);
+        INDArray qa = aK.transpose().castTo(DataType.DOUBLE).dup('f');   // [in, k] → Q_A
+        INDArray qb = btK.transpose().castTo(DataType.DOUBLE).dup('f');  // [out, k] → Q_B
+        INDArray ra = Nd4j.create(DataType.DOUBLE, new long[]{k, k}, 'f');
+        INDArray rb = Nd4j.create(DataType.DOUBLE, new long[]{k, k}, 'f');
+        Nd4j.getBlasWrapper().lapack().geqrf(qa, ra);
+        Nd4j.getBlasWrapper().lapack().geqrf(qb, rb);
+        INDArray m = ra.mmul(rb.transpose()).dup('f');                  // k×k core
+        INDArray s = Nd4j.create(DataType.DOUBLE, k);
+        INDArray u = vectors ? Nd4j.create(DataType.DOUBLE, new long[]{k, k}, 'f') : null;
+        INDArray vt = vectors ? Nd4j.create(DataType.DOUBLE, new long[]{k, k}, 'f') : null;
+        Nd4j.getBlasWrapper().lapack().gesvd(m, s, u, vt);
+        return new Core(qa, qb, u, s.toDoubleVector(), vt);
+    }
+
+    /** Reference: full SVD of the dense product (slow; tests and the benchmark). */
+    public static double[] denseSingularValues(INDArray aK, INDArray btK) {
+        INDArray w = aK.transpose().castTo(DataType.DOUBLE).mmul(btK.castTo(DataType.DOUBLE)).dup('f');
+        INDArray s = Nd4j.create(DataType.DOUBLE, Math.min(w.size(0), w.size(1)));
+        Nd4j.getBlasWrapper().lapack().gesvd(w, s, null, null);
+        return s.toDoubleVector();
+    }
+
+    /**
+     * The balanced best rank-r approximation of W (Eckart–Young): A' = (Q_A·U_r·√S_r)ᵀ [r, in] and
+     * Bt' = √S_r·V_rᵀ·Q_Bᵀ [r, out], so A'ᵀ·Bt' is W truncated to its top r singular values (paper-spec.md §1.5).
+     */
+    public static INDArray[] truncate(INDArray aK, INDArray btK, int r) {
+        Core c = core(aK, btK, true);
+        if (r > c.s().length) throw new IllegalArgumentException("rank " + r + " > active modes " + c.s().length);
+        INDArray sqrt = Nd4j.create(DataType.DOUBLE, r);
+        for (int i = 0; i < r; i++) sqrt.putScalar(i, Math.sqrt(c.s()[i]));
+        INDArray ur = c.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, r));          // [k, r]
+        INDArray vtr = c.vt().get(NDArrayIndex.interval(0, r), NDArrayIndex.all());        // [r, k]
+        INDArray aT = c.qa().mmul(ur).mulRowVector(sqrt);                                   // [in, r]
+        INDArray bt = vtr.mulColumnVector(sqrt.reshape(r, 1)).mmul(c.qb().transpose());    // [r, out]
+        DataType t = aK.dataType();
+        return new INDArray[]{aT.transpose().dup('c').castTo(t), bt.dup('c').castTo(t)};
+    }
+
+    static double[] pad(double[] s, int n) {
+        double[] out = new double[n];
+        System.arraycopy(s, 0, out, 0, Math.min(n, s.length));
+        return out;
+    }
+}
