@@ -55,6 +55,21 @@ public final class AdamW {
         return step;
     }
 
+    /** Continues a step count (a resumed or resized run keeps its bias correction). */
+    public void setStepCount(long step) {
+        this.step = step;
+    }
+
+    /** A new optimizer with the same hyperparameters over other parameters (moments zero). */
+    public AdamW like(Params other) {
+        return new AdamW(other, beta1, beta2, eps, weightDecay);
+    }
+
+    /** The first (or second) moment of one tensor, as a view in the tensor's shape. */
+    public INDArray moment(Params.Tensor t, boolean first) {
+        return Params.view(first ? m : v, t.offset(), t.length(), t.shape());
+    }
+
     public INDArray firstMoment() {
         return m;
     }

@@ -28,7 +28,8 @@ public final class GptModel {
     private final GptConfig cfg;
     private final int batch, seq, n;
     private final Params params;
-    private final int[] activeModes;      // per InRank layer (2 per block): k = columns in use
+    private final int[] storedModes;      // per InRank layer (2 per block): R, rows of A and Bt
+    private final int[] activeModes;      // k ≤ R, the modes in use
     private final SplittableRandom dropoutRng;
 
     // activations, [layer] where per-block
@@ -42,18 +43,32 @@ public final class GptModel {
     private int[] lastIds;
 
     public GptModel(GptConfig cfg, int batch, int seq, DataType dtype, long seed) {
+        this(cfg, batch, seq, dtype, seed, null);
+    }
+
+    /**
+     * @param storedModes rows R of each InRank layer's factors (2 per block, fc1 then fc2); null = R_max everywhere.
+     *                    Stage 2 of InRank-efficient stores exactly the chosen ranks.
+     */
+    public GptModel(GptConfig cfg, int batch, int seq, DataType dtype, long seed, int[] storedModes) {
         if (seq > cfg.context()) throw new IllegalArgumentException("seq " + seq + " > context " + cfg.context());
         this.cfg = cfg;
         this.batch = batch;
         this.seq = seq;
         this.n = batch * seq;
-        this.params = new Params(layout(cfg), dtype);
-        this.activeModes = new int[2 * cfg.layers()];
-        java.util.Arrays.fill(activeModes, cfg.maxRank());
+        this.storedModes = new int[2 * cfg.layers()];
+        java.util.Arrays.fill(this.storedModes, cfg.maxRank());
+        if (storedModes != null) {
+            if (storedModes.length != this.storedModes.length) throw new IllegalArgumentException("need " + this.storedModes.length + " stored ranks");
+            for (int r : storedModes) if (r < 1 || r > cfg.maxRank()) throw new IllegalArgumentException("stored rank " + r + " outside 1.." + cfg.maxRank());
+            System.arraycopy(storedModes, 0, this.storedModes, 0, storedModes.length);
+        }
+        this.params = new Params(layout(cfg, this.storedModes), dtype);
+        this.activeModes = this.storedModes.clone();
         this.dropoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         Init.gpt2(params, cfg, seed);
 
-        int c = cfg.dim(), hid = cfg.hidden(), L = cfg.layers(), r = cfg.maxRank();
+        int c = cfg.dim(), hid = cfg.hidden(), L = cfg.layers(), r = java.util.Arrays.stream(this.storedModes).max().orElse(1);
         x0 = Nd4j.create(dtype, n, c);
         embMask = Nd4j.create(dtype, n, c);
         encoded = Nd4j.create(dtype, n, c);
@@ -97,8 +112,8 @@ public final class GptModel {
     }
 
     /** The parameter layout: embeddings, per block LN/attention/LN/MLP, final LN. */
-    static Params.Layout layout(GptConfig cfg) {
-        int c = cfg.dim(), hid = cfg.hidden(), r = cfg.maxRank();
+    static Params.Layout layout(GptConfig cfg, int[] stored) {
+        int c = cfg.dim(), hid = cfg.hidden();
         Params.Layout l = new Params.Layout();
         l.add("wte", false, cfg.vocab(), c).add("wpe", false, cfg.context(), c);
         for (int i = 0; i < cfg.layers(); i++) {
@@ -108,8 +123,9 @@ public final class GptModel {
             l.add(p + "attn.c_proj.weight", true, c, c).add(p + "attn.c_proj.bias", false, c);
             l.add(p + "ln_2.weight", false, c).add(p + "ln_2.bias", false, c);
             if (cfg.lowRank()) {
-                l.add(p + "mlp.fc1.A", true, r, c).add(p + "mlp.fc1.Bt", true, r, hid).add(p + "mlp.fc1.bias", false, hid);
-                l.add(p + "mlp.fc2.A", true, r, hid).add(p + "mlp.fc2.Bt", true, r, c).add(p + "mlp.fc2.bias", false, c);
+                int r1 = stored[2 * i], r2 = stored[2 * i + 1];
+                l.add(p + "mlp.fc1.A", true, r1, c).add(p + "mlp.fc1.Bt", true, r1, hid).add(p + "mlp.fc1.bias", false, hid);
+                l.add(p + "mlp.fc2.A", true, r2, hid).add(p + "mlp.fc2.Bt", true, r2, c).add(p + "mlp.fc2.bias", false, c);
             } else {
                 l.add(p + "mlp.c_fc.weight", true, c, hid).add(p + "mlp.c_fc.bias", false, hid);
                 l.add(p + "mlp.c_proj.weight", true, hid, c).add(p + "mlp.c_proj.bias", false, c);
@@ -133,8 +149,30 @@ public final class GptModel {
     }
 
     public void setActiveModes(int layer, int k) {
-        if (k < 1 || k > cfg.maxRank()) throw new IllegalArgumentException("k must be in 1.." + cfg.maxRank() + ", got " + k);
+        if (k < 1 || k > storedModes[layer]) throw new IllegalArgumentException("k must be in 1.." + storedModes[layer] + ", got " + k);
         activeModes[layer] = k;
+    }
+
+    public int storedModes(int layer) {
+        return storedModes[layer];
+    }
+
+    /** Number of InRank layers (two per block), 0 for a dense model. */
+    public int inRankLayers() {
+        return cfg.lowRank() ? storedModes.length : 0;
+    }
+
+    /** Parameter names of InRank layer i: {prefix} for .A, .Bt, .bias. */
+    public static String inRankName(int layer) {
+        return "h." + (layer / 2) + ".mlp." + (layer % 2 == 0 ? "fc1" : "fc2");
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int seq() {
+        return seq;
     }
 
     private INDArray rows(INDArray m, int k) {
