@@ -15,6 +15,7 @@ the committed file stays a few MB; --vocab 50257 writes the full-vocabulary gold
 are the same, only wte and the softmax grow).
 
 Usage: /usr/bin/python3 gpt_reference.py OUT_DIR [--vocab 512] [--seq 16] [--batch 2] [--k 10]
+       /usr/bin/python3 gpt_reference.py CHECKPOINT_DIR --check-java PROBE.safetensors
 """
 import argparse
 import json
@@ -189,9 +190,35 @@ def golden(out, low_rank, vocab, seq, batch, k, seed):
     print(f"wrote {out}: loss {t['loss'].item():.6f}, {len(t)} tensors")
 
 
+def check_java_checkpoint(ckpt_dir, probe_file):
+    """Loads a checkpoint written by the Java model, runs the probe tokens and compares with the logits Java computed."""
+    with open(os.path.join(ckpt_dir, "state.json")) as f:
+        state = json.load(f)
+    c = state["config"]
+    weights, _ = load_safetensors(os.path.join(ckpt_dir, "model.safetensors"))
+    probe, _ = load_safetensors(probe_file)
+    low_rank = c["mode"] != "FULL"
+    model = Gpt(c["vocab"], c["context"], c["layers"], c["heads"], c["dim"], low_rank).double()
+    if low_rank:  # factors are stored with exactly their rows; let the module hold those shapes
+        for n in model.names:
+            if n.endswith(".A") or n.endswith(".Bt"):
+                model.params[n.replace(".", "__")] = torch.nn.Parameter(torch.zeros(weights[n].shape, dtype=torch.float64))
+        model.k = state["activeModes"]
+    with torch.no_grad():
+        for n in model.names:
+            model.P(n).copy_(weights[n].double())
+        ids = probe["tokens"].long()
+        logits = model(ids).reshape(-1, c["vocab"])
+    ref = probe["logits"].double()
+    err = ((logits - ref).abs().max() / ref.abs().max()).item()
+    print(f"java checkpoint {ckpt_dir}: max relative logit error {err:.3e}")
+    return err
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("out_dir")
+    ap.add_argument("out_dir", help="where to write the golden files (or, with --check-java, a Java checkpoint dir)")
+    ap.add_argument("--check-java", metavar="PROBE", help="compare a Java checkpoint's logits on PROBE (safetensors: tokens, logits)")
     ap.add_argument("--vocab", type=int, default=512)
     ap.add_argument("--seq", type=int, default=16)
     ap.add_argument("--batch", type=int, default=2)
@@ -199,6 +226,8 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=1113)
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.check_java:
+        raise SystemExit(0 if check_java_checkpoint(a.out_dir, a.check_java) <= 1e-4 else 1)
     os.makedirs(a.out_dir, exist_ok=True)
     golden(os.path.join(a.out_dir, "tiny-full.safetensors"), False, a.vocab, a.seq, a.batch, a.k, a.seed)
     golden(os.path.join(a.out_dir, "tiny-inrank.safetensors"), True, a.vocab, a.seq, a.batch, a.k, a.seed)

@@ -30,7 +30,7 @@ public final class GptModel {
     private final Params params;
     private final int[] storedModes;      // per InRank layer (2 per block): R, rows of A and Bt
     private final int[] activeModes;      // k ≤ R, the modes in use
-    private final SplittableRandom dropoutRng;
+    private SplittableRandom dropoutRng;
 
     // activations, [layer] where per-block
     private final INDArray x0, encoded;
@@ -151,6 +151,11 @@ public final class GptModel {
     public void setActiveModes(int layer, int k) {
         if (k < 1 || k > storedModes[layer]) throw new IllegalArgumentException("k must be in 1.." + storedModes[layer] + ", got " + k);
         activeModes[layer] = k;
+    }
+
+    /** Dropout masks are drawn from a stream seeded here; the trainer reseeds per step so a resumed run is identical. */
+    public void reseedDropout(long seed) {
+        dropoutRng = new SplittableRandom(seed);
     }
 
     public int storedModes(int layer) {

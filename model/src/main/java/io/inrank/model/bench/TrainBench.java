@@ -1,0 +1,68 @@
+package io.inrank.model.bench;
+
+import io.inrank.model.AdamW;
+import io.inrank.model.GptConfig;
+import io.inrank.model.GptModel;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.Random;
+
+/**
+ * {@code ./inrank bench train}: training-step throughput of the model on random tokens, one JSON line.
+ * Options: --preset tiny --mode full|inrank|efficient --rank R --batch 8 --seq 64 --steps 10 --warmup 2
+ */
+public final class TrainBench {
+    public static void main(String[] args) {
+        String preset = "tiny", mode = "inrank";
+        int batch = 8, seq = 64, steps = 10, warmup = 2, rank = -1;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--preset" -> preset = args[++i];
+                case "--mode" -> mode = args[++i];
+                case "--rank" -> rank = Integer.parseInt(args[++i]);
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--seq" -> seq = Integer.parseInt(args[++i]);
+                case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        GptConfig.Mode m = switch (mode) {
+            case "full" -> GptConfig.Mode.FULL;
+            case "inrank" -> GptConfig.Mode.INRANK;
+            case "efficient" -> GptConfig.Mode.INRANK_EFFICIENT;
+            default -> throw new IllegalArgumentException("mode: full, inrank or efficient");
+        };
+        GptConfig cfg = GptConfig.preset(preset, m);
+        int[] stored = null;
+        if (m != GptConfig.Mode.FULL && rank > 0) {
+            stored = new int[2 * cfg.layers()];
+            java.util.Arrays.fill(stored, rank);
+        }
+        GptModel model = new GptModel(cfg, batch, seq, DataType.FLOAT, 1, stored);
+        AdamW opt = AdamW.paperDefaults(model.params());
+        Random r = new Random(1);
+        int n = batch * seq;
+        int[] ids = new int[n], tg = new int[n];
+        long total = 0;
+        double loss = 0;
+        for (int s = 0; s < warmup + steps; s++) {
+            for (int i = 0; i < n; i++) {
+                ids[i] = r.nextInt(cfg.vocab());
+                tg[i] = r.nextInt(cfg.vocab());
+            }
+            long t0 = System.nanoTime();
+            model.params().zeroGrad();
+            loss = model.forward(ids, tg, true);
+            model.backward(1.0);
+            AdamW.clipGradNorm(model.params(), 1.0);
+            opt.step(1e-4);
+            if (s >= warmup) total += System.nanoTime() - t0;
+        }
+        double stepMs = total / 1e6 / steps;
+        System.out.printf("{\"bench\":\"train\",\"impl\":\"nd4j\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
+                        + "\"params\":%d,\"step_ms\":%.1f,\"tokens_per_s\":%.0f,\"loss\":%.4f,\"threads\":%d}%n",
+                preset, mode, rank, batch, seq, model.params().count(), stepMs, n / (stepMs / 1000), loss,
+                Runtime.getRuntime().availableProcessors());
+    }
+}

@@ -1,0 +1,179 @@
+package io.inrank.model.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.inrank.model.AdamW;
+import io.inrank.model.GptConfig;
+import io.inrank.model.GptModel;
+import io.inrank.model.Params;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A checkpoint directory: {@code model.safetensors} (factors stay factored: {@code …fc1.A} [R, in], {@code …fc1.Bt}
+ * [R, out] = Bᵀ), {@code optimizer.safetensors} (AdamW moments {@code m.<name>}, {@code v.<name>}) and
+ * {@code state.json} (config, step, stage, stored and active ranks, optimizer step, dropout seed, the caller's data
+ * position and the size + sha256 of each file). Written to a temporary directory and renamed, so a crash never leaves
+ * a half checkpoint under the final name. Loading verifies sizes and hashes first and refuses a damaged checkpoint with
+ * a message naming the file.
+ */
+public final class Checkpoint {
+    private Checkpoint() {}
+
+    public static final int FORMAT = 1;
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** What a checkpoint holds besides tensors. {@code extra}: the trainer's own state (data position, LR, …). */
+    public record State(long step, int stage, long dropoutSeed, Map<String, Object> extra) {}
+
+    public record Loaded(GptModel model, AdamW optimizer, State state) {}
+
+    /** Writes {@code dir} atomically; fails if it exists. */
+    public static void save(Path dir, GptModel model, AdamW opt, State state) throws IOException {
+        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
+        Files.createDirectories(tmp);
+        Params p = model.params();
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        Map<String, INDArray> moments = new LinkedHashMap<>();
+        for (Params.Tensor t : p.all().values()) {
+            tensors.put(t.name(), t.value());
+            if (opt != null) {
+                moments.put("m." + t.name(), opt.moment(t, true));
+                moments.put("v." + t.name(), opt.moment(t, false));
+            }
+        }
+        Safetensors.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "inrank/" + FORMAT));
+        if (opt != null) Safetensors.write(tmp.resolve("optimizer.safetensors"), moments, Map.of("format", "inrank/" + FORMAT));
+        ObjectNode s = stateJson(model, state, opt == null ? -1 : opt.stepCount(), "training");
+        ObjectNode files = s.putObject("files");
+        for (String f : opt == null ? new String[]{"model.safetensors"} : new String[]{"model.safetensors", "optimizer.safetensors"}) {
+            files.putObject(f).put("bytes", Files.size(tmp.resolve(f))).put("sha256", sha256(tmp.resolve(f)));
+        }
+        JSON.writeValue(tmp.resolve("state.json").toFile(), s);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The compressed model for serving: each InRank layer's first k (active) modes only, no optimizer state.
+     * Loads with {@link #load} like any checkpoint (stage 2, stored = active ranks).
+     */
+    public static void exportInference(Path dir, GptModel model, State state) throws IOException {
+        GptModel small = model;
+        if (model.config().lowRank()) {
+            int[] ranks = new int[model.inRankLayers()];
+            for (int i = 0; i < ranks.length; i++) ranks[i] = model.activeModes(i);
+            small = new GptModel(model.config(), 1, 1, model.params().dtype(), 0, ranks);
+            for (Params.Tensor t : small.params().all().values()) {
+                INDArray src = model.params().value(t.name());
+                if (t.name().endsWith(".A") || t.name().endsWith(".Bt")) {
+                    src = src.get(NDArrayIndex.interval(0, t.shape()[0]), NDArrayIndex.all());
+                }
+                t.value().assign(src);
+            }
+        }
+        save(dir, small, null, new State(state.step(), 2, state.dropoutSeed(), state.extra()));
+    }
+
+    private static ObjectNode stateJson(GptModel model, State state, long optStep, String kind) {
+        ObjectNode s = JSON.createObjectNode();
+        s.put("format", FORMAT).put("kind", kind).put("step", state.step()).put("stage", state.stage())
+                .put("dropoutSeed", state.dropoutSeed()).put("optimizerStep", optStep);
+        GptConfig c = model.config();
+        s.putObject("config").put("vocab", c.vocab()).put("context", c.context()).put("layers", c.layers())
+                .put("heads", c.heads()).put("dim", c.dim()).put("mode", c.mode().name())
+                .put("scaleAttnByLayer", c.scaleAttnByLayer()).put("dropout", c.dropout()).put("layerNormEps", c.layerNormEps())
+                .put("dtype", model.params().dtype().name());
+        var stored = s.putArray("storedModes");
+        var active = s.putArray("activeModes");
+        for (int i = 0; i < model.inRankLayers(); i++) {
+            stored.add(model.storedModes(i));
+            active.add(model.activeModes(i));
+        }
+        s.set("extra", JSON.valueToTree(state.extra() == null ? Map.of() : state.extra()));
+        return s;
+    }
+
+    /** Loads and verifies a checkpoint for a model of {@code batch × seq}. */
+    @SuppressWarnings("unchecked")
+    public static Loaded load(Path dir, int batch, int seq) throws IOException {
+        Path stateFile = dir.resolve("state.json");
+        if (!Files.isRegularFile(stateFile)) throw new IOException(dir + ": not a checkpoint (no state.json)");
+        JsonNode s;
+        try {
+            s = JSON.readTree(stateFile.toFile());
+        } catch (IOException e) {
+            throw new IOException(stateFile + ": corrupt (" + e.getMessage() + ")");
+        }
+        if (s.path("format").asInt() != FORMAT) throw new IOException(stateFile + ": unsupported checkpoint format " + s.path("format"));
+        for (var it = s.path("files").fields(); it.hasNext(); ) {
+            var f = it.next();
+            Path file = dir.resolve(f.getKey());
+            if (!Files.isRegularFile(file)) throw new IOException(file + ": missing");
+            long bytes = Files.size(file), want = f.getValue().path("bytes").asLong();
+            if (bytes != want) throw new IOException(file + ": " + bytes + " bytes, expected " + want + " (truncated?)");
+            String sha = sha256(file);
+            if (!sha.equals(f.getValue().path("sha256").asText())) {
+                throw new IOException(file + ": sha256 " + sha + " does not match state.json (" + f.getValue().path("sha256").asText() + "): corrupted");
+            }
+        }
+        JsonNode c = s.path("config");
+        GptConfig cfg = new GptConfig(c.path("vocab").asInt(), c.path("context").asInt(), c.path("layers").asInt(),
+                c.path("heads").asInt(), c.path("dim").asInt(), GptConfig.Mode.valueOf(c.path("mode").asText()),
+                c.path("scaleAttnByLayer").asBoolean(), c.path("dropout").asDouble(), c.path("layerNormEps").asDouble());
+        int[] stored = null;
+        if (cfg.lowRank()) {
+            stored = new int[s.path("storedModes").size()];
+            for (int i = 0; i < stored.length; i++) stored[i] = s.path("storedModes").get(i).asInt();
+        }
+        DataType dtype = DataType.valueOf(c.path("dtype").asText("FLOAT"));
+        GptModel model = new GptModel(cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
+        for (int i = 0; i < model.inRankLayers(); i++) model.setActiveModes(i, s.path("activeModes").get(i).asInt());
+        Safetensors.Contents weights = Safetensors.read(dir.resolve("model.safetensors"));
+        for (Params.Tensor t : model.params().all().values()) assign(t.value(), weights.get(t.name()), "model.safetensors", t.name());
+        AdamW opt = null;
+        if (Files.exists(dir.resolve("optimizer.safetensors"))) {
+            Safetensors.Contents mom = Safetensors.read(dir.resolve("optimizer.safetensors"));
+            opt = AdamW.paperDefaults(model.params());
+            opt.setStepCount(s.path("optimizerStep").asLong());
+            for (Params.Tensor t : model.params().all().values()) {
+                assign(opt.moment(t, true), mom.get("m." + t.name()), "optimizer.safetensors", "m." + t.name());
+                assign(opt.moment(t, false), mom.get("v." + t.name()), "optimizer.safetensors", "v." + t.name());
+            }
+        }
+        Map<String, Object> extra = JSON.convertValue(s.path("extra"), Map.class);
+        return new Loaded(model, opt, new State(s.path("step").asLong(), s.path("stage").asInt(), s.path("dropoutSeed").asLong(), extra));
+    }
+
+    private static void assign(INDArray dst, INDArray src, String file, String name) throws IOException {
+        if (!java.util.Arrays.equals(dst.shape(), src.shape())) {
+            throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(src.shape())
+                    + ", the model needs " + java.util.Arrays.toString(dst.shape()));
+        }
+        dst.assign(src);
+    }
+
+    static String sha256(Path f) throws IOException {
+        try (InputStream in = Files.newInputStream(f)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
