@@ -92,4 +92,33 @@ public final class Attention {
             }
         }
     }
+
+    /**
+     * One query position against a key/value cache (decoding): q is the q part of {@code qkv} [1, 3C]; the cache holds
+     * {@code len} rows [·, C]; y [1, C]. Same arithmetic as {@link #forward} for the last position.
+     */
+    public static void forwardCached(INDArray qkv, INDArray kCache, INDArray vCache, int len, int heads, double scale, INDArray y) {
+        int c = (int) y.size(1), hd = c / heads;
+        Flat fq = new Flat(qkv), fk = new Flat(kCache), fv = new Flat(vCache), fy = new Flat(y);
+        double[] row = new double[len];
+        for (int h = 0; h < heads; h++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int u = 0; u < len; u++) {
+                double s = 0;
+                for (int i = 0; i < hd; i++) s += fq.get(h * hd + i) * fk.get((long) u * c + h * hd + i);
+                row[u] = s * scale;
+                max = Math.max(max, row[u]);
+            }
+            double sum = 0;
+            for (int u = 0; u < len; u++) {
+                row[u] = Math.exp(row[u] - max);
+                sum += row[u];
+            }
+            for (int i = 0; i < hd; i++) {
+                double acc = 0;
+                for (int u = 0; u < len; u++) acc += row[u] / sum * fv.get((long) u * c + h * hd + i);
+                fy.set(h * hd + i, acc);
+            }
+        }
+    }
 }
