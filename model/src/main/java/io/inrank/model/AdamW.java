@@ -3,6 +3,10 @@ package io.inrank.model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
 /**
  * AdamW as torch.optim.AdamW: decoupled weight decay p ← p·(1 − lr·wd) before the Adam step, bias-corrected moments,
  * eps added to √v̂. Decay only on tensors marked for it (weights and InRank factors; not biases, LayerNorm or
@@ -32,23 +36,45 @@ public final class AdamW {
     public void step(double lr) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        var vals = params.values().data();
-        var grads = params.grads().data();
-        var md = m.data();
-        var vd = v.data();
-        long vo = params.values().offset(), go = params.grads().offset();
+        if (params.dtype() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            FloatBuffer p = floats(params.values()), g = floats(params.grads()), mm = floats(m), vv = floats(v);
+            for (Params.Tensor t : params.all().values()) {
+                float decay = (float) (t.decay() ? 1 - lr * weightDecay : 1.0);
+                float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
+                for (int i = (int) t.offset(), end = (int) (t.offset() + t.length()); i < end; i++) {
+                    float gi = g.get(i);
+                    float mi = b1 * mm.get(i) + (1 - b1) * gi;
+                    float vi = b2 * vv.get(i) + (1 - b2) * gi * gi;
+                    mm.put(i, mi);
+                    vv.put(i, vi);
+                    p.put(i, p.get(i) * decay - c1 * mi / ((float) Math.sqrt(vi) * c2 + e));
+                }
+            }
+            return;
+        }
+        DoubleBuffer p = doubles(params.values()), g = doubles(params.grads()), mm = doubles(m), vv = doubles(v);
         for (Params.Tensor t : params.all().values()) {
             double decay = t.decay() ? 1 - lr * weightDecay : 1.0;
-            for (long i = t.offset(), end = t.offset() + t.length(); i < end; i++) {
-                double g = grads.getDouble(go + i);
-                double mi = beta1 * md.getDouble(i) + (1 - beta1) * g;
-                double vi = beta2 * vd.getDouble(i) + (1 - beta2) * g * g;
-                md.put(i, mi);
-                vd.put(i, vi);
-                double p = vals.getDouble(vo + i) * decay;
-                vals.put(vo + i, p - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+            for (int i = (int) t.offset(), end = (int) (t.offset() + t.length()); i < end; i++) {
+                double gi = g.get(i);
+                double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
+                double vi = beta2 * vv.get(i) + (1 - beta2) * gi * gi;
+                mm.put(i, mi);
+                vv.put(i, vi);
+                p.put(i, p.get(i) * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
             }
         }
+    }
+
+    /** An NIO view of a whole (non-view) flat buffer; asNio() spans the allocation, so views are refused. */
+    private static FloatBuffer floats(INDArray a) {
+        if (a.data().offset() != 0) throw new IllegalStateException("AdamW buffers must not be views");
+        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static DoubleBuffer doubles(INDArray a) {
+        if (a.data().offset() != 0) throw new IllegalStateException("AdamW buffers must not be views");
+        return a.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
     }
 
     public long stepCount() {

@@ -1,10 +1,13 @@
 package io.inrank.model.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Softmax cross-entropy, mean over the N positions. The forward turns the logits into probabilities in place; the
- * backward turns those into dlogits in place (llm.c style: no second [N, V] buffer).
+ * backward turns those into dlogits in place (llm.c style: no second [N, V] buffer). The [N, V] passes (subtract the
+ * row max, exp, normalise, scale) run as ND4J's native vectorised ops; only per-row scalars are touched from Java.
  */
 public final class CrossEntropy {
     private CrossEntropy() {}
@@ -13,29 +16,29 @@ public final class CrossEntropy {
     public static double forward(INDArray logits, int[] targets) {
         int n = (int) logits.size(0), v = (int) logits.size(1);
         Flat f = new Flat(logits);
+        INDArray rowMax = Nd4j.create(logits.dataType(), n, 1);
         double loss = 0;
         for (int i = 0; i < n; i++) {
             long row = (long) i * v;
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < v; j++) max = Math.max(max, f.get(row + j));
-            double sum = 0;
-            for (int j = 0; j < v; j++) sum += Math.exp(f.get(row + j) - max);
-            loss += Math.log(sum) + max - f.get(row + targets[i]);
-            double inv = 1.0 / sum;
-            for (int j = 0; j < v; j++) f.set(row + j, Math.exp(f.get(row + j) - max) * inv);
+            rowMax.putScalar(i, max);
+            loss += max - f.get(row + targets[i]);
         }
+        logits.subiColumnVector(rowMax);
+        Transforms.exp(logits, false);
+        INDArray sums = logits.sum(true, 1);
+        for (int i = 0; i < n; i++) loss += Math.log(sums.getDouble(i));
+        logits.diviColumnVector(sums);
         return loss / n;
     }
 
     /** probs → dlogits = (p − onehot(target))·dloss/N, in place. */
     public static void backward(INDArray probs, int[] targets, double dloss) {
         int n = (int) probs.size(0), v = (int) probs.size(1);
-        Flat f = new Flat(probs);
         double s = dloss / n;
-        for (int i = 0; i < n; i++) {
-            long row = (long) i * v;
-            for (int j = 0; j < v; j++) f.set(row + j, f.get(row + j) * s);
-            f.add(row + targets[i], -s);
-        }
+        probs.muli(s);
+        Flat f = new Flat(probs);
+        for (int i = 0; i < n; i++) f.add((long) i * v + targets[i], -s);
     }
 }
