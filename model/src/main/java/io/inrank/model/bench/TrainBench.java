@@ -12,6 +12,23 @@ import java.util.Random;
  * Options: --preset tiny --mode full|inrank|efficient --rank R --batch 8 --seq 64 --steps 10 --warmup 2
  */
 public final class TrainBench {
+    /**
+     * Training FLOPs per token (forward + backward = 3 × forward): 6 per weight of every matmul (attention projections,
+     * the MLP as dense or as its active factors, the tied LM head) plus causal attention scores, 6·L·T·C.
+     */
+    static double flopsPerToken(GptModel m, int seq) {
+        GptConfig c = m.config();
+        double w = 4.0 * c.dim() * c.dim() * c.layers() + (double) c.vocab() * c.dim();
+        for (int l = 0; l < c.layers(); l++) {
+            if (c.lowRank()) {
+                w += (double) m.activeModes(2 * l) * (c.dim() + c.hidden()) + (double) m.activeModes(2 * l + 1) * (c.hidden() + c.dim());
+            } else {
+                w += 2.0 * c.dim() * c.hidden();
+            }
+        }
+        return 6 * w + 6.0 * c.layers() * seq * c.dim();
+    }
+
     public static void main(String[] args) {
         String preset = "tiny", mode = "inrank";
         int batch = 8, seq = 64, steps = 10, warmup = 2, rank = -1;
@@ -60,9 +77,11 @@ public final class TrainBench {
             if (s >= warmup) total += System.nanoTime() - t0;
         }
         double stepMs = total / 1e6 / steps;
+        double gflop = flopsPerToken(model, seq) * n / 1e9;
         System.out.printf("{\"bench\":\"train\",\"impl\":\"nd4j\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
-                        + "\"params\":%d,\"step_ms\":%.1f,\"tokens_per_s\":%.0f,\"loss\":%.4f,\"threads\":%d}%n",
-                preset, mode, rank, batch, seq, model.params().count(), stepMs, n / (stepMs / 1000), loss,
-                Runtime.getRuntime().availableProcessors());
+                        + "\"params\":%d,\"step_ms\":%.1f,\"tokens_per_s\":%.0f,\"gflop_per_step\":%.2f,\"gflops\":%.1f,"
+                        + "\"loss\":%.4f,\"threads\":%d}%n",
+                preset, mode, rank, batch, seq, model.params().count(), stepMs, n / (stepMs / 1000), gflop,
+                gflop / (stepMs / 1000), loss, Runtime.getRuntime().availableProcessors());
     }
 }

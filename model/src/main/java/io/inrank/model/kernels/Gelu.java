@@ -19,7 +19,7 @@ public final class Gelu {
         long n = x.length();
         for (long i = 0; i < n; i++) {
             double v = fx.get(i);
-            fy.set(i, tanhApprox ? 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)))
+            fy.set(i, tanhApprox ? 0.5 * v * (1 + tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v), fast))
                     : 0.5 * v * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))));
         }
     }
@@ -33,12 +33,20 @@ public final class Gelu {
             double v = fx.get(i), d;
             if (tanhApprox) {
                 double u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
-                double t = Math.tanh(u);
+                double t = tanh(u, fast);
                 d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
             } else {
                 d = 0.5 * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
             }
             fdx.set(i, fdy.get(i) * d);
         }
+    }
+
+    /** Float32: tanh from one exp (Math.tanh is the slow strict one); float64: the precise Math.tanh. */
+    private static double tanh(double u, boolean fast) {
+        if (!fast) return Math.tanh(u);
+        if (u > 20) return 1;
+        if (u < -20) return -1;
+        return 1 - 2 / (Math.exp(2 * u) + 1);
     }
 }

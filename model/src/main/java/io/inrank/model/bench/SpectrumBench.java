@@ -1,0 +1,47 @@
+package io.inrank.model.bench;
+
+import io.inrank.model.inrank.Spectrum;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Random;
+
+/**
+ * {@code ./inrank bench spectrum}: singular values of one InRank layer via thin QR + core SVD vs a full SVD of the
+ * dense product. Options: --in 768 --out 3072 --k 384 --reps 5
+ */
+public final class SpectrumBench {
+    public static void main(String[] args) {
+        int in = 768, out = 3072, k = 384, reps = 5;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--in" -> in = Integer.parseInt(args[++i]);
+                case "--out" -> out = Integer.parseInt(args[++i]);
+                case "--k" -> k = Integer.parseInt(args[++i]);
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Random r = new Random(1);
+        INDArray a = Nd4j.create(DataType.FLOAT, k, in), bt = Nd4j.create(DataType.FLOAT, k, out);
+        for (long i = 0; i < a.length(); i++) a.putScalar(i, r.nextGaussian());
+        for (long i = 0; i < bt.length(); i++) bt.putScalar(i, r.nextGaussian());
+        Spectrum.singularValues(a, bt);
+        Spectrum.denseSingularValues(a, bt);
+        long fast = Long.MAX_VALUE, dense = Long.MAX_VALUE;
+        double maxRel = 0;
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            double[] s = Spectrum.singularValues(a, bt);
+            long t1 = System.nanoTime();
+            double[] d = Spectrum.denseSingularValues(a, bt);
+            long t2 = System.nanoTime();
+            fast = Math.min(fast, t1 - t0);
+            dense = Math.min(dense, t2 - t1);
+            for (int j = 0; j < k; j++) maxRel = Math.max(maxRel, Math.abs(s[j] - d[j]) / d[0]);
+        }
+        System.out.printf("{\"bench\":\"spectrum\",\"in\":%d,\"out\":%d,\"k\":%d,\"qr_ms\":%.1f,\"full_svd_ms\":%.1f,\"speedup\":%.1f,"
+                + "\"max_rel_diff\":%.1e}%n", in, out, k, fast / 1e6, dense / 1e6, (double) dense / fast, maxRel);
+    }
+}
