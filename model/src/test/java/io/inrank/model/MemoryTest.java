@@ -31,7 +31,7 @@ class MemoryTest {
         Random r = new Random(1);
         int n = 4 * 32;
         int[] ids = new int[n], tg = new int[n];
-        long atWarm = 0, peak = 0;
+        long firstHalf = 0, secondHalf = 0; // peak RSS over steps 50-174 and 175-299
         for (int step = 0; step < 300; step++) {
             for (int i = 0; i < n; i++) {
                 ids[i] = r.nextInt(cfg.vocab());
@@ -43,11 +43,13 @@ class MemoryTest {
             m.backward(1.0);
             AdamW.clipGradNorm(m.params(), 1.0);
             opt.step(1e-4);
-            if (step == 50) atWarm = rssKb();
-            if (step > 50) peak = Math.max(peak, rssKb());
+            if (step >= 50 && step < 175) firstHalf = Math.max(firstHalf, rssKb());
+            if (step >= 175) secondHalf = Math.max(secondHalf, rssKb());
         }
-        long growthMb = (peak - atWarm) / 1024;
-        System.out.printf("RSS after 50 steps %d MB, peak over steps 51-300 %d MB (growth %d MB)%n", atWarm / 1024, peak / 1024, growthMb);
-        assertTrue(growthMb < 100, "RSS grew by " + growthMb + " MB over 250 steps");
+        long growthMb = (secondHalf - firstHalf) / 1024;
+        System.out.printf("peak RSS steps 50-174: %d MB, steps 175-299: %d MB (growth %d MB)%n",
+                firstHalf / 1024, secondHalf / 1024, growthMb);
+        // a leak grows step after step (the unlimited case grew ~400 MB per step, nd4j.md §3); a plateau is flat
+        assertTrue(growthMb < 48, "RSS still growing: +" + growthMb + " MB between the two halves");
     }
 }
