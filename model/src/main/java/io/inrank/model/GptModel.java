@@ -1,6 +1,7 @@
 package io.inrank.model;
 
 import io.inrank.model.kernels.Attention;
+import io.inrank.model.kernels.AttentionGemm;
 import io.inrank.model.kernels.CrossEntropy;
 import io.inrank.model.kernels.Dropout;
 import io.inrank.model.kernels.Embedding;
@@ -39,6 +40,7 @@ public final class GptModel {
     private final INDArray embMask, lnf, lnfMean, lnfRstd, logits, ones;
     // backward temporaries
     private final INDArray dRes, dTmp, dQkv, dAtt, dHidden, dHidden2, dH;
+    private final AttentionGemm.Workspace attWs;
     private int[] targets;
     private int[] lastIds;
 
@@ -103,7 +105,20 @@ public final class GptModel {
         dHidden = Nd4j.create(dtype, n, hid);
         dHidden2 = Nd4j.create(dtype, n, hid);
         dH = cfg.lowRank() ? Nd4j.create(dtype, (long) n * r) : null;
+        attWs = useGemmAttention(seq) ? new AttentionGemm.Workspace(dtype, batch, cfg.heads(), seq, cfg.headDim()) : null;
     }
+
+    /**
+     * GEMM attention pays a fixed cost per (batch, head) block, so the loop kernel wins on short sequences; measured
+     * crossover on 2 cores (./inrank bench train): see README. Override with -Dinrank.attention=gemm|loop.
+     */
+    static boolean useGemmAttention(int seq) {
+        String forced = System.getProperty("inrank.attention");
+        if (forced != null) return forced.equals("gemm");
+        return seq >= GEMM_ATTENTION_MIN_SEQ;
+    }
+
+    static final int GEMM_ATTENTION_MIN_SEQ = 256;
 
     private static INDArray[] arr(int count, DataType t, long... shape) {
         INDArray[] a = new INDArray[count];
@@ -206,7 +221,9 @@ public final class GptModel {
             INDArray x = resIn[l];
             LayerNorm.forward(x, params.value(h + "ln_1.weight"), params.value(h + "ln_1.bias"), cfg.layerNormEps(), ln1[l], ln1Mean[l], ln1Rstd[l]);
             Linear.forward(ln1[l], params.value(h + "attn.c_attn.weight"), params.value(h + "attn.c_attn.bias"), qkv[l]);
-            Attention.forward(qkv[l], attOut[l], prob[l], batch, seq, cfg.heads(), Attention.scale(cfg.headDim(), l, cfg.scaleAttnByLayer()));
+            double scale = Attention.scale(cfg.headDim(), l, cfg.scaleAttnByLayer());
+            if (attWs != null) AttentionGemm.forward(qkv[l], attOut[l], prob[l], attWs, scale);
+            else Attention.forward(qkv[l], attOut[l], prob[l], batch, seq, cfg.heads(), scale);
             Linear.forward(attOut[l], params.value(h + "attn.c_proj.weight"), params.value(h + "attn.c_proj.bias"), attProj[l]);
             Dropout.forward(attProj[l], attMask[l], res1[l], p, dropoutRng);
             res1[l].addi(x);
@@ -274,7 +291,9 @@ public final class GptModel {
             Dropout.backward(dRes, attMask[l], dTmp);
             Linear.backward(dTmp, attOut[l], params.value(h + "attn.c_proj.weight"), dAtt, params.grad(h + "attn.c_proj.weight"),
                     params.grad(h + "attn.c_proj.bias"), ones);
-            Attention.backward(dAtt, qkv[l], prob[l], dQkv, batch, seq, cfg.heads(), Attention.scale(cfg.headDim(), l, cfg.scaleAttnByLayer()));
+            double scale = Attention.scale(cfg.headDim(), l, cfg.scaleAttnByLayer());
+            if (attWs != null) AttentionGemm.backward(dAtt, qkv[l], prob[l], dQkv, attWs, scale);
+            else Attention.backward(dAtt, qkv[l], prob[l], dQkv, batch, seq, cfg.heads(), scale);
             Linear.backward(dQkv, ln1[l], params.value(h + "attn.c_attn.weight"), dAtt, params.grad(h + "attn.c_attn.weight"),
                     params.grad(h + "attn.c_attn.bias"), ones);
             LayerNorm.backward(dAtt, resIn[l], params.value(h + "ln_1.weight"), ln1Mean[l], ln1Rstd[l], dTmp,

@@ -78,6 +78,27 @@ class ModelGradientTest {
     }
 
     @Test
+    void gemmAttentionPathGivesTheSameModel() {
+        int[][] b = batch(new Random(5), 10, 11);
+        double[] loss = new double[2];
+        INDArray[] grads = new INDArray[2];
+        for (int i = 0; i < 2; i++) {
+            System.setProperty("inrank.attention", i == 0 ? "loop" : "gemm");
+            try {
+                GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 2, 5, DataType.DOUBLE, 11);
+                m.params().zeroGrad();
+                loss[i] = m.forward(b[0], b[1], false);
+                m.backward(1.0);
+                grads[i] = m.params().grads().dup();
+            } finally {
+                System.clearProperty("inrank.attention");
+            }
+        }
+        assertEquals(loss[0], loss[1], 1e-13);
+        assertTrue(grads[0].equalsWithEps(grads[1], 1e-12));
+    }
+
+    @Test
     void parameterViewsShareTheFlatBuffers() {
         GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 1, 3, DataType.DOUBLE, 5);
         Params.Tensor t = m.params().get("h.1.mlp.fc2.Bt");

@@ -1,0 +1,131 @@
+package io.inrank.model.kernels;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Causal attention with the T×T products as GEMMs per (batch, head): q, k, v are first packed head-major so every
+ * operand is a contiguous block, then S = Q·Kᵀ, P = softmax(mask(S·scale)), Y = P·V (and the backward's five GEMMs).
+ * Must equal {@link Attention} (the loop reference) — tested in float64.
+ */
+public final class AttentionGemm {
+    private AttentionGemm() {}
+
+    /** Preallocated head-major buffers for one layer shape [batch, heads, seq, headDim] (shared by all layers). */
+    public static final class Workspace {
+        final int batch, heads, seq, hd;
+        final INDArray q, k, v, y, dq, dk, dv, dy, dp;
+
+        public Workspace(DataType t, int batch, int heads, int seq, int headDim) {
+            this.batch = batch;
+            this.heads = heads;
+            this.seq = seq;
+            this.hd = headDim;
+            long n = (long) batch * heads * seq * headDim;
+            q = Nd4j.create(t, n);
+            k = Nd4j.create(t, n);
+            v = Nd4j.create(t, n);
+            y = Nd4j.create(t, n);
+            dq = Nd4j.create(t, n);
+            dk = Nd4j.create(t, n);
+            dv = Nd4j.create(t, n);
+            dy = Nd4j.create(t, n);
+            dp = Nd4j.create(t, (long) seq * seq);
+        }
+
+        /** Block (b, h) of a head-major buffer as a [seq, hd] matrix. */
+        INDArray block(INDArray buf, int b, int h) {
+            long off = ((long) b * heads + h) * seq * hd;
+            return buf.get(NDArrayIndex.interval(off, off + (long) seq * hd)).reshape('c', seq, hd);
+        }
+    }
+
+    /** qkv [B·T, 3C] → head-major q, k, v (or the reverse with {@code unpack}). part: 0 = q, 1 = k, 2 = v. */
+    private static void pack(Flat rowMajor, int width, int part, Flat headMajor, Workspace w, boolean unpack) {
+        int c = w.heads * w.hd;
+        for (int b = 0; b < w.batch; b++) {
+            for (int t = 0; t < w.seq; t++) {
+                long src = (long) (b * w.seq + t) * width + (long) part * c;
+                for (int h = 0; h < w.heads; h++) {
+                    long dst = (((long) b * w.heads + h) * w.seq + t) * w.hd;
+                    long s = src + (long) h * w.hd;
+                    if (unpack) for (int i = 0; i < w.hd; i++) rowMajor.set(s + i, headMajor.get(dst + i));
+                    else for (int i = 0; i < w.hd; i++) headMajor.set(dst + i, rowMajor.get(s + i));
+                }
+            }
+        }
+    }
+
+    /** Same contract as {@link Attention#forward}. */
+    public static void forward(INDArray qkv, INDArray y, INDArray prob, Workspace w, double scale) {
+        int c3 = (int) qkv.size(1), t = w.seq;
+        Flat fqkv = new Flat(qkv);
+        pack(fqkv, c3, 0, new Flat(w.q), w, false);
+        pack(fqkv, c3, 1, new Flat(w.k), w, false);
+        pack(fqkv, c3, 2, new Flat(w.v), w, false);
+        Flat fp = new Flat(prob);
+        for (int b = 0; b < w.batch; b++) {
+            for (int h = 0; h < w.heads; h++) {
+                long pOff = ((long) b * w.heads + h) * t * t;
+                INDArray p = prob.reshape('c', (long) w.batch * w.heads * t, t)
+                        .get(NDArrayIndex.interval(pOff / t, pOff / t + t), NDArrayIndex.all());
+                Nd4j.gemm(w.block(w.q, b, h), w.block(w.k, b, h), p, false, true, scale, 0.0);
+                for (int i = 0; i < t; i++) {                         // causal softmax, row by row
+                    long row = pOff + (long) i * t;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) max = Math.max(max, fp.get(row + j));
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) {
+                        double e = Math.exp(fp.get(row + j) - max);
+                        fp.set(row + j, e);
+                        sum += e;
+                    }
+                    double inv = 1 / sum;
+                    for (int j = 0; j <= i; j++) fp.set(row + j, fp.get(row + j) * inv);
+                    for (int j = i + 1; j < t; j++) fp.set(row + j, 0);
+                }
+                Nd4j.gemm(p, w.block(w.v, b, h), w.block(w.y, b, h), false, false, 1.0, 0.0);
+            }
+        }
+        pack(new Flat(y), (int) y.size(1), 0, new Flat(w.y), w, true);
+    }
+
+    /** Same contract as {@link Attention#backward}; uses the packed q, k, v of the forward. */
+    public static void backward(INDArray dy, INDArray qkv, INDArray prob, INDArray dqkv, Workspace w, double scale) {
+        int t = w.seq;
+        pack(new Flat(dy), (int) dy.size(1), 0, new Flat(w.dy), w, false);
+        // the forward of another layer may have overwritten the packed q, k, v: pack this layer's again
+        Flat fqkv = new Flat(qkv);
+        int c3 = (int) qkv.size(1);
+        pack(fqkv, c3, 0, new Flat(w.q), w, false);
+        pack(fqkv, c3, 1, new Flat(w.k), w, false);
+        pack(fqkv, c3, 2, new Flat(w.v), w, false);
+        INDArray dp = w.dp.reshape('c', t, t);
+        Flat fdp = new Flat(dp), fp = new Flat(prob);
+        for (int b = 0; b < w.batch; b++) {
+            for (int h = 0; h < w.heads; h++) {
+                long pOff = ((long) b * w.heads + h) * t * t;
+                INDArray p = prob.reshape('c', (long) w.batch * w.heads * t, t)
+                        .get(NDArrayIndex.interval(pOff / t, pOff / t + t), NDArrayIndex.all());
+                INDArray dyb = w.block(w.dy, b, h);
+                Nd4j.gemm(p, dyb, w.block(w.dv, b, h), true, false, 1.0, 0.0);      // dV = Pᵀ·dY
+                Nd4j.gemm(dyb, w.block(w.v, b, h), dp, false, true, 1.0, 0.0);      // dP = dY·Vᵀ
+                for (int i = 0; i < t; i++) {                                       // dS = P ⊙ (dP − Σ P⊙dP) · scale
+                    long row = (long) i * t;
+                    double dot = 0;
+                    for (int j = 0; j <= i; j++) dot += fp.get(pOff + row + j) * fdp.get(row + j);
+                    for (int j = 0; j <= i; j++) fdp.set(row + j, fp.get(pOff + row + j) * (fdp.get(row + j) - dot) * scale);
+                    for (int j = i + 1; j < t; j++) fdp.set(row + j, 0);
+                }
+                Nd4j.gemm(dp, w.block(w.k, b, h), w.block(w.dq, b, h), false, false, 1.0, 0.0);  // dQ = dS·K
+                Nd4j.gemm(dp, w.block(w.q, b, h), w.block(w.dk, b, h), true, false, 1.0, 0.0);   // dK = dSᵀ·Q
+            }
+        }
+        Flat fd = new Flat(dqkv);
+        pack(fd, c3, 0, new Flat(w.dq), w, true);
+        pack(fd, c3, 1, new Flat(w.dk), w, true);
+        pack(fd, c3, 2, new Flat(w.dv), w, true);
+    }
+}
