@@ -61,6 +61,11 @@ public final class KvDecoder {
         return pos;
     }
 
+    /** The most tokens the cache holds (the model's context). */
+    public int capacity() {
+        return cfg.context();
+    }
+
     /** Feeds {@code token} at the next position; returns the logits [1, V] for the following token (a reused buffer). */
     public INDArray next(int token) {
         if (pos >= cfg.context()) throw new IllegalStateException("context of " + cfg.context() + " tokens is full");

@@ -36,6 +36,30 @@ class GenerationTest {
     }
 
     @Test
+    void tokenizerRoundTripsAndGeneratorStopsAtTheRequestedLength() {
+        int[] ids = Tokenizer.encode("Hello world, naïve café!");
+        assertEquals("Hello world, naïve café!", Tokenizer.decode(ids));
+        assertArrayEquals(new int[]{15496, 995}, Tokenizer.encode("Hello world"));   // GPT-2's ids
+        assertArrayEquals(new int[]{27, 91, 437, 1659, 5239, 91, 29}, Tokenizer.encode("<|endoftext|>"), "ordinary text, not EOS");
+
+        GptConfig cfg = new GptConfig(50257, 32, 1, 2, 16, GptConfig.Mode.INRANK, true, 0.0, 1e-5);
+        GptModel m = new GptModel(cfg, 1, 1, DataType.FLOAT, 4);
+        Generator g = new Generator(m);
+        List<Integer> streamed = new ArrayList<>();
+        Generator.Result r = g.generate(ids, 5, Sampler.Params.greedy(), streamed::add);
+        assertEquals(5, r.generated().length);
+        assertEquals(Generator.Finish.LENGTH, r.finish());
+        assertEquals(streamed, java.util.Arrays.stream(r.generated()).boxed().toList());
+        // greedy is deterministic; a seeded sampler too
+        assertArrayEquals(r.generated(), g.generate(ids, 5, Sampler.Params.greedy(), null).generated());
+        var p = new Sampler.Params(1.0, 50, 0.9, 1.1, 123);
+        assertArrayEquals(g.generate(ids, 8, p, null).generated(), g.generate(ids, 8, p, null).generated());
+        // the context bounds the output
+        Generator.Result full = g.generate(ids, 100, Sampler.Params.greedy(), null);
+        assertEquals(32 - ids.length + 1, full.generated().length);
+    }
+
+    @Test
     void samplingRules() {
         INDArray logits = Nd4j.createFromArray(new double[]{1.0, 3.0, 2.5, -1.0, 0.5});
         assertEquals(1, new Sampler(Sampler.Params.greedy()).next(logits, List.of()));
