@@ -9,7 +9,8 @@ import java.util.Random;
 
 /**
  * {@code ./inrank bench train}: training-step throughput of the model on random tokens, one JSON line.
- * Options: --preset tiny --mode full|inrank|efficient --rank R --batch 8 --seq 64 --steps 10 --warmup 2
+ * Options: --preset tiny --mode full|inrank|efficient --rank R --batch 8 --seq 64 --steps 10 --warmup 2 [--compare-full]
+ * (--compare-full also runs the full-rank model and prints the FLOP ratio, the speed ratio and how much of it is realised)
  */
 public final class TrainBench {
     /**
@@ -29,9 +30,12 @@ public final class TrainBench {
         return 6 * w + 6.0 * c.layers() * seq * c.dim();
     }
 
+    record Result(double stepMs, double gflop, String json) {}
+
     public static void main(String[] args) {
         String preset = "tiny", mode = "inrank";
-        int batch = 8, seq = 64, steps = 10, warmup = 2, rank = -1;
+        int batch = 8, seq = 64, steps = 10, warmup = 3, rank = -1;
+        boolean compareFull = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
@@ -41,9 +45,22 @@ public final class TrainBench {
                 case "--seq" -> seq = Integer.parseInt(args[++i]);
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--compare-full" -> compareFull = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        Result r = run(preset, mode, rank, batch, seq, steps, warmup);
+        System.out.println(r.json());
+        if (compareFull && !mode.equals("full")) {
+            Result f = run(preset, "full", -1, batch, seq, steps, warmup);
+            System.out.println(f.json());
+            double flopRatio = f.gflop() / r.gflop(), speedRatio = f.stepMs() / r.stepMs();
+            System.out.printf("{\"bench\":\"train-vs-full\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"flop_ratio\":%.3f,"
+                    + "\"speed_ratio\":%.3f,\"realised\":%.3f}%n", preset, mode, rank, flopRatio, speedRatio, speedRatio / flopRatio);
+        }
+    }
+
+    static Result run(String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
         GptConfig.Mode m = switch (mode) {
             case "full" -> GptConfig.Mode.FULL;
             case "inrank" -> GptConfig.Mode.INRANK;
@@ -78,10 +95,11 @@ public final class TrainBench {
         }
         double stepMs = total / 1e6 / steps;
         double gflop = flopsPerToken(model, seq) * n / 1e9;
-        System.out.printf("{\"bench\":\"train\",\"impl\":\"nd4j\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
+        String json = String.format("{\"bench\":\"train\",\"impl\":\"nd4j\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
                         + "\"params\":%d,\"step_ms\":%.1f,\"tokens_per_s\":%.0f,\"gflop_per_step\":%.2f,\"gflops\":%.1f,"
-                        + "\"loss\":%.4f,\"threads\":%d}%n",
+                        + "\"loss\":%.4f,\"threads\":%d}",
                 preset, mode, rank, batch, seq, model.params().count(), stepMs, n / (stepMs / 1000), gflop,
                 gflop / (stepMs / 1000), loss, Runtime.getRuntime().availableProcessors());
+        return new Result(stepMs, gflop, json);
     }
 }
