@@ -17,6 +17,23 @@ public final class AdamW {
     private final double beta1, beta2, eps, weightDecay;
     private final INDArray m, v;
     private long step;
+    private java.util.List<Chunk> chunks;
+
+    /** A range of the flat buffers with one weight-decay setting; big tensors are cut so all cores get work. */
+    private record Chunk(int from, int to, boolean decay) {}
+
+    private java.util.List<Chunk> chunks() {
+        if (chunks == null) {
+            java.util.List<Chunk> out = new java.util.ArrayList<>();
+            for (Params.Tensor t : params.all().values()) {
+                for (long a = t.offset(), end = t.offset() + t.length(); a < end; a += 1 << 18) {
+                    out.add(new Chunk((int) a, (int) Math.min(end, a + (1 << 18)), t.decay()));
+                }
+            }
+            chunks = out;
+        }
+        return chunks;
+    }
 
     public AdamW(Params params, double beta1, double beta2, double eps, double weightDecay) {
         this.params = params;
@@ -38,10 +55,12 @@ public final class AdamW {
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         if (params.dtype() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
             FloatBuffer p = floats(params.values()), g = floats(params.grads()), mm = floats(m), vv = floats(v);
-            for (Params.Tensor t : params.all().values()) {
-                float decay = (float) (t.decay() ? 1 - lr * weightDecay : 1.0);
-                float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
-                for (int i = (int) t.offset(), end = (int) (t.offset() + t.length()); i < end; i++) {
+            float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
+            float decayOn = (float) (1 - lr * weightDecay);
+            // elementwise, so chunks run on all cores in any order with identical results
+            chunks().parallelStream().forEach(c -> {
+                float decay = c.decay() ? decayOn : 1f;
+                for (int i = c.from(); i < c.to(); i++) {
                     float gi = g.get(i);
                     float mi = b1 * mm.get(i) + (1 - b1) * gi;
                     float vi = b2 * vv.get(i) + (1 - b2) * gi * gi;
@@ -49,7 +68,7 @@ public final class AdamW {
                     vv.put(i, vi);
                     p.put(i, p.get(i) * decay - c1 * mi / ((float) Math.sqrt(vi) * c2 + e));
                 }
-            }
+            });
             return;
         }
         DoubleBuffer p = doubles(params.values()), g = doubles(params.grads()), mm = doubles(m), vv = doubles(v);
