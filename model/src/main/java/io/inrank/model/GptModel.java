@@ -1,24 +1,16 @@
 package io.inrank.model;
 
-import io.inrank.model.kernels.Attention;
-import io.inrank.model.kernels.AttentionGemm;
-import io.inrank.model.kernels.CrossEntropy;
-import io.inrank.model.kernels.Dropout;
-import io.inrank.model.kernels.Embedding;
-import io.inrank.model.kernels.Gelu;
-import io.inrank.model.kernels.InRankLinear;
-import io.inrank.model.kernels.LayerNorm;
-import io.inrank.model.kernels.Linear;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.DType;
+import io.inrank.model.backend.Tensor;
+import io.inrank.model.backend.nd4j.Nd4jBackend;
 
 import java.util.SplittableRandom;
 
 /**
  * GPT-2 (pre-LayerNorm, learned positions, tied LM head) with the MLP's two linears dense or InRank-factored, and a
- * hand-written forward and backward over preallocated buffers for a fixed batch × sequence shape.
+ * hand-written forward and backward over preallocated buffers for a fixed batch × sequence shape. All memory and every
+ * kernel go through a {@link Backend}; the model holds only tensor handles.
  *
  * <p>Parameter names follow HF GPT-2 ({@code h.0.attn.c_attn.weight} …, weights stored [in, out]); the InRank factors
  * are {@code h.L.mlp.fc1.A} [R, in], {@code h.L.mlp.fc1.Bt} [R, out] (mode-major; the official B is Btᵀ) and
@@ -26,6 +18,7 @@ import java.util.SplittableRandom;
  * dropout are).
  */
 public final class GptModel {
+    private final Backend be;
     private final GptConfig cfg;
     private final int batch, seq, n;
     private final Params params;
@@ -34,26 +27,31 @@ public final class GptModel {
     private SplittableRandom dropoutRng;
 
     // activations, [layer] where per-block
-    private final INDArray x0, encoded;
-    private final INDArray[] ln1Mean, ln1Rstd, ln2Mean, ln2Rstd;
-    private final INDArray[] resIn, ln1, qkv, prob, attOut, attProj, attMask, res1, ln2, fc1Out, gelu, fc1H, fc2H, mlpOut, mlpMask;
-    private final INDArray embMask, lnf, lnfMean, lnfRstd, logits, ones;
+    private final Tensor x0, encoded;
+    private final Tensor[] ln1Mean, ln1Rstd, ln2Mean, ln2Rstd;
+    private final Tensor[] resIn, ln1, qkv, prob, attOut, attProj, attMask, res1, ln2, fc1Out, gelu, fc1H, fc2H, mlpOut, mlpMask;
+    private final Tensor embMask, lnf, lnfMean, lnfRstd, logits, ones;
     // backward temporaries
-    private final INDArray dRes, dTmp, dQkv, dAtt, dHidden, dHidden2, dH;
-    private final AttentionGemm.Workspace attWs;
+    private final Tensor dRes, dTmp, dQkv, dAtt, dHidden, dHidden2, dH;
+    private final Object attWs;
     private int[] targets;
     private int[] lastIds;
 
-    public GptModel(GptConfig cfg, int batch, int seq, DataType dtype, long seed) {
+    public GptModel(GptConfig cfg, int batch, int seq, DType dtype, long seed) {
         this(cfg, batch, seq, dtype, seed, null);
+    }
+
+    public GptModel(GptConfig cfg, int batch, int seq, DType dtype, long seed, int[] storedModes) {
+        this(Nd4jBackend.INSTANCE, cfg, batch, seq, dtype, seed, storedModes);
     }
 
     /**
      * @param storedModes rows R of each InRank layer's factors (2 per block, fc1 then fc2); null = R_max everywhere.
      *                    Stage 2 of InRank-efficient stores exactly the chosen ranks.
      */
-    public GptModel(GptConfig cfg, int batch, int seq, DataType dtype, long seed, int[] storedModes) {
+    public GptModel(Backend be, GptConfig cfg, int batch, int seq, DType dtype, long seed, int[] storedModes) {
         if (seq > cfg.context()) throw new IllegalArgumentException("seq " + seq + " > context " + cfg.context());
+        this.be = be;
         this.cfg = cfg;
         this.batch = batch;
         this.seq = seq;
@@ -65,15 +63,15 @@ public final class GptModel {
             for (int r : storedModes) if (r < 1 || r > cfg.maxRank()) throw new IllegalArgumentException("stored rank " + r + " outside 1.." + cfg.maxRank());
             System.arraycopy(storedModes, 0, this.storedModes, 0, storedModes.length);
         }
-        this.params = new Params(layout(cfg, this.storedModes), dtype);
+        this.params = new Params(be, layout(cfg, this.storedModes), dtype);
         this.activeModes = this.storedModes.clone();
         this.dropoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         Init.gpt2(params, cfg, seed);
 
         int c = cfg.dim(), hid = cfg.hidden(), L = cfg.layers(), r = java.util.Arrays.stream(this.storedModes).max().orElse(1);
-        x0 = Nd4j.create(dtype, n, c);
-        embMask = Nd4j.create(dtype, n, c);
-        encoded = Nd4j.create(dtype, n, c);
+        x0 = be.zeros(dtype, n, c);
+        embMask = be.zeros(dtype, n, c);
+        encoded = be.zeros(dtype, n, c);
         resIn = arr(L, dtype, n, c);
         ln1 = arr(L, dtype, n, c);
         ln1Mean = arr(L, dtype, n);
@@ -93,36 +91,24 @@ public final class GptModel {
         fc2H = cfg.lowRank() ? arr(L, dtype, (long) n * r) : null;
         mlpOut = arr(L, dtype, n, c);
         mlpMask = arr(L, dtype, n, c);
-        lnf = Nd4j.create(dtype, n, c);
-        lnfMean = Nd4j.create(dtype, n);
-        lnfRstd = Nd4j.create(dtype, n);
-        logits = Nd4j.create(dtype, n, cfg.vocab());
-        ones = Nd4j.ones(dtype, 1, n);
-        dRes = Nd4j.create(dtype, n, c);
-        dTmp = Nd4j.create(dtype, n, c);
-        dQkv = Nd4j.create(dtype, n, 3L * c);
-        dAtt = Nd4j.create(dtype, n, c);
-        dHidden = Nd4j.create(dtype, n, hid);
-        dHidden2 = Nd4j.create(dtype, n, hid);
-        dH = cfg.lowRank() ? Nd4j.create(dtype, (long) n * r) : null;
-        attWs = useGemmAttention(seq) ? new AttentionGemm.Workspace(dtype, batch, cfg.heads(), seq, cfg.headDim()) : null;
+        lnf = be.zeros(dtype, n, c);
+        lnfMean = be.zeros(dtype, n);
+        lnfRstd = be.zeros(dtype, n);
+        logits = be.zeros(dtype, n, cfg.vocab());
+        ones = be.ones(dtype, 1, n);
+        dRes = be.zeros(dtype, n, c);
+        dTmp = be.zeros(dtype, n, c);
+        dQkv = be.zeros(dtype, n, 3L * c);
+        dAtt = be.zeros(dtype, n, c);
+        dHidden = be.zeros(dtype, n, hid);
+        dHidden2 = be.zeros(dtype, n, hid);
+        dH = cfg.lowRank() ? be.zeros(dtype, (long) n * r) : null;
+        attWs = be.attentionWorkspace(dtype, batch, cfg.heads(), seq, cfg.headDim());
     }
 
-    /**
-     * GEMM attention pays a fixed cost per (batch, head) block, so the loop kernel wins on short sequences; measured
-     * crossover on 2 cores (./inrank bench train): see README. Override with -Dinrank.attention=gemm|loop.
-     */
-    static boolean useGemmAttention(int seq) {
-        String forced = System.getProperty("inrank.attention");
-        if (forced != null) return forced.equals("gemm");
-        return seq >= GEMM_ATTENTION_MIN_SEQ;
-    }
-
-    static final int GEMM_ATTENTION_MIN_SEQ = 256;
-
-    private static INDArray[] arr(int count, DataType t, long... shape) {
-        INDArray[] a = new INDArray[count];
-        for (int i = 0; i < count; i++) a[i] = Nd4j.create(t, shape);
+    private Tensor[] arr(int count, DType t, long... shape) {
+        Tensor[] a = new Tensor[count];
+        for (int i = 0; i < count; i++) a[i] = be.zeros(t, shape);
         return a;
     }
 
@@ -148,6 +134,10 @@ public final class GptModel {
         }
         l.add("ln_f.weight", false, c).add("ln_f.bias", false, c);
         return l;
+    }
+
+    public Backend backend() {
+        return be;
     }
 
     public GptConfig config() {
@@ -195,12 +185,8 @@ public final class GptModel {
         return seq;
     }
 
-    private INDArray rows(INDArray m, int k) {
-        return m.get(NDArrayIndex.interval(0, k), NDArrayIndex.all());
-    }
-
-    private static INDArray prefix(INDArray flat, long rows, long cols) {
-        return flat.get(NDArrayIndex.interval(0, rows * cols)).reshape('c', rows, cols);
+    private Tensor rows(Tensor m, int k) {
+        return be.rows(m, k);
     }
 
     /**
@@ -214,93 +200,95 @@ public final class GptModel {
         this.targets = targets;
         this.lastIds = ids;
         double p = train ? cfg.dropout() : 0.0;
-        Embedding.forward(ids, seq, params.value("wte"), params.value("wpe"), x0);
-        Dropout.forward(x0, embMask, resIn[0], p, dropoutRng);
+        be.embeddingForward(ids, seq, params.value("wte"), params.value("wpe"), x0);
+        be.dropoutForward(x0, embMask, resIn[0], p, dropoutRng);
         for (int l = 0; l < cfg.layers(); l++) {
             String h = "h." + l + ".";
-            INDArray x = resIn[l];
-            LayerNorm.forward(x, params.value(h + "ln_1.weight"), params.value(h + "ln_1.bias"), cfg.layerNormEps(), ln1[l], ln1Mean[l], ln1Rstd[l]);
-            Linear.forward(ln1[l], params.value(h + "attn.c_attn.weight"), params.value(h + "attn.c_attn.bias"), qkv[l]);
-            double scale = Attention.scale(cfg.headDim(), l, cfg.scaleAttnByLayer());
-            if (attWs != null) AttentionGemm.forward(qkv[l], attOut[l], prob[l], attWs, scale);
-            else Attention.forward(qkv[l], attOut[l], prob[l], batch, seq, cfg.heads(), scale);
-            Linear.forward(attOut[l], params.value(h + "attn.c_proj.weight"), params.value(h + "attn.c_proj.bias"), attProj[l]);
-            Dropout.forward(attProj[l], attMask[l], res1[l], p, dropoutRng);
-            res1[l].addi(x);
-            LayerNorm.forward(res1[l], params.value(h + "ln_2.weight"), params.value(h + "ln_2.bias"), cfg.layerNormEps(), ln2[l], ln2Mean[l], ln2Rstd[l]);
+            Tensor x = resIn[l];
+            be.layerNormForward(x, params.value(h + "ln_1.weight"), params.value(h + "ln_1.bias"), cfg.layerNormEps(), ln1[l], ln1Mean[l], ln1Rstd[l]);
+            be.linearForward(ln1[l], params.value(h + "attn.c_attn.weight"), params.value(h + "attn.c_attn.bias"), qkv[l]);
+            be.attentionForward(qkv[l], attOut[l], prob[l], attWs, attentionScale(l));
+            be.linearForward(attOut[l], params.value(h + "attn.c_proj.weight"), params.value(h + "attn.c_proj.bias"), attProj[l]);
+            be.dropoutForward(attProj[l], attMask[l], res1[l], p, dropoutRng);
+            be.addInPlace(res1[l], x);
+            be.layerNormForward(res1[l], params.value(h + "ln_2.weight"), params.value(h + "ln_2.bias"), cfg.layerNormEps(), ln2[l], ln2Mean[l], ln2Rstd[l]);
             if (cfg.lowRank()) {
                 int k1 = activeModes[2 * l], k2 = activeModes[2 * l + 1];
-                InRankLinear.forward(ln2[l], rows(params.value(h + "mlp.fc1.A"), k1), rows(params.value(h + "mlp.fc1.Bt"), k1),
-                        params.value(h + "mlp.fc1.bias"), prefix(fc1H[l], n, k1), fc1Out[l]);
-                Gelu.forward(fc1Out[l], gelu[l], cfg.tanhGelu());
-                InRankLinear.forward(gelu[l], rows(params.value(h + "mlp.fc2.A"), k2), rows(params.value(h + "mlp.fc2.Bt"), k2),
-                        params.value(h + "mlp.fc2.bias"), prefix(fc2H[l], n, k2), mlpOut[l]);
+                be.inRankForward(ln2[l], rows(params.value(h + "mlp.fc1.A"), k1), rows(params.value(h + "mlp.fc1.Bt"), k1),
+                        params.value(h + "mlp.fc1.bias"), be.prefix(fc1H[l], n, k1), fc1Out[l]);
+                be.geluForward(fc1Out[l], gelu[l], cfg.tanhGelu());
+                be.inRankForward(gelu[l], rows(params.value(h + "mlp.fc2.A"), k2), rows(params.value(h + "mlp.fc2.Bt"), k2),
+                        params.value(h + "mlp.fc2.bias"), be.prefix(fc2H[l], n, k2), mlpOut[l]);
             } else {
-                Linear.forward(ln2[l], params.value(h + "mlp.c_fc.weight"), params.value(h + "mlp.c_fc.bias"), fc1Out[l]);
-                Gelu.forward(fc1Out[l], gelu[l], cfg.tanhGelu());
-                Linear.forward(gelu[l], params.value(h + "mlp.c_proj.weight"), params.value(h + "mlp.c_proj.bias"), mlpOut[l]);
+                be.linearForward(ln2[l], params.value(h + "mlp.c_fc.weight"), params.value(h + "mlp.c_fc.bias"), fc1Out[l]);
+                be.geluForward(fc1Out[l], gelu[l], cfg.tanhGelu());
+                be.linearForward(gelu[l], params.value(h + "mlp.c_proj.weight"), params.value(h + "mlp.c_proj.bias"), mlpOut[l]);
             }
-            INDArray next = l + 1 < cfg.layers() ? resIn[l + 1] : encoded;
-            Dropout.forward(mlpOut[l], mlpMask[l], next, p, dropoutRng);
-            next.addi(res1[l]);
+            Tensor next = l + 1 < cfg.layers() ? resIn[l + 1] : encoded;
+            be.dropoutForward(mlpOut[l], mlpMask[l], next, p, dropoutRng);
+            be.addInPlace(next, res1[l]);
         }
-        LayerNorm.forward(encoded, params.value("ln_f.weight"), params.value("ln_f.bias"), cfg.layerNormEps(), lnf, lnfMean, lnfRstd);
-        Nd4j.gemm(lnf, params.value("wte"), logits, false, true, 1.0, 0.0); // tied LM head: logits = lnf·wteᵀ
+        be.layerNormForward(encoded, params.value("ln_f.weight"), params.value("ln_f.bias"), cfg.layerNormEps(), lnf, lnfMean, lnfRstd);
+        be.matmul(lnf, params.value("wte"), logits, false, true, 1.0, 0.0); // tied LM head: logits = lnf·wteᵀ
         if (targets == null) return Double.NaN;
         if (targets.length != n) throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
-        return CrossEntropy.forward(logits, targets);
+        return be.crossEntropyForward(logits, targets);
+    }
+
+    /** The attention logit scale of a layer: 1/√d_head, and 1/(layer+1) with inverse-layer scaling. */
+    public double attentionScale(int layer) {
+        double s = 1.0 / Math.sqrt(cfg.headDim());
+        return cfg.scaleAttnByLayer() ? s / (layer + 1) : s;
     }
 
     /** The logits of the last forward without targets ([batch·seq, vocab]); after a forward with targets: probabilities. */
-    public INDArray logits() {
+    public Tensor logits() {
         return logits;
     }
 
     /** Accumulates dloss/dθ into the gradient buffer (call {@link Params#zeroGrad()} between optimizer steps). */
     public void backward(double lossScale) {
         if (targets == null) throw new IllegalStateException("backward needs a forward with targets");
-        CrossEntropy.backward(logits, targets, lossScale); // logits now hold dlogits
-        INDArray wte = params.value("wte");
-        Nd4j.gemm(logits, wte, dTmp, false, false, 1.0, 0.0);          // dlnf = dlogits·wte
-        Nd4j.gemm(logits, lnf, params.grad("wte"), true, false, 1.0, 1.0); // dwte += dlogitsᵀ·lnf
-        LayerNorm.backward(dTmp, encoded, params.value("ln_f.weight"), lnfMean, lnfRstd, dRes,
+        be.crossEntropyBackward(logits, targets, lossScale); // logits now hold dlogits
+        Tensor wte = params.value("wte");
+        be.matmul(logits, wte, dTmp, false, false, 1.0, 0.0);          // dlnf = dlogits·wte
+        be.matmul(logits, lnf, params.grad("wte"), true, false, 1.0, 1.0); // dwte += dlogitsᵀ·lnf
+        be.layerNormBackward(dTmp, encoded, params.value("ln_f.weight"), lnfMean, lnfRstd, dRes,
                 params.grad("ln_f.weight"), params.grad("ln_f.bias"));
         for (int l = cfg.layers() - 1; l >= 0; l--) {
             String h = "h." + l + ".";
             // dRes = dL/d(res1 + mlp): flows to res1 directly and through the MLP
-            Dropout.backward(dRes, mlpMask[l], dTmp);
+            be.dropoutBackward(dRes, mlpMask[l], dTmp);
             if (cfg.lowRank()) {
                 int k1 = activeModes[2 * l], k2 = activeModes[2 * l + 1];
-                InRankLinear.backward(dTmp, gelu[l], rows(params.value(h + "mlp.fc2.A"), k2), rows(params.value(h + "mlp.fc2.Bt"), k2),
-                        prefix(fc2H[l], n, k2), prefix(dH, n, k2), dHidden, rows(params.grad(h + "mlp.fc2.A"), k2),
+                be.inRankBackward(dTmp, gelu[l], rows(params.value(h + "mlp.fc2.A"), k2), rows(params.value(h + "mlp.fc2.Bt"), k2),
+                        be.prefix(fc2H[l], n, k2), be.prefix(dH, n, k2), dHidden, rows(params.grad(h + "mlp.fc2.A"), k2),
                         rows(params.grad(h + "mlp.fc2.Bt"), k2), params.grad(h + "mlp.fc2.bias"), ones);
-                Gelu.backward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
-                InRankLinear.backward(dHidden2, ln2[l], rows(params.value(h + "mlp.fc1.A"), k1), rows(params.value(h + "mlp.fc1.Bt"), k1),
-                        prefix(fc1H[l], n, k1), prefix(dH, n, k1), dAtt, rows(params.grad(h + "mlp.fc1.A"), k1),
+                be.geluBackward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
+                be.inRankBackward(dHidden2, ln2[l], rows(params.value(h + "mlp.fc1.A"), k1), rows(params.value(h + "mlp.fc1.Bt"), k1),
+                        be.prefix(fc1H[l], n, k1), be.prefix(dH, n, k1), dAtt, rows(params.grad(h + "mlp.fc1.A"), k1),
                         rows(params.grad(h + "mlp.fc1.Bt"), k1), params.grad(h + "mlp.fc1.bias"), ones);
             } else {
-                Linear.backward(dTmp, gelu[l], params.value(h + "mlp.c_proj.weight"), dHidden, params.grad(h + "mlp.c_proj.weight"),
+                be.linearBackward(dTmp, gelu[l], params.value(h + "mlp.c_proj.weight"), dHidden, params.grad(h + "mlp.c_proj.weight"),
                         params.grad(h + "mlp.c_proj.bias"), ones);
-                Gelu.backward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
-                Linear.backward(dHidden2, ln2[l], params.value(h + "mlp.c_fc.weight"), dAtt, params.grad(h + "mlp.c_fc.weight"),
+                be.geluBackward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
+                be.linearBackward(dHidden2, ln2[l], params.value(h + "mlp.c_fc.weight"), dAtt, params.grad(h + "mlp.c_fc.weight"),
                         params.grad(h + "mlp.c_fc.bias"), ones);
             }
-            LayerNorm.backward(dAtt, res1[l], params.value(h + "ln_2.weight"), ln2Mean[l], ln2Rstd[l], dTmp,
+            be.layerNormBackward(dAtt, res1[l], params.value(h + "ln_2.weight"), ln2Mean[l], ln2Rstd[l], dTmp,
                     params.grad(h + "ln_2.weight"), params.grad(h + "ln_2.bias"));
-            dRes.addi(dTmp);                                               // dL/d res1
-            Dropout.backward(dRes, attMask[l], dTmp);
-            Linear.backward(dTmp, attOut[l], params.value(h + "attn.c_proj.weight"), dAtt, params.grad(h + "attn.c_proj.weight"),
+            be.addInPlace(dRes, dTmp);                                      // dL/d res1
+            be.dropoutBackward(dRes, attMask[l], dTmp);
+            be.linearBackward(dTmp, attOut[l], params.value(h + "attn.c_proj.weight"), dAtt, params.grad(h + "attn.c_proj.weight"),
                     params.grad(h + "attn.c_proj.bias"), ones);
-            double scale = Attention.scale(cfg.headDim(), l, cfg.scaleAttnByLayer());
-            if (attWs != null) AttentionGemm.backward(dAtt, qkv[l], prob[l], dQkv, attWs, scale);
-            else Attention.backward(dAtt, qkv[l], prob[l], dQkv, batch, seq, cfg.heads(), scale);
-            Linear.backward(dQkv, ln1[l], params.value(h + "attn.c_attn.weight"), dAtt, params.grad(h + "attn.c_attn.weight"),
+            be.attentionBackward(dAtt, qkv[l], prob[l], dQkv, attWs, attentionScale(l));
+            be.linearBackward(dQkv, ln1[l], params.value(h + "attn.c_attn.weight"), dAtt, params.grad(h + "attn.c_attn.weight"),
                     params.grad(h + "attn.c_attn.bias"), ones);
-            LayerNorm.backward(dAtt, resIn[l], params.value(h + "ln_1.weight"), ln1Mean[l], ln1Rstd[l], dTmp,
+            be.layerNormBackward(dAtt, resIn[l], params.value(h + "ln_1.weight"), ln1Mean[l], ln1Rstd[l], dTmp,
                     params.grad(h + "ln_1.weight"), params.grad(h + "ln_1.bias"));
-            dRes.addi(dTmp);                                               // dL/d resIn[l]
+            be.addInPlace(dRes, dTmp);                                      // dL/d resIn[l]
         }
-        Dropout.backward(dRes, embMask, dTmp);
-        Embedding.backward(dTmp, lastIds, seq, params.grad("wte"), params.grad("wpe"));
+        be.dropoutBackward(dRes, embMask, dTmp);
+        be.embeddingBackward(dTmp, lastIds, seq, params.grad("wte"), params.grad("wpe"));
     }
 }

@@ -1,7 +1,5 @@
 package io.inrank.model;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.Random;
 
 /**
@@ -15,23 +13,24 @@ final class Init {
     static void gpt2(Params p, GptConfig cfg, long seed) {
         Random rnd = new Random(seed);
         double projStd = 0.02 / Math.sqrt(2.0 * cfg.layers());
-        for (Params.Tensor t : p.all().values()) {
+        for (Params.Entry t : p.all().values()) {
             String n = t.name();
-            INDArray v = t.value();
-            if (n.endsWith(".bias")) v.assign(0);
-            else if (n.contains("ln_")) v.assign(1);
+            double[] v = new double[(int) t.length()];
+            if (n.endsWith(".bias")) continue; // already zero
+            else if (n.contains("ln_")) java.util.Arrays.fill(v, 1.0);
             else if (n.endsWith(".A")) uniform(v, 1.0 / Math.sqrt(t.shape()[1]), rnd);
             else if (n.endsWith(".Bt")) uniform(v, 1.0 / Math.sqrt(cfg.maxRank()), rnd);
             else if (n.endsWith("c_proj.weight")) normal(v, projStd, rnd);
             else normal(v, 0.02, rnd);
+            p.backend().fromHost(t.value(), v);
         }
     }
 
-    private static void normal(INDArray v, double std, Random r) {
-        for (long i = 0; i < v.length(); i++) v.putScalar(i, r.nextGaussian() * std);
+    private static void normal(double[] v, double std, Random r) {
+        for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian() * std;
     }
 
-    private static void uniform(INDArray v, double bound, Random r) {
-        for (long i = 0; i < v.length(); i++) v.putScalar(i, (2 * r.nextDouble() - 1) * bound);
+    private static void uniform(double[] v, double bound, Random r) {
+        for (int i = 0; i < v.length; i++) v[i] = (2 * r.nextDouble() - 1) * bound;
     }
 }

@@ -1,9 +1,8 @@
 package io.inrank.model;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.DType;
+import io.inrank.model.backend.Tensor;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,14 +17,15 @@ import java.util.Map;
 public final class Params {
 
     /** One named tensor: its views into the value and gradient buffers, and whether weight decay applies. */
-    public record Tensor(String name, long[] shape, long offset, long length, boolean decay, INDArray value, INDArray grad) {}
+    public record Entry(String name, long[] shape, long offset, long length, boolean decay, Tensor value, Tensor grad) {}
 
-    private final DataType dtype;
-    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
-    private final INDArray values;
-    private final INDArray grads;
+    private final Backend be;
+    private final DType dtype;
+    private final Map<String, Entry> tensors = new LinkedHashMap<>();
+    private final Tensor values;
+    private final Tensor grads;
 
-    /** Builder pass: declare every tensor, then {@link #allocate}. */
+    /** Builder pass: declare every tensor, then construct {@link Params}. */
     public static final class Layout {
         final List<Object[]> specs = new ArrayList<>();
         long total;
@@ -39,51 +39,51 @@ public final class Params {
         }
     }
 
-    public Params(Layout layout, DataType dtype) {
+    public Params(Backend be, Layout layout, DType dtype) {
+        this.be = be;
         this.dtype = dtype;
-        this.values = Nd4j.zeros(dtype, layout.total);
-        this.grads = Nd4j.zeros(dtype, layout.total);
+        this.values = be.zeros(dtype, layout.total);
+        this.grads = be.zeros(dtype, layout.total);
         for (Object[] s : layout.specs) {
             String name = (String) s[0];
             long[] shape = (long[]) s[1];
             long off = (long) s[2], n = (long) s[3];
-            tensors.put(name, new Tensor(name, shape, off, n, (boolean) s[4], view(values, off, n, shape), view(grads, off, n, shape)));
+            tensors.put(name, new Entry(name, shape, off, n, (boolean) s[4], be.view(values, off, shape), be.view(grads, off, shape)));
         }
     }
 
-    static INDArray view(INDArray flat, long off, long n, long[] shape) {
-        INDArray v = flat.get(NDArrayIndex.interval(off, off + n));
-        return v.reshape('c', shape);
-    }
-
-    public Tensor get(String name) {
-        Tensor t = tensors.get(name);
+    public Entry get(String name) {
+        Entry t = tensors.get(name);
         if (t == null) throw new IllegalArgumentException("no parameter '" + name + "'");
         return t;
     }
 
-    public INDArray value(String name) {
+    public Tensor value(String name) {
         return get(name).value();
     }
 
-    public INDArray grad(String name) {
+    public Tensor grad(String name) {
         return get(name).grad();
     }
 
-    public Map<String, Tensor> all() {
+    public Map<String, Entry> all() {
         return Collections.unmodifiableMap(tensors);
     }
 
-    public INDArray values() {
+    public Tensor values() {
         return values;
     }
 
-    public INDArray grads() {
+    public Tensor grads() {
         return grads;
     }
 
-    public DataType dtype() {
+    public DType dtype() {
         return dtype;
+    }
+
+    public Backend backend() {
+        return be;
     }
 
     public long count() {
@@ -91,6 +91,6 @@ public final class Params {
     }
 
     public void zeroGrad() {
-        grads.assign(0);
+        be.fill(grads, 0);
     }
 }

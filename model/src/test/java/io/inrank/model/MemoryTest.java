@@ -1,7 +1,7 @@
 package io.inrank.model;
 
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +26,7 @@ class MemoryTest {
     @Test
     void threeHundredStepsKeepRssFlat() throws IOException {
         GptConfig cfg = GptConfig.preset("tiny", GptConfig.Mode.INRANK);
-        GptModel m = new GptModel(cfg, 4, 32, DataType.FLOAT, 1);
+        GptModel m = new GptModel(cfg, 4, 32, DType.F32, 1);
         AdamW opt = AdamW.paperDefaults(m.params());
         Random r = new Random(1);
         int n = 4 * 32;

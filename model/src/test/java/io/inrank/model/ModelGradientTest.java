@@ -1,13 +1,14 @@
 package io.inrank.model;
 
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Random;
 
+import static io.inrank.model.Nd.nd;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The whole model's backward against finite differences of its loss, in double precision, every parameter. */
@@ -22,8 +23,8 @@ class ModelGradientTest {
         p.zeroGrad();
         model.forward(ids, tg, false);
         model.backward(1.0);
-        INDArray analytic = p.grads().dup();
-        INDArray values = p.values();
+        INDArray analytic = nd(p.grads()).dup();
+        INDArray values = nd(p.values());
         double eps = 1e-6, worst = 0;
         for (long i = 0; i < values.length(); i++) {
             double orig = values.getDouble(i);
@@ -41,7 +42,7 @@ class ModelGradientTest {
     }
 
     static String nameOf(Params p, long i) {
-        for (Params.Tensor t : p.all().values()) if (i >= t.offset() && i < t.offset() + t.length()) return t.name() + "[" + (i - t.offset()) + "]";
+        for (Params.Entry t : p.all().values()) if (i >= t.offset() && i < t.offset() + t.length()) return t.name() + "[" + (i - t.offset()) + "]";
         return "?";
     }
 
@@ -56,14 +57,14 @@ class ModelGradientTest {
 
     @Test
     void fullRankModel() {
-        GptModel m = new GptModel(small(GptConfig.Mode.FULL), 2, 5, DataType.DOUBLE, 1);
+        GptModel m = new GptModel(small(GptConfig.Mode.FULL), 2, 5, DType.F64, 1);
         int[][] b = batch(new Random(3), 10, 11);
         check(m, b[0], b[1]);
     }
 
     @Test
     void inRankModelWithFewerActiveModesThanStored() {
-        GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 2, 5, DataType.DOUBLE, 2);
+        GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 2, 5, DType.F64, 2);
         assertEquals(4, m.config().maxRank());
         m.setActiveModes(0, 2);
         m.setActiveModes(1, 3);
@@ -72,7 +73,7 @@ class ModelGradientTest {
         int[][] b = batch(new Random(4), 10, 11);
         check(m, b[0], b[1]);
         // inactive modes get exactly zero gradient (so AdamW only decays them)
-        INDArray dA = m.params().grad("h.0.mlp.fc1.A");
+        INDArray dA = nd(m.params().grad("h.0.mlp.fc1.A"));
         assertEquals(0.0, dA.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all()).norm2Number().doubleValue());
         assertTrue(dA.getRow(0).norm2Number().doubleValue() > 0);
     }
@@ -85,11 +86,11 @@ class ModelGradientTest {
         for (int i = 0; i < 2; i++) {
             System.setProperty("inrank.attention", i == 0 ? "loop" : "gemm");
             try {
-                GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 2, 5, DataType.DOUBLE, 11);
+                GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 2, 5, DType.F64, 11);
                 m.params().zeroGrad();
                 loss[i] = m.forward(b[0], b[1], false);
                 m.backward(1.0);
-                grads[i] = m.params().grads().dup();
+                grads[i] = nd(m.params().grads()).dup();
             } finally {
                 System.clearProperty("inrank.attention");
             }
@@ -100,12 +101,12 @@ class ModelGradientTest {
 
     @Test
     void parameterViewsShareTheFlatBuffers() {
-        GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 1, 3, DataType.DOUBLE, 5);
-        Params.Tensor t = m.params().get("h.1.mlp.fc2.Bt");
-        t.value().putScalar(new long[]{1, 2}, 123.0);
-        assertEquals(123.0, m.params().values().getDouble(t.offset() + 1 * 8 + 2));
-        t.grad().putScalar(new long[]{0, 0}, 7.0);
-        assertEquals(7.0, m.params().grads().getDouble(t.offset()));
+        GptModel m = new GptModel(small(GptConfig.Mode.INRANK), 1, 3, DType.F64, 5);
+        Params.Entry t = m.params().get("h.1.mlp.fc2.Bt");
+        nd(t.value()).putScalar(new long[]{1, 2}, 123.0);
+        assertEquals(123.0, nd(m.params().values()).getDouble(t.offset() + 1 * 8 + 2));
+        nd(t.grad()).putScalar(new long[]{0, 0}, 7.0);
+        assertEquals(7.0, nd(m.params().grads()).getDouble(t.offset()));
         Nd4j.getRandom();
     }
 }

@@ -1,12 +1,13 @@
 package io.inrank.model;
 
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
 import java.util.Random;
 
+import static io.inrank.model.Nd.nd;
 import static org.junit.jupiter.api.Assertions.*;
 
 class OptimizerTest {
@@ -28,9 +29,9 @@ class OptimizerTest {
     @Test
     void gradientAccumulationOverMicroBatchesEqualsOneBigBatch() {
         GptConfig cfg = new GptConfig(30, 8, 2, 2, 8, GptConfig.Mode.INRANK, true, 0.0, 1e-5);
-        GptModel big = new GptModel(cfg, 4, 6, DataType.DOUBLE, 3);
-        GptModel micro = new GptModel(cfg, 2, 6, DataType.DOUBLE, 3);
-        micro.params().values().assign(big.params().values());
+        GptModel big = new GptModel(cfg, 4, 6, DType.F64, 3);
+        GptModel micro = new GptModel(cfg, 2, 6, DType.F64, 3);
+        nd(micro.params().values()).assign(nd(big.params().values()));
         Random r = new Random(9);
         int[] ids = r.ints(24, 0, 30).toArray(), tg = r.ints(24, 0, 30).toArray();
         big.params().zeroGrad();
@@ -41,23 +42,23 @@ class OptimizerTest {
             micro.forward(Arrays.copyOfRange(ids, 12 * half, 12 * half + 12), Arrays.copyOfRange(tg, 12 * half, 12 * half + 12), false);
             micro.backward(0.5); // mean over the accumulated micro-batches
         }
-        INDArray d = big.params().grads().sub(micro.params().grads());
+        INDArray d = nd(big.params().grads()).sub(nd(micro.params().grads()));
         assertTrue(d.amaxNumber().doubleValue() < 1e-14, "max |Δgrad| " + d.amaxNumber());
     }
 
     @Test
     void clippingScalesToTheMaxNormAndAdamWDecaysOnlyWeights() {
         GptConfig cfg = new GptConfig(30, 8, 1, 2, 8, GptConfig.Mode.FULL, true, 0.0, 1e-5);
-        GptModel m = new GptModel(cfg, 1, 4, DataType.DOUBLE, 3);
-        m.params().grads().assign(1.0);
+        GptModel m = new GptModel(cfg, 1, 4, DType.F64, 3);
+        nd(m.params().grads()).assign(1.0);
         double before = AdamW.clipGradNorm(m.params(), 1.0);
         assertEquals(Math.sqrt(m.params().count()), before, 1e-9);
-        assertEquals(1.0, m.params().grads().norm2Number().doubleValue(), 1e-6);
+        assertEquals(1.0, nd(m.params().grads()).norm2Number().doubleValue(), 1e-6);
         // zero gradients: the update is pure decoupled decay, on decayed tensors only
         m.params().zeroGrad();
-        INDArray w0 = m.params().value("h.0.attn.c_attn.weight").dup(), e0 = m.params().value("wte").dup();
+        INDArray w0 = nd(m.params().value("h.0.attn.c_attn.weight")).dup(), e0 = nd(m.params().value("wte")).dup();
         new AdamW(m.params(), 0.9, 0.999, 1e-8, 0.1).step(0.5);
-        assertEquals(w0.mul(1 - 0.5 * 0.1), m.params().value("h.0.attn.c_attn.weight"));
-        assertEquals(e0, m.params().value("wte"));
+        assertEquals(w0.mul(1 - 0.5 * 0.1), nd(m.params().value("h.0.attn.c_attn.weight")));
+        assertEquals(e0, nd(m.params().value("wte")));
     }
 }

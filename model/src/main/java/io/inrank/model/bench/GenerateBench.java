@@ -4,7 +4,7 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.generate.KvDecoder;
 import io.inrank.model.generate.Sampler;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +29,8 @@ public final class GenerateBench {
         int r = rank > 0 ? rank : dense.maxRank() / 2;
         int[] stored = new int[2 * dense.layers()];
         java.util.Arrays.fill(stored, r);
-        double d = tokensPerSecond(new GptModel(dense, 1, 1, DataType.FLOAT, 1), tokens);
-        GptModel lowRank = new GptModel(dense.withMode(GptConfig.Mode.INRANK_EFFICIENT), 1, 1, DataType.FLOAT, 1, stored);
+        double d = tokensPerSecond(new GptModel(dense, 1, 1, DType.F32, 1), tokens);
+        GptModel lowRank = new GptModel(dense.withMode(GptConfig.Mode.INRANK_EFFICIENT), 1, 1, DType.F32, 1, stored);
         double f = tokensPerSecond(lowRank, tokens);
         System.out.printf("{\"bench\":\"generate\",\"preset\":\"%s\",\"rank\":%d,\"tokens\":%d,\"dense_tokens_per_s\":%.1f,"
                 + "\"factored_tokens_per_s\":%.1f,\"speedup\":%.2f}%n", preset, r, tokens, d, f, f / d);
@@ -46,7 +46,7 @@ public final class GenerateBench {
             int tok = 464;
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                tok = s.next(dec.next(tok), hist);
+                tok = s.next(m.backend(), dec.next(tok), hist);
                 hist.add(tok);
             }
             if (warm == 1) return n / ((System.nanoTime() - t0) / 1e9);

@@ -3,7 +3,7 @@ package io.inrank.model.bench;
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
 
 import java.util.Random;
 
@@ -73,7 +73,7 @@ public final class TrainBench {
             stored = new int[2 * cfg.layers()];
             java.util.Arrays.fill(stored, rank);
         }
-        GptModel model = new GptModel(cfg, batch, seq, DataType.FLOAT, 1, stored);
+        GptModel model = new GptModel(cfg, batch, seq, DType.F32, 1, stored);
         AdamW opt = AdamW.paperDefaults(model.params());
         Random r = new Random(1);
         int n = batch * seq;

@@ -12,9 +12,11 @@ import java.util.function.IntConsumer;
  */
 public final class Generator {
     private final KvDecoder decoder;
+    private final io.inrank.model.backend.Backend be;
 
     public Generator(GptModel model) {
         this.decoder = new KvDecoder(model);
+        this.be = model.backend();
     }
 
     /** Why generation stopped (the vocabulary of TGI's finish_reason). */
@@ -36,7 +38,7 @@ public final class Generator {
         List<Integer> out = new ArrayList<>();
         Finish finish = Finish.LENGTH;
         while (out.size() < maxNewTokens) {
-            int tok = sampler.next(logits, history);
+            int tok = sampler.next(be, logits, history);
             out.add(tok);
             history.add(tok);
             if (onToken != null) onToken.accept(tok);

@@ -1,6 +1,7 @@
 package io.inrank.model.generate;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Tensor;
 
 import java.util.Arrays;
 import java.util.List;
@@ -34,7 +35,6 @@ public final class Sampler {
 
     private final Params params;
     private final SplittableRandom rng;
-    private double[] scratch = new double[0];
     private Integer[] order = new Integer[0];
 
     public Sampler(Params params) {
@@ -43,14 +43,15 @@ public final class Sampler {
     }
 
     /** @param history tokens so far (prompt and generated), for the repetition penalty */
-    public int next(INDArray logits, List<Integer> history) {
-        int v = (int) logits.length();
-        if (scratch.length != v) {
-            scratch = new double[v];
-            order = new Integer[v];
-        }
-        double[] z = scratch;
-        for (int i = 0; i < v; i++) z[i] = logits.getDouble(i);
+    public int next(Backend be, Tensor logits, List<Integer> history) {
+        return next(be.toHost(logits), history);
+    }
+
+    /** @param logits one row of next-token logits (modified: this is a scratch copy) */
+    public int next(double[] logits, List<Integer> history) {
+        int v = logits.length;
+        if (order.length != v) order = new Integer[v];
+        double[] z = logits;
         if (params.repetitionPenalty() != 1) {
             for (int t : history.stream().distinct().toList()) {
                 z[t] = z[t] > 0 ? z[t] / params.repetitionPenalty() : z[t] * params.repetitionPenalty();

@@ -8,9 +8,9 @@ import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.Params;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.DType;
+import io.inrank.model.backend.Tensor;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,13 +47,14 @@ public final class Checkpoint {
         Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
         Files.createDirectories(tmp);
         Params p = model.params();
-        Map<String, INDArray> tensors = new LinkedHashMap<>();
-        Map<String, INDArray> moments = new LinkedHashMap<>();
-        for (Params.Tensor t : p.all().values()) {
-            tensors.put(t.name(), t.value());
+        Backend be = p.backend();
+        Map<String, Safetensors.HostTensor> tensors = new LinkedHashMap<>();
+        Map<String, Safetensors.HostTensor> moments = new LinkedHashMap<>();
+        for (Params.Entry t : p.all().values()) {
+            tensors.put(t.name(), host(be, t.value()));
             if (opt != null) {
-                moments.put("m." + t.name(), opt.moment(t, true));
-                moments.put("v." + t.name(), opt.moment(t, false));
+                moments.put("m." + t.name(), host(be, opt.moment(t, true)));
+                moments.put("v." + t.name(), host(be, opt.moment(t, false)));
             }
         }
         Safetensors.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "inrank/" + FORMAT));
@@ -76,13 +77,12 @@ public final class Checkpoint {
         if (model.config().lowRank()) {
             int[] ranks = new int[model.inRankLayers()];
             for (int i = 0; i < ranks.length; i++) ranks[i] = model.activeModes(i);
-            small = new GptModel(model.config(), 1, 1, model.params().dtype(), 0, ranks);
-            for (Params.Tensor t : small.params().all().values()) {
-                INDArray src = model.params().value(t.name());
-                if (t.name().endsWith(".A") || t.name().endsWith(".Bt")) {
-                    src = src.get(NDArrayIndex.interval(0, t.shape()[0]), NDArrayIndex.all());
-                }
-                t.value().assign(src);
+            small = new GptModel(model.backend(), model.config(), 1, 1, model.params().dtype(), 0, ranks);
+            Backend be = model.backend();
+            for (Params.Entry t : small.params().all().values()) {
+                Tensor src = model.params().value(t.name());
+                if (t.name().endsWith(".A") || t.name().endsWith(".Bt")) src = be.rows(src, (int) t.shape()[0]);
+                be.copy(src, t.value());
             }
         }
         save(dir, small, null, new State(state.step(), 2, state.dropoutSeed(), state.extra()));
@@ -96,7 +96,7 @@ public final class Checkpoint {
         s.putObject("config").put("vocab", c.vocab()).put("context", c.context()).put("layers", c.layers())
                 .put("heads", c.heads()).put("dim", c.dim()).put("mode", c.mode().name())
                 .put("scaleAttnByLayer", c.scaleAttnByLayer()).put("dropout", c.dropout()).put("layerNormEps", c.layerNormEps())
-                .put("dtype", model.params().dtype().name());
+                .put("dtype", model.params().dtype().name());   // F32 or F64
         var stored = s.putArray("storedModes");
         var active = s.putArray("activeModes");
         for (int i = 0; i < model.inRankLayers(); i++) {
@@ -139,31 +139,40 @@ public final class Checkpoint {
             stored = new int[s.path("storedModes").size()];
             for (int i = 0; i < stored.length; i++) stored[i] = s.path("storedModes").get(i).asInt();
         }
-        DataType dtype = DataType.valueOf(c.path("dtype").asText("FLOAT"));
+        DType dtype = DType.valueOf(c.path("dtype").asText("F32"));
         GptModel model = new GptModel(cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
+        Backend be = model.backend();
         for (int i = 0; i < model.inRankLayers(); i++) model.setActiveModes(i, s.path("activeModes").get(i).asInt());
         Safetensors.Contents weights = Safetensors.read(dir.resolve("model.safetensors"));
-        for (Params.Tensor t : model.params().all().values()) assign(t.value(), weights.get(t.name()), "model.safetensors", t.name());
+        for (Params.Entry t : model.params().all().values()) assign(be, t.value(), weights, "model.safetensors", t.name());
         AdamW opt = null;
         if (Files.exists(dir.resolve("optimizer.safetensors"))) {
             Safetensors.Contents mom = Safetensors.read(dir.resolve("optimizer.safetensors"));
             opt = AdamW.paperDefaults(model.params());
             opt.setStepCount(s.path("optimizerStep").asLong());
-            for (Params.Tensor t : model.params().all().values()) {
-                assign(opt.moment(t, true), mom.get("m." + t.name()), "optimizer.safetensors", "m." + t.name());
-                assign(opt.moment(t, false), mom.get("v." + t.name()), "optimizer.safetensors", "v." + t.name());
+            for (Params.Entry t : model.params().all().values()) {
+                assign(be, opt.moment(t, true), mom, "optimizer.safetensors", "m." + t.name());
+                assign(be, opt.moment(t, false), mom, "optimizer.safetensors", "v." + t.name());
             }
         }
         Map<String, Object> extra = JSON.convertValue(s.path("extra"), Map.class);
         return new Loaded(model, opt, new State(s.path("step").asLong(), s.path("stage").asInt(), s.path("dropoutSeed").asLong(), extra));
     }
 
-    private static void assign(INDArray dst, INDArray src, String file, String name) throws IOException {
+    private static void assign(Backend be, Tensor dst, Safetensors.Contents file, String fileName, String name) throws IOException {
+        Safetensors.HostTensor src = file.tensors().get(name);
+        if (src == null) throw new IOException(fileName + ": no tensor " + name);
         if (!java.util.Arrays.equals(dst.shape(), src.shape())) {
-            throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(src.shape())
+            throw new IOException(fileName + ": tensor " + name + " has shape " + java.util.Arrays.toString(src.shape())
                     + ", the model needs " + java.util.Arrays.toString(dst.shape()));
         }
-        dst.assign(src);
+        if (src.f32() != null) be.fromHostF32(dst, src.f32());
+        else be.fromHost(dst, src.f64());
+    }
+
+    private static Safetensors.HostTensor host(Backend be, Tensor t) {
+        return t.dtype() == DType.F64 ? Safetensors.HostTensor.of(be.toHost(t), t.shape())
+                : Safetensors.HostTensor.of(be.toHostF32(t), t.shape());
     }
 
     static String sha256(Path f) throws IOException {

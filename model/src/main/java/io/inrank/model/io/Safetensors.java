@@ -3,9 +3,7 @@ package io.inrank.model.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import io.inrank.model.backend.DType;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,16 +23,43 @@ import java.util.Map;
  * The safetensors format (what PyTorch and Hugging Face users load): an 8-byte little-endian header length, a JSON
  * header {name: {dtype, shape, data_offsets}, "__metadata__": {…}}, then the raw little-endian tensor bytes.
  * Reading checks every offset against the file, so a truncated or inconsistent file is refused with a clear message.
+ * Tensors are host arrays here (F32, F64; I64 read as F64); the backend copies them in and out.
  */
 public final class Safetensors {
     private Safetensors() {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A host tensor: exactly one of f32 / f64 is set. */
+    public record HostTensor(DType dtype, long[] shape, float[] f32, double[] f64) {
+        public static HostTensor of(float[] data, long... shape) {
+            return new HostTensor(DType.F32, shape, data, null);
+        }
+
+        public static HostTensor of(double[] data, long... shape) {
+            return new HostTensor(DType.F64, shape, null, data);
+        }
+
+        public long length() {
+            return f32 != null ? f32.length : f64.length;
+        }
+
+        public double get(long i) {
+            return f32 != null ? f32[(int) i] : f64[(int) i];
+        }
+
+        public double[] asDoubles() {
+            if (f64 != null) return f64;
+            double[] d = new double[f32.length];
+            for (int i = 0; i < d.length; i++) d[i] = f32[i];
+            return d;
+        }
+    }
+
     /** A loaded file: tensors in file order and the string metadata. */
-    public record Contents(Map<String, INDArray> tensors, Map<String, String> metadata) {
-        public INDArray get(String name) {
-            INDArray t = tensors.get(name);
+    public record Contents(Map<String, HostTensor> tensors, Map<String, String> metadata) {
+        public HostTensor get(String name) {
+            HostTensor t = tensors.get(name);
             if (t == null) throw new IllegalArgumentException("no tensor '" + name + "'");
             return t;
         }
@@ -59,7 +84,7 @@ public final class Safetensors {
                 throw new IOException(file + ": corrupt safetensors header (" + e.getMessage() + ")");
             }
             long dataStart = 8 + headerLen, dataLen = size - dataStart;
-            Map<String, INDArray> tensors = new LinkedHashMap<>();
+            Map<String, HostTensor> tensors = new LinkedHashMap<>();
             Map<String, String> meta = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
@@ -74,7 +99,7 @@ public final class Safetensors {
                 for (int i = 0; i < shape.length; i++) count *= shape[i] = t.path("shape").get(i).asLong();
                 long from = t.path("data_offsets").path(0).asLong(-1), to = t.path("data_offsets").path(1).asLong(-1);
                 int width = switch (dtype) {
-                    case "F32", "I32" -> 4;
+                    case "F32" -> 4;
                     case "F64", "I64" -> 8;
                     default -> throw new IOException(file + ": tensor '" + e.getKey() + "' has unsupported dtype " + dtype);
                 };
@@ -85,48 +110,39 @@ public final class Safetensors {
                 ByteBuffer buf = ByteBuffer.allocate((int) (to - from)).order(ByteOrder.LITTLE_ENDIAN);
                 ch.read(buf, dataStart + from);
                 buf.flip();
-                tensors.put(e.getKey(), toArray(dtype, shape, buf, (int) count));
+                tensors.put(e.getKey(), decode(dtype, shape, buf, (int) count));
             }
             return new Contents(tensors, meta);
         }
     }
 
-    private static INDArray toArray(String dtype, long[] shape, ByteBuffer buf, int count) {
-        long[] s = shape.length == 0 ? new long[]{1} : shape;
+    private static HostTensor decode(String dtype, long[] shape, ByteBuffer buf, int count) {
         switch (dtype) {
             case "F32": {
                 float[] f = new float[count];
                 buf.asFloatBuffer().get(f);
-                return Nd4j.create(f, s, 'c');
+                return HostTensor.of(f, shape);
             }
             case "F64": {
                 double[] d = new double[count];
                 buf.asDoubleBuffer().get(d);
-                return Nd4j.create(d, s, 'c');
-            }
-            case "I64": {
-                long[] l = new long[count];
-                buf.asLongBuffer().get(l);
-                return Nd4j.createFromArray(l).reshape(s);
+                return HostTensor.of(d, shape);
             }
             default: {
-                int[] i = new int[count];
-                buf.asIntBuffer().get(i);
-                return Nd4j.createFromArray(i).reshape(s);
+                double[] d = new double[count];
+                for (int i = 0; i < count; i++) d[i] = buf.getLong();
+                return HostTensor.of(d, shape);
             }
         }
     }
 
-    /** Writes atomically (temporary file, then rename). FLOAT and DOUBLE tensors only. */
-    public static void write(Path file, Map<String, INDArray> tensors, Map<String, String> metadata) throws IOException {
+    /** Writes atomically (temporary file, then rename). */
+    public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         long offset = 0;
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            INDArray a = e.getValue();
-            int width = a.dataType() == DataType.DOUBLE ? 8 : 4;
-            if (a.dataType() != DataType.DOUBLE && a.dataType() != DataType.FLOAT) {
-                throw new IllegalArgumentException(e.getKey() + ": only FLOAT and DOUBLE are written, got " + a.dataType());
-            }
+        for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+            HostTensor a = e.getValue();
+            int width = a.dtype() == DType.F64 ? 8 : 4;
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", width == 8 ? "F64" : "F32");
             var shape = t.putArray("shape");
@@ -147,11 +163,10 @@ public final class Safetensors {
             out.write(len.array());
             out.write(h);
             for (int i = 0; i < pad; i++) out.write(' ');
-            for (INDArray a : tensors.values()) {
-                INDArray c = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
-                ByteBuffer b = ByteBuffer.allocate((int) (c.length() * (c.dataType() == DataType.DOUBLE ? 8 : 4))).order(ByteOrder.LITTLE_ENDIAN);
-                if (c.dataType() == DataType.DOUBLE) b.asDoubleBuffer().put(c.data().asDouble());
-                else b.asFloatBuffer().put(c.data().asFloat());
+            for (HostTensor a : tensors.values()) {
+                ByteBuffer b = ByteBuffer.allocate((int) (a.length() * (a.dtype() == DType.F64 ? 8 : 4))).order(ByteOrder.LITTLE_ENDIAN);
+                if (a.dtype() == DType.F64) b.asDoubleBuffer().put(a.f64());
+                else b.asFloatBuffer().put(a.f32());
                 out.write(b.array());
             }
         }

@@ -3,14 +3,14 @@ package io.inrank.model.generate;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static io.inrank.model.Nd.nd;
 import static org.junit.jupiter.api.Assertions.*;
 
 class GenerationTest {
@@ -20,14 +20,14 @@ class GenerationTest {
         for (GptConfig.Mode mode : GptConfig.Mode.values()) {
             GptConfig cfg = new GptConfig(40, 12, 2, 2, 16, mode, true, 0.0, 1e-5);
             int t = 12;
-            GptModel full = new GptModel(cfg, 1, t, DataType.DOUBLE, 9);
+            GptModel full = new GptModel(cfg, 1, t, DType.F64, 9);
             if (cfg.lowRank()) for (int i = 0; i < 4; i++) full.setActiveModes(i, 2 + i);
             int[] ids = new Random(1).ints(t, 0, 40).toArray();
             full.forward(ids, null, false);
-            INDArray want = full.logits().dup();
+            INDArray want = nd(full.logits()).dup();
             KvDecoder dec = new KvDecoder(full);
             for (int pos = 0; pos < t; pos++) {
-                INDArray got = dec.next(ids[pos]);
+                INDArray got = nd(dec.next(ids[pos]));
                 double err = got.sub(want.getRow(pos).reshape(1, 40)).amaxNumber().doubleValue();
                 assertTrue(err < 1e-12, mode + " position " + pos + ": max |Δ| " + err);
             }
@@ -43,7 +43,7 @@ class GenerationTest {
         assertArrayEquals(new int[]{27, 91, 437, 1659, 5239, 91, 29}, Tokenizer.encode("<|endoftext|>"), "ordinary text, not EOS");
 
         GptConfig cfg = new GptConfig(50257, 32, 1, 2, 16, GptConfig.Mode.INRANK, true, 0.0, 1e-5);
-        GptModel m = new GptModel(cfg, 1, 1, DataType.FLOAT, 4);
+        GptModel m = new GptModel(cfg, 1, 1, DType.F32, 4);
         Generator g = new Generator(m);
         List<Integer> streamed = new ArrayList<>();
         Generator.Result r = g.generate(ids, 5, Sampler.Params.greedy(), streamed::add);
@@ -61,21 +61,21 @@ class GenerationTest {
 
     @Test
     void samplingRules() {
-        INDArray logits = Nd4j.createFromArray(new double[]{1.0, 3.0, 2.5, -1.0, 0.5});
-        assertEquals(1, new Sampler(Sampler.Params.greedy()).next(logits, List.of()));
+        double[] base = {1.0, 3.0, 2.5, -1.0, 0.5};
+        assertEquals(1, new Sampler(Sampler.Params.greedy()).next(base.clone(), List.of()));
         // repetition penalty: token 1 was seen, 3.0/2 = 1.5 < 2.5, so token 2 wins
-        assertEquals(2, new Sampler(new Sampler.Params(0, 0, 1, 2.0, 0)).next(logits, List.of(1)));
+        assertEquals(2, new Sampler(new Sampler.Params(0, 0, 1, 2.0, 0)).next(base.clone(), List.of(1)));
         // top-k 1 and a tiny top-p are greedy whatever the temperature
         for (long seed = 0; seed < 20; seed++) {
-            assertEquals(1, new Sampler(new Sampler.Params(5.0, 1, 1, 1, seed)).next(logits, List.of()));
-            assertEquals(1, new Sampler(new Sampler.Params(5.0, 0, 0.01, 1, seed)).next(logits, List.of()));
+            assertEquals(1, new Sampler(new Sampler.Params(5.0, 1, 1, 1, seed)).next(base.clone(), List.of()));
+            assertEquals(1, new Sampler(new Sampler.Params(5.0, 0, 0.01, 1, seed)).next(base.clone(), List.of()));
         }
         // top-k 2 only ever yields the two best tokens; seeded draws repeat
         List<Integer> a = new ArrayList<>(), b = new ArrayList<>();
         Sampler s1 = new Sampler(new Sampler.Params(1.0, 2, 1, 1, 7)), s2 = new Sampler(new Sampler.Params(1.0, 2, 1, 1, 7));
         for (int i = 0; i < 200; i++) {
-            a.add(s1.next(logits, List.of()));
-            b.add(s2.next(logits, List.of()));
+            a.add(s1.next(base.clone(), List.of()));
+            b.add(s2.next(base.clone(), List.of()));
         }
         assertEquals(a, b);
         assertTrue(a.stream().allMatch(x -> x == 1 || x == 2));
@@ -83,7 +83,7 @@ class GenerationTest {
         // the empirical frequency follows softmax at temperature 1: p(1)/(p(1)+p(2)) = 1/(1+e^-0.5) ≈ 0.622
         Sampler s3 = new Sampler(new Sampler.Params(1.0, 2, 1, 1, 3));
         int ones = 0;
-        for (int i = 0; i < 20000; i++) if (s3.next(logits, List.of()) == 1) ones++;
+        for (int i = 0; i < 20000; i++) if (s3.next(base.clone(), List.of()) == 1) ones++;
         assertEquals(0.6225, ones / 20000.0, 0.015);
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(-1, 0, 1, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(1, 0, 0, 1, 0));

@@ -5,11 +5,13 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.Params;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
+import io.inrank.model.backend.nd4j.Spectrum;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Random;
 
+import static io.inrank.model.Nd.nd;
 import static org.junit.jupiter.api.Assertions.*;
 
 class Stage2ResizeTest {
@@ -17,7 +19,7 @@ class Stage2ResizeTest {
     @Test
     void lossAfterResizeEqualsTheTruncatedModelsAndMomentsAreSliced() {
         GptConfig cfg = new GptConfig(50, 16, 2, 2, 16, GptConfig.Mode.INRANK_EFFICIENT, true, 0.0, 1e-5);
-        GptModel m = new GptModel(cfg, 2, 8, DataType.DOUBLE, 7);
+        GptModel m = new GptModel(cfg, 2, 8, DType.F64, 7);
         int[] active = {6, 7, 5, 8}, ranks = {3, 4, 2, 5};
         for (int i = 0; i < 4; i++) m.setActiveModes(i, active[i]);
         Random r = new Random(1);
@@ -39,8 +41,8 @@ class Stage2ResizeTest {
             String p = GptModel.inRankName(i);
             INDArray2 old = new INDArray2(m.params(), p, active[i]);
             var f = Spectrum.truncate(old.a, old.bt, ranks[i]);
-            m.params().value(p + ".A").get(NDArrayIndex.interval(0, ranks[i]), NDArrayIndex.all()).assign(f[0]);
-            m.params().value(p + ".Bt").get(NDArrayIndex.interval(0, ranks[i]), NDArrayIndex.all()).assign(f[1]);
+            nd(m.params().value(p + ".A")).get(NDArrayIndex.interval(0, ranks[i]), NDArrayIndex.all()).assign(f[0]);
+            nd(m.params().value(p + ".Bt")).get(NDArrayIndex.interval(0, ranks[i]), NDArrayIndex.all()).assign(f[1]);
             m.setActiveModes(i, ranks[i]);
         }
         double truncated = m.forward(ids, tg, false);
@@ -52,11 +54,11 @@ class Stage2ResizeTest {
         assertArrayEquals(new long[]{5, 16}, z.model().params().get("h.1.mlp.fc2.Bt").shape());
         assertTrue(z.model().params().count() < m.params().count());
         assertEquals(3, z.optimizer().stepCount());
-        Params.Tensor oldA = m.params().get("h.1.mlp.fc1.A"), newA = z.model().params().get("h.1.mlp.fc1.A");
-        assertEquals(opt.moment(oldA, true).get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()), z.optimizer().moment(newA, true));
-        assertEquals(opt.moment(oldA, false).get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()), z.optimizer().moment(newA, false));
-        Params.Tensor oldLn = m.params().get("h.0.ln_1.weight"), newLn = z.model().params().get("h.0.ln_1.weight");
-        assertEquals(opt.moment(oldLn, true), z.optimizer().moment(newLn, true));
+        Params.Entry oldA = m.params().get("h.1.mlp.fc1.A"), newA = z.model().params().get("h.1.mlp.fc1.A");
+        assertEquals(nd(opt.moment(oldA, true)).get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()), nd(z.optimizer().moment(newA, true)));
+        assertEquals(nd(opt.moment(oldA, false)).get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()), nd(z.optimizer().moment(newA, false)));
+        Params.Entry oldLn = m.params().get("h.0.ln_1.weight"), newLn = z.model().params().get("h.0.ln_1.weight");
+        assertEquals(nd(opt.moment(oldLn, true)), nd(z.optimizer().moment(newLn, true)));
 
         // and training continues
         z.model().params().zeroGrad();
@@ -69,8 +71,8 @@ class Stage2ResizeTest {
     /** The active part of one layer's factors. */
     record INDArray2(org.nd4j.linalg.api.ndarray.INDArray a, org.nd4j.linalg.api.ndarray.INDArray bt) {
         INDArray2(Params p, String name, int k) {
-            this(p.value(name + ".A").get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).dup(),
-                    p.value(name + ".Bt").get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).dup());
+            this(nd(p.value(name + ".A")).get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).dup(),
+                    nd(p.value(name + ".Bt")).get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).dup());
         }
     }
 }

@@ -6,9 +6,8 @@ import io.inrank.model.GptModel;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
+import io.inrank.model.backend.DType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import static io.inrank.model.Nd.nd;
 import static org.junit.jupiter.api.Assertions.*;
 
 class CheckpointTest {
@@ -38,7 +38,7 @@ class CheckpointTest {
     }
 
     GptModel trained(AdamW[] optOut, int[] ids, int[] tg) {
-        GptModel m = new GptModel(CFG, 2, 8, DataType.FLOAT, 3);
+        GptModel m = new GptModel(CFG, 2, 8, DType.F32, 3);
         for (int i = 0; i < 4; i++) m.setActiveModes(i, 3 + i);
         AdamW opt = AdamW.paperDefaults(m.params());
         for (int s = 0; s < 3; s++) trainStep(m, opt, ids, tg, s);
@@ -57,9 +57,9 @@ class CheckpointTest {
         assertFalse(Files.list(tmp).anyMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary left");
 
         Checkpoint.Loaded l = Checkpoint.load(dir, 2, 8);
-        assertEquals(m.params().values(), l.model().params().values(), "parameters bit-exact");
-        assertEquals(o[0].firstMoment(), l.optimizer().firstMoment());
-        assertEquals(o[0].secondMoment(), l.optimizer().secondMoment());
+        assertEquals(nd(m.params().values()), nd(l.model().params().values()), "parameters bit-exact");
+        assertEquals(nd(o[0].firstMoment()), nd(l.optimizer().firstMoment()));
+        assertEquals(nd(o[0].secondMoment()), nd(l.optimizer().secondMoment()));
         assertEquals(3, l.optimizer().stepCount());
         assertEquals(3, l.state().step());
         assertEquals(48, ((Number) l.state().extra().get("position")).intValue());
@@ -67,7 +67,7 @@ class CheckpointTest {
 
         double a = trainStep(m, o[0], ids, tg, 3), b = trainStep(l.model(), l.optimizer(), ids, tg, 3);
         assertEquals(a, b, 0.0, "the resumed model computes the same loss");
-        assertEquals(m.params().values(), l.model().params().values(), "and the same update");
+        assertEquals(nd(m.params().values()), nd(l.model().params().values()), "and the same update");
     }
 
     @Test
@@ -113,16 +113,17 @@ class CheckpointTest {
         assertArrayEquals(new long[]{6, 16}, l.model().params().get("h.1.mlp.fc2.Bt").shape());
         assertTrue(l.model().params().count() < m.params().count());
         m.forward(ids, null, false);
-        INDArray want = m.logits().dup();
+        INDArray want = nd(m.logits()).dup();
         l.model().forward(ids, null, false);
-        assertEquals(want, l.model().logits());
+        assertEquals(want, nd(l.model().logits()));
 
         // PyTorch (src/test/python/gpt_reference.py) loads the Java checkpoint and reproduces its logits
         Assumptions.assumeTrue(torchAvailable(), "python3-torch not installed: the PyTorch cross-check is skipped");
         Path probe = tmp.resolve("probe.safetensors");
-        INDArray tokens = Nd4j.create(DataType.DOUBLE, 2, 8);
-        for (int i = 0; i < 16; i++) tokens.putScalar(i, ids[i]);
-        Safetensors.write(probe, Map.of("tokens", tokens, "logits", want.castTo(DataType.DOUBLE)), Map.of());
+        double[] tokens = new double[16];
+        for (int i = 0; i < 16; i++) tokens[i] = ids[i];
+        Safetensors.write(probe, Map.of("tokens", Safetensors.HostTensor.of(tokens, 2, 8),
+                "logits", Safetensors.HostTensor.of(want.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble(), want.shape())), Map.of());
         Process p = new ProcessBuilder("/usr/bin/python3", "src/test/python/gpt_reference.py", dir.toString(), "--check-java", probe.toString())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

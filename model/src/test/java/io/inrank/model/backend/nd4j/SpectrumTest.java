@@ -1,4 +1,4 @@
-package io.inrank.model.inrank;
+package io.inrank.model.backend.nd4j;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

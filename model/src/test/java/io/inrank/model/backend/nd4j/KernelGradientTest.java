@@ -1,4 +1,4 @@
-package io.inrank.model.kernels;
+package io.inrank.model.backend.nd4j;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -9,7 +9,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.Random;
 import java.util.SplittableRandom;
 
-import static io.inrank.model.kernels.GradCheck.*;
+import static io.inrank.model.backend.nd4j.GradCheck.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Every kernel's backward against central finite differences of its forward, in double precision. */

@@ -1,4 +1,4 @@
-package io.inrank.model.kernels;
+package io.inrank.model.backend.nd4j;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

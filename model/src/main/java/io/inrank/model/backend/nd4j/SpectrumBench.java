@@ -1,6 +1,5 @@
-package io.inrank.model.bench;
+package io.inrank.model.backend.nd4j;
 
-import io.inrank.model.inrank.Spectrum;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

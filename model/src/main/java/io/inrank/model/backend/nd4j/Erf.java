@@ -1,4 +1,4 @@
-package io.inrank.model.kernels;
+package io.inrank.model.backend.nd4j;
 
 /**
  * erf for the exact GELU. Double precision (gradient checks, parity in float64) uses Apache Commons Math (~1e-15);

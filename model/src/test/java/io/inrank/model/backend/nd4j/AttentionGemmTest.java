@@ -1,4 +1,4 @@
-package io.inrank.model.kernels;
+package io.inrank.model.backend.nd4j;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -7,7 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Random;
 
-import static io.inrank.model.kernels.GradCheck.*;
+import static io.inrank.model.backend.nd4j.GradCheck.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The GEMM attention equals the loop reference, forward and backward, and passes its own gradient check. */

@@ -1,0 +1,302 @@
+package io.inrank.model.backend.nd4j;
+
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.DType;
+import io.inrank.model.backend.Tensor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The CPU backend: ND4J (nd4j-native, OpenBLAS) for GEMMs and LAPACK, plain-loop kernels over NIO views for the rest.
+ * ND4J's CUDA build (-Pcuda) also runs these kernels, on pre-Hopper GPUs only.
+ */
+public final class Nd4jBackend implements Backend {
+
+    public static final Nd4jBackend INSTANCE = new Nd4jBackend();
+
+    /** The INDArray behind a handle (ND4J-specific code and tests). */
+    public static INDArray array(Tensor t) {
+        return t == null ? null : ((Nd4jTensor) t).array();
+    }
+
+    public static Tensor wrap(INDArray a) {
+        return new Nd4jTensor(a);
+    }
+
+    private static INDArray a(Tensor t) {
+        return array(t);
+    }
+
+    @Override
+    public Tensor zeros(DType t, long... shape) {
+        return wrap(Nd4j.zeros(Nd4jTensor.of(t), shape));
+    }
+
+    @Override
+    public Tensor ones(DType t, long... shape) {
+        return wrap(Nd4j.ones(Nd4jTensor.of(t), shape));
+    }
+
+    @Override
+    public Tensor view(Tensor flat, long offset, long... shape) {
+        long n = 1;
+        for (long s : shape) n *= s;
+        return wrap(a(flat).reshape(a(flat).length()).get(NDArrayIndex.interval(offset, offset + n)).reshape('c', shape));
+    }
+
+    @Override
+    public Tensor rows(Tensor m, int k) {
+        return wrap(a(m).get(NDArrayIndex.interval(0, k), NDArrayIndex.all()));
+    }
+
+    @Override
+    public Tensor prefix(Tensor flat, long rows, long cols) {
+        return wrap(a(flat).get(NDArrayIndex.interval(0, rows * cols)).reshape('c', rows, cols));
+    }
+
+    @Override
+    public Tensor row(Tensor m, long i) {
+        return wrap(a(m).getRow(i).reshape(1, a(m).size(1)));
+    }
+
+    @Override
+    public void fill(Tensor t, double v) {
+        a(t).assign(v);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        a(dst).assign(a(src));
+    }
+
+    @Override
+    public void addInPlace(Tensor dst, Tensor src) {
+        a(dst).addi(a(src));
+    }
+
+    @Override
+    public void scale(Tensor t, double s) {
+        a(t).muli(s);
+    }
+
+    @Override
+    public double norm2(Tensor t) {
+        return a(t).norm2Number().doubleValue();
+    }
+
+    @Override
+    public double get(Tensor t, long i) {
+        return a(t).getDouble(i);
+    }
+
+    @Override
+    public void set(Tensor t, long i, double v) {
+        a(t).putScalar(i, v);
+    }
+
+    @Override
+    public double[] toHost(Tensor t) {
+        return a(t).dup('c').data().asDouble();
+    }
+
+    @Override
+    public void fromHost(Tensor t, double[] values) {
+        INDArray src = Nd4j.createFromArray(values).castTo(a(t).dataType()).reshape(a(t).shape());
+        a(t).assign(src);
+    }
+
+    @Override
+    public float[] toHostF32(Tensor t) {
+        return a(t).dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+    }
+
+    @Override
+    public void fromHostF32(Tensor t, float[] values) {
+        a(t).assign(Nd4j.create(values, a(t).shape(), 'c').castTo(a(t).dataType()));
+    }
+
+    @Override
+    public void matmul(Tensor x, Tensor y, Tensor c, boolean ta, boolean tb, double alpha, double beta) {
+        Nd4j.gemm(a(x), a(y), a(c), ta, tb, alpha, beta);
+    }
+
+    @Override
+    public void embeddingForward(int[] ids, int seq, Tensor wte, Tensor wpe, Tensor x) {
+        Embedding.forward(ids, seq, a(wte), a(wpe), a(x));
+    }
+
+    @Override
+    public void embeddingBackward(Tensor dx, int[] ids, int seq, Tensor dwte, Tensor dwpe) {
+        Embedding.backward(a(dx), ids, seq, a(dwte), a(dwpe));
+    }
+
+    @Override
+    public void layerNormForward(Tensor x, Tensor g, Tensor b, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        LayerNorm.forward(a(x), a(g), a(b), eps, a(y), a(mean), a(rstd));
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dy, Tensor x, Tensor g, Tensor mean, Tensor rstd, Tensor dx, Tensor dg, Tensor db) {
+        LayerNorm.backward(a(dy), a(x), a(g), a(mean), a(rstd), a(dx), a(dg), a(db));
+    }
+
+    @Override
+    public void linearForward(Tensor x, Tensor w, Tensor b, Tensor y) {
+        Linear.forward(a(x), a(w), a(b), a(y));
+    }
+
+    @Override
+    public void linearBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, Tensor ones) {
+        Linear.backward(a(dy), a(x), a(w), a(dx), a(dw), a(db), a(ones));
+    }
+
+    @Override
+    public void inRankForward(Tensor x, Tensor aK, Tensor btK, Tensor b, Tensor h, Tensor y) {
+        InRankLinear.forward(a(x), a(aK), a(btK), a(b), a(h), a(y));
+    }
+
+    @Override
+    public void inRankBackward(Tensor dy, Tensor x, Tensor aK, Tensor btK, Tensor h, Tensor dh, Tensor dx, Tensor daK,
+                               Tensor dbtK, Tensor db, Tensor ones) {
+        InRankLinear.backward(a(dy), a(x), a(aK), a(btK), a(h), a(dh), a(dx), a(daK), a(dbtK), a(db), a(ones));
+    }
+
+    @Override
+    public void geluForward(Tensor x, Tensor y, boolean tanh) {
+        Gelu.forward(a(x), a(y), tanh);
+    }
+
+    @Override
+    public void geluBackward(Tensor dy, Tensor x, Tensor dx, boolean tanh) {
+        Gelu.backward(a(dy), a(x), a(dx), tanh);
+    }
+
+    /** Loop kernel below this length, GEMM kernel from it (measured crossover; -Dinrank.attention=gemm|loop forces). */
+    static final int GEMM_ATTENTION_MIN_SEQ = 256;
+
+    private record LoopWorkspace(int batch, int heads, int seq) {}
+
+    @Override
+    public Object attentionWorkspace(DType t, int batch, int heads, int seq, int headDim) {
+        String forced = System.getProperty("inrank.attention");
+        boolean gemm = forced != null ? forced.equals("gemm") : seq >= GEMM_ATTENTION_MIN_SEQ;
+        return gemm ? new AttentionGemm.Workspace(Nd4jTensor.of(t), batch, heads, seq, headDim) : new LoopWorkspace(batch, heads, seq);
+    }
+
+    @Override
+    public void attentionForward(Tensor qkv, Tensor y, Tensor prob, Object ws, double scale) {
+        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.forward(a(qkv), a(y), a(prob), g, scale);
+        else {
+            LoopWorkspace l = (LoopWorkspace) ws;
+            Attention.forward(a(qkv), a(y), a(prob), l.batch(), l.seq(), l.heads(), scale);
+        }
+    }
+
+    @Override
+    public void attentionBackward(Tensor dy, Tensor qkv, Tensor prob, Tensor dqkv, Object ws, double scale) {
+        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.backward(a(dy), a(qkv), a(prob), a(dqkv), g, scale);
+        else {
+            LoopWorkspace l = (LoopWorkspace) ws;
+            Attention.backward(a(dy), a(qkv), a(prob), a(dqkv), l.batch(), l.seq(), l.heads(), scale);
+        }
+    }
+
+    @Override
+    public void attentionCached(Tensor qkv, Tensor kCache, Tensor vCache, int len, int heads, double scale, Tensor y) {
+        Attention.forwardCached(a(qkv), a(kCache), a(vCache), len, heads, scale, a(y));
+    }
+
+    @Override
+    public double crossEntropyForward(Tensor logits, int[] targets) {
+        return CrossEntropy.forward(a(logits), targets);
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor probs, int[] targets, double dloss) {
+        CrossEntropy.backward(a(probs), targets, dloss);
+    }
+
+    @Override
+    public void dropoutForward(Tensor x, Tensor mask, Tensor y, double p, SplittableRandom rng) {
+        Dropout.forward(a(x), a(mask), a(y), p, rng);
+    }
+
+    @Override
+    public void dropoutBackward(Tensor dy, Tensor mask, Tensor dx) {
+        Dropout.backward(a(dy), a(mask), a(dx));
+    }
+
+    @Override
+    public void adamw(Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, double lr, double beta1,
+                      double beta2, double eps, double weightDecay, long step) {
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        if (values.dtype() == DType.F32) {
+            FloatBuffer p = floats(a(values)), g = floats(a(grads)), mm = floats(a(m)), vv = floats(a(v));
+            float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
+            float decayOn = (float) (1 - lr * weightDecay);
+            // elementwise, so chunks run on all cores in any order with identical results
+            chunks(segments).parallelStream().forEach(c -> {
+                float decay = c.decay() ? decayOn : 1f;
+                for (int i = (int) c.from(); i < c.to(); i++) {
+                    float gi = g.get(i);
+                    float mi = b1 * mm.get(i) + (1 - b1) * gi;
+                    float vi = b2 * vv.get(i) + (1 - b2) * gi * gi;
+                    mm.put(i, mi);
+                    vv.put(i, vi);
+                    p.put(i, p.get(i) * decay - c1 * mi / ((float) Math.sqrt(vi) * c2 + e));
+                }
+            });
+            return;
+        }
+        DoubleBuffer p = doubles(a(values)), g = doubles(a(grads)), mm = doubles(a(m)), vv = doubles(a(v));
+        for (Segment s : segments) {
+            double decay = s.decay() ? 1 - lr * weightDecay : 1.0;
+            for (int i = (int) s.from(); i < s.to(); i++) {
+                double gi = g.get(i);
+                double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
+                double vi = beta2 * vv.get(i) + (1 - beta2) * gi * gi;
+                mm.put(i, mi);
+                vv.put(i, vi);
+                p.put(i, p.get(i) * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+            }
+        }
+    }
+
+    private static List<Segment> chunks(List<Segment> segments) {
+        List<Segment> out = new ArrayList<>();
+        for (Segment s : segments) {
+            for (long from = s.from(); from < s.to(); from += 1 << 18) out.add(new Segment(from, Math.min(s.to(), from + (1 << 18)), s.decay()));
+        }
+        return out;
+    }
+
+    /** An NIO view of a whole (non-view) flat buffer; asNio() spans the allocation, so views are refused. */
+    private static FloatBuffer floats(INDArray x) {
+        if (x.data().offset() != 0) throw new IllegalStateException("AdamW buffers must not be views");
+        return x.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static DoubleBuffer doubles(INDArray x) {
+        if (x.data().offset() != 0) throw new IllegalStateException("AdamW buffers must not be views");
+        return x.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+    }
+
+    @Override
+    public double[] singularValues(Tensor aK, Tensor btK) {
+        return Spectrum.singularValues(a(aK), a(btK));
+    }
+
+    @Override
+    public Tensor[] truncate(Tensor aK, Tensor btK, int r) {
+        INDArray[] f = Spectrum.truncate(a(aK), a(btK), r);
+        return new Tensor[]{wrap(f[0]), wrap(f[1])};
+    }
+}
