@@ -4,11 +4,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.openblas.global.openblas;
 
 /**
  * Singular values of an InRank layer's effective weight W = A_kᵀ·Bt_k ([in, out]) without forming W: with thin QR
  * A_kᵀ = Q_A·R_A and Bt_kᵀ = Q_B·R_B, W = Q_A·(R_A·R_Bᵀ)·Q_Bᵀ, so W's non-zero singular values are those of the k×k core
- * R_A·R_Bᵀ. LAPACK geqrf + gesvd on column-major copies (the only SVD path that works in ND4J M2.1, nd4j.md §2).
+ * R_A·R_Bᵀ. The values come from OpenBLAS's LAPACKE directly (dgeqrf without forming Q, dgesdd values only); the
+ * resize, which needs the vectors, uses ND4J's geqrf/gesvd wrappers (the only SVD path that works in ND4J M2.1,
+ * nd4j.md §2).
  * Computed in float64 whatever the model's precision.
  */
 public final class Spectrum {
@@ -23,7 +27,41 @@ public final class Spectrum {
      * @return min(in, out) singular values, descending, zero-padded beyond k
      */
     public static double[] singularValues(INDArray aK, INDArray btK) {
-        return pad(core(aK, btK, false).s(), (int) Math.min(aK.size(1), btK.size(1)));
+        int k = (int) aK.size(0), in = (int) aK.size(1), out = (int) btK.size(1);
+        double[] ra = upperR(aK), rb = upperR(btK);
+        // core = R_A·R_Bᵀ (k×k, column-major) by GEMM, then its singular values (divide and conquer, values only)
+        INDArray m = Nd4j.create(DataType.DOUBLE, new long[]{k, k}, 'f');
+        Nd4j.gemm(Nd4j.create(ra, new long[]{k, k}, 'f'), Nd4j.create(rb, new long[]{k, k}, 'f'), m, false, true, 1.0, 0.0);
+        DoublePointer s = new DoublePointer(k);
+        int info = openblas.LAPACKE_dgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'N', k, k,
+                (DoublePointer) m.data().addressPointer(), k, s, (DoublePointer) null, 1, (DoublePointer) null, 1);
+        if (info != 0) throw new IllegalStateException("LAPACKE_dgesdd failed: info " + info);
+        double[] values = new double[k];
+        s.get(values);
+        s.close();
+        return pad(values, Math.min(in, out));
+    }
+
+    /**
+     * R of the thin QR of a factor's transpose. A row-major [k, n] factor is, read column-major, exactly its transpose
+     * [n, k], so LAPACK's dgeqrf works on a double copy in place and Q is never formed.
+     */
+    private static double[] upperR(INDArray factor) {
+        int k = (int) factor.size(0), n = (int) factor.size(1);
+        INDArray work = factor.castTo(DataType.DOUBLE).dup('c');
+        DoublePointer a = (DoublePointer) work.data().addressPointer();
+        DoublePointer tau = new DoublePointer(k);
+        int info = openblas.LAPACKE_dgeqrf(openblas.LAPACK_COL_MAJOR, n, k, a, n, tau);
+        tau.close();
+        if (info != 0) throw new IllegalStateException("LAPACKE_dgeqrf failed: info " + info);
+        double[] r = new double[k * k];                 // column-major k×k, upper triangle of the first k rows
+        double[] col = new double[k];
+        for (int j = 0; j < k; j++) {
+            a.position((long) j * n).get(col, 0, j + 1);
+            System.arraycopy(col, 0, r, j * k, j + 1);
+        }
+        a.position(0);
+        return r;
     }
 
     /** QR of both factors and SVD of the core (with U, Vᵀ when {@code vectors}). */
