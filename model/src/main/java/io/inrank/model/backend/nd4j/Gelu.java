@@ -16,30 +16,39 @@ public final class Gelu {
     public static void forward(INDArray x, INDArray y, boolean tanhApprox) {
         Flat fx = new Flat(x), fy = new Flat(y);
         boolean fast = fx.isFloat();
-        long n = x.length();
-        for (long i = 0; i < n; i++) {
-            double v = fx.get(i);
-            fy.set(i, tanhApprox ? 0.5 * v * (1 + tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v), fast))
-                    : 0.5 * v * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))));
-        }
+        chunks(x.length()).forEach(c -> {
+            for (long i = c * CHUNK, end = Math.min(x.length(), i + CHUNK); i < end; i++) {
+                double v = fx.get(i);
+                fy.set(i, tanhApprox ? 0.5 * v * (1 + tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v), fast))
+                        : 0.5 * v * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))));
+            }
+        });
     }
 
     /** dx = dy·gelu'(x); dx is overwritten (it may be dy itself). */
     public static void backward(INDArray dy, INDArray x, INDArray dx, boolean tanhApprox) {
         Flat fx = new Flat(x), fdy = new Flat(dy), fdx = new Flat(dx);
         boolean fast = fx.isFloat();
-        long n = x.length();
-        for (long i = 0; i < n; i++) {
-            double v = fx.get(i), d;
-            if (tanhApprox) {
-                double u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
-                double t = tanh(u, fast);
-                d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-            } else {
-                d = 0.5 * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+        chunks(x.length()).forEach(c -> {
+            for (long i = c * CHUNK, end = Math.min(x.length(), i + CHUNK); i < end; i++) {
+                double v = fx.get(i), d;
+                if (tanhApprox) {
+                    double u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
+                    double t = tanh(u, fast);
+                    d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+                } else {
+                    d = 0.5 * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+                }
+                fdx.set(i, fdy.get(i) * d);
             }
-            fdx.set(i, fdy.get(i) * d);
-        }
+        });
+    }
+
+    private static final long CHUNK = 1 << 15;
+
+    /** Elementwise, so chunks may run on all cores in any order with identical results. */
+    private static java.util.stream.LongStream chunks(long n) {
+        return java.util.stream.LongStream.range(0, (n + CHUNK - 1) / CHUNK).parallel();
     }
 
     /** Float32: tanh from one exp (Math.tanh is the slow strict one); float64: the precise Math.tanh. */
