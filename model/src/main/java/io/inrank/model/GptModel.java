@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
  *
  * <p>Parameter names follow HF GPT-2 ({@code h.0.attn.c_attn.weight} …, weights stored [in, out]); the InRank factors
  * are {@code h.L.mlp.fc1.A} [R, in], {@code h.L.mlp.fc1.Bt} [R, out] (mode-major; the official B is Btᵀ) and
- * {@code h.L.mlp.fc1.bias}, likewise fc2. Attention-probability dropout is not implemented (embedding and residual
- * dropout are).
+ * {@code h.L.mlp.fc1.bias}, likewise fc2. Dropout (training only) on the embeddings, the attention probabilities and
+ * both residual branches, as GPT-2's embd/attn/resid_pdrop; the attention masks are regenerated in the backward.
  */
 public final class GptModel {
     private final Backend be;
@@ -36,6 +36,8 @@ public final class GptModel {
     private final Object attWs;
     private int[] targets;
     private int[] lastIds;
+    private final long[] attnSeed;
+    private double attnDropout;
 
     public GptModel(GptConfig cfg, int batch, int seq, DType dtype, long seed) {
         this(cfg, batch, seq, dtype, seed, null);
@@ -104,6 +106,7 @@ public final class GptModel {
         dHidden2 = be.zeros(dtype, n, hid);
         dH = cfg.lowRank() ? be.zeros(dtype, (long) n * r) : null;
         attWs = be.attentionWorkspace(dtype, batch, cfg.heads(), seq, cfg.headDim());
+        attnSeed = new long[L];
     }
 
     private Tensor[] arr(int count, DType t, long... shape) {
@@ -200,6 +203,7 @@ public final class GptModel {
         this.targets = targets;
         this.lastIds = ids;
         double p = train ? cfg.dropout() : 0.0;
+        attnDropout = p;
         be.embeddingForward(ids, seq, params.value("wte"), params.value("wpe"), x0);
         be.dropoutForward(x0, embMask, resIn[0], p, dropoutRng);
         for (int l = 0; l < cfg.layers(); l++) {
@@ -207,7 +211,8 @@ public final class GptModel {
             Tensor x = resIn[l];
             be.layerNormForward(x, params.value(h + "ln_1.weight"), params.value(h + "ln_1.bias"), cfg.layerNormEps(), ln1[l], ln1Mean[l], ln1Rstd[l]);
             be.linearForward(ln1[l], params.value(h + "attn.c_attn.weight"), params.value(h + "attn.c_attn.bias"), qkv[l]);
-            be.attentionForward(qkv[l], attOut[l], prob[l], attWs, attentionScale(l));
+            attnSeed[l] = p > 0 ? dropoutRng.nextLong() : 0;
+            be.attentionForward(qkv[l], attOut[l], prob[l], attWs, attentionScale(l), p, attnSeed[l]);
             be.linearForward(attOut[l], params.value(h + "attn.c_proj.weight"), params.value(h + "attn.c_proj.bias"), attProj[l]);
             be.dropoutForward(attProj[l], attMask[l], res1[l], p, dropoutRng);
             be.addInPlace(res1[l], x);
@@ -281,7 +286,7 @@ public final class GptModel {
             be.dropoutBackward(dRes, attMask[l], dTmp);
             be.linearBackward(dTmp, attOut[l], params.value(h + "attn.c_proj.weight"), dAtt, params.grad(h + "attn.c_proj.weight"),
                     params.grad(h + "attn.c_proj.bias"), ones);
-            be.attentionBackward(dAtt, qkv[l], prob[l], dQkv, attWs, attentionScale(l));
+            be.attentionBackward(dAtt, qkv[l], prob[l], dQkv, attWs, attentionScale(l), attnDropout, attnSeed[l]);
             be.linearBackward(dQkv, ln1[l], params.value(h + "attn.c_attn.weight"), dAtt, params.grad(h + "attn.c_attn.weight"),
                     params.grad(h + "attn.c_attn.bias"), ones);
             be.layerNormBackward(dAtt, resIn[l], params.value(h + "ln_1.weight"), ln1Mean[l], ln1Rstd[l], dTmp,

@@ -19,9 +19,15 @@ class ModelGradientTest {
     }
 
     static double check(GptModel model, int[] ids, int[] tg) {
+        return check(model, ids, tg, false);
+    }
+
+    /** With {@code train}, dropout is on; reseeding before every forward keeps the masks fixed for the differences. */
+    static double check(GptModel model, int[] ids, int[] tg, boolean train) {
         Params p = model.params();
         p.zeroGrad();
-        model.forward(ids, tg, false);
+        model.reseedDropout(99);
+        model.forward(ids, tg, train);
         model.backward(1.0);
         INDArray analytic = nd(p.grads()).dup();
         INDArray values = nd(p.values());
@@ -29,9 +35,11 @@ class ModelGradientTest {
         for (long i = 0; i < values.length(); i++) {
             double orig = values.getDouble(i);
             values.putScalar(i, orig + eps);
-            double plus = model.forward(ids, tg, false);
+            model.reseedDropout(99);
+            double plus = model.forward(ids, tg, train);
             values.putScalar(i, orig - eps);
-            double minus = model.forward(ids, tg, false);
+            model.reseedDropout(99);
+            double minus = model.forward(ids, tg, train);
             values.putScalar(i, orig);
             double num = (plus - minus) / (2 * eps), a = analytic.getDouble(i);
             double err = Math.abs(a - num) / Math.max(1e-4, Math.abs(a) + Math.abs(num));
@@ -76,6 +84,13 @@ class ModelGradientTest {
         INDArray dA = nd(m.params().grad("h.0.mlp.fc1.A"));
         assertEquals(0.0, dA.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all()).norm2Number().doubleValue());
         assertTrue(dA.getRow(0).norm2Number().doubleValue() > 0);
+    }
+
+    @Test
+    void withDropoutOnEmbeddingsAttentionAndResiduals() {
+        GptModel m = new GptModel(small(GptConfig.Mode.INRANK).withDropout(0.2), 2, 5, DType.F64, 6);
+        int[][] b = batch(new Random(6), 10, 11);
+        check(m, b[0], b[1], true);
     }
 
     @Test

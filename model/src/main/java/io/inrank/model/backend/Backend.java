@@ -83,10 +83,14 @@ public interface Backend {
     /** Opaque per-shape scratch for attention. */
     Object attentionWorkspace(DType t, int batch, int heads, int seq, int headDim);
 
-    void attentionForward(Tensor qkv, Tensor y, Tensor prob, Object workspace, double scale);
+    /**
+     * Causal attention; {@code prob} keeps the (undropped) probabilities for the backward. With {@code dropout} > 0
+     * the probabilities are dropped with masks drawn from {@code seed}, which the backward regenerates.
+     */
+    void attentionForward(Tensor qkv, Tensor y, Tensor prob, Object workspace, double scale, double dropout, long seed);
 
-    /** dqkv overwritten. */
-    void attentionBackward(Tensor dy, Tensor qkv, Tensor prob, Tensor dqkv, Object workspace, double scale);
+    /** dqkv overwritten; dropout and seed as in the forward. */
+    void attentionBackward(Tensor dy, Tensor qkv, Tensor prob, Tensor dqkv, Object workspace, double scale, double dropout, long seed);
 
     /** One query row against a key/value cache of {@code len} rows. */
     void attentionCached(Tensor qkv, Tensor kCache, Tensor vCache, int len, int heads, double scale, Tensor y);

@@ -22,11 +22,22 @@ public final class Attention {
      * @param prob [B, H, T, T] softmax probabilities, saved for backward (upper triangle left 0)
      */
     public static void forward(INDArray qkv, INDArray y, INDArray prob, int batch, int seq, int heads, double scale) {
+        forward(qkv, y, prob, batch, seq, heads, scale, 0.0, 0L);
+    }
+
+    /**
+     * @param dropout attention-probability dropout p (0 = none); the probabilities saved in {@code prob} are the
+     *                undropped ones, the masks come from {@code seed} ({@link AttnDropout})
+     */
+    public static void forward(INDArray qkv, INDArray y, INDArray prob, int batch, int seq, int heads, double scale,
+                               double dropout, long seed) {
         int c3 = (int) qkv.size(1), c = c3 / 3, hd = c / heads;
         Flat fq = new Flat(qkv), fy = new Flat(y), fp = new Flat(prob);
-        double[] row = new double[seq];
+        double[] row = new double[seq], mask = new double[seq];
+        java.util.Arrays.fill(mask, 1.0);
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
+                java.util.SplittableRandom rng = AttnDropout.block(seed, b, h, heads);
                 for (int t = 0; t < seq; t++) {
                     long qOff = (long) (b * seq + t) * c3 + h * hd;
                     double max = Double.NEGATIVE_INFINITY;
@@ -44,10 +55,11 @@ public final class Attention {
                     }
                     long pOff = (((long) b * heads + h) * seq + t) * seq;
                     for (int u = 0; u < seq; u++) fp.set(pOff + u, u <= t ? row[u] / sum : 0.0);
+                    if (dropout > 0) AttnDropout.row(rng, t + 1, dropout, mask);
                     long yOff = (long) (b * seq + t) * c + h * hd;
                     for (int i = 0; i < hd; i++) {
                         double acc = 0;
-                        for (int u = 0; u <= t; u++) acc += fp.get(pOff + u) * fq.get((long) (b * seq + u) * c3 + 2 * c + h * hd + i);
+                        for (int u = 0; u <= t; u++) acc += fp.get(pOff + u) * mask[u] * fq.get((long) (b * seq + u) * c3 + 2 * c + h * hd + i);
                         fy.set(yOff + i, acc);
                     }
                 }
@@ -58,13 +70,22 @@ public final class Attention {
     /** dqkv is overwritten. */
     public static void backward(INDArray dy, INDArray qkv, INDArray prob, INDArray dqkv, int batch, int seq, int heads,
                                 double scale) {
+        backward(dy, qkv, prob, dqkv, batch, seq, heads, scale, 0.0, 0L);
+    }
+
+    /** dqkv is overwritten; {@code dropout} and {@code seed} as in the forward. */
+    public static void backward(INDArray dy, INDArray qkv, INDArray prob, INDArray dqkv, int batch, int seq, int heads,
+                                double scale, double dropout, long seed) {
         int c3 = (int) qkv.size(1), c = c3 / 3, hd = c / heads;
         Flat fdy = new Flat(dy), fq = new Flat(qkv), fp = new Flat(prob), fd = new Flat(dqkv);
         dqkv.assign(0);
-        double[] dp = new double[seq];
+        double[] dp = new double[seq], mask = new double[seq];
+        java.util.Arrays.fill(mask, 1.0);
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
+                java.util.SplittableRandom rng = AttnDropout.block(seed, b, h, heads);
                 for (int t = 0; t < seq; t++) {
+                    if (dropout > 0) AttnDropout.row(rng, t + 1, dropout, mask);
                     long pOff = (((long) b * heads + h) * seq + t) * seq;
                     long dyOff = (long) (b * seq + t) * c + h * hd;
                     double dot = 0;
@@ -74,10 +95,10 @@ public final class Attention {
                         for (int i = 0; i < hd; i++) {
                             double g = fdy.get(dyOff + i);
                             s += g * fq.get(vOff + i);
-                            fd.add(vOff + i, p * g);
+                            fd.add(vOff + i, p * mask[u] * g);
                         }
-                        dp[u] = s;
-                        dot += p * s;
+                        dp[u] = s * mask[u];           // gradient through the dropout mask
+                        dot += p * dp[u];
                     }
                     long qOff = (long) (b * seq + t) * c3 + h * hd;
                     for (int u = 0; u <= t; u++) {

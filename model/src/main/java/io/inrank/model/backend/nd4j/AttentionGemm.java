@@ -16,7 +16,8 @@ public final class AttentionGemm {
     /** Preallocated head-major buffers for one layer shape [batch, heads, seq, headDim] (shared by all layers). */
     public static final class Workspace {
         final int batch, heads, seq, hd;
-        final INDArray q, k, v, y, dq, dk, dv, dy, dp;
+        final INDArray q, k, v, y, dq, dk, dv, dy, dp, pd;
+        final double[] maskRow;
 
         public Workspace(DataType t, int batch, int heads, int seq, int headDim) {
             this.batch = batch;
@@ -33,6 +34,8 @@ public final class AttentionGemm {
             dv = Nd4j.create(t, n);
             dy = Nd4j.create(t, n);
             dp = Nd4j.create(t, (long) seq * seq);
+            pd = Nd4j.create(t, (long) seq * seq);
+            maskRow = new double[seq];
         }
 
         /** Block (b, h) of a head-major buffer as a [seq, hd] matrix. */
@@ -60,6 +63,11 @@ public final class AttentionGemm {
 
     /** Same contract as {@link Attention#forward}. */
     public static void forward(INDArray qkv, INDArray y, INDArray prob, Workspace w, double scale) {
+        forward(qkv, y, prob, w, scale, 0.0, 0L);
+    }
+
+    /** With attention-probability dropout, masks from {@code seed} exactly as {@link Attention#forward} draws them. */
+    public static void forward(INDArray qkv, INDArray y, INDArray prob, Workspace w, double scale, double dropout, long seed) {
         int c3 = (int) qkv.size(1), t = w.seq;
         Flat fqkv = new Flat(qkv);
         pack(fqkv, c3, 0, new Flat(w.q), w, false);
@@ -86,14 +94,32 @@ public final class AttentionGemm {
                     for (int j = 0; j <= i; j++) fp.set(row + j, fp.get(row + j) * inv);
                     for (int j = i + 1; j < t; j++) fp.set(row + j, 0);
                 }
-                Nd4j.gemm(p, w.block(w.v, b, h), w.block(w.y, b, h), false, false, 1.0, 0.0);
+                INDArray used = dropout > 0 ? dropped(fp, pOff, w, AttnDropout.block(seed, b, h, w.heads), dropout) : p;
+                Nd4j.gemm(used, w.block(w.v, b, h), w.block(w.y, b, h), false, false, 1.0, 0.0);
             }
         }
         pack(new Flat(y), (int) y.size(1), 0, new Flat(w.y), w, true);
     }
 
+    /** P ⊙ mask of one block into the workspace (mask regenerated row by row from the block's stream). */
+    private static INDArray dropped(Flat fp, long pOff, Workspace w, java.util.SplittableRandom rng, double dropout) {
+        int t = w.seq;
+        Flat fpd = new Flat(w.pd);
+        for (int i = 0; i < t; i++) {
+            AttnDropout.row(rng, i + 1, dropout, w.maskRow);
+            for (int j = 0; j <= i; j++) fpd.set((long) i * t + j, fp.get(pOff + (long) i * t + j) * w.maskRow[j]);
+            for (int j = i + 1; j < t; j++) fpd.set((long) i * t + j, 0);
+        }
+        return w.pd.reshape('c', t, t);
+    }
+
     /** Same contract as {@link Attention#backward}; uses the packed q, k, v of the forward. */
     public static void backward(INDArray dy, INDArray qkv, INDArray prob, INDArray dqkv, Workspace w, double scale) {
+        backward(dy, qkv, prob, dqkv, w, scale, 0.0, 0L);
+    }
+
+    public static void backward(INDArray dy, INDArray qkv, INDArray prob, INDArray dqkv, Workspace w, double scale,
+                                double dropout, long seed) {
         int t = w.seq;
         pack(new Flat(dy), (int) dy.size(1), 0, new Flat(w.dy), w, false);
         // the forward of another layer may have overwritten the packed q, k, v: pack this layer's again
@@ -110,8 +136,16 @@ public final class AttentionGemm {
                 INDArray p = prob.reshape('c', (long) w.batch * w.heads * t, t)
                         .get(NDArrayIndex.interval(pOff / t, pOff / t + t), NDArrayIndex.all());
                 INDArray dyb = w.block(w.dy, b, h);
-                Nd4j.gemm(p, dyb, w.block(w.dv, b, h), true, false, 1.0, 0.0);      // dV = Pᵀ·dY
-                Nd4j.gemm(dyb, w.block(w.v, b, h), dp, false, true, 1.0, 0.0);      // dP = dY·Vᵀ
+                INDArray used = dropout > 0 ? dropped(fp, pOff, w, AttnDropout.block(seed, b, h, w.heads), dropout) : p;
+                Nd4j.gemm(used, dyb, w.block(w.dv, b, h), true, false, 1.0, 0.0);   // dV = (P⊙M)ᵀ·dY
+                Nd4j.gemm(dyb, w.block(w.v, b, h), dp, false, true, 1.0, 0.0);      // dP = (dY·Vᵀ)⊙M
+                if (dropout > 0) {
+                    java.util.SplittableRandom rng = AttnDropout.block(seed, b, h, w.heads);
+                    for (int i = 0; i < t; i++) {
+                        AttnDropout.row(rng, i + 1, dropout, w.maskRow);
+                        for (int j = 0; j <= i; j++) fdp.set((long) i * t + j, fdp.get((long) i * t + j) * w.maskRow[j]);
+                    }
+                }
                 for (int i = 0; i < t; i++) {                                       // dS = P ⊙ (dP − Σ P⊙dP) · scale
                     long row = (long) i * t;
                     double dot = 0;

@@ -192,20 +192,20 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void attentionForward(Tensor qkv, Tensor y, Tensor prob, Object ws, double scale) {
-        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.forward(a(qkv), a(y), a(prob), g, scale);
+    public void attentionForward(Tensor qkv, Tensor y, Tensor prob, Object ws, double scale, double dropout, long seed) {
+        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.forward(a(qkv), a(y), a(prob), g, scale, dropout, seed);
         else {
             LoopWorkspace l = (LoopWorkspace) ws;
-            Attention.forward(a(qkv), a(y), a(prob), l.batch(), l.seq(), l.heads(), scale);
+            Attention.forward(a(qkv), a(y), a(prob), l.batch(), l.seq(), l.heads(), scale, dropout, seed);
         }
     }
 
     @Override
-    public void attentionBackward(Tensor dy, Tensor qkv, Tensor prob, Tensor dqkv, Object ws, double scale) {
-        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.backward(a(dy), a(qkv), a(prob), a(dqkv), g, scale);
+    public void attentionBackward(Tensor dy, Tensor qkv, Tensor prob, Tensor dqkv, Object ws, double scale, double dropout, long seed) {
+        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.backward(a(dy), a(qkv), a(prob), a(dqkv), g, scale, dropout, seed);
         else {
             LoopWorkspace l = (LoopWorkspace) ws;
-            Attention.backward(a(dy), a(qkv), a(prob), a(dqkv), l.batch(), l.seq(), l.heads(), scale);
+            Attention.backward(a(dy), a(qkv), a(prob), a(dqkv), l.batch(), l.seq(), l.heads(), scale, dropout, seed);
         }
     }
 
