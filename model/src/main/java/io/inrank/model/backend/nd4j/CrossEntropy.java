@@ -14,9 +14,14 @@ public final class CrossEntropy {
 
     /** @return mean loss; {@code logits} [N, V] now hold softmax probabilities */
     public static double forward(INDArray logits, int[] targets) {
+        int n = (int) logits.size(0);
+        return forward(logits, targets, Nd4j.create(logits.dataType(), n, 1), Nd4j.create(logits.dataType(), n, 1));
+    }
+
+    /** With preallocated [N, 1] scratch columns (the training loop allocates nothing per step). */
+    public static double forward(INDArray logits, int[] targets, INDArray rowMax, INDArray sums) {
         int n = (int) logits.size(0), v = (int) logits.size(1);
         Flat f = new Flat(logits);
-        INDArray rowMax = Nd4j.create(logits.dataType(), n, 1);
         double loss = 0;
         for (int i = 0; i < n; i++) {
             long row = (long) i * v;
@@ -27,7 +32,7 @@ public final class CrossEntropy {
         }
         logits.subiColumnVector(rowMax);
         Transforms.exp(logits, false);
-        INDArray sums = logits.sum(true, 1);
+        logits.sum(sums, 1);
         for (int i = 0; i < n; i++) loss += Math.log(sums.getDouble(i));
         logits.diviColumnVector(sums);
         return loss / n;

@@ -87,9 +87,31 @@ public final class Nd4jBackend implements Backend {
         a(t).muli(s);
     }
 
+    /** ‖t‖₂ of a whole flat buffer without allocating (fixed chunking, so the sum order never changes). */
     @Override
     public double norm2(Tensor t) {
-        return a(t).norm2Number().doubleValue();
+        INDArray x = a(t);
+        if (x.data().offset() != 0 || x.length() > Integer.MAX_VALUE) return x.norm2Number().doubleValue();
+        int n = (int) x.length(), chunk = 1 << 18, parts = (n + chunk - 1) / chunk;
+        double[] partial = new double[parts];
+        if (x.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            FloatBuffer f = floats(x);
+            java.util.stream.IntStream.range(0, parts).parallel().forEach(c -> {
+                double s = 0;
+                for (int i = c * chunk, e = Math.min(n, i + chunk); i < e; i++) s += (double) f.get(i) * f.get(i);
+                partial[c] = s;
+            });
+        } else {
+            DoubleBuffer d = doubles(x);
+            java.util.stream.IntStream.range(0, parts).parallel().forEach(c -> {
+                double s = 0;
+                for (int i = c * chunk, e = Math.min(n, i + chunk); i < e; i++) s += d.get(i) * d.get(i);
+                partial[c] = s;
+            });
+        }
+        double sum = 0;
+        for (double p : partial) sum += p;
+        return Math.sqrt(sum);
     }
 
     @Override
@@ -214,9 +236,15 @@ public final class Nd4jBackend implements Backend {
         Attention.forwardCached(a(qkv), a(kCache), a(vCache), len, heads, scale, a(y));
     }
 
+    /** [N, 1] scratch columns per logits shape, so the loss allocates nothing per step. */
+    private final java.util.Map<String, INDArray[]> ceScratch = new java.util.HashMap<>();
+
     @Override
-    public double crossEntropyForward(Tensor logits, int[] targets) {
-        return CrossEntropy.forward(a(logits), targets);
+    public synchronized double crossEntropyForward(Tensor logits, int[] targets) {
+        INDArray l = a(logits);
+        INDArray[] s = ceScratch.computeIfAbsent(l.dataType() + "/" + l.size(0),
+                k -> new INDArray[]{Nd4j.create(l.dataType(), l.size(0), 1), Nd4j.create(l.dataType(), l.size(0), 1)});
+        return CrossEntropy.forward(l, targets, s[0], s[1]);
     }
 
     @Override
