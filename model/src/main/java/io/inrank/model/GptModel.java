@@ -38,6 +38,10 @@ public final class GptModel {
     private int[] lastIds;
     private final long[] attnSeed;
     private double attnDropout;
+    /** Bias gradients as [1, out] rows (the GEMM that sums dy over rows writes into them), made once. */
+    private final java.util.Map<String, Tensor> biasGradRows = new java.util.HashMap<>();
+    /** Per InRank layer: views of the first k modes (A, Bt, their grads, h, dh), rebuilt only when k changes. */
+    private final Tensor[][] activeViews;
 
     public GptModel(GptConfig cfg, int batch, int seq, DType dtype, long seed) {
         this(cfg, batch, seq, dtype, seed, null);
@@ -107,6 +111,11 @@ public final class GptModel {
         dH = cfg.lowRank() ? be.zeros(dtype, (long) n * r) : null;
         attWs = be.attentionWorkspace(dtype, batch, cfg.heads(), seq, cfg.headDim());
         attnSeed = new long[L];
+        for (Params.Entry e : params.all().values()) {
+            if (e.name().endsWith(".bias") && e.shape().length == 1) biasGradRows.put(e.name(), be.view(params.grads(), e.offset(), 1, e.length()));
+        }
+        activeViews = new Tensor[2 * L][];
+        if (cfg.lowRank()) for (int i = 0; i < 2 * L; i++) buildActiveViews(i);
     }
 
     private Tensor[] arr(int count, DType t, long... shape) {
@@ -159,6 +168,18 @@ public final class GptModel {
     public void setActiveModes(int layer, int k) {
         if (k < 1 || k > storedModes[layer]) throw new IllegalArgumentException("k must be in 1.." + storedModes[layer] + ", got " + k);
         activeModes[layer] = k;
+        buildActiveViews(layer);
+    }
+
+    /** View objects are made here, not per step: creating ND4J views costs native memory that is slow to come back. */
+    private void buildActiveViews(int layer) {
+        String name = inRankName(layer);
+        int k = activeModes[layer];
+        Tensor[] hBuf = layer % 2 == 0 ? fc1H : fc2H;
+        activeViews[layer] = new Tensor[]{
+                be.rows(params.value(name + ".A"), k), be.rows(params.value(name + ".Bt"), k),
+                be.rows(params.grad(name + ".A"), k), be.rows(params.grad(name + ".Bt"), k),
+                be.prefix(hBuf[layer / 2], n, k), be.prefix(dH, n, k)};
     }
 
     /** Dropout masks are drawn from a stream seeded here; the trainer reseeds per step so a resumed run is identical. */
@@ -188,10 +209,6 @@ public final class GptModel {
         return seq;
     }
 
-    private Tensor rows(Tensor m, int k) {
-        return be.rows(m, k);
-    }
-
     /**
      * Forward pass on {@code ids} (batch·seq tokens, row-major); with {@code targets} also the mean cross-entropy,
      * after which {@link #backward} may be called. Without targets the logits are kept ({@link #logits}).
@@ -218,12 +235,10 @@ public final class GptModel {
             be.addInPlace(res1[l], x);
             be.layerNormForward(res1[l], params.value(h + "ln_2.weight"), params.value(h + "ln_2.bias"), cfg.layerNormEps(), ln2[l], ln2Mean[l], ln2Rstd[l]);
             if (cfg.lowRank()) {
-                int k1 = activeModes[2 * l], k2 = activeModes[2 * l + 1];
-                be.inRankForward(ln2[l], rows(params.value(h + "mlp.fc1.A"), k1), rows(params.value(h + "mlp.fc1.Bt"), k1),
-                        params.value(h + "mlp.fc1.bias"), be.prefix(fc1H[l], n, k1), fc1Out[l]);
+                Tensor[] v1 = activeViews[2 * l], v2 = activeViews[2 * l + 1];
+                be.inRankForward(ln2[l], v1[0], v1[1], params.value(h + "mlp.fc1.bias"), v1[4], fc1Out[l]);
                 be.geluForward(fc1Out[l], gelu[l], cfg.tanhGelu());
-                be.inRankForward(gelu[l], rows(params.value(h + "mlp.fc2.A"), k2), rows(params.value(h + "mlp.fc2.Bt"), k2),
-                        params.value(h + "mlp.fc2.bias"), be.prefix(fc2H[l], n, k2), mlpOut[l]);
+                be.inRankForward(gelu[l], v2[0], v2[1], params.value(h + "mlp.fc2.bias"), v2[4], mlpOut[l]);
             } else {
                 be.linearForward(ln2[l], params.value(h + "mlp.c_fc.weight"), params.value(h + "mlp.c_fc.bias"), fc1Out[l]);
                 be.geluForward(fc1Out[l], gelu[l], cfg.tanhGelu());
@@ -265,32 +280,28 @@ public final class GptModel {
             // dRes = dL/d(res1 + mlp): flows to res1 directly and through the MLP
             be.dropoutBackward(dRes, mlpMask[l], dTmp);
             if (cfg.lowRank()) {
-                int k1 = activeModes[2 * l], k2 = activeModes[2 * l + 1];
-                be.inRankBackward(dTmp, gelu[l], rows(params.value(h + "mlp.fc2.A"), k2), rows(params.value(h + "mlp.fc2.Bt"), k2),
-                        be.prefix(fc2H[l], n, k2), be.prefix(dH, n, k2), dHidden, rows(params.grad(h + "mlp.fc2.A"), k2),
-                        rows(params.grad(h + "mlp.fc2.Bt"), k2), params.grad(h + "mlp.fc2.bias"), ones);
+                Tensor[] v1 = activeViews[2 * l], v2 = activeViews[2 * l + 1];
+                be.inRankBackward(dTmp, gelu[l], v2[0], v2[1], v2[4], v2[5], dHidden, v2[2], v2[3], biasGradRows.get(h + "mlp.fc2.bias"), ones);
                 be.geluBackward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
-                be.inRankBackward(dHidden2, ln2[l], rows(params.value(h + "mlp.fc1.A"), k1), rows(params.value(h + "mlp.fc1.Bt"), k1),
-                        be.prefix(fc1H[l], n, k1), be.prefix(dH, n, k1), dAtt, rows(params.grad(h + "mlp.fc1.A"), k1),
-                        rows(params.grad(h + "mlp.fc1.Bt"), k1), params.grad(h + "mlp.fc1.bias"), ones);
+                be.inRankBackward(dHidden2, ln2[l], v1[0], v1[1], v1[4], v1[5], dAtt, v1[2], v1[3], biasGradRows.get(h + "mlp.fc1.bias"), ones);
             } else {
                 be.linearBackward(dTmp, gelu[l], params.value(h + "mlp.c_proj.weight"), dHidden, params.grad(h + "mlp.c_proj.weight"),
-                        params.grad(h + "mlp.c_proj.bias"), ones);
+                        biasGradRows.get(h + "mlp.c_proj.bias"), ones);
                 be.geluBackward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
                 be.linearBackward(dHidden2, ln2[l], params.value(h + "mlp.c_fc.weight"), dAtt, params.grad(h + "mlp.c_fc.weight"),
-                        params.grad(h + "mlp.c_fc.bias"), ones);
+                        biasGradRows.get(h + "mlp.c_fc.bias"), ones);
             }
             be.layerNormBackward(dAtt, res1[l], params.value(h + "ln_2.weight"), ln2Mean[l], ln2Rstd[l], dTmp,
-                    params.grad(h + "ln_2.weight"), params.grad(h + "ln_2.bias"));
+                    params.grad(h + "ln_2.weight"), biasGradRows.get(h + "ln_2.bias"));
             be.addInPlace(dRes, dTmp);                                      // dL/d res1
             be.dropoutBackward(dRes, attMask[l], dTmp);
             be.linearBackward(dTmp, attOut[l], params.value(h + "attn.c_proj.weight"), dAtt, params.grad(h + "attn.c_proj.weight"),
-                    params.grad(h + "attn.c_proj.bias"), ones);
+                    biasGradRows.get(h + "attn.c_proj.bias"), ones);
             be.attentionBackward(dAtt, qkv[l], prob[l], dQkv, attWs, attentionScale(l), attnDropout, attnSeed[l]);
             be.linearBackward(dQkv, ln1[l], params.value(h + "attn.c_attn.weight"), dAtt, params.grad(h + "attn.c_attn.weight"),
-                    params.grad(h + "attn.c_attn.bias"), ones);
+                    biasGradRows.get(h + "attn.c_attn.bias"), ones);
             be.layerNormBackward(dAtt, resIn[l], params.value(h + "ln_1.weight"), ln1Mean[l], ln1Rstd[l], dTmp,
-                    params.grad(h + "ln_1.weight"), params.grad(h + "ln_1.bias"));
+                    params.grad(h + "ln_1.weight"), biasGradRows.get(h + "ln_1.bias"));
             be.addInPlace(dRes, dTmp);                                      // dL/d resIn[l]
         }
         be.dropoutBackward(dRes, embMask, dTmp);

@@ -16,8 +16,11 @@ public final class AttentionGemm {
     /** Preallocated head-major buffers for one layer shape [batch, heads, seq, headDim] (shared by all layers). */
     public static final class Workspace {
         final int batch, heads, seq, hd;
-        final INDArray q, k, v, y, dq, dk, dv, dy, dp, pd;
+        final INDArray q, k, v, y, dq, dk, dv, dy, dp, pd, dpMat, pdMat;
         final double[] maskRow;
+        /** [buffer][b·H + h] block views, made once (creating ND4J views per call costs native memory). */
+        private final INDArray[][] blocks = new INDArray[8][];
+        private final java.util.Map<INDArray, INDArray[]> probBlocks = new java.util.IdentityHashMap<>();
 
         public Workspace(DataType t, int batch, int heads, int seq, int headDim) {
             this.batch = batch;
@@ -35,13 +38,35 @@ public final class AttentionGemm {
             dy = Nd4j.create(t, n);
             dp = Nd4j.create(t, (long) seq * seq);
             pd = Nd4j.create(t, (long) seq * seq);
+            dpMat = dp.reshape('c', new long[]{seq, seq});
+            pdMat = pd.reshape('c', new long[]{seq, seq});
             maskRow = new double[seq];
+            INDArray[] bufs = {q, k, v, y, dq, dk, dv, dy};
+            for (int i = 0; i < bufs.length; i++) {
+                blocks[i] = new INDArray[batch * heads];
+                for (int bh = 0; bh < batch * heads; bh++) {
+                    long off = (long) bh * seq * headDim;
+                    blocks[i][bh] = bufs[i].get(NDArrayIndex.interval(off, off + (long) seq * headDim)).reshape('c', new long[]{seq, headDim});
+                }
+            }
+        }
+
+        /** The [T, T] block (b, h) of a layer's probabilities, views made on first use of that array. */
+        INDArray probBlock(INDArray prob, int b, int h) {
+            INDArray[] pb = probBlocks.computeIfAbsent(prob, p -> {
+                INDArray m = p.reshape('c', new long[]{(long) batch * heads * seq, seq});
+                INDArray[] out = new INDArray[batch * heads];
+                for (int i = 0; i < out.length; i++) out[i] = m.get(NDArrayIndex.interval((long) i * seq, (long) i * seq + seq), NDArrayIndex.all());
+                return out;
+            });
+            return pb[b * heads + h];
         }
 
         /** Block (b, h) of a head-major buffer as a [seq, hd] matrix. */
         INDArray block(INDArray buf, int b, int h) {
-            long off = ((long) b * heads + h) * seq * hd;
-            return buf.get(NDArrayIndex.interval(off, off + (long) seq * hd)).reshape('c', seq, hd);
+            INDArray[] bufs = {q, k, v, y, dq, dk, dv, dy};
+            for (int i = 0; i < bufs.length; i++) if (bufs[i] == buf) return blocks[i][b * heads + h];
+            throw new IllegalArgumentException("not a workspace buffer");
         }
     }
 
@@ -77,8 +102,7 @@ public final class AttentionGemm {
         for (int b = 0; b < w.batch; b++) {
             for (int h = 0; h < w.heads; h++) {
                 long pOff = ((long) b * w.heads + h) * t * t;
-                INDArray p = prob.reshape('c', (long) w.batch * w.heads * t, t)
-                        .get(NDArrayIndex.interval(pOff / t, pOff / t + t), NDArrayIndex.all());
+                INDArray p = w.probBlock(prob, b, h);
                 Nd4j.gemm(w.block(w.q, b, h), w.block(w.k, b, h), p, false, true, scale, 0.0);
                 for (int i = 0; i < t; i++) {                         // causal softmax, row by row
                     long row = pOff + (long) i * t;
@@ -110,7 +134,7 @@ public final class AttentionGemm {
             for (int j = 0; j <= i; j++) fpd.set((long) i * t + j, fp.get(pOff + (long) i * t + j) * w.maskRow[j]);
             for (int j = i + 1; j < t; j++) fpd.set((long) i * t + j, 0);
         }
-        return w.pd.reshape('c', t, t);
+        return w.pdMat;
     }
 
     /** Same contract as {@link Attention#backward}; uses the packed q, k, v of the forward. */
@@ -128,13 +152,12 @@ public final class AttentionGemm {
         pack(fqkv, c3, 0, new Flat(w.q), w, false);
         pack(fqkv, c3, 1, new Flat(w.k), w, false);
         pack(fqkv, c3, 2, new Flat(w.v), w, false);
-        INDArray dp = w.dp.reshape('c', t, t);
+        INDArray dp = w.dpMat;
         Flat fdp = new Flat(dp), fp = new Flat(prob);
         for (int b = 0; b < w.batch; b++) {
             for (int h = 0; h < w.heads; h++) {
                 long pOff = ((long) b * w.heads + h) * t * t;
-                INDArray p = prob.reshape('c', (long) w.batch * w.heads * t, t)
-                        .get(NDArrayIndex.interval(pOff / t, pOff / t + t), NDArrayIndex.all());
+                INDArray p = w.probBlock(prob, b, h);
                 INDArray dyb = w.block(w.dy, b, h);
                 INDArray used = dropout > 0 ? dropped(fp, pOff, w, AttnDropout.block(seed, b, h, w.heads), dropout) : p;
                 Nd4j.gemm(used, dyb, w.block(w.dv, b, h), true, false, 1.0, 0.0);   // dV = (P⊙M)ᵀ·dY

@@ -20,7 +20,7 @@ public final class InRankLinear {
     public static void forward(INDArray x, INDArray aK, INDArray btK, INDArray b, INDArray h, INDArray y) {
         Nd4j.gemm(x, aK, h, false, true, 1.0, 0.0);
         Nd4j.gemm(h, btK, y, false, false, 1.0, 0.0);
-        if (b != null) y.addiRowVector(b);
+        if (b != null) Linear.addBias(y, b);
     }
 
     /**
@@ -32,6 +32,6 @@ public final class InRankLinear {
         Nd4j.gemm(dy, btK, dh, false, true, 1.0, 0.0);
         Nd4j.gemm(dh, x, daK, true, false, 1.0, 1.0);
         if (dx != null) Nd4j.gemm(dh, aK, dx, false, false, 1.0, 0.0);
-        if (db != null) Nd4j.gemm(ones, dy, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+        if (db != null) Nd4j.gemm(ones, dy, Linear.asRow(db), false, false, 1.0, 1.0);
     }
 }

@@ -10,10 +10,27 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Linear {
     private Linear() {}
 
+    /** y[i, :] += b, as a plain loop (ND4J's broadcast op allocates native memory per call). */
+    static void addBias(INDArray y, INDArray b) {
+        int n = (int) y.size(0), out = (int) y.size(1);
+        Flat fy = new Flat(y), fb = new Flat(b);
+        double[] bias = new double[out];
+        for (int j = 0; j < out; j++) bias[j] = fb.get(j);
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+            long row = (long) i * out;
+            for (int j = 0; j < out; j++) fy.set(row + j, fy.get(row + j) + bias[j]);
+        });
+    }
+
+    /** The bias gradient as a [1, out] row; pass it in that shape to avoid making a view per call. */
+    static INDArray asRow(INDArray v) {
+        return v.rank() == 2 ? v : v.reshape(1, v.length());
+    }
+
     /** y[N,out] = x[N,in]·w[in,out] (+ b[out]). */
     public static void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
         Nd4j.gemm(x, w, y, false, false, 1.0, 0.0);
-        if (b != null) y.addiRowVector(b);
+        if (b != null) addBias(y, b);
     }
 
     /**
@@ -25,6 +42,6 @@ public final class Linear {
     public static void backward(INDArray dy, INDArray x, INDArray w, INDArray dx, INDArray dw, INDArray db, INDArray ones) {
         if (dx != null) Nd4j.gemm(dy, w, dx, false, true, 1.0, 0.0);
         Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);
-        if (db != null) Nd4j.gemm(ones, dy, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+        if (db != null) Nd4j.gemm(ones, dy, asRow(db), false, false, 1.0, 1.0);
     }
 }
