@@ -1,0 +1,196 @@
+package io.inrank.controller.service;
+
+import io.inrank.controller.state.RunState;
+import io.inrank.protocol.DeadLetters;
+import io.inrank.protocol.MalformedRecordException;
+import io.inrank.protocol.Messages;
+import io.inrank.protocol.RankDecision;
+import io.inrank.protocol.SpectrumReport;
+import io.inrank.protocol.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The controller loop: rebuild per-run state from {@code inrank.rank-state}, then consume {@code inrank.spectra} and
+ * for every report write the new state and publish the decision (state first, so a crash between the two re-sends the
+ * same decision on the repeated report). Bad records go to the dead-letter topic; the loop never stops on them.
+ */
+@ApplicationScoped
+public class ControllerService {
+    private static final Logger LOG = Logger.getLogger(ControllerService.class);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @ConfigProperty(name = "inrank.controller.group", defaultValue = "inrank-rank-controller")
+    String group;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final Map<String, RunState> runs = new ConcurrentHashMap<>();
+    private final Map<String, AtomicReference<RunState.LayerState>> gauges = new ConcurrentHashMap<>();
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaProducer<byte[], byte[]> producer;
+    private Thread loop;
+    private volatile boolean running;
+
+    void start(@Observes StartupEvent ev) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            ensure(admin, Topics.SPECTRA, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
+            ensure(admin, Topics.RANK_DECISIONS, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
+            ensure(admin, Topics.RANK_STATE, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            ensure(admin, Topics.DEAD_LETTER, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
+        }
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 0),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        rebuild();
+        running = true;
+        loop = new Thread(this::run, "rank-controller");
+        loop.start();
+        LOG.infof("rank-controller: %d runs restored from %s; consuming %s", runs.size(), Topics.RANK_STATE, Topics.SPECTRA);
+    }
+
+    void stop(@Observes ShutdownEvent ev) throws InterruptedException {
+        running = false;
+        if (consumer != null) consumer.wakeup();
+        if (loop != null) loop.join(10_000);
+        if (producer != null) producer.close();
+    }
+
+    private static void ensure(Admin admin, String topic, Map<String, String> cfg) throws Exception {
+        if (admin.listTopics().names().get().contains(topic)) return;
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(cfg))).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) throw e;
+        }
+    }
+
+    /** Reads the compacted state topic to its end: the latest state of every run. */
+    private void rebuild() {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(Topics.RANK_STATE, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) continue;
+                    try {
+                        RunState s = Messages.decode(r.value(), RunState.class);
+                        runs.put(s.run(), s);
+                        publishGauges(s);
+                    } catch (MalformedRecordException e) {
+                        LOG.warnf("ignoring unreadable state at offset %d: %s", r.offset(), e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    private void run() {
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        DeadLetters dead = new DeadLetters(producer, "rank-controller");
+        try {
+            consumer.subscribe(List.of(Topics.SPECTRA));
+            while (running) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                for (ConsumerRecord<byte[], byte[]> r : records) handle(r, dead);
+                if (!records.isEmpty()) {
+                    producer.flush();
+                    consumer.commitSync();
+                }
+            }
+        } catch (WakeupException e) {
+            // shutting down
+        } catch (RuntimeException e) {
+            LOG.error("rank-controller loop failed", e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> r, DeadLetters dead) {
+        try {
+            SpectrumReport report = Messages.decode(r.value(), SpectrumReport.class);
+            Decider.Outcome o = Decider.decide(report, runs.get(report.run()));
+            byte[] key = report.run().getBytes(StandardCharsets.UTF_8);
+            if (!o.repeated()) {
+                producer.send(new ProducerRecord<>(Topics.RANK_STATE, key, Messages.encode(o.state())));
+                runs.put(report.run(), o.state());
+                publishGauges(o.state());
+            }
+            producer.send(new ProducerRecord<>(Topics.RANK_DECISIONS, key, Messages.encode(o.decision())));
+            counter("inrank.controller.decisions", report.run()).increment();
+            Timer.builder("inrank.controller.decision.latency").register(registry)
+                    .record(Math.max(0, System.currentTimeMillis() - r.timestamp()), TimeUnit.MILLISECONDS);
+        } catch (MalformedRecordException | Decider.Rejected e) {
+            dead.send(r, e);
+            Counter.builder("inrank.controller.dead.letters").register(registry).increment();
+            LOG.debugf("dead-lettered %s offset %d: %s", r.topic(), r.offset(), e.getMessage());
+        }
+    }
+
+    private Counter counter(String name, String run) {
+        return Counter.builder(name).tags(Tags.of("run", run)).register(registry);
+    }
+
+    private void publishGauges(RunState s) {
+        s.layers().forEach((layer, st) -> gauges.computeIfAbsent(s.run() + "/" + layer, k -> {
+            AtomicReference<RunState.LayerState> ref = new AtomicReference<>(st);
+            Tags tags = Tags.of("run", s.run(), "layer", layer);
+            registry.gauge("inrank.controller.rank", tags, ref, x -> x.get().rank());
+            registry.gauge("inrank.controller.explained.ratio", tags, ref, x -> x.get().lastRatio());
+            return ref;
+        }).set(st));
+    }
+
+    public Collection<RunState> runs() {
+        return runs.values();
+    }
+
+    public RunState run(String id) {
+        return runs.get(id);
+    }
+}
