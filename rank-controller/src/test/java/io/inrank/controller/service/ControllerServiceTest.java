@@ -87,6 +87,23 @@ class ControllerServiceTest {
     }
 
     @Test
+    void aThousandMalformedRecordsAreAllDeadLetteredAndTheNextReportIsStillAnswered() {
+        Random r = new Random(11);
+        try (var p = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 1000; i++) {
+                byte[] junk = new byte[1 + r.nextInt(64)];
+                r.nextBytes(junk);
+                p.send(new ProducerRecord<>(Topics.SPECTRA, "run-junk".getBytes(StandardCharsets.UTF_8), junk));
+            }
+        }
+        send("run-junk", Messages.encode(report("run-junk", 300, 2, 8)));
+        assertEquals(1, await(Topics.RANK_DECISIONS, 1, decisionOf("run-junk", 300)).size());
+        var dead = await(Topics.DEAD_LETTER, 1000, rec -> new String(rec.key(), StandardCharsets.UTF_8).equals("run-junk"));
+        assertEquals(1000, dead.size());
+    }
+
+    @Test
     void decidesRepeatsIdenticallyDeadLettersGarbageAndServesHistory() {
         SpectrumReport first = report("run-a", 225, 2, 1);
         send("run-a", Messages.encode(first));
@@ -109,7 +126,8 @@ class ControllerServiceTest {
         send("run-a", Messages.encode(report("run-a", 200, 2, 3)));
         SpectrumReport next = report("run-a", 250, d1.layers().get(0).newRank(), 4);
         send("run-a", Messages.encode(next));
-        var dead = await(Topics.DEAD_LETTER, 3, r -> "rank-controller".equals(DeadLetters.header(r, DeadLetters.CONSUMER)));
+        var dead = await(Topics.DEAD_LETTER, 3, r -> "rank-controller".equals(DeadLetters.header(r, DeadLetters.CONSUMER))
+                && new String(r.key(), StandardCharsets.UTF_8).equals("run-a"));
         assertEquals(3, dead.size());
         assertTrue(DeadLetters.header(dead.get(0), DeadLetters.REASON).startsWith("SpectrumReport:"));
         assertTrue(DeadLetters.header(dead.get(1), DeadLetters.REASON).contains("is NaN"));
