@@ -59,6 +59,10 @@ public class ControllerService {
     @ConfigProperty(name = "inrank.controller.group", defaultValue = "inrank-rank-controller")
     String group;
 
+    /** How fast a dead controller's partition moves to its replacement (the broker's minimum is 6 s). */
+    @ConfigProperty(name = "inrank.controller.session-timeout-ms", defaultValue = "10000")
+    int sessionTimeoutMs;
+
     @Inject
     MeterRegistry registry;
 
@@ -129,7 +133,9 @@ public class ControllerService {
     private void run() {
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs,
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(1000, sessionTimeoutMs / 4)),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         DeadLetters dead = new DeadLetters(producer, "rank-controller");
         try {
