@@ -43,7 +43,8 @@ class InrankScriptIT {
     @Test
     void everySubcommandHasHelp() throws Exception {
         for (String[] c : List.of(new String[]{"--help"}, new String[]{"demo", "--help"}, new String[]{"kafka", "--help"},
-                new String[]{"ingest", "--help"}, new String[]{"bench", "--help"}, new String[]{"bench", "ingest", "--help"})) {
+                new String[]{"ingest", "--help"}, new String[]{"bench", "--help"}, new String[]{"bench", "ingest", "--help"},
+                new String[]{"rank-controller", "--help"})) {
             Run r = inrank(c);
             assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.out());
             assertTrue(r.out().toLowerCase().contains("usage"), String.join(" ", c) + ": " + r.out());
