@@ -47,6 +47,15 @@ public interface Backend {
 
     void fromHost(Tensor t, double[] values);
 
+    /** Host copy into an existing array (per-token decoding). */
+    void toHost(Tensor t, double[] out);
+
+    /** x[0] = wte[token] + wpe[pos] (one decoding position). */
+    void embeddingAt(int token, int pos, Tensor wte, Tensor wpe, Tensor x);
+
+    /** Copies the k and v parts of qkv [1, 3C] into row {@code pos} of the caches [context, C]. */
+    void appendKv(Tensor qkv, Tensor kCache, Tensor vCache, int pos);
+
     /** Host copy in float32 (checkpoints of float models without doubling the memory). */
     float[] toHostF32(Tensor t);
 

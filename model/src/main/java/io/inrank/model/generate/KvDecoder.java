@@ -20,6 +20,8 @@ public final class KvDecoder {
     private final Tensor[] kCache, vCache;       // [context, C] per layer
     private final Tensor x, ln, qkv, att, proj, hidden, act, mlp, lnMean, lnRstd, logits, h;
     private int pos;
+    private final Tensor[][] views;
+    private final int[] viewK;
 
     public KvDecoder(GptModel model) {
         this.model = model;
@@ -46,6 +48,8 @@ public final class KvDecoder {
         lnRstd = be.zeros(t, 1);
         logits = be.zeros(t, 1, cfg.vocab());
         h = be.zeros(t, cfg.lowRank() ? cfg.maxRank() : 1);
+        views = new Tensor[2 * cfg.layers()][];
+        viewK = new int[2 * cfg.layers()];
     }
 
     /** Forgets the cached sequence. */
@@ -66,15 +70,12 @@ public final class KvDecoder {
     public Tensor next(int token) {
         if (pos >= cfg.context()) throw new IllegalStateException("context of " + cfg.context() + " tokens is full");
         if (token < 0 || token >= cfg.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary");
-        int c = cfg.dim();
-        be.copy(be.row(p.value("wte"), token), x);
-        be.addInPlace(x, be.row(p.value("wpe"), pos));
+        be.embeddingAt(token, pos, p.value("wte"), p.value("wpe"), x);
         for (int l = 0; l < cfg.layers(); l++) {
             String n = "h." + l + ".";
             be.layerNormForward(x, p.value(n + "ln_1.weight"), p.value(n + "ln_1.bias"), cfg.layerNormEps(), ln, lnMean, lnRstd);
             be.linearForward(ln, p.value(n + "attn.c_attn.weight"), p.value(n + "attn.c_attn.bias"), qkv);
-            be.copy(be.view(qkv, c, 1, c), be.row(kCache[l], pos));
-            be.copy(be.view(qkv, 2L * c, 1, c), be.row(vCache[l], pos));
+            be.appendKv(qkv, kCache[l], vCache[l], pos);
             be.attentionCached(qkv, kCache[l], vCache[l], pos + 1, cfg.heads(), model.attentionScale(l), att);
             be.linearForward(att, p.value(n + "attn.c_proj.weight"), p.value(n + "attn.c_proj.bias"), proj);
             be.addInPlace(x, proj);
@@ -97,8 +98,12 @@ public final class KvDecoder {
     }
 
     private void mlpFactored(int block, int which, Tensor in, Tensor out, String name) {
-        int k = model.activeModes(2 * block + which);
-        be.inRankForward(in, be.rows(p.value(name + ".A"), k), be.rows(p.value(name + ".Bt"), k), p.value(name + ".bias"),
-                be.prefix(h, 1, k), out);
+        int layer = 2 * block + which, k = model.activeModes(layer);
+        if (viewK[layer] != k) {           // views are made once per rank, not per token
+            views[layer] = new Tensor[]{be.rows(p.value(name + ".A"), k), be.rows(p.value(name + ".Bt"), k), be.prefix(h, 1, k)};
+            viewK[layer] = k;
+        }
+        Tensor[] v = views[layer];
+        be.inRankForward(in, v[0], v[1], p.value(name + ".bias"), v[2], out);
     }
 }

@@ -36,6 +36,8 @@ public final class Sampler {
     private final Params params;
     private final SplittableRandom rng;
     private Integer[] order = new Integer[0];
+    private final java.util.BitSet seen = new java.util.BitSet();
+    private double[] host = new double[0];
 
     public Sampler(Params params) {
         this.params = params;
@@ -44,7 +46,9 @@ public final class Sampler {
 
     /** @param history tokens so far (prompt and generated), for the repetition penalty */
     public int next(Backend be, Tensor logits, List<Integer> history) {
-        return next(be.toHost(logits), history);
+        if (host.length != logits.length()) host = new double[(int) logits.length()];
+        be.toHost(logits, host);
+        return next(host, history);
     }
 
     /** @param logits one row of next-token logits (modified: this is a scratch copy) */
@@ -53,7 +57,10 @@ public final class Sampler {
         if (order.length != v) order = new Integer[v];
         double[] z = logits;
         if (params.repetitionPenalty() != 1) {
-            for (int t : history.stream().distinct().toList()) {
+            seen.clear();
+            for (int t : history) {
+                if (seen.get(t)) continue;   // each seen token once
+                seen.set(t);
                 z[t] = z[t] > 0 ? z[t] / params.repetitionPenalty() : z[t] * params.repetitionPenalty();
             }
         }

@@ -64,9 +64,9 @@ public final class AttentionGemm {
 
         /** Block (b, h) of a head-major buffer as a [seq, hd] matrix. */
         INDArray block(INDArray buf, int b, int h) {
-            INDArray[] bufs = {q, k, v, y, dq, dk, dv, dy};
-            for (int i = 0; i < bufs.length; i++) if (bufs[i] == buf) return blocks[i][b * heads + h];
-            throw new IllegalArgumentException("not a workspace buffer");
+            int i = buf == q ? 0 : buf == k ? 1 : buf == v ? 2 : buf == y ? 3 : buf == dq ? 4 : buf == dk ? 5 : buf == dv ? 6 : buf == dy ? 7 : -1;
+            if (i < 0) throw new IllegalArgumentException("not a workspace buffer");
+            return blocks[i][b * heads + h];
         }
     }
 

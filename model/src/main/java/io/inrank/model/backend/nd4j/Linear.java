@@ -14,11 +14,9 @@ public final class Linear {
     static void addBias(INDArray y, INDArray b) {
         int n = (int) y.size(0), out = (int) y.size(1);
         Flat fy = new Flat(y), fb = new Flat(b);
-        double[] bias = new double[out];
-        for (int j = 0; j < out; j++) bias[j] = fb.get(j);
         java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
             long row = (long) i * out;
-            for (int j = 0; j < out; j++) fy.set(row + j, fy.get(row + j) + bias[j]);
+            for (int j = 0; j < out; j++) fy.set(row + j, fy.get(row + j) + fb.get(j));
         });
     }
 

@@ -136,6 +136,29 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
+    public void toHost(Tensor t, double[] out) {
+        Flat f = new Flat(a(t));
+        for (int i = 0; i < out.length; i++) out[i] = f.get(i);
+    }
+
+    @Override
+    public void embeddingAt(int token, int pos, Tensor wte, Tensor wpe, Tensor x) {
+        int c = (int) wte.size(1);
+        Flat te = new Flat(a(wte)), pe = new Flat(a(wpe)), fx = new Flat(a(x));
+        for (int j = 0; j < c; j++) fx.set(j, te.get((long) token * c + j) + pe.get((long) pos * c + j));
+    }
+
+    @Override
+    public void appendKv(Tensor qkv, Tensor kCache, Tensor vCache, int pos) {
+        int c = (int) kCache.size(1);
+        Flat q = new Flat(a(qkv)), k = new Flat(a(kCache)), v = new Flat(a(vCache));
+        for (int j = 0; j < c; j++) {
+            k.set((long) pos * c + j, q.get(c + j));
+            v.set((long) pos * c + j, q.get(2L * c + j));
+        }
+    }
+
+    @Override
     public float[] toHostF32(Tensor t) {
         return a(t).dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
     }
@@ -271,7 +294,7 @@ public final class Nd4jBackend implements Backend {
             float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
             float decayOn = (float) (1 - lr * weightDecay);
             // elementwise, so chunks run on all cores in any order with identical results
-            chunks(segments).parallelStream().forEach(c -> {
+            chunksOf(segments).parallelStream().forEach(c -> {
                 float decay = c.decay() ? decayOn : 1f;
                 for (int i = (int) c.from(); i < c.to(); i++) {
                     float gi = g.get(i);
@@ -296,6 +319,18 @@ public final class Nd4jBackend implements Backend {
                 p.put(i, p.get(i) * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
             }
         }
+    }
+
+    /** The chunk list of the last segment list seen (one optimizer: computed once, not per step). */
+    private List<Segment> chunkSource;
+    private List<Segment> chunkCache;
+
+    private synchronized List<Segment> chunksOf(List<Segment> segments) {
+        if (segments != chunkSource) {
+            chunkCache = chunks(segments);
+            chunkSource = segments;
+        }
+        return chunkCache;
     }
 
     private static List<Segment> chunks(List<Segment> segments) {
