@@ -1,5 +1,6 @@
 package io.inrank.ingest.kafka;
 
+import io.inrank.protocol.TopicSetup;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,17 +29,12 @@ public final class TopicAdmin {
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
     public static boolean exists(Admin admin, String topic) throws Exception {
-        return admin.listTopics().names().get().contains(topic);
+        return TopicSetup.exists(admin, topic);
     }
 
     /** Creates the topic unless it exists (a concurrent creator is fine). */
     public static void ensure(Admin admin, String topic, Map<String, String> config, Optional<Short> replication) throws Exception {
-        if (exists(admin, topic)) return;
-        try {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config))).all().get();
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) throw e;
-        }
+        TopicSetup.ensure(admin, topic, config, replication);
     }
 
     /** Deletes and creates the topic again, waiting out the broker's asynchronous deletion. */

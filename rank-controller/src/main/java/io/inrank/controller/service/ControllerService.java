@@ -6,6 +6,7 @@ import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
+import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,7 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,7 +26,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -99,12 +97,7 @@ public class ControllerService {
     }
 
     private static void ensure(Admin admin, String topic, Map<String, String> cfg) throws Exception {
-        if (admin.listTopics().names().get().contains(topic)) return;
-        try {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(cfg))).all().get();
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) throw e;
-        }
+        TopicSetup.ensure(admin, topic, cfg, Optional.empty());
     }
 
     /** Reads the compacted state topic to its end: the latest state of every run. */
