@@ -11,11 +11,26 @@ public final class Dropout {
     public static void forward(INDArray x, INDArray mask, INDArray y, double p, SplittableRandom rng) {
         Flat fx = new Flat(x), fm = new Flat(mask), fy = new Flat(y);
         long n = x.length();
+        if (p == 0) {
+            identity(fx, fm, fy, n);
+            return;
+        }
         double keep = 1.0 / (1.0 - p);
         for (long i = 0; i < n; i++) {
-            double m = p > 0 && rng.nextDouble() < p ? 0.0 : (p > 0 ? keep : 1.0);
+            double m = rng.nextDouble() < p ? 0.0 : keep;
             fm.set(i, m);
             fy.set(i, fx.get(i) * m);
+        }
+    }
+
+    /**
+     * p = 0 (evaluation) in its own loop: one loop serving both cases gets a mixed branch profile once evaluation has
+     * run, and the JIT's recompiled training loop was measured ~15 % slower per step afterwards.
+     */
+    private static void identity(Flat fx, Flat fm, Flat fy, long n) {
+        for (long i = 0; i < n; i++) {
+            fm.set(i, 1.0);
+            fy.set(i, fx.get(i));
         }
     }
 
