@@ -30,7 +30,7 @@ public final class TrainBench {
         return 6 * w + 6.0 * c.layers() * seq * c.dim();
     }
 
-    record Result(double stepMs, double gflop, String json) {}
+    public record Result(double stepMs, double gflop, String json) {}
 
     public static void main(String[] args) {
         String preset = "tiny", mode = "inrank";
@@ -60,7 +60,7 @@ public final class TrainBench {
         }
     }
 
-    static Result run(String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
+    public static Result run(String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
         GptConfig.Mode m = switch (mode) {
             case "full" -> GptConfig.Mode.FULL;
             case "inrank" -> GptConfig.Mode.INRANK;

@@ -1,0 +1,75 @@
+package io.inrank.trainer.kafka;
+
+import io.inrank.protocol.CheckpointEvent;
+import io.inrank.protocol.Messages;
+import io.inrank.protocol.SpectrumReport;
+import io.inrank.protocol.TopicSetup;
+import io.inrank.protocol.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/** The trainer's producer side: spectra and checkpoint events, keyed by run id, idempotent, acks=all, lz4. */
+public final class TrainerKafka implements AutoCloseable {
+    private final String bootstrap;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public TrainerKafka(String bootstrap) {
+        this.bootstrap = bootstrap;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            String week = String.valueOf(TimeUnit.DAYS.toMillis(7));
+            TopicSetup.ensure(admin, Topics.SPECTRA, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
+            TopicSetup.ensure(admin, Topics.RANK_DECISIONS, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
+            TopicSetup.ensure(admin, Topics.CHECKPOINTS, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), Optional.empty());
+            TopicSetup.ensure(admin, Topics.DEAD_LETTER, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot set up topics on " + bootstrap + ": " + e.getMessage(), e);
+        }
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 0),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    /** For the dead-letter helper of the decision reader. */
+    public KafkaProducer<byte[], byte[]> producer() {
+        return producer;
+    }
+
+    /** Sends and waits for the broker's ack, so a report is durable before the trainer starts waiting on it. */
+    public void send(SpectrumReport r) {
+        sendSync(Topics.SPECTRA, r.run(), Messages.encode(r));
+    }
+
+    public void send(CheckpointEvent e) {
+        sendSync(Topics.CHECKPOINTS, e.run(), Messages.encode(e));
+    }
+
+    private void sendSync(String topic, String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("publishing to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("publishing to " + topic + " failed: " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

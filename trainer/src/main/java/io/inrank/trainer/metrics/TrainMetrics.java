@@ -1,0 +1,98 @@
+package io.inrank.trainer.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The run's Prometheus metrics (all tagged {@code run}): {@code inrank_trainer_loss}, {@code _lr}, {@code _grad_norm},
+ * {@code _tokens_per_second}, {@code _step} (last finished optimizer step), {@code _stage}, {@code _step_time_seconds}
+ * (timer), {@code _rank{layer}}, {@code _eval_loss / _eval_ppl{split}}, {@code _decision_timeouts_total},
+ * {@code _rank_decisions_total}, {@code _checkpoints_total}, {@code _checkpoints_damaged_total}. Values are plain
+ * fields read at scrape time: recording costs a store, never an allocation in the step loop.
+ */
+public final class TrainMetrics {
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final double[] values = new double[6]; // loss, lr, grad norm, tokens/s, step, stage
+    private final Timer stepTime;
+    private final Counter timeouts, decisions, checkpoints, damaged, dropped;
+    private final Map<String, AtomicReference<Double>> perKey = new ConcurrentHashMap<>();
+
+    public TrainMetrics(MeterRegistry registry, String run) {
+        this.registry = registry;
+        this.tags = Tags.of("run", run);
+        String[] names = {"loss", "lr", "grad.norm", "tokens.per.second", "step", "stage"};
+        for (int i = 0; i < names.length; i++) {
+            int k = i;
+            registry.gauge("inrank.trainer." + names[i], tags, values, v -> v[k]);
+        }
+        stepTime = Timer.builder("inrank.trainer.step.time").tags(tags).description("optimizer step time").register(registry);
+        timeouts = Counter.builder("inrank.trainer.decision.timeouts").tags(tags).description("rank checks the controller did not answer in time").register(registry);
+        decisions = Counter.builder("inrank.trainer.rank.decisions").tags(tags).description("rank decisions applied").register(registry);
+        checkpoints = Counter.builder("inrank.trainer.checkpoints").tags(tags).register(registry);
+        damaged = Counter.builder("inrank.trainer.checkpoints.damaged").tags(tags).description("checkpoints that failed verification on resume").register(registry);
+        dropped = Counter.builder("inrank.trainer.decisions.rejected").tags(tags).description("decisions refused as unusable").register(registry);
+    }
+
+    public void step(long step, double loss, double lr, double gradNorm, double tokensPerSecond, long nanos) {
+        values[0] = loss;
+        values[1] = lr;
+        values[2] = gradNorm;
+        values[3] = tokensPerSecond;
+        values[4] = step;
+        stepTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void stage(int stage) {
+        values[5] = stage;
+    }
+
+    public void rank(String layer, int rank) {
+        keyed("inrank.trainer.rank", Tags.of("layer", layer)).set((double) rank);
+    }
+
+    public void eval(String split, double loss, double ppl, double meanBatchPpl) {
+        keyed("inrank.trainer.eval.loss", Tags.of("split", split)).set(loss);
+        keyed("inrank.trainer.eval.ppl", Tags.of("split", split, "kind", "corpus")).set(ppl);
+        keyed("inrank.trainer.eval.ppl", Tags.of("split", split, "kind", "mean_batch")).set(meanBatchPpl);
+    }
+
+    private AtomicReference<Double> keyed(String name, Tags extra) {
+        return perKey.computeIfAbsent(name + extra, k -> {
+            AtomicReference<Double> ref = new AtomicReference<>(0.0);
+            registry.gauge(name, tags.and(extra), ref, r -> r.get());
+            return ref;
+        });
+    }
+
+    public void decisionTimeout() {
+        timeouts.increment();
+    }
+
+    public void decisionApplied() {
+        decisions.increment();
+    }
+
+    public void decisionRejected() {
+        dropped.increment();
+    }
+
+    public void checkpoint() {
+        checkpoints.increment();
+    }
+
+    public void damagedCheckpoints(int n) {
+        damaged.increment(n);
+    }
+
+    public double decisionTimeouts() {
+        return timeouts.count();
+    }
+}

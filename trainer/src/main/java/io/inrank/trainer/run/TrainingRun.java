@@ -1,0 +1,327 @@
+package io.inrank.trainer.run;
+
+import io.inrank.model.AdamW;
+import io.inrank.model.GptConfig;
+import io.inrank.model.GptModel;
+import io.inrank.model.LrSchedule;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.DType;
+import io.inrank.model.inrank.Stage2Resize;
+import io.inrank.model.io.Checkpoint;
+import io.inrank.protocol.CheckpointEvent;
+import io.inrank.protocol.RankDecision;
+import io.inrank.trainer.checkpoint.CheckpointStore;
+import io.inrank.trainer.config.TrainSettings;
+import io.inrank.trainer.data.Batches;
+import io.inrank.trainer.data.BlockStore;
+import io.inrank.trainer.eval.Evaluator;
+import io.inrank.trainer.kafka.TrainerKafka;
+import io.inrank.trainer.metrics.TrainMetrics;
+import io.inrank.trainer.rank.RankChannel;
+import io.inrank.trainer.rank.Ranks;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One training run: per optimizer step t (1-based) — micro-batches forward/backward, clip, AdamW at lr(t−1) — then,
+ * in this order: the rank check (stage 1, t > rank-warmup, t % rank-gap == 0: report spectra, wait for the decision
+ * of (run, t), apply it before step t+1), the efficient resize (t == stage1-steps), evaluation, checkpoint. Dropout is
+ * reseeded from (seed, t) and the data position is in every checkpoint, so a resumed run repeats an uninterrupted
+ * one's losses exactly.
+ */
+public final class TrainingRun implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(TrainingRun.class);
+
+    private final TrainSettings s;
+    private final TrainMetrics metrics;
+    private final TrainerKafka kafka;
+    private final CheckpointStore checkpoints;
+    private final Map<String, BlockStore> evalSets;
+    private final Batches batches;
+    private final LrSchedule schedule;
+    private final StepLog log;
+    private final RankChannel decisions;
+    private final int[] ids, targets;
+    private GptModel model;
+    private AdamW opt;
+    private Ranks ranks;           // null for a dense run
+    private int stage = 1;
+    private long step;
+    private long timeouts;
+    private final long resumedFrom;
+    private Map<String, Double> lastEval = Map.of();
+    private volatile RunStatus status;
+    private volatile boolean stopRequested;
+    private StepListener listener = (step, loss) -> { };
+
+    /** Called after every optimizer step (tests collect losses, the bench takes its clock). */
+    public interface StepListener {
+        void stepDone(long step, double loss);
+    }
+
+    public TrainingRun(TrainSettings s, MeterRegistry registry) {
+        this.s = s;
+        this.metrics = new TrainMetrics(registry, s.run());
+        GptConfig cfg = s.model();
+        Duration wait = Duration.ofMillis(s.manifestWaitMs());
+        BlockStore train = BlockStore.load(s.bootstrap(), s.dataset(), s.trainSplit(), wait);
+        requireBlockLength(train, s.seq());
+        if (train.manifest().vocabSize() > cfg.vocab()) {
+            throw new IllegalArgumentException(train.manifest().key() + " uses a vocabulary of " + train.manifest().vocabSize() + ", the model " + cfg.vocab());
+        }
+        evalSets = new LinkedHashMap<>();
+        for (String split : s.evalSplits()) {
+            BlockStore e = BlockStore.load(s.bootstrap(), s.dataset(), split, wait);
+            requireBlockLength(e, s.seq());
+            evalSets.put(split, e);
+        }
+        batches = new Batches(train, s.batch(), s.seed());
+        schedule = new LrSchedule(s.lr(), s.warmupSteps(), s.steps(), s.cosine());
+        ids = new int[s.batch() * s.seq()];
+        targets = new int[s.batch() * s.seq()];
+        kafka = new TrainerKafka(s.bootstrap());
+        checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
+
+        Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(s.batch(), s.seq());
+        metrics.damagedCheckpoints(checkpoints.damaged());
+        if (resumed.isPresent()) {
+            restore(resumed.get(), cfg);
+        } else {
+            model = new GptModel(cfg, s.batch(), s.seq(), DType.F32, s.seed());
+            opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
+            if (cfg.lowRank()) {
+                ranks = Ranks.initial(cfg, model.inRankLayers(), s.initRank(), s.bufferFor(cfg));
+                ranks.applyTo(model, 1);
+            }
+        }
+        resumedFrom = step;
+        decisions = ranks != null ? new RankChannel(s.bootstrap(), s.run(), kafka.producer()) : null;
+        log = new StepLog(checkpoints.runDir().resolve("steps.jsonl"), s, step);
+        metrics.stage(stage);
+        publishRanks();
+        status = RunStatus.of(s, step, stage, Double.NaN, ranks, lastEval, "starting");
+    }
+
+    private static void requireBlockLength(BlockStore b, int seq) {
+        if (b.width() != seq + 1) {
+            throw new IllegalArgumentException(b.manifest().key() + " has blocks of " + (b.width() - 1) + " tokens but --seq is " + seq
+                    + ": ingest with --block-length " + seq + " (or train with --seq " + (b.width() - 1) + ")");
+        }
+    }
+
+    private void restore(Checkpoint.Loaded l, GptConfig cfg) {
+        Map<String, Object> x = l.state().extra();
+        RunIdentity.check(s, x, checkpoints.runDir());
+        model = l.model();
+        if (!model.config().equals(cfg)) throw new IllegalStateException("checkpoint model " + model.config() + " differs from the settings' " + cfg);
+        opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
+        Backend be = model.backend();
+        be.copy(l.optimizer().firstMoment(), opt.firstMoment());
+        be.copy(l.optimizer().secondMoment(), opt.secondMoment());
+        opt.setStepCount(l.optimizer().stepCount());
+        step = l.state().step();
+        stage = l.state().stage();
+        timeouts = ((Number) x.getOrDefault("decisionTimeouts", 0)).longValue();
+        batches.seek(new Batches.Position(((Number) x.get("epoch")).longValue(), ((Number) x.get("index")).intValue()));
+        if (cfg.lowRank()) {
+            @SuppressWarnings("unchecked") List<Number> r = (List<Number>) x.get("ranks");
+            ranks = new Ranks(r.stream().mapToInt(Number::intValue).toArray(), ((Number) x.get("buffer")).intValue(), cfg.maxRank());
+            ranks.applyTo(model, stage);
+        }
+        LOG.infof("run %s resumed from step %d (stage %d, epoch %d, ranks %s)", s.run(), step, stage, ((Number) x.get("epoch")).longValue(),
+                ranks == null ? "dense" : ranks.summary());
+    }
+
+    /** What the run has done, for the caller and the bench. */
+    public record Summary(long steps, long resumedFrom, double lastLoss, double seconds, double trainSeconds, long tokens,
+                          long decisionTimeouts, Map<String, Double> eval, long parameters) {
+        public double tokensPerSecond() {
+            return tokens / seconds;
+        }
+    }
+
+    public Summary run() {
+        long startNanos = System.nanoTime(), trainNanos = 0, tokens = 0;
+        double loss = Double.NaN;
+        LOG.infof("run %s: %s %s, %,d parameters, batch %d x %d x accumulation %d, steps %d (from %d), lr %.2e, dataset %s",
+                s.run(), s.preset(), s.mode().name().toLowerCase(), model.params().count(), s.batch(), s.seq(), s.accumulation(),
+                s.steps(), step, s.lr(), s.dataset());
+        while (step < s.steps()) {
+            long t0 = System.nanoTime();
+            double lr = schedule.at(step);
+            loss = trainStep(lr);
+            long dt = System.nanoTime() - t0;
+            trainNanos += dt;
+            tokens += s.tokensPerStep();
+            step++;
+            double gradNorm = lastGradNorm;
+            metrics.step(step, loss, lr, gradNorm, s.tokensPerStep() / (dt / 1e9), dt);
+            log.step(step, loss, lr, gradNorm, dt, ranks, stage);
+            status = RunStatus.of(s, step, stage, loss, ranks, lastEval, "training");
+            listener.stepDone(step, loss);
+
+            if (ranks != null && stage == 1 && step > s.rankWarmup() && step % s.rankGap() == 0) rankCheck();
+            if (s.mode() == GptConfig.Mode.INRANK_EFFICIENT && stage == 1 && step == s.stage1Steps()) resize();
+            boolean last = step == s.steps();
+            if (!evalSets.isEmpty() && (last || (s.evalEvery() > 0 && step % s.evalEvery() == 0))) evaluate();
+            if (last || (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0)) {
+                checkpoint();
+            } else if (stopRequested) {
+                checkpoint();
+            }
+            if (stopRequested) {
+                LOG.infof("run %s stopped at step %d on request (checkpoint written; a restart resumes here)", s.run(), step);
+                break;
+            }
+        }
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        status = RunStatus.of(s, step, stage, loss, ranks, lastEval, "done");
+        LOG.infof("run %s done: step %d, loss %.4f, %.1f s (%.0f tokens/s), %d decision timeouts", s.run(), step, loss, seconds,
+                tokens / Math.max(seconds, 1e-9), timeouts);
+        return new Summary(step, resumedFrom, loss, seconds, trainNanos / 1e9, tokens, timeouts, lastEval, model.params().count());
+    }
+
+    private double lastGradNorm;
+
+    private double trainStep(double lr) {
+        model.reseedDropout(s.seed() * 0x9E3779B97F4A7C15L + step + 1);
+        model.params().zeroGrad();
+        double loss = 0;
+        for (int a = 0; a < s.accumulation(); a++) {
+            batches.next(ids, targets);
+            loss += model.forward(ids, targets, true);
+            model.backward(1.0 / s.accumulation());
+        }
+        lastGradNorm = AdamW.clipGradNorm(model.params(), s.clip() > 0 ? s.clip() : Double.MAX_VALUE);
+        opt.step(lr);
+        return loss / s.accumulation();
+    }
+
+    private void rankCheck() {
+        long t0 = System.nanoTime();
+        kafka.send(ranks.report(s.run(), step, model, s.policy(), s.alpha()));
+        Optional<RankDecision> d = decisions.await(step, Duration.ofMillis(s.decisionTimeoutMs()));
+        if (d.isEmpty()) {
+            timeouts++;
+            metrics.decisionTimeout();
+            LOG.warnf("step %d: no rank decision from the rank-controller within %d ms: keeping ranks %s (%d timeouts so far)",
+                    step, s.decisionTimeoutMs(), ranks.summary(), timeouts);
+            return;
+        }
+        try {
+            List<Ranks.Change> changes = ranks.apply(d.get());
+            ranks.applyTo(model, stage);
+            metrics.decisionApplied();
+            publishRanks();
+            if (!changes.isEmpty()) {
+                LOG.infof("step %d: rank decision (%d ms), ranks from step %d on: %s", step, (System.nanoTime() - t0) / 1_000_000, step + 1,
+                        RunStatus.describe(changes));
+            }
+        } catch (IllegalArgumentException e) {
+            metrics.decisionRejected();
+            LOG.errorf("step %d: rank decision refused, ranks kept: %s", step, e.getMessage());
+        }
+    }
+
+    private void resize() {
+        long before = model.params().count();
+        Stage2Resize.Resized r = Stage2Resize.resize(model, opt, ranks.ranks(), s.seed());
+        model = r.model();
+        opt = r.optimizer();
+        stage = 2;
+        ranks.applyTo(model, stage);
+        metrics.stage(stage);
+        LOG.infof("step %d: end of stage 1: resized to ranks %s (buffer dropped), parameters %,d -> %,d; ranks are fixed from now on",
+                step, ranks.summary(), before, model.params().count());
+    }
+
+    private void evaluate() {
+        Map<String, Double> e = new LinkedHashMap<>();
+        for (Map.Entry<String, BlockStore> set : evalSets.entrySet()) {
+            Evaluator.Result r = Evaluator.evaluate(model, set.getValue(), s.evalBatches());
+            metrics.eval(r.split(), r.loss(), r.ppl(), r.meanBatchPpl());
+            e.put(r.split() + "_loss", r.loss());
+            e.put(r.split() + "_ppl", r.ppl());
+            e.put(r.split() + "_mean_batch_ppl", r.meanBatchPpl());
+            LOG.infof("step %d: eval %s: loss %.4f, ppl %.2f (mean of batch ppl %.2f) on %d of %d blocks", step, r.split(), r.loss(),
+                    r.ppl(), r.meanBatchPpl(), r.blocks(), r.total());
+            log.eval(step, r);
+        }
+        e.put("eval_step", (double) step);
+        lastEval = Map.copyOf(e);
+    }
+
+    private void checkpoint() {
+        Map<String, Object> extra = RunIdentity.of(s);
+        Batches.Position p = batches.position();
+        extra.put("epoch", p.epoch());
+        extra.put("index", p.index());
+        extra.put("decisionTimeouts", timeouts);
+        if (ranks != null) {
+            extra.put("ranks", ranks.ranks());
+            extra.put("buffer", ranks.buffer());
+        }
+        CheckpointStore.Saved saved = checkpoints.save(step, model, opt, new Checkpoint.State(step, stage, s.seed(), extra));
+        Map<String, Integer> r = new LinkedHashMap<>();
+        for (int i = 0; ranks != null && i < model.inRankLayers(); i++) r.put(GptModel.inRankName(i), ranks.rank(i));
+        kafka.send(new CheckpointEvent(CheckpointEvent.VERSION, s.run(), step, saved.dir().toUri().toString(), saved.sha256(), stage,
+                s.preset(), modeName(s.mode()), r, lastEval, Instant.now().toString()));
+        metrics.checkpoint();
+        LOG.infof("step %d: checkpoint %s (sha256 %s…)", step, saved.dir(), saved.sha256().substring(0, 12));
+    }
+
+    public static String modeName(GptConfig.Mode m) {
+        return switch (m) {
+            case FULL -> "full";
+            case INRANK -> "inrank";
+            case INRANK_EFFICIENT -> "efficient";
+        };
+    }
+
+    private void publishRanks() {
+        for (int i = 0; ranks != null && i < model.inRankLayers(); i++) metrics.rank(GptModel.inRankName(i), ranks.rank(i));
+    }
+
+    public void onStep(StepListener l) {
+        listener = l;
+    }
+
+    /** Ends the run after the current step, with a checkpoint (SIGTERM). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    public RunStatus status() {
+        return status;
+    }
+
+    public GptModel model() {
+        return model;
+    }
+
+    public int stage() {
+        return stage;
+    }
+
+    public int[] ranks() {
+        return ranks == null ? new int[0] : ranks.ranks();
+    }
+
+    public long timeouts() {
+        return timeouts;
+    }
+
+    @Override
+    public void close() {
+        if (decisions != null) decisions.close();
+        kafka.close();
+        log.close();
+    }
+}

@@ -1,0 +1,65 @@
+package io.inrank.trainer.service;
+
+import io.inrank.protocol.Messages;
+import io.inrank.trainer.config.SettingKeys;
+import io.inrank.trainer.config.TrainSettings;
+import io.inrank.trainer.run.TrainingRun;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The trainer process: one run, Kubernetes-Job style. Exit codes: 0 done, 1 bad settings or data (message on stderr),
+ * 2 usage error, 3 other failure. /q/metrics, /q/health and GET /run are served while it trains; SIGTERM writes a
+ * checkpoint at the end of the current step before exiting (a preempted pod resumes where it stopped).
+ */
+@QuarkusMain
+public class TrainerMain implements QuarkusApplication {
+    private static final Logger LOG = Logger.getLogger(TrainerMain.class);
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    CurrentRun current;
+
+    @Override
+    public int run(String... args) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.println(SettingKeys.help());
+            return 0;
+        }
+        TrainSettings s;
+        try {
+            s = SettingKeys.resolve(args, key -> ConfigProvider.getConfig().getOptionalValue(key, String.class));
+            s.model();
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage() + " (see --help)");
+            return 2;
+        }
+        try (TrainingRun run = new TrainingRun(s, registry)) {
+            current.set(run);
+            TrainingRun.Summary sum = run.run();
+            System.out.println(Messages.toJson(Map.of("run", s.run(), "steps", sum.steps(), "resumed_from", sum.resumedFrom(),
+                    "loss", sum.lastLoss(), "seconds", sum.seconds(), "tokens_per_s", sum.tokensPerSecond(),
+                    "decision_timeouts", sum.decisionTimeouts(), "eval", sum.eval(), "parameters", sum.parameters()), false));
+            return 0;
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            LOG.debug("run failed", e);
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            LOG.error("run failed", e);
+            System.err.println("error: " + e);
+            return 3;
+        } finally {
+            current.finished();
+        }
+    }
+}

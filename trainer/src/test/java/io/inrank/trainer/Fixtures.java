@@ -1,0 +1,72 @@
+package io.inrank.trainer;
+
+import io.inrank.protocol.DatasetManifest;
+import io.inrank.protocol.Messages;
+import io.inrank.protocol.TokenBlocks;
+import io.inrank.protocol.Topics;
+import io.inrank.trainer.config.SettingKeys;
+import io.inrank.trainer.config.TrainSettings;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/** A small learnable dataset published the way data-ingest publishes one, and settings for short test runs. */
+public final class Fixtures {
+    private Fixtures() {}
+
+    /** train / validation / test splits of a stream with structure (a few repeated phrases), blocks of L + 1. */
+    public static void dataset(String bootstrap, String dataset, int blockLength, int trainBlocks, int evalBlocks) {
+        SplittableRandom r = new SplittableRandom(7);
+        int[][] phrases = new int[12][];
+        for (int i = 0; i < phrases.length; i++) {
+            phrases[i] = r.ints(3 + r.nextInt(6), 0, 2000).toArray();
+        }
+        for (String split : List.of("train", "validation", "test")) {
+            int blocks = split.equals("train") ? trainBlocks : evalBlocks;
+            int n = blocks * blockLength + 1;
+            int[] stream = new int[n];
+            for (int i = 0; i < n; ) {
+                for (int t : phrases[r.nextInt(phrases.length)]) if (i < n) stream[i++] = t;
+            }
+            publish(bootstrap, dataset, split, stream, blockLength, blocks);
+        }
+    }
+
+    static void publish(String bootstrap, String dataset, String split, int[] stream, int blockLength, int blocks) {
+        String topic = Topics.tokens(dataset, split);
+        try (var p = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int b = 0; b < blocks; b++) {
+                byte[] v = TokenBlocks.encode(Arrays.copyOfRange(stream, b * blockLength, b * blockLength + blockLength + 1));
+                p.send(new ProducerRecord<>(topic, 0, TokenBlocks.key(b), v,
+                        List.of(new RecordHeader(TokenBlocks.CODEC_HEADER, TokenBlocks.CODEC.getBytes(StandardCharsets.UTF_8)))));
+            }
+            DatasetManifest m = new DatasetManifest(1, dataset, split, topic, blockLength, blocks, (long) blocks * blockLength + 1,
+                    "gpt2", TokenBlocks.GPT2_VOCAB, false, List.of(), "a".repeat(64), "b".repeat(64), 0, Instant.now().toString(), true);
+            p.send(new ProducerRecord<>(Topics.DATASETS, Topics.manifestKey(dataset, split).getBytes(StandardCharsets.UTF_8), Messages.encode(m)));
+            p.flush();
+        }
+    }
+
+    /** Settings of a short tiny run (B = 2, T = 16) on the fixture; {@code extra} flags override. */
+    public static TrainSettings settings(String bootstrap, String dataset, Path dir, String run, String... extra) {
+        List<String> a = new ArrayList<>(List.of("--run", run, "--dataset", dataset, "--batch", "2", "--seq", "16", "--steps", "8",
+                "--warmup-steps", "2", "--lr", "3e-3", "--eval-every", "0", "--eval-batches", "2", "--checkpoint-every", "4",
+                "--checkpoint-dir", dir.toString(), "--log-every", "4", "--decision-timeout-ms", "300",
+                "--rank-warmup", "100", "--bootstrap", bootstrap));
+        a.addAll(List.of(extra));
+        return SettingKeys.resolve(a.toArray(String[]::new), k -> Optional.empty());
+    }
+}

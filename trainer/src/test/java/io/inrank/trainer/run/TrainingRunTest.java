@@ -1,0 +1,198 @@
+package io.inrank.trainer.run;
+
+import io.inrank.kafka.KafkaLocal;
+import io.inrank.kafka.KafkaLocalExtension;
+import io.inrank.model.GptConfig;
+import io.inrank.protocol.CheckpointEvent;
+import io.inrank.protocol.Messages;
+import io.inrank.protocol.SpectrumReport;
+import io.inrank.protocol.Topics;
+import io.inrank.trainer.Fixtures;
+import io.inrank.trainer.config.TrainSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Training runs in-process on a real broker, with a fixture dataset and no rank-controller (TrainerPipelineIT has one). */
+@ExtendWith(KafkaLocalExtension.class)
+class TrainingRunTest {
+    static final String DATASET = "fx-run";
+    private static boolean published;
+
+    @TempDir
+    Path tmp;
+    String bs;
+
+    @BeforeEach
+    void data(KafkaLocal kafka) {
+        bs = kafka.bootstrapServers();
+        synchronized (TrainingRunTest.class) {
+            if (!published) Fixtures.dataset(bs, DATASET, 16, 64, 8);
+            published = true;
+        }
+    }
+
+    @Test
+    void withoutAControllerTheRunKeepsItsRanksCountsTheMissesAndStillCheckpoints() throws Exception {
+        TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "no-controller", "--steps", "6", "--rank-warmup", "2", "--rank-gap", "2");
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        TrainingRun.Summary sum;
+        try (TrainingRun r = new TrainingRun(s, reg)) {
+            sum = r.run();
+            for (int k : r.ranks()) assertEquals(2, k, "ranks unchanged without decisions");
+        }
+        assertEquals(6, sum.steps());
+        assertEquals(2, sum.decisionTimeouts(), "checks at steps 4 and 6, both unanswered");
+        assertEquals(2.0, reg.get("inrank.trainer.decision.timeouts").counter().count());
+        assertEquals(2.0, reg.get("inrank.trainer.rank").tag("layer", "h.1.mlp.fc2").gauge().value());
+
+        List<SpectrumReport> reports = read(bs, Topics.SPECTRA, SpectrumReport.class, "no-controller");
+        assertEquals(List.of(4L, 6L), reports.stream().map(SpectrumReport::step).toList());
+        SpectrumReport.LayerSpectrum l = reports.get(0).layers().get(0);
+        assertEquals("h.0.mlp.fc1", l.name());
+        assertEquals(128, l.singularValues().length, "min(in, out) values, zero-padded");
+        assertEquals(0.0, l.singularValues()[127]);
+        assertTrue(l.singularValues()[0] > 0);
+
+        List<CheckpointEvent> events = read(bs, Topics.CHECKPOINTS, CheckpointEvent.class, "no-controller");
+        assertEquals(List.of(4L, 6L), events.stream().map(CheckpointEvent::step).toList());
+        CheckpointEvent last = events.get(1);
+        Path dir = Path.of(java.net.URI.create(last.uri()));
+        assertEquals(sha256(dir.resolve("state.json")), last.sha256());
+        assertEquals(2, last.ranks().get("h.0.mlp.fc1"));
+        assertTrue(last.eval().containsKey("validation_ppl") && last.eval().containsKey("test_mean_batch_ppl"), last.eval().toString());
+        assertTrue(Files.readAllLines(dir.getParent().resolve("steps.jsonl")).size() >= 6);
+    }
+
+    @Test
+    void efficientModeResizesAtTheEndOfStage1AndFreezesRanks() {
+        TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "efficient", "--mode", "efficient", "--stage1-steps", "3", "--steps", "5",
+                "--rank-warmup", "1", "--rank-gap", "1", "--decision-timeout-ms", "100");
+        GptConfig c = s.model();
+        long before, after;
+        try (TrainingRun r = new TrainingRun(s, new SimpleMeterRegistry())) {
+            before = r.model().params().count();
+            TrainingRun.Summary sum = r.run();
+            after = sum.parameters();
+            assertEquals(2, r.stage());
+        }
+        // every InRank layer goes from maxRank stored modes to r = 2: (maxRank − 2)·(d + 4d) fewer weights each
+        long dropped = (long) 2 * c.layers() * (c.maxRank() - 2) * (c.dim() + c.hidden());
+        assertEquals(before - dropped, after);
+        assertEquals(List.of(2L, 3L), read(bs, Topics.SPECTRA, SpectrumReport.class, "efficient").stream().map(SpectrumReport::step).toList(),
+                "no rank checks after stage 1");
+
+        // a resumed stage-2 run stays in stage 2 with the same shape
+        TrainSettings more = Fixtures.settings(bs, DATASET, tmp, "efficient", "--mode", "efficient", "--stage1-steps", "3", "--steps", "6",
+                "--rank-warmup", "1", "--rank-gap", "1", "--decision-timeout-ms", "100");
+        try (TrainingRun r = new TrainingRun(more, new SimpleMeterRegistry())) {
+            assertEquals(2, r.stage());
+            assertEquals(after, r.model().params().count());
+            assertEquals(6, r.run().steps());
+        }
+    }
+
+    @Test
+    void aResumedRunRepeatsTheUninterruptedLossesAndSkipsADamagedLatestCheckpoint() throws Exception {
+        String[] flags = {"--steps", "8", "--checkpoint-every", "2", "--keep-checkpoints", "2"};
+        Map<Long, Double> uninterrupted = losses(Fixtures.settings(bs, DATASET, tmp, "resume-a", flags), -1);
+        assertEquals(8, uninterrupted.size());
+
+        TrainSettings b = Fixtures.settings(bs, DATASET, tmp, "resume-b", flags);
+        Map<Long, Double> first = losses(b, 5); // stops after step 5 with a checkpoint (as on SIGTERM)
+        assertEquals(5, first.size());
+        Path runDir = tmp.resolve("resume-b");
+        assertTrue(Files.isDirectory(runDir.resolve("step-000000005")));
+        assertFalse(Files.exists(runDir.resolve("step-000000002")), "only the newest 2 are kept");
+        flipAByte(runDir.resolve("step-000000005").resolve("model.safetensors"));
+
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        Map<Long, Double> rest = new LinkedHashMap<>();
+        try (TrainingRun r = new TrainingRun(b, reg)) {
+            r.onStep(rest::put);
+            assertEquals(4, r.run().resumedFrom(), "the damaged step-5 checkpoint is skipped");
+        }
+        assertEquals(1.0, reg.get("inrank.trainer.checkpoints.damaged").counter().count());
+        assertEquals(List.of(5L, 6L, 7L, 8L), new ArrayList<>(rest.keySet()));
+        for (long t = 5; t <= 8; t++) assertEquals(uninterrupted.get(t), rest.get(t), "loss at step " + t);
+
+        TrainSettings other = Fixtures.settings(bs, DATASET, tmp, "resume-b", "--steps", "8", "--batch", "4");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainingRun(other, new SimpleMeterRegistry()).close());
+        assertTrue(e.getMessage().contains("batch 2 (checkpoint) vs 4 (now)"), e.getMessage());
+    }
+
+    @Test
+    void aDatasetOfAnotherBlockLengthIsRefusedWithTheFix() {
+        TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "wrong-seq", "--seq", "32");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainingRun(s, new SimpleMeterRegistry()).close());
+        assertTrue(e.getMessage().contains("has blocks of 16 tokens but --seq is 32"), e.getMessage());
+    }
+
+    /** Runs to the end (or stops after {@code stopAt}) and returns the loss of every step. */
+    static Map<Long, Double> losses(TrainSettings s, long stopAt) {
+        Map<Long, Double> out = new LinkedHashMap<>();
+        try (TrainingRun r = new TrainingRun(s, new SimpleMeterRegistry())) {
+            r.onStep((step, loss) -> {
+                out.put(step, loss);
+                if (step == stopAt) r.requestStop();
+            });
+            r.run();
+        }
+        return out;
+    }
+
+    static void flipAByte(Path f) throws Exception {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long pos = ch.size() / 2;
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, pos);
+            b.put(0, (byte) (b.get(0) ^ 0x5a)).rewind();
+            ch.write(b, pos);
+        }
+    }
+
+    static String sha256(Path f) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+    }
+
+    static <T> List<T> read(String bootstrap, String topic, Class<T> type, String run) {
+        List<T> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && new String(r.key()).equals(run)) out.add(Messages.decode(r.value(), type));
+                }
+            }
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+        return out;
+    }
+}
