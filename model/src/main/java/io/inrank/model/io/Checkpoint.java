@@ -44,12 +44,20 @@ public final class Checkpoint {
 
     /** Writes {@code dir} atomically; fails if it exists. */
     public static void save(Path dir, GptModel model, AdamW opt, State state) throws IOException {
-        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.createDirectories(tmp);
+        write(dir, snapshot(model, opt, state));
+    }
+
+    /**
+     * A checkpoint's content copied to the Java heap: taking it is fast (one device-to-host copy per tensor), writing it
+     * ({@link #write}) can then happen on another thread while training goes on.
+     */
+    public record Snapshot(Map<String, Safetensors.HostTensor> tensors, Map<String, Safetensors.HostTensor> moments, ObjectNode state) {}
+
+    public static Snapshot snapshot(GptModel model, AdamW opt, State state) {
         Params p = model.params();
         Backend be = p.backend();
         Map<String, Safetensors.HostTensor> tensors = new LinkedHashMap<>();
-        Map<String, Safetensors.HostTensor> moments = new LinkedHashMap<>();
+        Map<String, Safetensors.HostTensor> moments = opt == null ? null : new LinkedHashMap<>();
         for (Params.Entry t : p.all().values()) {
             tensors.put(t.name(), host(be, t.value()));
             if (opt != null) {
@@ -57,12 +65,20 @@ public final class Checkpoint {
                 moments.put("v." + t.name(), host(be, opt.moment(t, false)));
             }
         }
-        Safetensors.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "inrank/" + FORMAT));
-        if (opt != null) Safetensors.write(tmp.resolve("optimizer.safetensors"), moments, Map.of("format", "inrank/" + FORMAT));
-        ObjectNode s = stateJson(model, state, opt == null ? -1 : opt.stepCount(), "training");
+        return new Snapshot(tensors, moments, stateJson(model, state, opt == null ? -1 : opt.stepCount(), "training"));
+    }
+
+    /** Writes a snapshot to {@code dir} atomically (temporary directory, then rename); fails if it exists. */
+    public static void write(Path dir, Snapshot snap) throws IOException {
+        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
+        Files.createDirectories(tmp);
+        ObjectNode s = snap.state().deepCopy();
         ObjectNode files = s.putObject("files");
-        for (String f : opt == null ? new String[]{"model.safetensors"} : new String[]{"model.safetensors", "optimizer.safetensors"}) {
-            files.putObject(f).put("bytes", Files.size(tmp.resolve(f))).put("sha256", sha256(tmp.resolve(f)));
+        String sha = Safetensors.write(tmp.resolve("model.safetensors"), snap.tensors(), Map.of("format", "inrank/" + FORMAT));
+        files.putObject("model.safetensors").put("bytes", Files.size(tmp.resolve("model.safetensors"))).put("sha256", sha);
+        if (snap.moments() != null) {
+            sha = Safetensors.write(tmp.resolve("optimizer.safetensors"), snap.moments(), Map.of("format", "inrank/" + FORMAT));
+            files.putObject("optimizer.safetensors").put("bytes", Files.size(tmp.resolve("optimizer.safetensors"))).put("sha256", sha);
         }
         JSON.writeValue(tmp.resolve("state.json").toFile(), s);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -175,7 +191,7 @@ public final class Checkpoint {
                 : Safetensors.HostTensor.of(be.toHostF32(t), t.shape());
     }
 
-    static String sha256(Path f) throws IOException {
+    public static String sha256(Path f) throws IOException {
         try (InputStream in = Files.newInputStream(f)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];

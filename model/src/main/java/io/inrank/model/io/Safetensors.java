@@ -13,6 +13,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
@@ -137,7 +140,8 @@ public final class Safetensors {
     }
 
     /** Writes atomically (temporary file, then rename). */
-    public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
+    /** @return the sha256 (hex) of the file, computed while writing it */
+    public static String write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         long offset = 0;
         for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
@@ -158,7 +162,13 @@ public final class Safetensors {
         byte[] h = JSON.writeValueAsBytes(header);
         int pad = (8 - h.length % 8) % 8;
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), md)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad);
             out.write(len.array());
             out.write(h);
@@ -171,5 +181,6 @@ public final class Safetensors {
             }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return HexFormat.of().formatHex(md.digest());
     }
 }

@@ -6,28 +6,36 @@ import io.inrank.model.io.Checkpoint;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * A run's checkpoints: {@code <dir>/<run>/step-000000100/} (written atomically by {@link Checkpoint#save}); the newest
- * K are kept. On resume the newest one that verifies is used: a damaged one is reported (and counted) and the one
+ * K are kept; writing happens on a background thread ({@link #saveAsync}). On resume the newest one that verifies is used: a damaged one is reported (and counted) and the one
  * before it tried, so a crash during a disk fault costs at most one checkpoint interval.
  */
-public final class CheckpointStore {
+public final class CheckpointStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CheckpointStore.class);
     private final Path runDir;
     private final int keep;
     private int damaged;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "checkpoint-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    private Future<Saved> pending;
 
     public CheckpointStore(Path root, String run, int keep) {
         this.runDir = root.resolve(run).toAbsolutePath().normalize();
@@ -41,16 +49,68 @@ public final class CheckpointStore {
     /** A saved checkpoint: its directory and the sha256 of its state.json (which pins every other file's hash). */
     public record Saved(Path dir, String sha256) {}
 
+    /** Writes a checkpoint and returns when it is on disk. */
     public Saved save(long step, GptModel model, AdamW opt, Checkpoint.State state) {
+        saveAsync(step, model, opt, state, s -> { });
+        return awaitPending();
+    }
+
+    /**
+     * Copies the checkpoint to the heap now (so it is exactly this step's state) and writes it on the writer thread
+     * while training continues; {@code onSaved} runs there once the files are in place (announce it). At most one write
+     * is in flight: a second call first waits for the previous one, which bounds memory and keeps checkpoints ordered.
+     */
+    public void saveAsync(long step, GptModel model, AdamW opt, Checkpoint.State state, Consumer<Saved> onSaved) {
+        awaitPending();
+        Checkpoint.Snapshot snap = Checkpoint.snapshot(model, opt, state);
+        pending = writer.submit(() -> {
+            Saved s = write(step, snap);
+            onSaved.accept(s);
+            return s;
+        });
+    }
+
+    /**
+     * Waits for the write in flight, if any.
+     *
+     * @return what it saved, or null when nothing was pending
+     * @throws UncheckedIOException when it failed (the run stops: its last good checkpoint is still there)
+     */
+    public Saved awaitPending() {
+        if (pending == null) return null;
+        try {
+            return pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing a checkpoint", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof UncheckedIOException u) throw u;
+            throw new IllegalStateException("checkpoint write failed: " + c, c);
+        } finally {
+            pending = null;
+        }
+    }
+
+    private Saved write(long step, Checkpoint.Snapshot snap) {
         try {
             Files.createDirectories(runDir);
             Path dir = runDir.resolve(String.format("step-%09d", step));
             if (Files.exists(dir)) deleteTree(dir); // re-reached after a resume: replace with the identical state
-            Checkpoint.save(dir, model, opt, state);
+            Checkpoint.write(dir, snap);
             prune();
-            return new Saved(dir, sha256(dir.resolve("state.json")));
+            return new Saved(dir, Checkpoint.sha256(dir.resolve("state.json")));
         } catch (IOException e) {
             throw new UncheckedIOException("writing checkpoint of step " + step + " under " + runDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            awaitPending();
+        } finally {
+            writer.shutdown();
         }
     }
 
@@ -110,14 +170,4 @@ public final class CheckpointStore {
         }
     }
 
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -123,7 +123,7 @@ public final class SettingKeys {
                 value = args[++i];
             }
             if (!BY_NAME.containsKey(name) && !name.equals("bootstrap")) {
-                throw new IllegalArgumentException("unknown flag --" + name + " (see --help)");
+                throw new IllegalArgumentException("unknown flag --" + name);
             }
             out.put(name, value);
         }

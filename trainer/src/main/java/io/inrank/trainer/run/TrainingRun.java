@@ -181,6 +181,7 @@ public final class TrainingRun implements AutoCloseable {
                 break;
             }
         }
+        checkpoints.awaitPending(); // the run is done when its last checkpoint is on disk and announced
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         status = RunStatus.of(s, step, stage, loss, ranks, lastEval, "done");
         LOG.infof("run %s done: step %d, loss %.4f, %.1f s (%.0f tokens/s), %d decision timeouts", s.run(), step, loss, seconds,
@@ -268,13 +269,17 @@ public final class TrainingRun implements AutoCloseable {
             extra.put("ranks", ranks.ranks());
             extra.put("buffer", ranks.buffer());
         }
-        CheckpointStore.Saved saved = checkpoints.save(step, model, opt, new Checkpoint.State(step, stage, s.seed(), extra));
         Map<String, Integer> r = new LinkedHashMap<>();
         for (int i = 0; ranks != null && i < model.inRankLayers(); i++) r.put(GptModel.inRankName(i), ranks.rank(i));
-        kafka.send(new CheckpointEvent(CheckpointEvent.VERSION, s.run(), step, saved.dir().toUri().toString(), saved.sha256(), stage,
-                s.preset(), modeName(s.mode()), r, lastEval, Instant.now().toString()));
-        metrics.checkpoint();
-        LOG.infof("step %d: checkpoint %s (sha256 %s…)", step, saved.dir(), saved.sha256().substring(0, 12));
+        long at = step;
+        int st = stage;
+        Map<String, Double> eval = lastEval;
+        checkpoints.saveAsync(step, model, opt, new Checkpoint.State(step, stage, s.seed(), extra), saved -> {
+            kafka.send(new CheckpointEvent(CheckpointEvent.VERSION, s.run(), at, saved.dir().toUri().toString(), saved.sha256(), st,
+                    s.preset(), modeName(s.mode()), r, eval, Instant.now().toString()));
+            metrics.checkpoint();
+            LOG.infof("step %d: checkpoint %s (sha256 %s…)", at, saved.dir(), saved.sha256().substring(0, 12));
+        });
     }
 
     public static String modeName(GptConfig.Mode m) {
@@ -320,8 +325,12 @@ public final class TrainingRun implements AutoCloseable {
 
     @Override
     public void close() {
-        if (decisions != null) decisions.close();
-        kafka.close();
+        try {
+            checkpoints.close();
+        } finally {
+            if (decisions != null) decisions.close();
+            kafka.close();
+        }
         log.close();
     }
 }

@@ -1,4 +1,4 @@
-package io.inrank.ingest;
+package io.inrank.trainer;
 
 import org.junit.jupiter.api.Test;
 
@@ -6,22 +6,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The user's first commands, as a user runs them: {@code ./inrank demo} and {@code --help} of every subcommand. */
+/**
+ * The user's first commands, as a user runs them: {@code ./inrank demo} (here with 40 training steps; the default is 200)
+ * and {@code --help} of every subcommand. Lives in the last module of the build, where every jar it runs is packaged.
+ */
 class InrankScriptIT {
 
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     record Run(int exit, String out) {}
 
-    static Run inrank(String... args) throws Exception {
+    static Run inrank(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", ROOT.resolve("inrank").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
         pb.environment().put("INRANK_NO_BUILD", "1"); // the build under test is already packaged
+        pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timed out: " + cmd);
@@ -29,28 +34,34 @@ class InrankScriptIT {
     }
 
     @Test
-    void demoIngestsTheDefaultCorpusAndDecodesABlock() throws Exception {
-        Run r = inrank("demo");
+    void demoRunsThePipelineAndShowsRanksGrowingAndTheLossFalling() throws Exception {
+        Run r = inrank(Map.of("DEMO_STEPS", "40"), "demo");
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("broker ready on localhost:"), r.out());
-        assertTrue(r.out().contains("{\"split\":\"sotu/train\",\"status\":\"ingested\",\"blocks\":1831,\"tokens\":1874962"), r.out());
-        assertTrue(r.out().contains("\"topic\" : \"inrank.tokens.sotu.validation\""), r.out());
-        assertTrue(r.out().contains("\"done\" : true"), r.out());
-        assertTrue(r.out().contains("--- inrank.tokens.sotu.train block 0 (key 0, 1025 ids"), r.out());
+        assertTrue(r.out().contains("{\"split\":\"sotu/train\",\"status\":\"ingested\",\"blocks\":14648,\"tokens\":1874962"), r.out());
+        assertTrue(r.out().contains("--- inrank.tokens.sotu.train block 0 (key 0, 129 ids"), r.out());
         assertTrue(r.out().contains(" = 1790 George Washington = \nFellow-Citizens of the Senate"), r.out());
+        assertTrue(r.out().contains("step 10/40 | loss"), r.out());
+        assertTrue(r.out().contains("step 30: rank decision"), r.out());
+        assertTrue(r.out().contains("step 40: eval validation: loss"), r.out());
+        assertTrue(r.out().contains("checkpoints: step-000000040"), r.out());
+        assertTrue(r.out().contains("run demo done: step 40"), r.out());
     }
 
     @Test
     void everySubcommandHasHelp() throws Exception {
         for (String[] c : List.of(new String[]{"--help"}, new String[]{"demo", "--help"}, new String[]{"kafka", "--help"},
                 new String[]{"ingest", "--help"}, new String[]{"bench", "--help"}, new String[]{"bench", "ingest", "--help"},
-                new String[]{"rank-controller", "--help"})) {
-            Run r = inrank(c);
+                new String[]{"rank-controller", "--help"}, new String[]{"train", "--help"}, new String[]{"bench", "trainer", "--help"})) {
+            Run r = inrank(Map.of(), c);
             assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.out());
             assertTrue(r.out().toLowerCase().contains("usage"), String.join(" ", c) + ": " + r.out());
         }
-        Run bad = inrank("train");
+        Run bad = inrank(Map.of(), "nonsense");
         assertEquals(2, bad.exit());
-        assertTrue(bad.out().contains("unknown command 'train'"), bad.out());
+        assertTrue(bad.out().contains("unknown command 'nonsense'"), bad.out());
+        Run badFlag = inrank(Map.of(), "train", "--stpes", "10");
+        assertEquals(2, badFlag.exit(), badFlag.out());
+        assertTrue(badFlag.out().contains("unknown flag --stpes"), badFlag.out());
     }
 }
