@@ -44,7 +44,7 @@ public final class TrainerBench {
             }
         }
         if (bootstrap == null) throw new IllegalArgumentException("--bootstrap is required (./inrank bench trainer starts a broker)");
-        Path dir = Files.createTempDirectory("inrank-trainer-bench");
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "inrank-trainer-bench-" + ProcessHandle.current().pid());
         String run = "bench-" + System.currentTimeMillis();
         TrainSettings s = SettingKeys.resolve(new String[]{"--run", run, "--preset", preset, "--dataset", dataset, "--batch", "" + batch,
                 "--seq", "" + seq, "--steps", "" + (warmup + steps), "--eval-splits", "", "--checkpoint-every", "" + ckpt,
@@ -59,6 +59,7 @@ public final class TrainerBench {
             System.out.println(TrainBench.run(preset, "inrank", k, batch, seq, steps, warmup).json());
             return;
         }
+        Files.createDirectories(dir);
         long[] clock = new long[2];
         int finalWarmup = warmup;
         try (TrainingRun r = new TrainingRun(s, new SimpleMeterRegistry())) {
