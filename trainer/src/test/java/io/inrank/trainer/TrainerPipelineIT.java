@@ -75,12 +75,25 @@ class TrainerPipelineIT {
 
                 // the same run killed with SIGKILL after its step-8 checkpoint, then restarted
                 Process b = trainer("e2e-b", bs, ckpt);
+                String bLog = lastLog;
                 Path bSteps = ckpt.resolve("e2e-b").resolve("steps.jsonl");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
                 while (!(Files.exists(bSteps) && steps(ckpt.resolve("e2e-b")).containsKey(11L))) {
                     assertTrue(b.isAlive() && System.nanoTime() < deadline, "run b did not reach step 11");
                     Thread.sleep(20);
                 }
+                // while it trains: Prometheus metrics and the status endpoint of the real process
+                String base = "http://localhost:" + httpPort(tmp.resolve(bLog));
+                String metrics = get(base + "/q/metrics");
+                for (String m : List.of("inrank_trainer_loss{run=\"e2e-b\"}", "inrank_trainer_rank{layer=\"h.1.mlp.fc2\",run=\"e2e-b\"}",
+                        "inrank_trainer_tokens_per_second{run=\"e2e-b\"}", "inrank_trainer_step_time_seconds_count{run=\"e2e-b\"}",
+                        "inrank_trainer_decision_timeouts_total{run=\"e2e-b\"} 0.0")) {
+                    assertTrue(metrics.contains(m), m + " in\n" + metrics);
+                }
+                JsonNode status = JSON.readTree(get(base + "/run"));
+                assertEquals("e2e-b", status.get("run").asText());
+                assertEquals("training", status.get("state").asText());
+                assertTrue(status.get("step").asLong() >= 11, status.toString());
                 b.destroyForcibly().waitFor();
                 long reached = steps(ckpt.resolve("e2e-b")).keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
                 assertTrue(reached < 24, "killed mid-run (at step " + reached + ")");
@@ -99,8 +112,11 @@ class TrainerPipelineIT {
         }
     }
 
+    private String lastLog;
+
     private Process trainer(String run, String bs, Path ckpt) throws Exception {
-        return start("trainer-" + run + "-" + System.nanoTime(), List.of("-Dquarkus.http.port=0", "-jar", System.getProperty("trainer.jar"),
+        lastLog = "trainer-" + run + "-" + System.nanoTime() + ".log";
+        return start(lastLog.substring(0, lastLog.length() - 4), List.of("-Dquarkus.http.port=0", "-jar", System.getProperty("trainer.jar"),
                 "--run", run, "--dataset", "e2e", "--batch", "2", "--seq", "16", "--steps", "24", "--warmup-steps", "2", "--lr", "3e-3",
                 "--rank-warmup", "4", "--rank-gap", "4", "--buffer", "8", "--checkpoint-every", "8", "--eval-every", "0",
                 "--eval-batches", "2", "--checkpoint-dir", ckpt.toString(), "--log-every", "8", "--bootstrap", bs));
@@ -121,6 +137,25 @@ class TrainerPipelineIT {
         }
         if (p.exitValue() != 0) System.err.println(Files.readString(tmp.resolve(name + ".log")));
         return p.exitValue();
+    }
+
+    /** The port a Quarkus process logged ("Listening on: http://0.0.0.0:PORT"). */
+    static int httpPort(Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            var m = java.util.regex.Pattern.compile("Listening on: http://[^:]+:(\\d+)").matcher(Files.readString(log));
+            if (m.find()) return Integer.parseInt(m.group(1));
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no HTTP port in " + log);
+    }
+
+    static String get(String url) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var resp = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, resp.statusCode(), url + ": " + resp.body());
+        return resp.body();
     }
 
     /** The last record of every step in a run's steps.jsonl (a resumed run repeats the steps since its checkpoint). */
