@@ -46,13 +46,20 @@ class InrankScriptIT {
         assertTrue(r.out().contains("step 40: eval validation: loss"), r.out());
         assertTrue(r.out().contains("checkpoints: step-000000040"), r.out());
         assertTrue(r.out().contains("run demo done: step 40"), r.out());
+
+        // the demo's checkpoint serves on the command line
+        Run g = inrank(Map.of(), "generate", "The Congress", "--max-new-tokens", "5", "--seed", "3");
+        assertEquals(0, g.exit(), g.out());
+        assertTrue(g.out().contains("[demo step 40, ranks"), g.out());
+        assertTrue(g.out().contains("[5 tokens,"), g.out());
     }
 
     @Test
     void everySubcommandHasHelp() throws Exception {
         for (String[] c : List.of(new String[]{"--help"}, new String[]{"demo", "--help"}, new String[]{"kafka", "--help"},
                 new String[]{"ingest", "--help"}, new String[]{"bench", "--help"}, new String[]{"bench", "ingest", "--help"},
-                new String[]{"rank-controller", "--help"}, new String[]{"train", "--help"}, new String[]{"bench", "trainer", "--help"})) {
+                new String[]{"rank-controller", "--help"}, new String[]{"train", "--help"}, new String[]{"bench", "trainer", "--help"},
+                new String[]{"serve", "--help"}, new String[]{"generate", "--help"})) {
             Run r = inrank(Map.of(), c);
             assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.out());
             assertTrue(r.out().toLowerCase().contains("usage"), String.join(" ", c) + ": " + r.out());

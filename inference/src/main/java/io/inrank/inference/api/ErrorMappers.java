@@ -1,0 +1,86 @@
+package io.inrank.inference.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.inrank.inference.engine.Engine;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Every refusal as JSON in the style of the API that was called — TGI: {@code {"error", "error_type"}}, OpenAI
+ * ({@code /v1/…}): {@code {"error": {"message", "type", "param", "code"}}} — and never a 5xx for bad input: malformed JSON
+ * is 400, a wrong or unknown parameter 422, a full queue 429.
+ */
+public class ErrorMappers {
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    @ServerExceptionMapper
+    public Response api(ApiError e, UriInfo uri) {
+        return error(uri, e.status, e.type, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response busy(Engine.Busy e, UriInfo uri) {
+        return error(uri, 429, "overloaded", e.getMessage());
+    }
+
+    // One mapper per Jackson type: the most specific mapper wins, and Quarkus has its own for MismatchedInputException.
+    @ServerExceptionMapper(priority = 1)
+    public Response unknown(UnrecognizedPropertyException u, UriInfo uri) {
+        return error(uri, 422, "validation", "unknown parameter '" + u.getPropertyName() + "' (supported: "
+                + u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response mismatch(MismatchedInputException m, UriInfo uri) {
+        String path = m.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        return error(uri, 422, "validation", (path.isEmpty() ? "request body" : "parameter '" + path + "'") + ": expected "
+                + (m.getTargetType() == null ? "another type" : simple(m.getTargetType())));
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response json(JsonProcessingException e, UriInfo uri) {
+        if (e instanceof UnrecognizedPropertyException u) return unknown(u, uri);
+        if (e instanceof MismatchedInputException m) return mismatch(m, uri);
+        return error(uri, 400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        if (e.getCause() instanceof JsonProcessingException j) return json(j, uri);
+        return error(uri, status, status == 415 ? "unsupported_media_type" : "request", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response other(RuntimeException e, UriInfo uri) {
+        LOG.error("request failed", e);
+        return error(uri, 500, "internal", "internal error: " + e.getClass().getSimpleName());
+    }
+
+    private static String simple(Class<?> c) {
+        if (c == Integer.class || c == int.class || c == Long.class || c == long.class) return "an integer";
+        if (c == Double.class || c == double.class) return "a number";
+        if (c == Boolean.class || c == boolean.class) return "true or false";
+        if (c == String.class) return "a string";
+        if (java.util.List.class.isAssignableFrom(c)) return "a list";
+        return "an object";
+    }
+
+    static Response error(UriInfo uri, int status, String type, String message) {
+        Object body = uri != null && uri.getPath().startsWith("/v1/")
+                ? Map.of("error", new java.util.LinkedHashMap<>(Map.of("message", message, "type", status == 429 ? "rate_limit_error"
+                        : status >= 500 ? "server_error" : "invalid_request_error", "code", type)))
+                : Map.of("error", message, "error_type", type);
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
+    }
+}

@@ -1,0 +1,176 @@
+package io.inrank.inference.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inrank.inference.engine.Engine;
+import io.inrank.inference.engine.Generation;
+import io.inrank.inference.engine.GenerationListener;
+import io.inrank.inference.engine.GenerationRequest;
+import io.inrank.inference.engine.ServedModel;
+import io.inrank.inference.service.ModelService;
+import io.inrank.inference.service.ServeMetrics;
+import io.smallrye.mutiny.Multi;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.RestMulti;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * OpenAI's completions API: POST /v1/completions (plain or SSE with {@code stream: true}; usage in the response and in
+ * the last streamed chunk, then {@code [DONE]}) and GET /v1/models.
+ */
+@Path("/v1")
+public class OpenAiResource {
+    @Inject
+    ModelService service;
+
+    @Inject
+    ServeMetrics metrics;
+
+    @Inject
+    ObjectMapper json;
+
+    @GET
+    @Path("models")
+    @Produces(MediaType.APPLICATION_JSON)
+    public OpenAiApi.Models models() {
+        ServedModel m = service.model();
+        return new OpenAiApi.Models("list", List.of(new OpenAiApi.Model(service.name(m), "model", m.step(), "inrank")));
+    }
+
+    /**
+     * One method for both shapes (the body's {@code stream} decides): the items are written as they are, with the
+     * content type set per response — one JSON document, or SSE lines {@code data: {...}} ending with
+     * {@code data: [DONE]}.
+     */
+    @POST
+    @Path("completions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.TEXT_PLAIN)
+    public RestMulti<String> completions(OpenAiApi.CompletionRequest body) {
+        ServedModel m = service.model();
+        GenerationRequest req = request(body, m);
+        String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        String name = service.name(m);
+        boolean stream = Boolean.TRUE.equals(body.stream());
+        Relay relay = new Relay(id, created, name, stream);
+        Engine.Job job = service.engine().submit(req, relay); // before the response starts: a full queue is a plain 429
+        Multi<String> items = Multi.createFrom().emitter(em -> {
+            em.onTermination(job::cancel); // client gone: stop generating
+            relay.attach(em);
+        });
+        return RestMulti.fromMultiData(items).header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
+                .header("Cache-Control", "no-cache").build();
+    }
+
+    /** Engine → response items: SSE chunks (one per piece of text, a last one with finish_reason and usage, [DONE]) or one JSON. */
+    private final class Relay implements GenerationListener {
+        private final String id, model;
+        private final long created;
+        private final boolean stream;
+        private final List<Object> early = new ArrayList<>();
+        private io.smallrye.mutiny.subscription.MultiEmitter<? super String> em;
+
+        Relay(String id, long created, String model, boolean stream) {
+            this.id = id;
+            this.created = created;
+            this.model = model;
+            this.stream = stream;
+        }
+
+        synchronized void attach(io.smallrye.mutiny.subscription.MultiEmitter<? super String> e) {
+            em = e;
+            for (Object o : early) deliver(o);
+            early.clear();
+        }
+
+        private synchronized void offer(Object o) {
+            if (em == null) early.add(o);
+            else deliver(o);
+        }
+
+        private void deliver(Object o) {
+            if (o instanceof String s) em.emit(s);
+            else if (o instanceof Throwable t) em.fail(t);
+            else em.complete();
+        }
+
+        private String chunk(String text, String finish, OpenAiApi.Usage usage) {
+            try {
+                return json.writeValueAsString(new OpenAiApi.Completion(id, "text_completion", created, model,
+                        List.of(new OpenAiApi.Choice(text, 0, null, finish)), usage));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void token(int tokenId, String text) {
+            if (stream && !text.isEmpty()) offer("data: " + chunk(text, null, null) + "\n\n");
+        }
+
+        @Override
+        public void done(Generation.Result r) {
+            metrics.finished(stream ? "completions_stream" : "completions", r);
+            if (stream) {
+                offer("data: " + chunk("", reason(r), usage(r)) + "\n\n");
+                offer("data: [DONE]\n\n");
+            } else {
+                offer(chunk(r.text(), reason(r), usage(r)));
+            }
+            offer(Boolean.TRUE);
+        }
+
+        @Override
+        public void failed(Throwable e) {
+            metrics.outcome(stream ? "completions_stream" : "completions", "error");
+            offer(e);
+        }
+    }
+
+    private GenerationRequest request(OpenAiApi.CompletionRequest b, ServedModel m) {
+        if (b == null) throw new ApiError(422, "validation", "the body is missing");
+        if (b.model() != null && !b.model().equals(service.name(m))) {
+            throw new ApiError(404, "model_not_found", "model '" + b.model() + "' is not served here (GET /v1/models lists '" + service.name(m) + "')");
+        }
+        if (b.n() != null && b.n() != 1) throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
+        if (Boolean.TRUE.equals(b.echo())) throw ApiError.validation("echo=true is not supported");
+        if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream())) throw ApiError.validation("stream_options needs stream=true");
+        List<String> stops = stops(b.stop());
+        double temperature = b.temperature() == null ? 1.0 : b.temperature();
+        return Requests.build(m, b.prompt(), b.maxTokens() == null ? 16 : b.maxTokens(), temperature > 0, temperature, null, b.topP(),
+                null, b.seed(), stops, null, "max_tokens");
+    }
+
+    private static List<String> stops(JsonNode stop) {
+        if (stop == null || stop.isNull()) return List.of();
+        if (stop.isTextual()) return List.of(stop.asText());
+        if (stop.isArray()) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode n : stop) {
+                if (!n.isTextual()) throw ApiError.validation("stop must be a string or a list of strings");
+                out.add(n.asText());
+            }
+            return out;
+        }
+        throw ApiError.validation("stop must be a string or a list of strings");
+    }
+
+    static String reason(Generation.Result r) {
+        return r.finish() == Generation.Finish.LENGTH || r.finish() == Generation.Finish.CANCELLED ? "length" : "stop";
+    }
+
+    static OpenAiApi.Usage usage(Generation.Result r) {
+        return new OpenAiApi.Usage(r.promptTokens(), r.tokens().length, r.promptTokens() + r.tokens().length);
+    }
+}

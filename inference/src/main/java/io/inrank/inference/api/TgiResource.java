@@ -1,0 +1,176 @@
+package io.inrank.inference.api;
+
+import io.inrank.inference.engine.Engine;
+import io.inrank.inference.engine.Generation;
+import io.inrank.inference.engine.GenerationListener;
+import io.inrank.inference.engine.GenerationRequest;
+import io.inrank.inference.engine.ServedModel;
+import io.inrank.inference.service.ModelService;
+import io.inrank.inference.service.ServeMetrics;
+import io.inrank.model.generate.Tokenizer;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** TGI's API: POST /generate, POST /generate_stream (SSE), POST /tokenize. */
+@Path("/")
+@Consumes(MediaType.APPLICATION_JSON)
+public class TgiResource {
+    @Inject
+    ModelService service;
+
+    @Inject
+    ServeMetrics metrics;
+
+    @POST
+    @Path("generate")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<TgiApi.Response> generate(TgiApi.Request body) {
+        GenerationRequest req = request(body);
+        boolean details = body.parameters() != null && Boolean.TRUE.equals(body.parameters().details());
+        List<TgiApi.Token> tokens = new ArrayList<>();
+        return Uni.createFrom().emitter(em -> {
+            Engine.Job job = service.engine().submit(req, new GenerationListener() {
+                @Override
+                public void token(int id, String text) {
+                    if (details && id >= 0) tokens.add(new TgiApi.Token(id, text, null, id == Tokenizer.EOS));
+                }
+
+                @Override
+                public void done(Generation.Result r) {
+                    metrics.finished("generate", r);
+                    em.complete(new TgiApi.Response(r.text(), details ? details(r, tokens) : null));
+                }
+
+                @Override
+                public void failed(Throwable e) {
+                    metrics.outcome("generate", "error");
+                    em.fail(e);
+                }
+            });
+            em.onTermination(job::cancel);
+        });
+    }
+
+    @POST
+    @Path("generate_stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<TgiApi.StreamEvent> stream(TgiApi.Request body) {
+        GenerationRequest req = request(body);
+        // submitted before the stream starts: a full queue is a plain 429, not a broken stream
+        Relay relay = new Relay();
+        Engine.Job job = service.engine().submit(req, relay);
+        return Multi.createFrom().emitter(em -> {
+            em.onTermination(job::cancel); // client gone: stop generating
+            relay.attach(em);
+        });
+    }
+
+    /** Buffers what the engine produces until the HTTP stream subscribes, then forwards it. */
+    private final class Relay implements GenerationListener {
+        private final List<Object> early = new ArrayList<>();
+        private io.smallrye.mutiny.subscription.MultiEmitter<? super TgiApi.StreamEvent> em;
+        private Integer lastId;
+        private String lastText = "";
+        private final List<TgiApi.Token> tokens = new ArrayList<>();
+
+        synchronized void attach(io.smallrye.mutiny.subscription.MultiEmitter<? super TgiApi.StreamEvent> e) {
+            em = e;
+            for (Object o : early) deliver(o);
+            early.clear();
+        }
+
+        private synchronized void offer(Object o) {
+            if (em == null) early.add(o);
+            else deliver(o);
+        }
+
+        private void deliver(Object o) {
+            if (o instanceof TgiApi.StreamEvent ev) em.emit(ev);
+            else if (o instanceof Throwable t) em.fail(t);
+            else em.complete();
+        }
+
+        @Override
+        public void token(int id, String text) {
+            // a text tail without a new token (flushed bytes, released stop-prefix) joins the previous event
+            if (id < 0) {
+                lastText += text;
+                return;
+            }
+            flush(null, null);
+            lastId = id;
+            lastText = text;
+        }
+
+        private void flush(String generated, TgiApi.Details details) {
+            if (lastId == null) return;
+            TgiApi.Token t = new TgiApi.Token(lastId, lastText, null, lastId == Tokenizer.EOS);
+            tokens.add(t);
+            offer(new TgiApi.StreamEvent(t, generated, details));
+            lastId = null;
+        }
+
+        @Override
+        public void done(Generation.Result r) {
+            metrics.finished("generate_stream", r);
+            flush(r.text(), details(r, null));
+            offer(Boolean.TRUE);
+        }
+
+        @Override
+        public void failed(Throwable e) {
+            metrics.outcome("generate_stream", "error");
+            offer(e);
+        }
+    }
+
+    @POST
+    @Path("tokenize")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<TgiApi.TokenSpan> tokenize(TgiApi.TokenizeRequest body) {
+        if (body == null || body.inputs() == null) throw ApiError.validation("inputs is missing");
+        List<TgiApi.TokenSpan> out = new ArrayList<>();
+        int at = 0;
+        for (int id : Tokenizer.encode(body.inputs())) {
+            byte[] b = Tokenizer.bytes(new int[]{id});
+            out.add(new TgiApi.TokenSpan(id, new String(b, java.nio.charset.StandardCharsets.UTF_8), at, at + b.length));
+            at += b.length;
+        }
+        return out;
+    }
+
+    private GenerationRequest request(TgiApi.Request body) {
+        if (body == null) throw ApiError.validation("the body is missing");
+        if (body.stream() != null && body.stream()) throw ApiError.validation("stream=true: use POST /generate_stream");
+        ServedModel m = service.model();
+        TgiApi.Parameters p = body.parameters() != null ? body.parameters()
+                : new TgiApi.Parameters(null, null, null, null, null, null, null, null, null, null);
+        boolean samplingParams = p.temperature() != null || p.topK() != null || p.topP() != null;
+        if (Boolean.FALSE.equals(p.doSample()) && samplingParams) {
+            throw ApiError.validation("do_sample is false but temperature/top_k/top_p are set: drop them or set do_sample true");
+        }
+        boolean sample = Boolean.TRUE.equals(p.doSample()) || samplingParams;
+        return Requests.build(m, body.inputs(), p.maxNewTokens() == null ? 20 : p.maxNewTokens(), sample, p.temperature(), p.topK(),
+                p.topP(), p.repetitionPenalty(), p.seed(), p.stop(), p.truncate(), "max_new_tokens");
+    }
+
+    static TgiApi.Details details(Generation.Result r, List<TgiApi.Token> tokens) {
+        String reason = switch (r.finish()) {
+            case LENGTH, CANCELLED -> "length";
+            case EOS_TOKEN -> "eos_token";
+            case STOP_SEQUENCE -> "stop_sequence";
+        };
+        return new TgiApi.Details(reason, r.tokens().length, r.seed(), tokens);
+    }
+}

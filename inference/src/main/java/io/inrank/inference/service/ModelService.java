@@ -1,0 +1,115 @@
+package io.inrank.inference.service;
+
+import io.inrank.inference.engine.Engine;
+import io.inrank.inference.engine.ServedModel;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Owns the engine and the model it serves. The checkpoint loads on a background thread at startup; readiness is DOWN
+ * until it is loaded (and says why while it is not), so Kubernetes sends no traffic to a server without a model.
+ */
+@ApplicationScoped
+public class ModelService {
+    private static final Logger LOG = Logger.getLogger(ModelService.class);
+
+    @ConfigProperty(name = "inrank.serve.checkpoint")
+    Optional<String> checkpoint;
+
+    @ConfigProperty(name = "inrank.serve.max-queue", defaultValue = "16")
+    int maxQueue;
+
+    @ConfigProperty(name = "inrank.serve.model-name")
+    Optional<String> modelName;
+
+    @Inject
+    ServeMetrics metrics;
+
+    private Engine engine;
+    private volatile String loadProblem = "loading";
+
+    void start(@Observes StartupEvent ev) {
+        engine = new Engine(maxQueue);
+        metrics.bind(this);
+        if (checkpoint.isEmpty()) {
+            loadProblem = "no checkpoint configured (inrank.serve.checkpoint / --checkpoint)";
+            LOG.warn(loadProblem);
+            return;
+        }
+        Thread t = new Thread(() -> load(Path.of(checkpoint.get())), "model-loader");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (engine != null) engine.close();
+    }
+
+    /** Loads and verifies a checkpoint, then swaps it in; a bad one is refused and the current model keeps serving. */
+    public boolean load(Path dir) {
+        try {
+            long t0 = System.nanoTime();
+            ServedModel m = ServedModel.load(ServedModel.resolve(dir));
+            engine.swap(m);
+            loadProblem = null;
+            metrics.loaded(m);
+            LOG.infof("serving %s (step %d, stage %d, %,d parameters vs %,d dense, ranks %s) from %s, loaded in %d ms", m.run(), m.step(),
+                    m.stage(), m.parameters(), m.denseParameters(), m.ranks().values(), m.dir(), (System.nanoTime() - t0) / 1_000_000);
+            return true;
+        } catch (Exception e) {
+            metrics.loadFailed();
+            if (engine.model() == null) loadProblem = "checkpoint refused: " + e.getMessage();
+            LOG.errorf("checkpoint %s refused%s: %s", dir, engine.model() == null ? "" : " (the current model keeps serving)", e.getMessage());
+            return false;
+        }
+    }
+
+    public String loadProblem() {
+        return loadProblem;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** The model being served, or a 503-worthy explanation. */
+    public ServedModel model() {
+        ServedModel m = engine.model();
+        if (m == null) throw new io.inrank.inference.api.ApiError(503, "not_ready", "no model loaded yet: " + loadProblem);
+        return m;
+    }
+
+    public int maxQueue() {
+        return maxQueue;
+    }
+
+    public String name(ServedModel m) {
+        return modelName.orElse(m.run());
+    }
+
+    @Readiness
+    @ApplicationScoped
+    public static class Ready implements HealthCheck {
+        @Inject
+        ModelService service;
+
+        @Override
+        public HealthCheckResponse call() {
+            // methods, not fields: the injected bean is a client proxy
+            ServedModel m = service.engine() == null ? null : service.engine().model();
+            return m == null ? HealthCheckResponse.named("model").down().withData("reason", String.valueOf(service.loadProblem())).build()
+                    : HealthCheckResponse.named("model").up().withData("run", m.run()).withData("step", m.step()).build();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.inrank.inference.service;
+
+import io.inrank.inference.engine.Generation;
+import io.inrank.inference.engine.ServedModel;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Serving metrics (Prometheus names): {@code llm_requests_total{endpoint,outcome}}, {@code llm_request_duration_seconds},
+ * {@code llm_ttft_seconds} (time to first token), {@code llm_inter_token_latency_seconds}, {@code llm_prompt_tokens},
+ * {@code llm_generated_tokens}, {@code llm_queue_size}, {@code llm_batch_size}, {@code llm_model_step},
+ * {@code llm_model_rank{layer}}, {@code llm_model_parameters}, {@code llm_model_load_failures_total}.
+ */
+@ApplicationScoped
+public class ServeMetrics {
+    @Inject
+    MeterRegistry registry;
+
+    private final AtomicLong step = new AtomicLong(-1), params = new AtomicLong();
+    private final Map<String, AtomicLong> ranks = new ConcurrentHashMap<>();
+
+    void bind(ModelService s) {
+        registry.gauge("llm.queue.size", s, x -> x.engine().queued());
+        registry.gauge("llm.batch.size", s, x -> x.engine().active());
+        registry.gauge("llm.model.step", step);
+        registry.gauge("llm.model.parameters", params);
+    }
+
+    void loaded(ServedModel m) {
+        step.set(m.step());
+        params.set(m.parameters());
+        m.ranks().forEach((layer, k) -> ranks.computeIfAbsent(layer, l -> registry.gauge("llm.model.rank", Tags.of("layer", l), new AtomicLong()))
+                .set(k));
+    }
+
+    void loadFailed() {
+        Counter.builder("llm.model.load.failures").description("checkpoints refused").register(registry).increment();
+    }
+
+    public void outcome(String endpoint, String outcome) {
+        Counter.builder("llm.requests").tags("endpoint", endpoint, "outcome", outcome).register(registry).increment();
+    }
+
+    public void finished(String endpoint, Generation.Result r) {
+        outcome(endpoint, r.finish() == Generation.Finish.CANCELLED ? "cancelled" : "success");
+        Timer.builder("llm.request.duration").register(registry).record(r.totalNanos(), TimeUnit.NANOSECONDS);
+        if (r.firstTokenNanos() > 0) Timer.builder("llm.ttft").register(registry).record(r.firstTokenNanos(), TimeUnit.NANOSECONDS);
+        if (r.tokens().length > 1) {
+            Timer.builder("llm.inter.token.latency").register(registry)
+                    .record((r.totalNanos() - r.firstTokenNanos()) / (r.tokens().length - 1), TimeUnit.NANOSECONDS);
+        }
+        DistributionSummary.builder("llm.prompt.tokens").register(registry).record(r.promptTokens());
+        DistributionSummary.builder("llm.generated.tokens").register(registry).record(r.tokens().length);
+    }
+}

@@ -1,0 +1,182 @@
+package io.inrank.inference.api;
+
+import io.inrank.inference.TinyCheckpoint;
+import io.inrank.model.generate.Generator;
+import io.inrank.model.generate.Sampler;
+import io.inrank.model.generate.Tokenizer;
+import io.inrank.model.io.Checkpoint;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every endpoint and error path over real HTTP, on a real (tiny, random) checkpoint. */
+@QuarkusTest
+@QuarkusTestResource(TinyCheckpoint.class)
+class InferenceHttpTest {
+
+    @BeforeEach
+    void ready() throws Exception {
+        for (int i = 0; i < 300 && given().get("/q/health/ready").statusCode() != 200; i++) Thread.sleep(100);
+        assertEquals(200, given().get("/q/health/ready").statusCode(), "the model loads");
+    }
+
+    static JsonPath post(String path, String body, int status) {
+        var r = given().contentType(ContentType.JSON).body(body).post(path);
+        assertEquals(status, r.statusCode(), path + " " + body + " -> " + r.asString());
+        return r.jsonPath();
+    }
+
+    @Test
+    void infoDescribesTheCompressedModel() {
+        JsonPath info = given().get("/info").then().statusCode(200).extract().jsonPath();
+        assertEquals("served", info.getString("run"));
+        assertEquals(100, info.getLong("step"));
+        assertEquals(18, info.getInt("ranks.'h.0.mlp.fc1'"));
+        assertTrue(info.getLong("parameters") < info.getLong("dense_parameters"));
+        assertEquals(4 * info.getLong("parameters"), info.getLong("bytes"));
+        assertTrue(info.getDouble("compression") > 1);
+        assertEquals(128, info.getInt("max_total_tokens"));
+        assertEquals("served", given().get("/v1/models").then().statusCode(200).extract().jsonPath().getString("data[0].id"));
+    }
+
+    @Test
+    void greedyGenerationEqualsThePlainReferenceGenerator() throws Exception {
+        JsonPath r = post("/generate", "{\"inputs\":\"The history of\",\"parameters\":{\"max_new_tokens\":8,\"details\":true}}", 200);
+        var loaded = Checkpoint.load(TinyCheckpoint.dir, 1, 1);
+        Generator.Result ref = new Generator(loaded.model()).generate(Tokenizer.encode("The history of"), 8, Sampler.Params.greedy(), null);
+        assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
+        assertEquals("length", r.getString("details.finish_reason"));
+        assertEquals(8, r.getInt("details.generated_tokens"));
+        assertEquals(8, r.getList("details.tokens").size());
+        assertEquals(ref.generated()[0], r.getInt("details.tokens[0].id"));
+    }
+
+    @Test
+    void seededSamplingIsReproducibleAndTheSeedIsEchoed() {
+        String body = "{\"inputs\":\"Once\",\"parameters\":{\"max_new_tokens\":10,\"do_sample\":true,\"temperature\":1.3,\"top_k\":50,\"seed\":7,\"details\":true}}";
+        JsonPath a = post("/generate", body, 200), b = post("/generate", body, 200);
+        assertEquals(a.getString("generated_text"), b.getString("generated_text"));
+        assertEquals(7, a.getLong("details.seed"));
+        JsonPath c = post("/generate", body.replace("\"seed\":7", "\"seed\":8"), 200);
+        assertNotEquals(a.getString("generated_text"), c.getString("generated_text"));
+        JsonPath openai = post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":10,\"temperature\":1.3,\"seed\":7}", 200);
+        assertEquals(openai.getString("choices[0].text"), post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":10,\"temperature\":1.3,\"seed\":7}", 200)
+                .getString("choices[0].text"));
+    }
+
+    @Test
+    void stopSequencesCutLikeOpenAI() {
+        String full = post("/generate", "{\"inputs\":\"A\",\"parameters\":{\"max_new_tokens\":16}}", 200).getString("generated_text");
+        assertTrue(full.length() >= 6, full);
+        String stop = full.substring(3, 6);
+        String expected = full.substring(0, full.indexOf(stop));
+        JsonPath r = post("/generate", "{\"inputs\":\"A\",\"parameters\":{\"max_new_tokens\":16,\"stop\":[" + q(stop) + "],\"details\":true}}", 200);
+        assertEquals(expected, r.getString("generated_text"));
+        assertEquals("stop_sequence", r.getString("details.finish_reason"));
+        JsonPath o = post("/v1/completions", "{\"prompt\":\"A\",\"max_tokens\":16,\"temperature\":0,\"stop\":" + q(stop) + "}", 200);
+        assertEquals(expected, o.getString("choices[0].text"));
+        assertEquals("stop", o.getString("choices[0].finish_reason"));
+    }
+
+    @Test
+    void tgiStreamingSendsEveryTokenAndTheSummaryLast() {
+        String sse = given().contentType(ContentType.JSON).body("{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":6}}")
+                .post("/generate_stream").then().statusCode(200).extract().asString();
+        List<JsonPath> events = new ArrayList<>();
+        for (String line : sse.split("\n")) if (line.startsWith("data:")) events.add(new JsonPath(line.substring(5).trim()));
+        assertEquals(6, events.size(), sse);
+        StringBuilder text = new StringBuilder();
+        for (JsonPath e : events) text.append(e.getString("token.text"));
+        JsonPath last = events.get(events.size() - 1);
+        assertEquals(text.toString(), last.getString("generated_text"));
+        assertEquals("length", last.getString("details.finish_reason"));
+        assertNull(events.get(0).get("generated_text"));
+        String plain = post("/generate", "{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":6}}", 200).getString("generated_text");
+        assertEquals(plain, text.toString());
+    }
+
+    @Test
+    void openAiCompletionsPlainAndStreamedWithUsage() {
+        JsonPath r = post("/v1/completions", "{\"model\":\"served\",\"prompt\":\"Hello there\",\"max_tokens\":5,\"temperature\":0}", 200);
+        assertEquals("text_completion", r.getString("object"));
+        assertEquals("length", r.getString("choices[0].finish_reason"));
+        int promptTokens = Tokenizer.encode("Hello there").length;
+        assertEquals(Map.of("prompt_tokens", promptTokens, "completion_tokens", 5, "total_tokens", promptTokens + 5), r.getMap("usage"));
+
+        String sse = given().contentType(ContentType.JSON).body("{\"prompt\":\"Hello there\",\"max_tokens\":5,\"temperature\":0,\"stream\":true}")
+                .post("/v1/completions").then().statusCode(200).extract().asString();
+        List<String> data = new ArrayList<>();
+        for (String line : sse.split("\n")) if (line.startsWith("data:")) data.add(line.substring(5).trim());
+        assertEquals("[DONE]", data.get(data.size() - 1));
+        JsonPath last = new JsonPath(data.get(data.size() - 2));
+        assertEquals("length", last.getString("choices[0].finish_reason"));
+        assertEquals(5, last.getInt("usage.completion_tokens"));
+        StringBuilder text = new StringBuilder();
+        for (String d : data.subList(0, data.size() - 1)) text.append(new JsonPath(d).getString("choices[0].text"));
+        assertEquals(r.getString("choices[0].text"), text.toString());
+    }
+
+    @Test
+    void tokenizeGivesIdsAndByteOffsets() {
+        List<Map<String, Object>> t = given().contentType(ContentType.JSON).body("{\"inputs\":\"héllo world\"}").post("/tokenize")
+                .then().statusCode(200).extract().jsonPath().getList("$");
+        int[] ids = Tokenizer.encode("héllo world");
+        assertEquals(ids.length, t.size());
+        assertEquals(0, t.get(0).get("start"));
+        assertEquals("héllo world".getBytes(java.nio.charset.StandardCharsets.UTF_8).length, t.get(t.size() - 1).get("stop"));
+    }
+
+    @Test
+    void badRequestsGetAClearFourHundred() {
+        assertTrue(post("/generate", "{\"inputs\": \"x\", ", 400).getString("error").contains("not valid JSON"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"typical_p\":0.5}}", 422).getString("error").contains("unknown parameter 'typical_p'"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":\"many\"}}", 422).getString("error")
+                .contains("parameter 'parameters.max_new_tokens': expected an integer"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":0}}", 422).getString("error").contains("max_new_tokens must be >= 1"));
+        assertTrue(post("/generate", "{\"inputs\":\"\"}", 422).getString("error").contains("must not be empty"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"top_p\":1.5}}", 422).getString("error").contains("top_p"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"do_sample\":false,\"temperature\":0.5}}", 422).getString("error").contains("do_sample"));
+        String longPrompt = "word ".repeat(200);
+        assertTrue(post("/generate", "{\"inputs\":" + q(longPrompt) + "}", 422).getString("error").contains("context is 128 tokens"));
+        assertEquals(10, post("/generate", "{\"inputs\":" + q(longPrompt) + ",\"parameters\":{\"truncate\":100,\"max_new_tokens\":10,\"details\":true}}", 200)
+                .getInt("details.generated_tokens"));
+        JsonPath o = post("/v1/completions", "{\"prompt\":\"x\",\"n\":2}", 422);
+        assertTrue(o.getString("error.message").contains("n must be 1"));
+        assertEquals("invalid_request_error", o.getString("error.type"));
+        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"model\":\"gpt-4\"}", 404).getString("error.message").contains("not served here"));
+        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"logprobs\":2}", 422).getString("error.message").contains("unknown parameter 'logprobs'"));
+    }
+
+    @Test
+    void fuzzedBodiesNeverGetAFiveHundred() {
+        Random r = new Random(42);
+        String[] pieces = {"{", "}", "[", "]", "\"inputs\"", "\"prompt\"", ":", ",", "\"parameters\"", "\"max_new_tokens\"", "\"max_tokens\"",
+                "-1", "0", "3", "1e309", "null", "true", "\"x\"", "\"stop\"", "\"seed\"", "\"temperature\"", "99999999999999999999", "\"\\ud800\""};
+        for (int i = 0; i < 150; i++) {
+            StringBuilder b = new StringBuilder();
+            int n = 1 + r.nextInt(14);
+            for (int k = 0; k < n; k++) b.append(pieces[r.nextInt(pieces.length)]);
+            for (String path : List.of("/generate", "/v1/completions", "/tokenize")) {
+                int status = given().contentType(ContentType.JSON).body(b.toString()).post(path).statusCode();
+                assertTrue(status < 500, path + " answered " + status + " to " + b);
+            }
+        }
+        assertTrue(given().contentType(ContentType.TEXT).body("hi").post("/generate").statusCode() < 500);
+    }
+
+    static String q(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+}
