@@ -15,11 +15,15 @@ public class TinyCheckpoint implements QuarkusTestResourceLifecycleManager {
     public static Path dir;
 
     public static Path write(Path root, String run, long seed) throws Exception {
+        return write(root, run, seed, 100);
+    }
+
+    public static Path write(Path root, String run, long seed, long step) throws Exception {
         GptModel m = new GptModel(GptConfig.preset("tiny", GptConfig.Mode.INRANK), 1, 1, DType.F32, seed);
         for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 18);
-        Path d = root.resolve(run).resolve("step-000000100");
+        Path d = root.resolve(run).resolve(String.format("step-%09d", step));
         Files.createDirectories(d.getParent());
-        Checkpoint.save(d, m, null, new Checkpoint.State(100, 1, seed, Map.of("run", run, "preset", "tiny")));
+        Checkpoint.save(d, m, null, new Checkpoint.State(step, 1, seed, Map.of("run", run, "preset", "tiny")));
         return d;
     }
 

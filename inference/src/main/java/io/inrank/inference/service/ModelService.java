@@ -27,6 +27,9 @@ public class ModelService {
     @ConfigProperty(name = "inrank.serve.checkpoint")
     Optional<String> checkpoint;
 
+    @ConfigProperty(name = "inrank.serve.run")
+    Optional<String> run;
+
     @ConfigProperty(name = "inrank.serve.max-queue", defaultValue = "16")
     int maxQueue;
 
@@ -43,7 +46,8 @@ public class ModelService {
         engine = new Engine(maxQueue);
         metrics.bind(this);
         if (checkpoint.isEmpty()) {
-            loadProblem = "no checkpoint configured (inrank.serve.checkpoint / --checkpoint)";
+            loadProblem = run.isPresent() ? "waiting for a checkpoint event of run " + run.get() + " on " + io.inrank.protocol.Topics.CHECKPOINTS
+                    : "no checkpoint configured (inrank.serve.checkpoint or inrank.serve.run)";
             LOG.warn(loadProblem);
             return;
         }
@@ -73,6 +77,13 @@ public class ModelService {
             LOG.errorf("checkpoint %s refused%s: %s", dir, engine.model() == null ? "" : " (the current model keeps serving)", e.getMessage());
             return false;
         }
+    }
+
+    /** A checkpoint refused before loading (e.g. its hash does not match its event). */
+    void refused(String what, String why) {
+        metrics.loadFailed();
+        if (engine.model() == null) loadProblem = "checkpoint refused: " + why;
+        LOG.errorf("checkpoint %s refused%s: %s", what, engine.model() == null ? "" : " (the current model keeps serving)", why);
     }
 
     public String loadProblem() {

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Every endpoint and error path over real HTTP, on a real (tiny, random) checkpoint. */
 @QuarkusTest
-@QuarkusTestResource(TinyCheckpoint.class)
+@QuarkusTestResource(value = TinyCheckpoint.class, restrictToAnnotatedClass = true)
 class InferenceHttpTest {
 
     @BeforeEach
