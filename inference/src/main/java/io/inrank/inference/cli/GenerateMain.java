@@ -67,7 +67,7 @@ public final class GenerateMain {
         Generation.Result[] result = new Generation.Result[1];
         System.err.printf("[%s step %d, ranks %s]%n", m.run(), m.step(), m.ranks().values());
         System.out.print(prompt);
-        try (Engine engine = new Engine(1)) {
+        try (Engine engine = new Engine(1, 1)) {
             engine.swap(m);
             engine.submit(req, new GenerationListener() {
                 @Override

@@ -1,18 +1,22 @@
 package io.inrank.inference.engine;
 
-import io.inrank.model.generate.KvDecoder;
+import io.inrank.model.generate.BatchDecoder;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs generations one at a time on a worker thread that owns the model's KV cache. Requests wait in a bounded queue;
- * when it is full, {@link #submit} refuses at once (the HTTP layer answers 429) instead of letting latency grow without
- * bound. A submitted job can be cancelled (client gone): the loop checks before every token.
- * (Batching concurrent requests into one decode step is the next step for this class.)
+ * Continuous batching on one worker thread that owns the KV caches: every step advances all running sequences by one
+ * token in a single batched forward ({@link BatchDecoder}); finished sequences leave and waiting requests join between
+ * steps, up to {@code maxBatch} at once. Requests wait in a bounded queue; when it is full, {@link #submit} refuses at
+ * once (the HTTP layer answers 429) instead of letting latency grow without bound. A job can be cancelled (client
+ * gone): it leaves the batch before the next step. A new model is taken up when the batch has drained; requests
+ * already running finish on the model they started with.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class);
@@ -40,29 +44,31 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private record Loaded(ServedModel model, KvDecoder decoder) {}
+    private record Loaded(ServedModel model, BatchDecoder decoder) {}
 
-    private final AtomicReference<Loaded> current = new AtomicReference<>();
+    private final AtomicReference<ServedModel> current = new AtomicReference<>();
     private final BlockingQueue<Job> queue;
+    private final int maxBatch;
     private final Thread worker;
     private volatile boolean running = true;
     private volatile int active;
+    private volatile long steps, rows;
 
-    public Engine(int maxQueued) {
-        queue = new ArrayBlockingQueue<>(Math.max(1, maxQueued));
+    public Engine(int maxQueued, int maxBatch) {
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueued));
+        this.maxBatch = Math.max(1, maxBatch);
         worker = new Thread(this::loop, "inference-engine");
         worker.setDaemon(true);
         worker.start();
     }
 
-    /** Serves this model from the next request on (requests already running finish on the old one). */
+    /** Serves this model for requests admitted from now on. */
     public void swap(ServedModel m) {
-        current.set(new Loaded(m, new KvDecoder(m.model())));
+        current.set(m);
     }
 
     public ServedModel model() {
-        Loaded l = current.get();
-        return l == null ? null : l.model();
+        return current.get();
     }
 
     public Job submit(GenerationRequest r, GenerationListener listener) {
@@ -75,30 +81,100 @@ public final class Engine implements AutoCloseable {
         return queue.size();
     }
 
+    /** Sequences in the running batch. */
     public int active() {
         return active;
     }
 
+    /** Decode steps run, and sequence-rows they advanced (rows / steps = the mean batch size). */
+    public long steps() {
+        return steps;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
     private void loop() {
+        Loaded inUse = null;
+        List<Sequence> batch = new ArrayList<>();
+        boolean[] used = new boolean[maxBatch];
+        int[] tokens = new int[maxBatch], slots = new int[maxBatch];
         while (running) {
-            Job j;
             try {
-                j = queue.take();
+                if (batch.isEmpty()) {
+                    Job j = queue.take();                         // idle: wait for work
+                    ServedModel m = current.get();
+                    if (m == null) {
+                        j.listener.failed(new IllegalStateException("no model loaded"));
+                        continue;
+                    }
+                    if (inUse == null || inUse.model() != m) inUse = new Loaded(m, new BatchDecoder(m.model(), maxBatch));
+                    admit(j, inUse, batch, used);
+                }
+                while (batch.size() < maxBatch && current.get() == inUse.model()) {
+                    Job j = queue.poll();
+                    if (j == null) break;
+                    admit(j, inUse, batch, used);
+                }
+                batch.removeIf(s -> {
+                    if (!s.job.cancelled.get()) return false;
+                    s.finish(Generation.Finish.CANCELLED);
+                    done(s, used);
+                    return true;
+                });
+                active = batch.size();
+                if (batch.isEmpty()) continue;
+                int n = batch.size();
+                for (int i = 0; i < n; i++) {
+                    tokens[i] = batch.get(i).input();
+                    slots[i] = batch.get(i).slot;
+                }
+                inUse.decoder().step(tokens, slots, n);
+                steps++;
+                rows += n;
+                List<Sequence> finished = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    Sequence s = batch.get(i);
+                    int left = inUse.decoder().capacity() - inUse.decoder().position(s.slot);
+                    if (s.advance(inUse.model().model().backend(), inUse.decoder().row(i), left)) finished.add(s);
+                }
+                for (Sequence s : finished) done(s, used);
+                batch.removeAll(finished);
+                active = batch.size();
             } catch (InterruptedException e) {
                 return;
-            }
-            if (j.cancelled.get()) continue;
-            Loaded l = current.get();
-            active = 1;
-            try {
-                if (l == null) throw new IllegalStateException("no model loaded");
-                j.listener.done(Generation.run(l.decoder(), l.model().model().backend(), j.request, j.listener, j.cancelled::get));
             } catch (RuntimeException e) {
-                LOG.error("generation failed", e);
-                j.listener.failed(e);
-            } finally {
+                LOG.error("decode step failed; the batch's requests fail", e);
+                for (Sequence s : batch) {
+                    used[s.slot] = false;
+                    s.job.listener.failed(e);
+                }
+                batch.clear();
                 active = 0;
             }
+        }
+    }
+
+    private void admit(Job j, Loaded l, List<Sequence> batch, boolean[] used) {
+        if (j.cancelled.get()) return;
+        int slot = 0;
+        while (used[slot]) slot++;
+        used[slot] = true;
+        l.decoder().reset(slot);
+        batch.add(new Sequence(j, slot));
+    }
+
+    private static void done(Sequence s, boolean[] used) {
+        used[s.slot] = false;
+        try {
+            s.job.listener.done(s.result());
+        } catch (RuntimeException e) {
+            LOG.warn("a listener failed", e);
         }
     }
 

@@ -33,6 +33,9 @@ public class ModelService {
     @ConfigProperty(name = "inrank.serve.max-queue", defaultValue = "16")
     int maxQueue;
 
+    @ConfigProperty(name = "inrank.serve.max-batch", defaultValue = "8")
+    int maxBatch;
+
     @ConfigProperty(name = "inrank.serve.model-name")
     Optional<String> modelName;
 
@@ -43,7 +46,7 @@ public class ModelService {
     private volatile String loadProblem = "loading";
 
     void start(@Observes StartupEvent ev) {
-        engine = new Engine(maxQueue);
+        engine = new Engine(maxQueue, maxBatch);
         metrics.bind(this);
         if (checkpoint.isEmpty()) {
             loadProblem = run.isPresent() ? "waiting for a checkpoint event of run " + run.get() + " on " + io.inrank.protocol.Topics.CHECKPOINTS

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Serving metrics (Prometheus names): {@code llm_requests_total{endpoint,outcome}}, {@code llm_request_duration_seconds},
  * {@code llm_ttft_seconds} (time to first token), {@code llm_inter_token_latency_seconds}, {@code llm_prompt_tokens},
  * {@code llm_generated_tokens}, {@code llm_queue_size}, {@code llm_batch_size}, {@code llm_model_step},
- * {@code llm_model_rank{layer}}, {@code llm_model_parameters}, {@code llm_model_load_failures_total}.
+ * {@code llm_model_rank{layer}}, {@code llm_model_parameters}, {@code llm_model_load_failures_total},
+ * {@code llm_decode_steps_total}, {@code llm_decode_rows_total}.
  */
 @ApplicationScoped
 public class ServeMetrics {
@@ -30,8 +31,17 @@ public class ServeMetrics {
     private final Map<String, AtomicLong> ranks = new ConcurrentHashMap<>();
 
     void bind(ModelService s) {
+        // a restarted application in the same JVM (tests) would otherwise keep the previous instance's meters
+        for (String name : new String[]{"llm.queue.size", "llm.batch.size", "llm.decode.steps", "llm.decode.rows", "llm.model.step",
+                "llm.model.parameters", "llm.model.rank"}) {
+            registry.find(name).meters().forEach(registry::remove);
+        }
         registry.gauge("llm.queue.size", s, x -> x.engine().queued());
         registry.gauge("llm.batch.size", s, x -> x.engine().active());
+        io.micrometer.core.instrument.FunctionCounter.builder("llm.decode.steps", s, x -> x.engine().steps())
+                .description("batched decode steps").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("llm.decode.rows", s, x -> x.engine().rows())
+                .description("sequence-tokens advanced by decode steps (rows / steps = mean batch size)").register(registry);
         registry.gauge("llm.model.step", step);
         registry.gauge("llm.model.parameters", params);
     }

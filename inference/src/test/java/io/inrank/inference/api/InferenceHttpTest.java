@@ -160,6 +160,52 @@ class InferenceHttpTest {
     }
 
     @Test
+    void concurrentClientsShareDecodeStepsAndGetTheirSingleClientAnswers() throws Exception {
+        int clients = 6;
+        String[] bodies = new String[clients], alone = new String[clients];
+        for (int i = 0; i < clients; i++) {
+            bodies[i] = "{\"inputs\":\"Client " + i + " says\",\"parameters\":{\"max_new_tokens\":" + (8 + 2 * i)
+                    + ",\"do_sample\":true,\"top_k\":40,\"seed\":" + (100 + i) + "}}";
+            alone[i] = post("/generate", bodies[i], 200).getString("generated_text");
+        }
+        double steps0 = metric("llm_decode_steps_total"), rows0 = metric("llm_decode_rows_total");
+        // 6 clients, batch of 3, queue of 4: all fit (3 running + 3 waiting), each gets exactly its own answer
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            String b = bodies[i];
+            answers.add(pool.submit(() -> post("/generate", b, 200).getString("generated_text")));
+        }
+        for (int i = 0; i < clients; i++) assertEquals(alone[i], answers.get(i).get(), "client " + i);
+        double steps = metric("llm_decode_steps_total") - steps0, rows = metric("llm_decode_rows_total") - rows0;
+        assertTrue(rows / steps > 1.5, "requests shared decode steps: " + rows + " rows in " + steps + " steps; "
+                + given().get("/q/metrics").asString().lines().filter(l -> l.contains("decode")).toList());
+
+        // far more clients than batch + queue: the overflow gets 429 with a message, never a 5xx, and the rest answer
+        pool.shutdown();
+        var many = java.util.concurrent.Executors.newFixedThreadPool(24);
+        List<java.util.concurrent.Future<Integer>> statuses = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            statuses.add(many.submit(() -> given().contentType(ContentType.JSON)
+                    .body("{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":30}}").post("/generate").statusCode()));
+        }
+        int ok = 0, busy = 0;
+        for (var f : statuses) {
+            int s = f.get();
+            if (s == 200) ok++;
+            else if (s == 429) busy++;
+            else fail("status " + s);
+        }
+        many.shutdown();
+        assertTrue(ok >= 3 && busy >= 1, ok + " ok, " + busy + " busy");
+    }
+
+    static double metric(String name) {
+        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void fuzzedBodiesNeverGetAFiveHundred() {
         Random r = new Random(42);
         String[] pieces = {"{", "}", "[", "]", "\"inputs\"", "\"prompt\"", ":", ",", "\"parameters\"", "\"max_new_tokens\"", "\"max_tokens\"",

@@ -1,0 +1,81 @@
+package io.inrank.inference.engine;
+
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Tensor;
+import io.inrank.model.generate.Sampler;
+import io.inrank.model.generate.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One request inside the running batch: it feeds one token per engine step — its prompt first (prefill, one token
+ * per step, so a long prompt never stalls the others), then each sampled token — and turns logits into text through
+ * {@link TextStream} (whole characters) and {@link StopMatcher} (nothing after a stop).
+ */
+final class Sequence {
+    final Engine.Job job;
+    final int slot;
+    private final GenerationRequest req;
+    private final Sampler sampler;
+    private final List<Integer> history;
+    private final List<Integer> generated = new ArrayList<>();
+    private final TextStream text = new TextStream();
+    private final StopMatcher stops;
+    private final long t0 = System.nanoTime();
+    private long first;
+    private int fed, last;
+    private Generation.Result result;
+
+    Sequence(Engine.Job job, int slot) {
+        this.job = job;
+        this.slot = slot;
+        this.req = job.request;
+        this.sampler = new Sampler(req.sampling());
+        this.history = new ArrayList<>(req.prompt().length + req.maxNewTokens());
+        this.stops = new StopMatcher(req.stops());
+    }
+
+    /** The token this sequence feeds in the next step. */
+    int input() {
+        return fed < req.prompt().length ? req.prompt()[fed] : last;
+    }
+
+    /** After a step: logits predict the token after {@link #input()}. Returns true when the sequence is finished. */
+    boolean advance(Backend be, Tensor logits, int capacityLeft) {
+        if (fed < req.prompt().length) {
+            history.add(req.prompt()[fed]);
+            if (++fed < req.prompt().length) return false;       // still prefilling
+        }
+        int tok = sampler.next(be, logits, history);
+        if (first == 0) first = System.nanoTime() - t0;
+        history.add(tok);
+        generated.add(tok);
+        if (tok == Tokenizer.EOS) {
+            job.listener.token(tok, "");
+            return finish(Generation.Finish.EOS_TOKEN);
+        }
+        job.listener.token(tok, stops.push(text.push(tok)));
+        if (stops.stopped()) return finish(Generation.Finish.STOP_SEQUENCE);
+        if (generated.size() >= req.maxNewTokens() || capacityLeft <= 0) return finish(Generation.Finish.LENGTH);
+        last = tok;
+        return false;
+    }
+
+    /** Ends the sequence (also on cancellation): flushes held-back text and builds the result. */
+    boolean finish(Generation.Finish why) {
+        Generation.Finish f = why;
+        if (f != Generation.Finish.STOP_SEQUENCE) {
+            String tail = stops.push(text.finish()) + stops.finish();
+            if (!tail.isEmpty()) job.listener.token(-1, tail);
+            if (stops.stopped() && f != Generation.Finish.CANCELLED) f = Generation.Finish.STOP_SEQUENCE;
+        }
+        result = new Generation.Result(stops.text(), generated.stream().mapToInt(Integer::intValue).toArray(), req.prompt().length, f,
+                req.sampling().seed(), first, System.nanoTime() - t0);
+        return true;
+    }
+
+    Generation.Result result() {
+        return result;
+    }
+}
