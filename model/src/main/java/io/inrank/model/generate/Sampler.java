@@ -35,7 +35,6 @@ public final class Sampler {
 
     private final Params params;
     private final SplittableRandom rng;
-    private Integer[] order = new Integer[0];
     private final java.util.BitSet seen = new java.util.BitSet();
     private double[] host = new double[0];
 
@@ -54,7 +53,7 @@ public final class Sampler {
     /** @param logits one row of next-token logits (modified: this is a scratch copy) */
     public int next(double[] logits, List<Integer> history) {
         int v = logits.length;
-        if (order.length != v) order = new Integer[v];
+        if (v > MASK + 1) throw new IllegalArgumentException("vocabulary of " + v + " exceeds " + (MASK + 1));
         double[] z = logits;
         if (params.repetitionPenalty() != 1) {
             seen.clear();
@@ -69,26 +68,46 @@ public final class Sampler {
         for (int i = 0; i < v; i++) max = Math.max(max, z[i] /= params.temperature());
         double sum = 0;
         for (int i = 0; i < v; i++) sum += z[i] = Math.exp(z[i] - max);
+        if (params.topK() == 0 && params.topP() >= 1) {     // plain sampling: no ordering needed
+            double u = rng.nextDouble() * sum;
+            for (int i = 0; i < v; i++) {
+                u -= z[i];
+                if (u <= 0) return i;
+            }
+            return argmax(z);
+        }
         for (int i = 0; i < v; i++) z[i] /= sum;
-        for (int i = 0; i < v; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Double.compare(z[b], z[a]));
+        // order by probability without boxing: key = the (positive) double's high bits, then the index (ties: lower first)
+        if (keys.length != v) keys = new long[v];
+        for (int i = 0; i < v; i++) keys[i] = ((Double.doubleToRawLongBits(z[i]) >>> INDEX_BITS) << INDEX_BITS) | (MASK - i);
+        java.util.Arrays.sort(keys);
         int keep = params.topK() > 0 ? Math.min(params.topK(), v) : v;
         double cum = 0;
-        for (int i = 0; i < keep; i++) {
-            cum += z[order[i]];
+        for (int r = 0; r < keep; r++) {
+            cum += z[index(keys, v, r)];
             if (cum >= params.topP()) {
-                keep = i + 1;
+                keep = r + 1;
                 break;
             }
         }
         double mass = 0;
-        for (int i = 0; i < keep; i++) mass += z[order[i]];
+        for (int r = 0; r < keep; r++) mass += z[index(keys, v, r)];
         double u = rng.nextDouble() * mass;
-        for (int i = 0; i < keep; i++) {
-            u -= z[order[i]];
-            if (u <= 0) return order[i];
+        for (int r = 0; r < keep; r++) {
+            int i = index(keys, v, r);
+            u -= z[i];
+            if (u <= 0) return i;
         }
-        return order[keep - 1];
+        return index(keys, v, keep - 1);
+    }
+
+    private static final int INDEX_BITS = 17;                 // vocabularies up to 131,072 tokens
+    private static final long MASK = (1L << INDEX_BITS) - 1;
+    private long[] keys = new long[0];
+
+    /** The token of rank r (0 = most probable) in ascending-sorted keys. */
+    private static int index(long[] keys, int v, int r) {
+        return (int) (MASK - (keys[v - 1 - r] & MASK));
     }
 
     static int argmax(double[] z) {
