@@ -46,6 +46,8 @@ class InrankScriptIT {
         assertTrue(r.out().contains("step 40: eval validation: loss"), r.out());
         assertTrue(r.out().contains("checkpoints: step-000000040"), r.out());
         assertTrue(r.out().contains("run demo done: step 40"), r.out());
+        assertTrue(r.out().contains("GET /info: {\"model_id\":\"demo\",\"run\":\"demo\",\"step\":40"), r.out());
+        assertTrue(r.out().contains("-> {\"generated_text\":"), r.out());
 
         // the demo's checkpoint serves on the command line
         Run g = inrank(Map.of(), "generate", "The Congress", "--max-new-tokens", "5", "--seed", "3");
