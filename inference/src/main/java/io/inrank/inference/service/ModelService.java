@@ -64,10 +64,13 @@ public class ModelService {
     }
 
     /** Loads and verifies a checkpoint, then swaps it in; a bad one is refused and the current model keeps serving. */
-    public boolean load(Path dir) {
+    public synchronized boolean load(Path dir) {
         try {
             long t0 = System.nanoTime();
-            ServedModel m = ServedModel.load(ServedModel.resolve(dir));
+            Path resolved = ServedModel.resolve(dir).toAbsolutePath().normalize();
+            ServedModel now = engine.model();
+            if (now != null && now.dir().equals(resolved)) return true; // e.g. the startup checkpoint announced again
+            ServedModel m = ServedModel.load(resolved);
             engine.swap(m);
             loadProblem = null;
             metrics.loaded(m);
