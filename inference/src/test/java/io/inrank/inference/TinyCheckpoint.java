@@ -31,7 +31,7 @@ public class TinyCheckpoint implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             dir = write(Files.createTempDirectory("inrank-serve-test"), "served", 5);
-            return Map.of("inrank.serve.checkpoint", dir.toString(), "inrank.serve.max-queue", "4", "inrank.serve.max-batch", "3");
+            return Map.of("inrank.serve.checkpoint", dir.toString(), "inrank.serve.max-queue", "8", "inrank.serve.max-batch", "3");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -169,7 +169,7 @@ class InferenceHttpTest {
             alone[i] = post("/generate", bodies[i], 200).getString("generated_text");
         }
         double steps0 = metric("llm_decode_steps_total"), rows0 = metric("llm_decode_rows_total");
-        // 6 clients, batch of 3, queue of 4: all fit (3 running + 3 waiting), each gets exactly its own answer
+        // 6 clients, batch of 3, queue of 8: all fit even if they all arrive within one step; each gets its own answer
         var pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
         List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
