@@ -38,9 +38,9 @@ def step(m, tok, pos, kc, vc):
         x = x + y @ m.P(h + "attn.c_proj.weight") + m.P(h + "attn.c_proj.bias")
         z = F.layer_norm(x, (C,), m.P(h + "ln_2.weight"), m.P(h + "ln_2.bias"), 1e-5)
         if m.low_rank:
-            k1, k2 = m.k[2 * l], m.k[2 * l + 1]
-            z = F.gelu((z @ m.P(h + "mlp.fc1.A")[:k1].T) @ m.P(h + "mlp.fc1.Bt")[:k1] + m.P(h + "mlp.fc1.bias"))
-            z = (z @ m.P(h + "mlp.fc2.A")[:k2].T) @ m.P(h + "mlp.fc2.Bt")[:k2] + m.P(h + "mlp.fc2.bias")
+            a1, b1, a2, b2 = m.factors[l]
+            z = F.gelu((z @ a1) @ b1 + m.P(h + "mlp.fc1.bias"))
+            z = (z @ a2) @ b2 + m.P(h + "mlp.fc2.bias")
         else:
             z = F.gelu(z @ m.P(h + "mlp.c_fc.weight") + m.P(h + "mlp.c_fc.bias"), approximate="tanh")
             z = z @ m.P(h + "mlp.c_proj.weight") + m.P(h + "mlp.c_proj.bias")
@@ -75,6 +75,10 @@ factored = Gpt(vocab, ctx, layers, heads, dim, True)
 factored.init(torch.Generator().manual_seed(1))
 r = a.rank if a.rank > 0 else dim // 4
 factored.k = [r] * (2 * layers)
+with torch.no_grad():  # the active factors as contiguous [in, k] and [k, out] matrices, made once (not per token)
+    factored.factors = [(factored.P(f"h.{l}.mlp.fc1.A")[:r].T.contiguous(), factored.P(f"h.{l}.mlp.fc1.Bt")[:r].contiguous(),
+                         factored.P(f"h.{l}.mlp.fc2.A")[:r].T.contiguous(), factored.P(f"h.{l}.mlp.fc2.Bt")[:r].contiguous())
+                        for l in range(layers)]
 d, f = tokens_per_second(dense, ctx, n), tokens_per_second(factored, ctx, n)
 print(json.dumps({"bench": "generate", "impl": "torch", "torch": torch.__version__, "preset": a.preset, "rank": r, "tokens": n,
                   "dense_tokens_per_s": round(d, 1), "factored_tokens_per_s": round(f, 1), "speedup": round(f / d, 2),
