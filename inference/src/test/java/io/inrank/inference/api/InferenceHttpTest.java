@@ -200,8 +200,29 @@ class InferenceHttpTest {
         assertTrue(ok >= 3 && busy >= 1, ok + " ok, " + busy + " busy");
     }
 
+    @Test
+    void aClientThatDisconnectsStopsItsGeneration() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String url = "http://localhost:" + io.restassured.RestAssured.port + "/v1/completions";
+        double before = metric("llm_requests_total{endpoint=\"completions_stream\",outcome=\"cancelled\"}");
+        for (int attempt = 0; attempt < 5; attempt++) {
+            var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Go\",\"max_tokens\":120,\"temperature\":0,\"stream\":true}"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            try (var in = resp.body()) {
+                byte[] first = in.readNBytes(16);                     // the stream has started
+                assertTrue(new String(first).startsWith("data: "));
+            }                                                         // closing mid-stream drops the connection
+            Thread.sleep(1500);
+            if (metric("llm_requests_total{endpoint=\"completions_stream\",outcome=\"cancelled\"}") > before) return;
+        }
+        fail("no generation was cancelled after 5 disconnects");
+    }
+
     static double metric(String name) {
-        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+        String prefix = name.contains("{") ? name.substring(0, name.length() - 1) : null;
+        return given().get("/q/metrics").asString().lines().filter(l -> prefix != null ? l.startsWith(prefix)
+                        : l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
