@@ -59,6 +59,13 @@ final class Flat {
         length = Math.toIntExact(a.length());
     }
 
+    /** The native address of element 0 of a contiguous array (views included). */
+    static long address(INDArray a) {
+        ByteBuffer b = a.data().asNio();
+        if (!b.isDirect()) throw new IllegalArgumentException("arrays must live in native memory");
+        return U.getLong(b, ADDRESS) + a.data().offset() * a.data().getElementSize();
+    }
+
     double get(long i) {
         int k = Objects.checkIndex((int) i, length);
         return isFloat ? U.getFloat(address + 4L * k) : U.getDouble(address + 8L * k);

@@ -170,7 +170,7 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public void matmul(Tensor x, Tensor y, Tensor c, boolean ta, boolean tb, double alpha, double beta) {
-        Nd4j.gemm(a(x), a(y), a(c), ta, tb, alpha, beta);
+        Gemm.mm(a(x), a(y), a(c), ta, tb, alpha, beta);
     }
 
     @Override
