@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.Generation;
-import io.inrank.inference.engine.GenerationListener;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
-import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -63,46 +61,22 @@ public class OpenAiResource {
         long created = System.currentTimeMillis() / 1000;
         String name = service.name(m);
         boolean stream = Boolean.TRUE.equals(body.stream());
-        Relay relay = new Relay(id, created, name, stream);
-        Engine.Job job = service.engine().submit(req, relay); // before the response starts: a full queue is a plain 429
-        Multi<String> items = Multi.createFrom().emitter(em -> {
-            em.onTermination(job::cancel); // client gone: stop generating
-            relay.attach(em);
-        });
-        return RestMulti.fromMultiData(items).header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
+        ItemRelay relay = new ItemRelay(id, created, name, stream);
+        return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay))).header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
                 .header("Cache-Control", "no-cache").build();
     }
 
     /** Engine → response items: SSE chunks (one per piece of text, a last one with finish_reason and usage, [DONE]) or one JSON. */
-    private final class Relay implements GenerationListener {
+    private final class ItemRelay extends Relay<String> {
         private final String id, model;
         private final long created;
         private final boolean stream;
-        private final List<Object> early = new ArrayList<>();
-        private io.smallrye.mutiny.subscription.MultiEmitter<? super String> em;
 
-        Relay(String id, long created, String model, boolean stream) {
+        ItemRelay(String id, long created, String model, boolean stream) {
             this.id = id;
             this.created = created;
             this.model = model;
             this.stream = stream;
-        }
-
-        synchronized void attach(io.smallrye.mutiny.subscription.MultiEmitter<? super String> e) {
-            em = e;
-            for (Object o : early) deliver(o);
-            early.clear();
-        }
-
-        private synchronized void offer(Object o) {
-            if (em == null) early.add(o);
-            else deliver(o);
-        }
-
-        private void deliver(Object o) {
-            if (o instanceof String s) em.emit(s);
-            else if (o instanceof Throwable t) em.fail(t);
-            else em.complete();
         }
 
         private String chunk(String text, String finish, OpenAiApi.Usage usage) {
@@ -116,25 +90,25 @@ public class OpenAiResource {
 
         @Override
         public void token(int tokenId, String text) {
-            if (stream && !text.isEmpty()) offer("data: " + chunk(text, null, null) + "\n\n");
+            if (stream && !text.isEmpty()) emit("data: " + chunk(text, null, null) + "\n\n");
         }
 
         @Override
         public void done(Generation.Result r) {
             metrics.finished(stream ? "completions_stream" : "completions", r);
             if (stream) {
-                offer("data: " + chunk("", reason(r), usage(r)) + "\n\n");
-                offer("data: [DONE]\n\n");
+                emit("data: " + chunk("", reason(r), usage(r)) + "\n\n");
+                emit("data: [DONE]\n\n");
             } else {
-                offer(chunk(r.text(), reason(r), usage(r)));
+                emit(chunk(r.text(), reason(r), usage(r)));
             }
-            offer(Boolean.TRUE);
+            end();
         }
 
         @Override
         public void failed(Throwable e) {
             metrics.outcome(stream ? "completions_stream" : "completions", "error");
-            offer(e);
+            fail(e);
         }
     }
 

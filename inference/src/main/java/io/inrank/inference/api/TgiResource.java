@@ -68,38 +68,14 @@ public class TgiResource {
     public Multi<TgiApi.StreamEvent> stream(TgiApi.Request body) {
         GenerationRequest req = request(body);
         // submitted before the stream starts: a full queue is a plain 429, not a broken stream
-        Relay relay = new Relay();
-        Engine.Job job = service.engine().submit(req, relay);
-        return Multi.createFrom().emitter(em -> {
-            em.onTermination(job::cancel); // client gone: stop generating
-            relay.attach(em);
-        });
+        StreamRelay relay = new StreamRelay();
+        return relay.stream(service.engine().submit(req, relay));
     }
 
-    /** Buffers what the engine produces until the HTTP stream subscribes, then forwards it. */
-    private final class Relay implements GenerationListener {
-        private final List<Object> early = new ArrayList<>();
-        private io.smallrye.mutiny.subscription.MultiEmitter<? super TgiApi.StreamEvent> em;
+    /** Engine → SSE events: one per token; text released without a new token joins the previous event. */
+    private final class StreamRelay extends Relay<TgiApi.StreamEvent> {
         private Integer lastId;
         private String lastText = "";
-        private final List<TgiApi.Token> tokens = new ArrayList<>();
-
-        synchronized void attach(io.smallrye.mutiny.subscription.MultiEmitter<? super TgiApi.StreamEvent> e) {
-            em = e;
-            for (Object o : early) deliver(o);
-            early.clear();
-        }
-
-        private synchronized void offer(Object o) {
-            if (em == null) early.add(o);
-            else deliver(o);
-        }
-
-        private void deliver(Object o) {
-            if (o instanceof TgiApi.StreamEvent ev) em.emit(ev);
-            else if (o instanceof Throwable t) em.fail(t);
-            else em.complete();
-        }
 
         @Override
         public void token(int id, String text) {
@@ -115,9 +91,7 @@ public class TgiResource {
 
         private void flush(String generated, TgiApi.Details details) {
             if (lastId == null) return;
-            TgiApi.Token t = new TgiApi.Token(lastId, lastText, null, lastId == Tokenizer.EOS);
-            tokens.add(t);
-            offer(new TgiApi.StreamEvent(t, generated, details));
+            emit(new TgiApi.StreamEvent(new TgiApi.Token(lastId, lastText, null, lastId == Tokenizer.EOS), generated, details));
             lastId = null;
         }
 
@@ -125,13 +99,13 @@ public class TgiResource {
         public void done(Generation.Result r) {
             metrics.finished("generate_stream", r);
             flush(r.text(), details(r, null));
-            offer(Boolean.TRUE);
+            end();
         }
 
         @Override
         public void failed(Throwable e) {
             metrics.outcome("generate_stream", "error");
-            offer(e);
+            fail(e);
         }
     }
 

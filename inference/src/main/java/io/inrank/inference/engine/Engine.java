@@ -104,6 +104,7 @@ public final class Engine implements AutoCloseable {
         List<Sequence> batch = new ArrayList<>();
         boolean[] used = new boolean[maxBatch];
         int[] tokens = new int[maxBatch], slots = new int[maxBatch];
+        List<Sequence> finished = new ArrayList<>(maxBatch);     // reused: nothing allocated per step here
         while (running) {
             try {
                 if (batch.isEmpty()) {
@@ -137,7 +138,7 @@ public final class Engine implements AutoCloseable {
                 inUse.decoder().step(tokens, slots, n);
                 steps++;
                 rows += n;
-                List<Sequence> finished = new ArrayList<>();
+                finished.clear();
                 for (int i = 0; i < n; i++) {
                     Sequence s = batch.get(i);
                     int left = inUse.decoder().capacity() - inUse.decoder().position(s.slot);
