@@ -6,14 +6,20 @@ import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
 import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,6 +64,26 @@ public final class Fixtures {
             p.send(new ProducerRecord<>(Topics.DATASETS, Topics.manifestKey(dataset, split).getBytes(StandardCharsets.UTF_8), Messages.encode(m)));
             p.flush();
         }
+    }
+
+    /** Every record of {@code topic} keyed by {@code run}, decoded, in order. */
+    public static <T> List<T> read(String bootstrap, String topic, Class<T> type, String run) {
+        List<T> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(run)) out.add(Messages.decode(r.value(), type));
+                }
+            }
+        } catch (io.inrank.protocol.MalformedRecordException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
     }
 
     /** Settings of a short tiny run (B = 2, T = 16) on the fixture; {@code extra} flags override. */

@@ -2,14 +2,8 @@ package io.inrank.trainer;
 
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.protocol.CheckpointEvent;
-import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +51,7 @@ class TrainerPipelineIT {
                 assertEquals(24, a.size());
 
                 // ranks grow, and exactly at the step after the decision's step
-                List<RankDecision> decisions = read(bs, Topics.RANK_DECISIONS, RankDecision.class, "e2e-a");
+                List<RankDecision> decisions = Fixtures.read(bs, Topics.RANK_DECISIONS, RankDecision.class, "e2e-a");
                 assertEquals(List.of(8L, 12L, 16L, 20L, 24L), decisions.stream().map(RankDecision::step).toList());
                 RankDecision grow = decisions.stream().filter(d -> d.layers().stream().anyMatch(l -> l.newRank() > l.previousRank()))
                         .findFirst().orElseThrow(() -> new AssertionError("no rank increase in " + decisions));
@@ -69,7 +62,7 @@ class TrainerPipelineIT {
                 }
                 assertTrue(a.get(24L).get("loss").asDouble() < a.get(1L).get("loss").asDouble() - 0.5, "the loss falls");
 
-                List<CheckpointEvent> events = read(bs, Topics.CHECKPOINTS, CheckpointEvent.class, "e2e-a");
+                List<CheckpointEvent> events = Fixtures.read(bs, Topics.CHECKPOINTS, CheckpointEvent.class, "e2e-a");
                 assertEquals(List.of(8L, 16L, 24L), events.stream().map(CheckpointEvent::step).toList());
                 assertTrue(events.get(2).eval().get("test_ppl") > 1);
 
@@ -197,22 +190,5 @@ class TrainerPipelineIT {
             Files.writeString(dir.resolve(split + ".txt"), sb.toString());
         }
         return dir;
-    }
-
-    static <T> List<T> read(String bootstrap, String topic, Class<T> type, String run) throws Exception {
-        List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (c.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
-                    if (rec.key() != null && new String(rec.key()).equals(run)) out.add(Messages.decode(rec.value(), type));
-                }
-            }
-        }
-        return out;
     }
 }

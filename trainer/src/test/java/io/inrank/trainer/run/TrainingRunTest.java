@@ -4,17 +4,11 @@ import io.inrank.kafka.KafkaLocal;
 import io.inrank.kafka.KafkaLocalExtension;
 import io.inrank.model.GptConfig;
 import io.inrank.protocol.CheckpointEvent;
-import io.inrank.protocol.Messages;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.Topics;
 import io.inrank.trainer.Fixtures;
 import io.inrank.trainer.config.TrainSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -25,10 +19,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +59,7 @@ class TrainingRunTest {
         assertEquals(2.0, reg.get("inrank.trainer.decision.timeouts").counter().count());
         assertEquals(2.0, reg.get("inrank.trainer.rank").tag("layer", "h.1.mlp.fc2").gauge().value());
 
-        List<SpectrumReport> reports = read(bs, Topics.SPECTRA, SpectrumReport.class, "no-controller");
+        List<SpectrumReport> reports = Fixtures.read(bs, Topics.SPECTRA, SpectrumReport.class, "no-controller");
         assertEquals(List.of(4L, 6L), reports.stream().map(SpectrumReport::step).toList());
         SpectrumReport.LayerSpectrum l = reports.get(0).layers().get(0);
         assertEquals("h.0.mlp.fc1", l.name());
@@ -76,11 +67,11 @@ class TrainingRunTest {
         assertEquals(0.0, l.singularValues()[127]);
         assertTrue(l.singularValues()[0] > 0);
 
-        List<CheckpointEvent> events = read(bs, Topics.CHECKPOINTS, CheckpointEvent.class, "no-controller");
+        List<CheckpointEvent> events = Fixtures.read(bs, Topics.CHECKPOINTS, CheckpointEvent.class, "no-controller");
         assertEquals(List.of(4L, 6L), events.stream().map(CheckpointEvent::step).toList());
         CheckpointEvent last = events.get(1);
         Path dir = Path.of(java.net.URI.create(last.uri()));
-        assertEquals(sha256(dir.resolve("state.json")), last.sha256());
+        assertEquals(io.inrank.model.io.Checkpoint.sha256(dir.resolve("state.json")), last.sha256());
         assertEquals(2, last.ranks().get("h.0.mlp.fc1"));
         assertTrue(last.eval().containsKey("validation_ppl") && last.eval().containsKey("test_mean_batch_ppl"), last.eval().toString());
         assertTrue(Files.readAllLines(dir.getParent().resolve("steps.jsonl")).size() >= 6);
@@ -101,7 +92,7 @@ class TrainingRunTest {
         // every InRank layer goes from maxRank stored modes to r = 2: (maxRank − 2)·(d + 4d) fewer weights each
         long dropped = (long) 2 * c.layers() * (c.maxRank() - 2) * (c.dim() + c.hidden());
         assertEquals(before - dropped, after);
-        assertEquals(List.of(2L, 3L), read(bs, Topics.SPECTRA, SpectrumReport.class, "efficient").stream().map(SpectrumReport::step).toList(),
+        assertEquals(List.of(2L, 3L), Fixtures.read(bs, Topics.SPECTRA, SpectrumReport.class, "efficient").stream().map(SpectrumReport::step).toList(),
                 "no rank checks after stage 1");
 
         // a resumed stage-2 run stays in stage 2 with the same shape
@@ -173,26 +164,4 @@ class TrainingRunTest {
         }
     }
 
-    static String sha256(Path f) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
-    }
-
-    static <T> List<T> read(String bootstrap, String topic, Class<T> type, String run) {
-        List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (c.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.key() != null && new String(r.key()).equals(run)) out.add(Messages.decode(r.value(), type));
-                }
-            }
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-        return out;
-    }
 }
