@@ -18,8 +18,8 @@ public final class InRankLinear {
      * @param h   [N, k]    the hidden x·A_kᵀ, kept for backward
      */
     public static void forward(INDArray x, INDArray aK, INDArray btK, INDArray b, INDArray h, INDArray y) {
-        Gemm.mm(x, aK, h, false, true, 1.0, 0.0);
-        Gemm.mm(h, btK, y, false, false, 1.0, 0.0);
+        Blas.mm(x, aK, h, false, true, 1.0, 0.0);
+        Blas.mm(h, btK, y, false, false, 1.0, 0.0);
         if (b != null) Linear.addBias(y, b);
     }
 

@@ -27,7 +27,7 @@ public final class Linear {
 
     /** y[N,out] = x[N,in]·w[in,out] (+ b[out]). */
     public static void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-        Gemm.mm(x, w, y, false, false, 1.0, 0.0);
+        Blas.mm(x, w, y, false, false, 1.0, 0.0);
         if (b != null) addBias(y, b);
     }
 

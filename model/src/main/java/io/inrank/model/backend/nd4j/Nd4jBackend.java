@@ -79,7 +79,7 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public void addInPlace(Tensor dst, Tensor src) {
-        a(dst).addi(a(src));
+        Blas.addInPlace(a(dst), a(src));
     }
 
     @Override
@@ -170,7 +170,7 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public void matmul(Tensor x, Tensor y, Tensor c, boolean ta, boolean tb, double alpha, double beta) {
-        Gemm.mm(a(x), a(y), a(c), ta, tb, alpha, beta);
+        Blas.mm(a(x), a(y), a(c), ta, tb, alpha, beta);
     }
 
     @Override

@@ -9,12 +9,30 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Matrix products for the kernels. A single-row left operand (decoding one token) goes to BLAS's matrix-vector
- * routine directly: ND4J sends it through GEMM with M = 1, which was measured 2.5–3× slower than sgemv (768×3072:
- * 489 vs 192 µs; the 50,257×768 LM head: 15.3 vs 5.0 ms). Everything else is {@code Nd4j.gemm}.
+ * BLAS calls on ND4J arrays, through their native addresses. Matrix products for the kernels: a single-row left
+ * operand (decoding one token) goes to BLAS's matrix-vector routine directly: ND4J sends it through GEMM with M = 1, which was measured 2.5–3× slower than sgemv (768×3072:
+ * 489 vs 192 µs; the 50,257×768 LM head: 15.3 vs 5.0 ms). Everything else is {@code Nd4j.gemm}. The residual add goes
+ * to BLAS's axpy: ND4J's {@code addi} on an offset view (the batched decoder's [n, C] rows of a shared buffer) was
+ * measured at 3.4 ms for 8 × 768 values — 150× a plain add — and took more time than every GEMM of a gpt2-small
+ * decode step together.
  */
-final class Gemm {
-    private Gemm() {}
+final class Blas {
+    private Blas() {}
+
+    /** dst += src (same type and length, both contiguous); anything else falls back to ND4J. */
+    static void addInPlace(INDArray dst, INDArray src) {
+        DataType t = dst.dataType();
+        boolean direct = (t == DataType.FLOAT || t == DataType.DOUBLE) && src.dataType() == t && dst.length() == src.length()
+                && dst.ordering() == 'c' && src.ordering() == 'c' && (dst.length() == 1 || dst.elementWiseStride() == 1 && src.elementWiseStride() == 1)
+                && dst.length() <= Integer.MAX_VALUE;
+        if (!direct) {
+            dst.addi(src);
+        } else if (t == DataType.FLOAT) {
+            openblas.cblas_saxpy((int) dst.length(), 1f, new FloatPointer(at(src)), 1, new FloatPointer(at(dst)), 1);
+        } else {
+            openblas.cblas_daxpy((int) dst.length(), 1.0, new DoublePointer(at(src)), 1, new DoublePointer(at(dst)), 1);
+        }
+    }
 
     /** c = α·op(a)·op(b) + β·c. */
     static void mm(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
