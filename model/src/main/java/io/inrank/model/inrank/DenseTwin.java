@@ -1,0 +1,37 @@
+package io.inrank.model.inrank;
+
+import io.inrank.model.GptConfig;
+import io.inrank.model.GptModel;
+import io.inrank.model.Params;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Tensor;
+
+/**
+ * The dense twin of a factored model, for "factored vs dense on the same weights" benchmarks: every InRank layer's
+ * product at its active modes, W = A_kᵀ·Bt_k ([in, out], GPT-2's layout), becomes the dense {@code c_fc} /
+ * {@code c_proj} weight; everything else is copied. Its linear maps are exactly the factored ones; its activation is
+ * the dense arm's tanh GELU (the modes fix the activation: paper-spec.md §2), so logits agree to ~1e-3, not bit for
+ * bit. Serving never merges the factors.
+ */
+public final class DenseTwin {
+    private DenseTwin() {}
+
+    public static GptModel of(GptModel factored) {
+        GptConfig cfg = factored.config();
+        if (!cfg.lowRank()) throw new IllegalArgumentException("the model is already dense");
+        Backend be = factored.backend();
+        GptModel dense = new GptModel(be, cfg.withMode(GptConfig.Mode.FULL), factored.batch(), factored.seq(),
+                factored.params().dtype(), 0, null);
+        Params from = factored.params(), to = dense.params();
+        for (Params.Entry t : to.all().values()) {
+            if (!t.name().contains(".mlp.")) be.copy(from.value(t.name()), t.value());
+        }
+        for (int layer = 0; layer < factored.inRankLayers(); layer++) {
+            String f = GptModel.inRankName(layer), d = f.replace("fc1", "c_fc").replace("fc2", "c_proj");
+            int k = factored.activeModes(layer);
+            be.matmul(be.rows(from.value(f + ".A"), k), be.rows(from.value(f + ".Bt"), k), to.value(d + ".weight"), true, false, 1.0, 0.0);
+            be.copy(from.value(f + ".bias"), to.value(d + ".bias"));
+        }
+        return dense;
+    }
+}
