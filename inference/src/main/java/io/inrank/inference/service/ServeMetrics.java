@@ -63,10 +63,10 @@ public class ServeMetrics {
 
     public void finished(String endpoint, Generation.Result r) {
         outcome(endpoint, r.finish() == Generation.Finish.CANCELLED ? "cancelled" : "success");
-        Timer.builder("llm.request.duration").register(registry).record(r.totalNanos(), TimeUnit.NANOSECONDS);
-        if (r.firstTokenNanos() > 0) Timer.builder("llm.ttft").register(registry).record(r.firstTokenNanos(), TimeUnit.NANOSECONDS);
+        Timer.builder("llm.request.duration").publishPercentileHistogram().register(registry).record(r.totalNanos(), TimeUnit.NANOSECONDS);
+        if (r.firstTokenNanos() > 0) Timer.builder("llm.ttft").publishPercentileHistogram().register(registry).record(r.firstTokenNanos(), TimeUnit.NANOSECONDS);
         if (r.tokens().length > 1) {
-            Timer.builder("llm.inter.token.latency").register(registry)
+            Timer.builder("llm.inter.token.latency").publishPercentileHistogram().register(registry)
                     .record((r.totalNanos() - r.firstTokenNanos()) / (r.tokens().length - 1), TimeUnit.NANOSECONDS);
         }
         DistributionSummary.builder("llm.prompt.tokens").register(registry).record(r.promptTokens());

@@ -33,7 +33,7 @@ public final class TrainMetrics {
             int k = i;
             registry.gauge("inrank.trainer." + names[i], tags, values, v -> v[k]);
         }
-        stepTime = Timer.builder("inrank.trainer.step.time").tags(tags).description("optimizer step time").register(registry);
+        stepTime = Timer.builder("inrank.trainer.step.time").tags(tags).publishPercentileHistogram().description("optimizer step time").register(registry);
         timeouts = Counter.builder("inrank.trainer.decision.timeouts").tags(tags).description("rank checks the controller did not answer in time").register(registry);
         decisions = Counter.builder("inrank.trainer.rank.decisions").tags(tags).description("rank decisions applied").register(registry);
         checkpoints = Counter.builder("inrank.trainer.checkpoints").tags(tags).register(registry);
