@@ -19,6 +19,7 @@ public class IngestMetrics {
     MeterRegistry registry;
 
     public IngestListener listener(String dataset, boolean progressBar) {
+        for (String kind : new String[]{"bad_input", "failure"}) errors(kind); // the series exist (at 0) from the start
         ProgressBar bar = progressBar ? new ProgressBar(System.err) : null;
         return new IngestListener() {
             String split;
@@ -65,6 +66,10 @@ public class IngestMetrics {
     }
 
     public void error(String kind) {
-        Counter.builder("inrank.ingest.errors").tag("kind", kind).register(registry).increment();
+        errors(kind).increment();
+    }
+
+    private Counter errors(String kind) {
+        return Counter.builder("inrank.ingest.errors").tag("kind", kind).register(registry);
     }
 }

@@ -44,6 +44,21 @@ public class ServeMetrics {
                 .description("sequence-tokens advanced by decode steps (rows / steps = mean batch size)").register(registry);
         registry.gauge("llm.model.step", step);
         registry.gauge("llm.model.parameters", params);
+        // event meters exist from the start (at 0): increase()/rate() and alerts then see the first event
+        loadFailures();
+        latency("llm.request.duration");
+        latency("llm.ttft");
+        latency("llm.inter.token.latency");
+        DistributionSummary.builder("llm.prompt.tokens").register(registry);
+        DistributionSummary.builder("llm.generated.tokens").register(registry);
+    }
+
+    private Counter loadFailures() {
+        return Counter.builder("llm.model.load.failures").description("checkpoints refused").register(registry);
+    }
+
+    private Timer latency(String name) {
+        return Timer.builder(name).publishPercentileHistogram().register(registry);
     }
 
     void loaded(ServedModel m) {
@@ -54,7 +69,7 @@ public class ServeMetrics {
     }
 
     void loadFailed() {
-        Counter.builder("llm.model.load.failures").description("checkpoints refused").register(registry).increment();
+        loadFailures().increment();
     }
 
     public void outcome(String endpoint, String outcome) {
@@ -63,10 +78,10 @@ public class ServeMetrics {
 
     public void finished(String endpoint, Generation.Result r) {
         outcome(endpoint, r.finish() == Generation.Finish.CANCELLED ? "cancelled" : "success");
-        Timer.builder("llm.request.duration").publishPercentileHistogram().register(registry).record(r.totalNanos(), TimeUnit.NANOSECONDS);
-        if (r.firstTokenNanos() > 0) Timer.builder("llm.ttft").publishPercentileHistogram().register(registry).record(r.firstTokenNanos(), TimeUnit.NANOSECONDS);
+        latency("llm.request.duration").record(r.totalNanos(), TimeUnit.NANOSECONDS);
+        if (r.firstTokenNanos() > 0) latency("llm.ttft").record(r.firstTokenNanos(), TimeUnit.NANOSECONDS);
         if (r.tokens().length > 1) {
-            Timer.builder("llm.inter.token.latency").publishPercentileHistogram().register(registry)
+            latency("llm.inter.token.latency")
                     .record((r.totalNanos() - r.firstTokenNanos()) / (r.tokens().length - 1), TimeUnit.NANOSECONDS);
         }
         DistributionSummary.builder("llm.prompt.tokens").register(registry).record(r.promptTokens());

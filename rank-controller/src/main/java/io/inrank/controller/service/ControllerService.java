@@ -82,6 +82,8 @@ public class ControllerService {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 0),
                 new ByteArraySerializer(), new ByteArraySerializer());
+        deadLetters();
+        latency();
         rebuild();
         running = true;
         loop = new Thread(this::run, "rank-controller");
@@ -162,13 +164,21 @@ public class ControllerService {
             }
             producer.send(new ProducerRecord<>(Topics.RANK_DECISIONS, key, Messages.encode(o.decision())));
             counter("inrank.controller.decisions", report.run()).increment();
-            Timer.builder("inrank.controller.decision.latency").register(registry)
-                    .record(Math.max(0, System.currentTimeMillis() - r.timestamp()), TimeUnit.MILLISECONDS);
+            latency().record(Math.max(0, System.currentTimeMillis() - r.timestamp()), TimeUnit.MILLISECONDS);
         } catch (MalformedRecordException | Decider.Rejected e) {
             dead.send(r, e);
-            Counter.builder("inrank.controller.dead.letters").register(registry).increment();
+            deadLetters().increment();
             LOG.debugf("dead-lettered %s offset %d: %s", r.topic(), r.offset(), e.getMessage());
         }
+    }
+
+    /** Registered at start too, so the series exist (at 0) before the first event. */
+    private Counter deadLetters() {
+        return Counter.builder("inrank.controller.dead.letters").register(registry);
+    }
+
+    private Timer latency() {
+        return Timer.builder("inrank.controller.decision.latency").register(registry);
     }
 
     private Counter counter(String name, String run) {
