@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds (and with --push pushes) the four service images, plus the trainer's CUDA image with --cuda.
+#   k8s/images/build.sh REGISTRY [--push] [--cuda]
+# Then point the overlays at REGISTRY: cd k8s/overlays/gpu && kustomize edit set image inrank/trainer=REGISTRY/inrank/trainer:0.1.0-cuda …
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+registry="${1:?usage: k8s/images/build.sh REGISTRY [--push] [--cuda]}"; shift
+push=0; cuda=0
+for a in "$@"; do case "$a" in --push) push=1 ;; --cuda) cuda=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+version=0.1.0
+./mvnw -B -q package -DskipTests -pl data-ingest,rank-controller,trainer,inference -am
+for m in data-ingest rank-controller trainer inference; do
+  docker build -f k8s/images/Dockerfile.jvm --build-arg MODULE=$m -t "$registry/inrank/$m:$version" .
+  [ $push = 0 ] || docker push "$registry/inrank/$m:$version"
+done
+if [ $cuda = 1 ]; then
+  ./mvnw -B -q package -DskipTests -Pcuda -pl trainer -am
+  docker build -f k8s/images/Dockerfile.cuda -t "$registry/inrank/trainer:$version-cuda" .
+  [ $push = 0 ] || docker push "$registry/inrank/trainer:$version-cuda"
+fi
