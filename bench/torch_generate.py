@@ -2,7 +2,7 @@
 """Single-stream KV-cache decoding in PyTorch, the twin of `./inrank bench generate` (same architecture, greedy, same
 token count, one JSON line), so the ND4J decoder is compared with PyTorch on the same machine and threads.
 
-Usage: /usr/bin/python3 bench/torch_generate.py --preset gpt2-small --rank 254 --tokens 64 --threads 2
+Usage: /usr/bin/python3 bench/torch_generate.py --preset gpt2-small --rank 254 --tokens 200 --threads 2
 """
 import argparse
 import json
@@ -63,7 +63,7 @@ def tokens_per_second(m, ctx, n):
 ap = argparse.ArgumentParser()
 ap.add_argument("--preset", default="tiny")
 ap.add_argument("--rank", type=int, default=-1)
-ap.add_argument("--tokens", type=int, default=64)
+ap.add_argument("--tokens", type=int, default=200)
 ap.add_argument("--threads", type=int, default=os.cpu_count())
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
