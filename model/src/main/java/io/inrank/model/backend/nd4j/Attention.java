@@ -1,6 +1,7 @@
 package io.inrank.model.backend.nd4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Causal multi-head self-attention on the fused qkv projection, written as plain loops (the reference implementation;
@@ -134,26 +135,33 @@ public final class Attention {
      */
     public static void forwardCached(INDArray qkv, INDArray kCache, INDArray vCache, int len, int heads, double scale, INDArray y) {
         int c = (int) y.size(1), hd = c / heads;
-        Flat fq = new Flat(qkv), fk = new Flat(kCache), fv = new Flat(vCache), fy = new Flat(y);
-        double[] row = new double[len];
+        INDArray p = scores(qkv.dataType(), kCache.size(0));
+        Flat fp = new Flat(p);
         for (int h = 0; h < heads; h++) {
+            // scores over the cache (rows of K, this head's columns; leading dimension C), then softmax, then Σ_u p_u·v_u:
+            // two BLAS matrix-vector products per head instead of scalar loops (the loops' column walk over V was the
+            // largest cost of a batched decode step, and it grows with the context)
+            Blas.gemvAt(false, len, hd, c, kCache, (long) h * hd, qkv, (long) h * hd, scale, p, 0);
             double max = Double.NEGATIVE_INFINITY;
-            for (int u = 0; u < len; u++) {
-                double s = 0;
-                for (int i = 0; i < hd; i++) s += fq.get(h * hd + i) * fk.get((long) u * c + h * hd + i);
-                row[u] = s * scale;
-                max = Math.max(max, row[u]);
-            }
+            for (int u = 0; u < len; u++) max = Math.max(max, fp.get(u));
             double sum = 0;
             for (int u = 0; u < len; u++) {
-                row[u] = Math.exp(row[u] - max);
-                sum += row[u];
+                double e = Math.exp(fp.get(u) - max);
+                fp.set(u, e);
+                sum += e;
             }
-            for (int i = 0; i < hd; i++) {
-                double acc = 0;
-                for (int u = 0; u < len; u++) acc += row[u] / sum * fv.get((long) u * c + h * hd + i);
-                fy.set(h * hd + i, acc);
-            }
+            for (int u = 0; u < len; u++) fp.set(u, fp.get(u) / sum);
+            Blas.gemvAt(true, len, hd, c, vCache, (long) h * hd, p, 0, 1.0, y, (long) h * hd);
         }
+    }
+
+    /** Per-thread scratch for one head's scores (decoding runs on one thread per decoder; made once, grown rarely). */
+    private static final ThreadLocal<INDArray[]> SCORES = ThreadLocal.withInitial(() -> new INDArray[2]);
+
+    private static INDArray scores(org.nd4j.linalg.api.buffer.DataType t, long n) {
+        INDArray[] s = SCORES.get();
+        int k = t == org.nd4j.linalg.api.buffer.DataType.FLOAT ? 0 : 1;
+        if (s[k] == null || s[k].length() < n) s[k] = Nd4j.zeros(t, n);
+        return s[k];
     }
 }

@@ -34,10 +34,15 @@ final class Blas {
         }
     }
 
+    /** Up to this many rows the product goes to GEMV, one call per row over cache-sized blocks of b. */
+    static final int GEMV_ROWS = 16;
+    /** b is cut into blocks of rows of about this size: read from memory by the first row's call, from cache by the rest. */
+    private static final long BLOCK_BYTES = 4L << 20;
+
     /** c = α·op(a)·op(b) + β·c. */
     static void mm(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
-        if (!ta && a.rank() == 2 && a.size(0) == 1 && vectorReady(a, b, c)) {
-            gemv(a, b, c, tb, alpha, beta);
+        if (!ta && a.rank() == 2 && a.size(0) <= GEMV_ROWS && vectorReady(a, b, c)) {
+            gemvRows(a, b, c, tb, alpha, beta);
         } else {
             Nd4j.gemm(a, b, c, ta, tb, alpha, beta);
         }
@@ -50,16 +55,66 @@ final class Blas {
                 && c.elementWiseStride() == 1 && a.ordering() == 'c' && c.ordering() == 'c';
     }
 
-    /** c[1, n] = α·a[1, k]·op(b) + β·c: b [k, n] row-major (transposed in BLAS terms) or, with tb, b [n, k]. */
-    private static void gemv(INDArray a, INDArray b, INDArray c, boolean tb, double alpha, double beta) {
-        int rows = (int) b.size(0), cols = (int) b.size(1);
-        int trans = tb ? openblas.CblasNoTrans : openblas.CblasTrans;
-        if (a.dataType() == DataType.FLOAT) {
-            openblas.cblas_sgemv(openblas.CblasRowMajor, trans, rows, cols, (float) alpha, new FloatPointer(at(b)), cols,
-                    new FloatPointer(at(a)), 1, (float) beta, new FloatPointer(at(c)), 1);
+    /**
+     * c[m, n] = α·a[m, k]·op(b) + β·c by GEMV: b is [k, n] row-major (BLAS-transposed) or, with tb, [n, k]; either way
+     * its rows are cut into blocks, and each block serves every row of a before the next block is touched.
+     */
+    private static void gemvRows(INDArray a, INDArray b, INDArray c, boolean tb, double alpha, double beta) {
+        int m = (int) a.size(0), rows = (int) b.size(0), cols = (int) b.size(1);
+        if ((tb ? cols : rows) != a.size(1) || (tb ? rows : cols) != c.size(1) || c.size(0) != m) {
+            throw new IllegalArgumentException("shapes " + java.util.Arrays.toString(a.shape()) + " · " + java.util.Arrays.toString(b.shape())
+                    + (tb ? "ᵀ" : "") + " → " + java.util.Arrays.toString(c.shape()));
+        }
+        boolean f32 = a.dataType() == DataType.FLOAT;
+        long k = a.size(1), n = c.size(1);
+        int block = m == 1 ? rows : (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) cols * a.data().getElementSize())));
+        Pointer pa = typed(at(a), f32), pb = typed(at(b), f32), pc = typed(at(c), f32);
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int h = Math.min(block, rows - r0);
+            for (int i = 0; i < m; i++) {
+                if (tb) {   // c[i, r0:r0+h] = α·b[r0:r0+h, :]·a[i, :] + β·c[i, r0:r0+h]
+                    gemv(f32, openblas.CblasNoTrans, h, cols, alpha, pb.position((long) r0 * cols), pa.position(i * k), beta, pc.position(i * n + r0));
+                } else {    // c[i, :] = α·b[r0:r0+h, :]ᵀ·a[i, r0:r0+h] + (β for the first block, then 1)·c[i, :]
+                    gemv(f32, openblas.CblasTrans, h, cols, alpha, pb.position((long) r0 * cols), pa.position(i * k + r0), r0 == 0 ? beta : 1,
+                            pc.position(i * n));
+                }
+            }
+        }
+    }
+
+    /**
+     * y = α·A·x (or α·Aᵀ·x with trans) for A a [rows, cols] block inside a row-major array with leading dimension lda,
+     * starting aOff elements in; x and y contiguous from their offsets; y overwritten. (The cached attention's per-head
+     * products: a head's columns of the K or V cache.)
+     */
+    static void gemvAt(boolean trans, int rows, int cols, int lda, INDArray a, long aOff, INDArray x, long xOff, double alpha, INDArray y,
+                       long yOff) {
+        boolean f32 = a.dataType() == DataType.FLOAT;
+        if (x.dataType() != a.dataType() || y.dataType() != a.dataType()) throw new IllegalArgumentException("mixed types");
+        long aEnd = aOff + (long) (rows - 1) * lda + cols, xEnd = xOff + (trans ? rows : cols), yEnd = yOff + (trans ? cols : rows);
+        if (aEnd > a.length() || xEnd > x.length() || yEnd > y.length()) throw new IndexOutOfBoundsException("gemv block outside its arrays");
+        Pointer pa = typed(at(a), f32).position(aOff), px = typed(at(x), f32).position(xOff), py = typed(at(y), f32).position(yOff);
+        if (f32) {
+            openblas.cblas_sgemv(openblas.CblasRowMajor, trans ? openblas.CblasTrans : openblas.CblasNoTrans, rows, cols, (float) alpha,
+                    (FloatPointer) pa, lda, (FloatPointer) px, 1, 0f, (FloatPointer) py, 1);
         } else {
-            openblas.cblas_dgemv(openblas.CblasRowMajor, trans, rows, cols, alpha, new DoublePointer(at(b)), cols,
-                    new DoublePointer(at(a)), 1, beta, new DoublePointer(at(c)), 1);
+            openblas.cblas_dgemv(openblas.CblasRowMajor, trans ? openblas.CblasTrans : openblas.CblasNoTrans, rows, cols, alpha,
+                    (DoublePointer) pa, lda, (DoublePointer) px, 1, 0.0, (DoublePointer) py, 1);
+        }
+    }
+
+    private static Pointer typed(Pointer p, boolean f32) {
+        return f32 ? new FloatPointer(p) : new DoublePointer(p);
+    }
+
+    /** y = α·op(A)·x + β·y, A [rows, cols] row-major with leading dimension cols, unit strides. */
+    private static void gemv(boolean f32, int trans, int rows, int cols, double alpha, Pointer a, Pointer x, double beta, Pointer y) {
+        if (f32) {
+            openblas.cblas_sgemv(openblas.CblasRowMajor, trans, rows, cols, (float) alpha, (FloatPointer) a, cols, (FloatPointer) x, 1,
+                    (float) beta, (FloatPointer) y, 1);
+        } else {
+            openblas.cblas_dgemv(openblas.CblasRowMajor, trans, rows, cols, alpha, (DoublePointer) a, cols, (DoublePointer) x, 1, beta,
+                    (DoublePointer) y, 1);
         }
     }
 
