@@ -7,15 +7,23 @@ package io.inrank.model;
  *                          factors A·B with exact GELU (the paper's repo model). The two InRank modes differ only in
  *                          how they are trained (efficient resizes at the end of stage 1).
  * @param scaleAttnByLayer  attention logits × 1/(layer+1) (scale_attn_by_inverse_layer_idx, both arms in the paper)
+ * @param tanhGelu          the MLP activation: the mode's (below) unless a dense twin of a factored model must compute
+ *                          the same function ({@code inrank.DenseTwin})
  */
 public record GptConfig(int vocab, int context, int layers, int heads, int dim, Mode mode, boolean scaleAttnByLayer,
-                        double dropout, double layerNormEps) {
+                        double dropout, double layerNormEps, boolean tanhGelu) {
 
     public enum Mode { FULL, INRANK, INRANK_EFFICIENT }
 
     public GptConfig {
         if (dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " is not a multiple of heads " + heads);
         if (vocab < 1 || context < 1 || layers < 1) throw new IllegalArgumentException("sizes must be positive");
+    }
+
+    /** The mode decides the activation: the InRank model uses nn.GELU() (exact), the HF baseline gelu_new (tanh). */
+    public GptConfig(int vocab, int context, int layers, int heads, int dim, Mode mode, boolean scaleAttnByLayer, double dropout,
+                     double layerNormEps) {
+        this(vocab, context, layers, heads, dim, mode, scaleAttnByLayer, dropout, layerNormEps, mode == Mode.FULL);
     }
 
     public int hidden() {
@@ -35,21 +43,20 @@ public record GptConfig(int vocab, int context, int layers, int heads, int dim, 
         return mode != Mode.FULL;
     }
 
-    /** The InRank model uses nn.GELU() (exact), the HF baseline gelu_new (tanh). */
-    public boolean tanhGelu() {
-        return mode == Mode.FULL;
-    }
-
     public GptConfig withMode(Mode m) {
         return new GptConfig(vocab, context, layers, heads, dim, m, scaleAttnByLayer, dropout, layerNormEps);
     }
 
     public GptConfig withDropout(double p) {
-        return new GptConfig(vocab, context, layers, heads, dim, mode, scaleAttnByLayer, p, layerNormEps);
+        return new GptConfig(vocab, context, layers, heads, dim, mode, scaleAttnByLayer, p, layerNormEps, tanhGelu);
     }
 
     public GptConfig withVocab(int v) {
-        return new GptConfig(v, context, layers, heads, dim, mode, scaleAttnByLayer, dropout, layerNormEps);
+        return new GptConfig(v, context, layers, heads, dim, mode, scaleAttnByLayer, dropout, layerNormEps, tanhGelu);
+    }
+
+    public GptConfig withTanhGelu(boolean tanh) {
+        return new GptConfig(vocab, context, layers, heads, dim, mode, scaleAttnByLayer, dropout, layerNormEps, tanh);
     }
 
     /** Presets: {@code tiny} for CPU tests and the demo, and the three GPT-2 sizes of the paper. */
