@@ -139,8 +139,7 @@ public final class Safetensors {
         }
     }
 
-    /** Writes atomically (temporary file, then rename). */
-    /** @return the sha256 (hex) of the file, computed while writing it */
+    /** Writes atomically (temporary file, then rename); returns the file's sha256 (hex), computed while writing it. */
     public static String write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         long offset = 0;

@@ -2,42 +2,47 @@ package io.inrank.model.backend.nd4j;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * BLAS calls on ND4J arrays, through their native addresses. Matrix products for the kernels: a single-row left
- * operand (decoding one token) goes to BLAS's matrix-vector routine directly: ND4J sends it through GEMM with M = 1, which was measured 2.5–3× slower than sgemv (768×3072:
- * 489 vs 192 µs; the 50,257×768 LM head: 15.3 vs 5.0 ms). Everything else is {@code Nd4j.gemm}. The residual add goes
- * to BLAS's axpy: ND4J's {@code addi} on an offset view (the batched decoder's [n, C] rows of a shared buffer) was
- * measured at 3.4 ms for 8 × 768 values — 150× a plain add — and took more time than every GEMM of a gpt2-small
- * decode step together.
+ * BLAS calls on ND4J arrays, through their native addresses.
+ * <ul>
+ * <li>Products whose left operand has at most {@link #GEMV_ROWS} rows (decoding: one token, or a continuous batch) go
+ * to GEMV, one call per row over ~4 MB blocks of the right operand, each block read from memory once and from cache by
+ * the other rows. ND4J sends them through GEMM, measured 2.5–3× slower at one row (768×3072: 489 vs 192 µs) and
+ * OpenBLAS's GEMM with few rows packs the weight at ~7 GB/s (the 50,257×768 LM head, 8 rows: 17 ms by GEMM, 9 ms by
+ * blocked GEMV). Everything larger (training) is {@code Nd4j.gemm}.</li>
+ * <li>The cached attention's per-head products ({@link #gemvAt}: a head's columns of the K or V cache).</li>
+ * <li>The residual add as axpy: ND4J's {@code addi} on an offset view (the batched decoder's [n, C] rows of a shared
+ * buffer) was measured at 3.4 ms for 8 × 768 values — 150× a plain add.</li>
+ * </ul>
+ * The typed pointers handed to BLAS are per-thread objects re-aimed for every call, so decoding loops allocate nothing
+ * here.
  */
 final class Blas {
     private Blas() {}
+
+    /** Up to this many rows the product goes to GEMV. */
+    static final int GEMV_ROWS = 16;
+    /** The right operand is cut into blocks of rows of about this size. */
+    private static final long BLOCK_BYTES = 4L << 20;
 
     /** dst += src (same type and length, both contiguous); anything else falls back to ND4J. */
     static void addInPlace(INDArray dst, INDArray src) {
         DataType t = dst.dataType();
         boolean direct = (t == DataType.FLOAT || t == DataType.DOUBLE) && src.dataType() == t && dst.length() == src.length()
-                && dst.ordering() == 'c' && src.ordering() == 'c' && (dst.length() == 1 || dst.elementWiseStride() == 1 && src.elementWiseStride() == 1)
-                && dst.length() <= Integer.MAX_VALUE;
+                && dst.length() <= Integer.MAX_VALUE && contiguous(dst) && contiguous(src);
         if (!direct) {
             dst.addi(src);
-        } else if (t == DataType.FLOAT) {
-            openblas.cblas_saxpy((int) dst.length(), 1f, new FloatPointer(at(src)), 1, new FloatPointer(at(dst)), 1);
-        } else {
-            openblas.cblas_daxpy((int) dst.length(), 1.0, new DoublePointer(at(src)), 1, new DoublePointer(at(dst)), 1);
+            return;
         }
+        Pointers p = Pointers.get();
+        if (t == DataType.FLOAT) openblas.cblas_saxpy((int) dst.length(), 1f, p.f(0, src, 0), 1, p.f(1, dst, 0), 1);
+        else openblas.cblas_daxpy((int) dst.length(), 1.0, p.d(0, src, 0), 1, p.d(1, dst, 0), 1);
     }
-
-    /** Up to this many rows the product goes to GEMV, one call per row over cache-sized blocks of b. */
-    static final int GEMV_ROWS = 16;
-    /** b is cut into blocks of rows of about this size: read from memory by the first row's call, from cache by the rest. */
-    private static final long BLOCK_BYTES = 4L << 20;
 
     /** c = α·op(a)·op(b) + β·c. */
     static void mm(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
@@ -48,11 +53,14 @@ final class Blas {
         }
     }
 
+    private static boolean contiguous(INDArray x) {
+        return x.ordering() == 'c' && (x.length() == 1 || x.elementWiseStride() == 1);
+    }
+
     private static boolean vectorReady(INDArray a, INDArray b, INDArray c) {
         DataType t = a.dataType();
         return (t == DataType.FLOAT || t == DataType.DOUBLE) && b.dataType() == t && c.dataType() == t && b.rank() == 2
-                && b.ordering() == 'c' && b.stride(1) == 1 && b.stride(0) == b.size(1) && a.elementWiseStride() == 1
-                && c.elementWiseStride() == 1 && a.ordering() == 'c' && c.ordering() == 'c';
+                && b.ordering() == 'c' && b.stride(1) == 1 && b.stride(0) == b.size(1) && contiguous(a) && contiguous(c);
     }
 
     /**
@@ -65,66 +73,82 @@ final class Blas {
             throw new IllegalArgumentException("shapes " + java.util.Arrays.toString(a.shape()) + " · " + java.util.Arrays.toString(b.shape())
                     + (tb ? "ᵀ" : "") + " → " + java.util.Arrays.toString(c.shape()));
         }
-        boolean f32 = a.dataType() == DataType.FLOAT;
         long k = a.size(1), n = c.size(1);
         int block = m == 1 ? rows : (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) cols * a.data().getElementSize())));
-        Pointer pa = typed(at(a), f32), pb = typed(at(b), f32), pc = typed(at(c), f32);
         for (int r0 = 0; r0 < rows; r0 += block) {
             int h = Math.min(block, rows - r0);
             for (int i = 0; i < m; i++) {
                 if (tb) {   // c[i, r0:r0+h] = α·b[r0:r0+h, :]·a[i, :] + β·c[i, r0:r0+h]
-                    gemv(f32, openblas.CblasNoTrans, h, cols, alpha, pb.position((long) r0 * cols), pa.position(i * k), beta, pc.position(i * n + r0));
+                    gemv(false, h, cols, cols, alpha, b, (long) r0 * cols, a, i * k, beta, c, i * n + r0);
                 } else {    // c[i, :] = α·b[r0:r0+h, :]ᵀ·a[i, r0:r0+h] + (β for the first block, then 1)·c[i, :]
-                    gemv(f32, openblas.CblasTrans, h, cols, alpha, pb.position((long) r0 * cols), pa.position(i * k + r0), r0 == 0 ? beta : 1,
-                            pc.position(i * n));
+                    gemv(true, h, cols, cols, alpha, b, (long) r0 * cols, a, i * k + r0, r0 == 0 ? beta : 1, c, i * n);
                 }
             }
         }
     }
 
     /**
-     * y = α·A·x (or α·Aᵀ·x with trans) for A a [rows, cols] block inside a row-major array with leading dimension lda,
-     * starting aOff elements in; x and y contiguous from their offsets; y overwritten. (The cached attention's per-head
-     * products: a head's columns of the K or V cache.)
+     * y = α·A·x (or α·Aᵀ·x with trans), y overwritten, for A a [rows, cols] block inside a row-major array with leading
+     * dimension lda, starting aOff elements in; x and y contiguous from their offsets. Bounds are checked here.
      */
     static void gemvAt(boolean trans, int rows, int cols, int lda, INDArray a, long aOff, INDArray x, long xOff, double alpha, INDArray y,
                        long yOff) {
-        boolean f32 = a.dataType() == DataType.FLOAT;
         if (x.dataType() != a.dataType() || y.dataType() != a.dataType()) throw new IllegalArgumentException("mixed types");
         long aEnd = aOff + (long) (rows - 1) * lda + cols, xEnd = xOff + (trans ? rows : cols), yEnd = yOff + (trans ? cols : rows);
         if (aEnd > a.length() || xEnd > x.length() || yEnd > y.length()) throw new IndexOutOfBoundsException("gemv block outside its arrays");
-        Pointer pa = typed(at(a), f32).position(aOff), px = typed(at(x), f32).position(xOff), py = typed(at(y), f32).position(yOff);
-        if (f32) {
-            openblas.cblas_sgemv(openblas.CblasRowMajor, trans ? openblas.CblasTrans : openblas.CblasNoTrans, rows, cols, (float) alpha,
-                    (FloatPointer) pa, lda, (FloatPointer) px, 1, 0f, (FloatPointer) py, 1);
+        gemv(trans, rows, cols, lda, alpha, a, aOff, x, xOff, 0.0, y, yOff);
+    }
+
+    /** y = α·op(A)·x + β·y on FLOAT or DOUBLE arrays at element offsets; A row-major with leading dimension lda. */
+    private static void gemv(boolean trans, int rows, int cols, int lda, double alpha, INDArray a, long aOff, INDArray x, long xOff,
+                             double beta, INDArray y, long yOff) {
+        Pointers p = Pointers.get();
+        int op = trans ? openblas.CblasTrans : openblas.CblasNoTrans;
+        if (a.dataType() == DataType.FLOAT) {
+            openblas.cblas_sgemv(openblas.CblasRowMajor, op, rows, cols, (float) alpha, p.f(0, a, aOff), lda, p.f(1, x, xOff), 1,
+                    (float) beta, p.f(2, y, yOff), 1);
         } else {
-            openblas.cblas_dgemv(openblas.CblasRowMajor, trans ? openblas.CblasTrans : openblas.CblasNoTrans, rows, cols, alpha,
-                    (DoublePointer) pa, lda, (DoublePointer) px, 1, 0.0, (DoublePointer) py, 1);
+            openblas.cblas_dgemv(openblas.CblasRowMajor, op, rows, cols, alpha, p.d(0, a, aOff), lda, p.d(1, x, xOff), 1, beta,
+                    p.d(2, y, yOff), 1);
         }
     }
 
-    private static Pointer typed(Pointer p, boolean f32) {
-        return f32 ? new FloatPointer(p) : new DoublePointer(p);
-    }
+    /**
+     * Three float and three double pointers per thread, aimed at an array's element for each call (BLAS reads address +
+     * position; nothing is allocated, natively or on the heap).
+     */
+    private static final class Pointers {
+        private static final ThreadLocal<Pointers> PER_THREAD = ThreadLocal.withInitial(Pointers::new);
+        private final FloatAt[] f = {new FloatAt(), new FloatAt(), new FloatAt()};
+        private final DoubleAt[] d = {new DoubleAt(), new DoubleAt(), new DoubleAt()};
 
-    /** y = α·op(A)·x + β·y, A [rows, cols] row-major with leading dimension cols, unit strides. */
-    private static void gemv(boolean f32, int trans, int rows, int cols, double alpha, Pointer a, Pointer x, double beta, Pointer y) {
-        if (f32) {
-            openblas.cblas_sgemv(openblas.CblasRowMajor, trans, rows, cols, (float) alpha, (FloatPointer) a, cols, (FloatPointer) x, 1,
-                    (float) beta, (FloatPointer) y, 1);
-        } else {
-            openblas.cblas_dgemv(openblas.CblasRowMajor, trans, rows, cols, alpha, (DoublePointer) a, cols, (DoublePointer) x, 1, beta,
-                    (DoublePointer) y, 1);
+        static Pointers get() {
+            return PER_THREAD.get();
+        }
+
+        FloatPointer f(int slot, INDArray x, long offset) {
+            return f[slot].aim(Flat.address(x), offset);
+        }
+
+        DoublePointer d(int slot, INDArray x, long offset) {
+            return d[slot].aim(Flat.address(x), offset);
         }
     }
 
-    /** A pointer to element 0 of the array (views included), without allocating native memory. */
-    private static Pointer at(INDArray x) {
-        long addr = Flat.address(x);      // not named "address": inside the subclass that name is Pointer's own field
-        return new Pointer() {
-            {
-                this.address = addr;
-            }
-        };
+    /** A FloatPointer re-aimed at existing memory (the field is Pointer's own {@code address}). */
+    private static final class FloatAt extends FloatPointer {
+        FloatAt aim(long base, long offset) {
+            address = base;
+            position(offset);
+            return this;
+        }
+    }
+
+    private static final class DoubleAt extends DoublePointer {
+        DoubleAt aim(long base, long offset) {
+            address = base;
+            position(offset);
+            return this;
+        }
     }
 }
