@@ -10,22 +10,27 @@ public final class LayerNorm {
     public static void forward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
         int n = (int) x.size(0), c = (int) x.size(1);
         Flat fx = new Flat(x), fy = new Flat(y), fg = new Flat(gamma), fb = new Flat(beta), fm = new Flat(mean), fr = new Flat(rstd);
-        for (int i = 0; i < n; i++) {
-            long row = (long) i * c;
-            double m = 0;
-            for (int j = 0; j < c; j++) m += fx.get(row + j);
-            m /= c;
-            double v = 0;
-            for (int j = 0; j < c; j++) {
-                double d = fx.get(row + j) - m;
-                v += d * d;
-            }
-            v /= c;
-            double r = 1.0 / Math.sqrt(v + eps);
-            for (int j = 0; j < c; j++) fy.set(row + j, (fx.get(row + j) - m) * r * fg.get(j) + fb.get(j));
-            fm.set(i, m);
-            fr.set(i, r);
+        // rows are independent: split across the team once there are a few thousand values
+        WorkerTeam.SHARED.forRanges(n, Math.max(1, 4096 / Math.max(1, c)), (from, to) -> {
+            for (long i = from; i < to; i++) normaliseRow(fx, fy, fg, fb, fm, fr, i, c, eps);
+        });
+    }
+
+    private static void normaliseRow(Flat fx, Flat fy, Flat fg, Flat fb, Flat fm, Flat fr, long i, int c, double eps) {
+        long row = i * c;
+        double m = 0;
+        for (int j = 0; j < c; j++) m += fx.get(row + j);
+        m /= c;
+        double v = 0;
+        for (int j = 0; j < c; j++) {
+            double d = fx.get(row + j) - m;
+            v += d * d;
         }
+        v /= c;
+        double r = 1.0 / Math.sqrt(v + eps);
+        for (int j = 0; j < c; j++) fy.set(row + j, (fx.get(row + j) - m) * r * fg.get(j) + fb.get(j));
+        fm.set(i, m);
+        fr.set(i, r);
     }
 
     /**

@@ -14,15 +14,24 @@ public final class Linear {
     static void addBias(INDArray y, INDArray b) {
         int n = (int) y.size(0), out = (int) y.size(1);
         Flat fy = new Flat(y), fb = new Flat(b);
-        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-            long row = (long) i * out;
-            for (int j = 0; j < out; j++) fy.set(row + j, fy.get(row + j) + fb.get(j));
+        // rows split across the team only when there are many: a decode step's few rows cost less than a hand-off
+        WorkerTeam.SHARED.forRanges(n, Math.max(1, (1 << 16) / Math.max(1, out)), (from, to) -> {
+            for (long i = from; i < to; i++) {
+                long row = i * out;
+                for (int j = 0; j < out; j++) fy.set(row + j, fy.get(row + j) + fb.get(j));
+            }
         });
     }
 
     /** The bias gradient as a [1, out] row; pass it in that shape to avoid making a view per call. */
     static INDArray asRow(INDArray v) {
         return v.rank() == 2 ? v : v.reshape(1, v.length());
+    }
+
+    /** y[N,out] = x[N,in]·wTᵀ (+ b[out]) for a weight stored transposed, wT [out, in]. */
+    public static void forwardT(INDArray x, INDArray wT, INDArray b, INDArray y) {
+        Blas.mm(x, wT, y, false, true, 1.0, 0.0);
+        if (b != null) addBias(y, b);
     }
 
     /** y[N,out] = x[N,in]·w[in,out] (+ b[out]). */
