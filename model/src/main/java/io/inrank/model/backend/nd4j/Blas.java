@@ -47,7 +47,9 @@ final class Blas {
     /** c = α·op(a)·op(b) + β·c. */
     static void mm(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
         if (!ta && a.rank() == 2 && a.size(0) <= GEMV_ROWS && vectorReady(a, b, c)) {
-            gemvRows(a, b, c, tb, alpha, beta);
+            checkShapes(a, b, c, tb);
+            if (alpha == 1 && beta == 0 && RowProducts.accepts(a, b, c, tb)) RowProducts.multiply(a, b, c, tb);
+            else gemvRows(a, b, c, tb, alpha, beta);
         } else {
             Nd4j.gemm(a, b, c, ta, tb, alpha, beta);
         }
@@ -63,16 +65,20 @@ final class Blas {
                 && b.ordering() == 'c' && b.stride(1) == 1 && b.stride(0) == b.size(1) && contiguous(a) && contiguous(c);
     }
 
+    private static void checkShapes(INDArray a, INDArray b, INDArray c, boolean tb) {
+        long rows = b.size(0), cols = b.size(1);
+        if ((tb ? cols : rows) != a.size(1) || (tb ? rows : cols) != c.size(1) || c.size(0) != a.size(0)) {
+            throw new IllegalArgumentException("shapes " + java.util.Arrays.toString(a.shape()) + " · " + java.util.Arrays.toString(b.shape())
+                    + (tb ? "ᵀ" : "") + " → " + java.util.Arrays.toString(c.shape()));
+        }
+    }
+
     /**
      * c[m, n] = α·a[m, k]·op(b) + β·c by GEMV: b is [k, n] row-major (BLAS-transposed) or, with tb, [n, k]; either way
      * its rows are cut into blocks, and each block serves every row of a before the next block is touched.
      */
     private static void gemvRows(INDArray a, INDArray b, INDArray c, boolean tb, double alpha, double beta) {
         int m = (int) a.size(0), rows = (int) b.size(0), cols = (int) b.size(1);
-        if ((tb ? cols : rows) != a.size(1) || (tb ? rows : cols) != c.size(1) || c.size(0) != m) {
-            throw new IllegalArgumentException("shapes " + java.util.Arrays.toString(a.shape()) + " · " + java.util.Arrays.toString(b.shape())
-                    + (tb ? "ᵀ" : "") + " → " + java.util.Arrays.toString(c.shape()));
-        }
         long k = a.size(1), n = c.size(1);
         int block = m == 1 ? rows : (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) cols * a.data().getElementSize())));
         for (int r0 = 0; r0 < rows; r0 += block) {

@@ -66,6 +66,51 @@ final class Flat {
         return U.getLong(b, ADDRESS) + a.data().offset() * a.data().getElementSize();
     }
 
+    /** The whole native allocation under a contiguous array, as a native-order ByteBuffer (see {@link #byteOffset}). */
+    static ByteBuffer bytes(INDArray a) {
+        ByteBuffer b = a.data().asNio();
+        if (!b.isDirect()) throw new IllegalArgumentException("arrays must live in native memory");
+        return b.order(ByteOrder.nativeOrder());
+    }
+
+    /** Where element 0 of the array sits in {@link #bytes}. */
+    static long byteOffset(INDArray a) {
+        return a.data().offset() * a.data().getElementSize();
+    }
+
+    /** Copies the first count FLOAT elements of a contiguous array into dst[0, count). */
+    static void copyToHeap(INDArray src, float[] dst, int count) {
+        checkFloats(src, count);
+        Objects.checkFromIndexSize(0, count, dst.length);
+        U.copyMemory(null, address(src), dst, sun.misc.Unsafe.ARRAY_FLOAT_BASE_OFFSET, 4L * count);
+    }
+
+    /** Copies src[from, from + count) over the first count FLOAT elements of a contiguous array. */
+    static void copyFromHeap(float[] src, int from, INDArray dst, int count) {
+        checkFloats(dst, count);
+        Objects.checkFromIndexSize(from, count, src.length);
+        U.copyMemory(src, sun.misc.Unsafe.ARRAY_FLOAT_BASE_OFFSET + 4L * from, null, address(dst), 4L * count);
+    }
+
+    private static void checkFloats(INDArray a, int count) {
+        if (a.dataType() != DataType.FLOAT) throw new IllegalArgumentException("FLOAT arrays only, got " + a.dataType());
+        if (count > a.length()) throw new IndexOutOfBoundsException(count + " elements of an array of " + a.length());
+    }
+
+    /**
+     * Reads one float per 64-byte line of [address, address + bytes): a sequential walk the hardware prefetcher turns
+     * into a full-bandwidth stream, leaving the range in cache for a compute-heavy pass. The caller owns the range.
+     */
+    static void touch(long address, long bytes) {
+        float s = 0f;
+        for (long p = 0; p < bytes; p += 64) s += U.getFloat(address + p);
+        sink = s;
+    }
+
+    /** Keeps {@link #touch}'s reads from being optimised away. */
+    @SuppressWarnings("unused")
+    private static volatile float sink;
+
     double get(long i) {
         int k = Objects.checkIndex((int) i, length);
         return isFloat ? U.getFloat(address + 4L * k) : U.getDouble(address + 8L * k);
