@@ -1,5 +1,6 @@
 package io.inrank.inference.engine;
 
+import io.inrank.model.backend.Backend;
 import io.inrank.model.generate.BatchDecoder;
 import org.jboss.logging.Logger;
 
@@ -105,6 +106,7 @@ public final class Engine implements AutoCloseable {
         boolean[] used = new boolean[maxBatch];
         int[] tokens = new int[maxBatch], slots = new int[maxBatch];
         List<Sequence> finished = new ArrayList<>(maxBatch);     // reused: nothing allocated per step here
+        Sampling sampling = new Sampling();
         while (running) {
             try {
                 if (batch.isEmpty()) {
@@ -139,11 +141,9 @@ public final class Engine implements AutoCloseable {
                 steps++;
                 rows += n;
                 finished.clear();
-                for (int i = 0; i < n; i++) {
-                    Sequence s = batch.get(i);
-                    int left = inUse.decoder().capacity() - inUse.decoder().position(s.slot);
-                    if (s.advance(inUse.model().model().backend(), inUse.decoder().row(i), left)) finished.add(s);
-                }
+                sampling.set(batch, inUse.decoder(), inUse.model().model().backend());
+                inUse.model().model().backend().forEachRow(n, sampling);   // sequences sample independently
+                for (int i = 0; i < n; i++) if (sampling.ended[i]) finished.add(batch.get(i));
                 for (Sequence s : finished) done(s, used);
                 batch.removeAll(finished);
                 active = batch.size();
@@ -158,6 +158,29 @@ public final class Engine implements AutoCloseable {
                 batch.clear();
                 active = 0;
             }
+        }
+    }
+
+    /**
+     * One step's sampling, row i for sequence i: each has its own sampler, history and listener, so rows may run on
+     * different threads; reused across steps.
+     */
+    private final class Sampling implements java.util.function.IntConsumer {
+        final boolean[] ended = new boolean[maxBatch];
+        private List<Sequence> batch;
+        private BatchDecoder decoder;
+        private Backend be;
+
+        void set(List<Sequence> batch, BatchDecoder decoder, Backend be) {
+            this.batch = batch;
+            this.decoder = decoder;
+            this.be = be;
+        }
+
+        @Override
+        public void accept(int i) {
+            Sequence s = batch.get(i);
+            ended[i] = s.advance(be, decoder.row(i), decoder.capacity() - decoder.position(s.slot));
         }
     }
 

@@ -76,10 +76,25 @@ public interface Backend {
 
     void linearForward(Tensor x, Tensor w, Tensor b, Tensor y);
 
+    /**
+     * Runs body(i) for every i in [0, n), possibly several at once on the backend's compute threads (a decode step's
+     * per-sequence attention and sampling). Bodies must be independent of each other; all are done on return.
+     */
+    void forEachRow(int n, java.util.function.IntConsumer body);
+
+    /** y = x·wTᵀ + b with the weight stored transposed, wT [out, in] (decoding: every product a row-dot-product). */
+    void linearForwardT(Tensor x, Tensor wT, Tensor b, Tensor y);
+
+    /** A new contiguous [cols, rows] copy of a 2-D tensor. */
+    Tensor transposedCopy(Tensor m);
+
     /** dx overwritten (may be null); ones is a [1, N] row of ones. */
     void linearBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, Tensor ones);
 
     void inRankForward(Tensor x, Tensor aK, Tensor btK, Tensor b, Tensor h, Tensor y);
+
+    /** {@link #inRankForward} with the second factor stored transposed: bK = Bt_kᵀ, [out, k]. */
+    void inRankForwardT(Tensor x, Tensor aK, Tensor bK, Tensor b, Tensor h, Tensor y);
 
     void inRankBackward(Tensor dy, Tensor x, Tensor aK, Tensor btK, Tensor h, Tensor dh, Tensor dx, Tensor daK, Tensor dbtK,
                         Tensor db, Tensor ones);

@@ -3,7 +3,7 @@ package io.inrank.model.bench;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.inrank.DenseTwin;
-import io.inrank.model.generate.KvDecoder;
+import io.inrank.model.generate.BatchDecoder;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.backend.DType;
 
@@ -47,15 +47,17 @@ public final class GenerateBench {
 
     static double tokensPerSecond(GptModel m, int tokens) {
         int n = Math.min(tokens, m.config().context() - 1);
-        KvDecoder dec = new KvDecoder(m);
+        BatchDecoder dec = new BatchDecoder(m, 1);       // the server's decoder, one sequence
         Sampler s = new Sampler(Sampler.Params.greedy());
+        int[] token = new int[1], slot = {0};
         for (int warm = 0; warm < 2; warm++) {
-            dec.reset();
+            dec.reset(0);
             List<Integer> hist = new ArrayList<>(List.of(464));
             int tok = 464;
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                tok = s.next(m.backend(), dec.next(tok), hist);
+                token[0] = tok;
+                tok = s.next(m.backend(), dec.step(token, slot, 1), hist);
                 hist.add(tok);
             }
             if (warm == 1) return n / ((System.nanoTime() - t0) / 1e9);

@@ -13,6 +13,12 @@ import io.inrank.model.backend.Tensor;
  * not mix positions — layer norms, the attention projections, the MLP factors, the LM head — runs as one [n, ·]
  * GEMM over the n active rows, so the weights are read once per step instead of once per sequence (decoding is
  * memory-bound); attention runs per sequence over its own cache. All buffers and views are made here, none per step.
+ *
+ * <p>The projection weights (and each InRank layer's second factor) are copied once, transposed to [out, in], so every
+ * product is a row-dot-product against contiguous weight rows: one arithmetic for one row and for a batch, so a
+ * sequence's logits are bit-identical alone or batched (seeded sampling stays reproducible per client), and one row
+ * streams contiguous memory. The copies are a snapshot: a decoder serves the weights it was made with (the server
+ * makes one per loaded checkpoint); the first factor, embeddings and norms are read in place.
  */
 public final class BatchDecoder {
     private final GptModel model;
@@ -27,7 +33,8 @@ public final class BatchDecoder {
     private final Tensor[][] hView;                   // [n][layer]: [n, k] factor scratch
     // per row i: [1, ·] views, for the per-sequence parts
     private final Tensor[] xRow, qkvRow, attRow, logitsRow;
-    private final Tensor[][] factors;                 // [layer]: {A_k, Bt_k}
+    private final Tensor[][] factors;                 // [layer]: {A_k, B_k = Bt_kᵀ copy}
+    private final java.util.Map<String, Tensor> transposed = new java.util.HashMap<>();   // weight name → [out, in] copy
     private final int[] factorK;
 
     public BatchDecoder(GptModel model, int slots) {
@@ -52,7 +59,7 @@ public final class BatchDecoder {
                 fatt = be.zeros(t, (long) slots * c), fproj = be.zeros(t, (long) slots * c), fhid = be.zeros(t, (long) slots * hid),
                 fact = be.zeros(t, (long) slots * hid), fmlp = be.zeros(t, (long) slots * c), fmean = be.zeros(t, slots),
                 frstd = be.zeros(t, slots), flog = be.zeros(t, (long) slots * v),
-                fh = be.zeros(t, (long) slots * Math.max(1, cfg.lowRank() ? cfg.maxRank() : 1));
+                fh = be.zeros(t, (long) slots * Math.max(1, cfg.lowRank() ? padded(cfg.maxRank()) : 1));
         x = new Tensor[slots + 1];
         ln = new Tensor[slots + 1];
         qkv = new Tensor[slots + 1];
@@ -92,6 +99,18 @@ public final class BatchDecoder {
         factorK = new int[layers];
         hView = new Tensor[slots + 1][layers];
         this.fh = fh;
+        for (int l = 0; l < cfg.layers(); l++) {
+            String name = "h." + l + ".";
+            for (String w : cfg.lowRank() ? new String[]{"attn.c_attn", "attn.c_proj"}
+                    : new String[]{"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}) {
+                transposed.put(name + w, be.transposedCopy(p.value(name + w + ".weight")));
+            }
+        }
+    }
+
+    /** y = x·W + b through W's transposed copy. */
+    private void linear(String name, Tensor in, Tensor out) {
+        be.linearForwardT(in, transposed.get(name), p.value(name + ".bias"), out);
     }
 
     private final Tensor fh;
@@ -130,13 +149,14 @@ public final class BatchDecoder {
         for (int l = 0; l < cfg.layers(); l++) {
             String name = "h." + l + ".";
             be.layerNormForward(x[n], p.value(name + "ln_1.weight"), p.value(name + "ln_1.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
-            be.linearForward(ln[n], p.value(name + "attn.c_attn.weight"), p.value(name + "attn.c_attn.bias"), qkv[n]);
-            for (int i = 0; i < n; i++) {
+            linear(name + "attn.c_attn", ln[n], qkv[n]);
+            int layer = l;
+            be.forEachRow(n, i -> {         // each sequence against its own cache: independent, so split across threads
                 int s = slotOf[i];
-                be.appendKv(qkvRow[i], kCache[s][l], vCache[s][l], pos[s]);
-                be.attentionCached(qkvRow[i], kCache[s][l], vCache[s][l], pos[s] + 1, cfg.heads(), model.attentionScale(l), attRow[i]);
-            }
-            be.linearForward(att[n], p.value(name + "attn.c_proj.weight"), p.value(name + "attn.c_proj.bias"), proj[n]);
+                be.appendKv(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s]);
+                be.attentionCached(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s] + 1, cfg.heads(), model.attentionScale(layer), attRow[i]);
+            });
+            linear(name + "attn.c_proj", att[n], proj[n]);
             be.addInPlace(x[n], proj[n]);
             be.layerNormForward(x[n], p.value(name + "ln_2.weight"), p.value(name + "ln_2.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
             if (cfg.lowRank()) {
@@ -144,9 +164,9 @@ public final class BatchDecoder {
                 be.geluForward(hidden[n], act[n], cfg.tanhGelu());
                 factored(2 * l + 1, n, act[n], mlp[n], name + "mlp.fc2");
             } else {
-                be.linearForward(ln[n], p.value(name + "mlp.c_fc.weight"), p.value(name + "mlp.c_fc.bias"), hidden[n]);
+                linear(name + "mlp.c_fc", ln[n], hidden[n]);
                 be.geluForward(hidden[n], act[n], cfg.tanhGelu());
-                be.linearForward(act[n], p.value(name + "mlp.c_proj.weight"), p.value(name + "mlp.c_proj.bias"), mlp[n]);
+                linear(name + "mlp.c_proj", act[n], mlp[n]);
             }
             be.addInPlace(x[n], mlp[n]);
         }
@@ -161,13 +181,30 @@ public final class BatchDecoder {
         return logitsRow[i];
     }
 
+    /**
+     * The InRank layer on its first k modes, through copies padded to a multiple of {@link #PAD} modes: A_k with zero
+     * rows, B_k = Bt_kᵀ with zero columns. The padding adds exact zeros (0·0 terms), and keeps every dot product free
+     * of a scalar tail (ranks like 254 are not multiples of a vector's length).
+     */
     private void factored(int layer, int n, Tensor in, Tensor out, String name) {
         int k = model.activeModes(layer);
-        if (factorK[layer] != k) {          // views are made once per rank, not per step
-            factors[layer] = new Tensor[]{be.rows(p.value(name + ".A"), k), be.rows(p.value(name + ".Bt"), k)};
+        if (factorK[layer] != k) {          // made once per rank, not per step
+            int kp = padded(k);
+            Tensor a = p.value(name + ".A"), bt = p.value(name + ".Bt");
+            Tensor aPad = be.zeros(p.dtype(), kp, a.shape()[1]), btPad = be.zeros(p.dtype(), kp, bt.shape()[1]);
+            be.copy(be.rows(a, k), be.rows(aPad, k));
+            be.copy(be.rows(bt, k), be.rows(btPad, k));
+            factors[layer] = new Tensor[]{aPad, be.transposedCopy(btPad)};
             factorK[layer] = k;
-            for (int m = 1; m <= slots; m++) hView[m][layer] = be.prefix(fh, m, k);
+            for (int m = 1; m <= slots; m++) hView[m][layer] = be.prefix(fh, m, kp);
         }
-        be.inRankForward(in, factors[layer][0], factors[layer][1], p.value(name + ".bias"), hView[n][layer], out);
+        be.inRankForwardT(in, factors[layer][0], factors[layer][1], p.value(name + ".bias"), hView[n][layer], out);
+    }
+
+    /** Modes are padded to a multiple of this: the widest vector (AVX-512: 16 floats). */
+    private static final int PAD = 16;
+
+    private static int padded(int k) {
+        return (k + PAD - 1) / PAD * PAD;
     }
 }

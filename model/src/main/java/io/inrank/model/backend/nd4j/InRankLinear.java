@@ -23,6 +23,13 @@ public final class InRankLinear {
         if (b != null) Linear.addBias(y, b);
     }
 
+    /** forward with the second factor stored transposed: bK = Bt_kᵀ, [out, k] (decoding's row-dot-product form). */
+    public static void forwardT(INDArray x, INDArray aK, INDArray bK, INDArray b, INDArray h, INDArray y) {
+        Blas.mm(x, aK, h, false, true, 1.0, 0.0);
+        Blas.mm(h, bK, y, false, true, 1.0, 0.0);
+        if (b != null) Linear.addBias(y, b);
+    }
+
     /**
      * dBt_k += hᵀ·dy; dh = dy·Bt_kᵀ; dA_k += dhᵀ·x; dx = dh·A_k; db += Σ_rows dy. Gradients of modes ≥ k are untouched.
      */

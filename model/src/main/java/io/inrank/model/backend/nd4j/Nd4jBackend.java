@@ -199,6 +199,24 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
+    public void forEachRow(int n, java.util.function.IntConsumer body) {
+        WorkerTeam.SHARED.forRanges(n, 1, (from, to) -> {
+            for (long i = from; i < to; i++) body.accept((int) i);
+        });
+    }
+
+    @Override
+    public void linearForwardT(Tensor x, Tensor wT, Tensor b, Tensor y) {
+        Linear.forwardT(a(x), a(wT), a(b), a(y));
+    }
+
+    @Override
+    public Tensor transposedCopy(Tensor m) {
+        if (a(m).rank() != 2) throw new IllegalArgumentException("2-D tensors only, got " + a(m).shapeInfoToString());
+        return wrap(a(m).transpose().dup('c'));
+    }
+
+    @Override
     public void linearBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, Tensor ones) {
         Linear.backward(a(dy), a(x), a(w), a(dx), a(dw), a(db), a(ones));
     }
@@ -206,6 +224,11 @@ public final class Nd4jBackend implements Backend {
     @Override
     public void inRankForward(Tensor x, Tensor aK, Tensor btK, Tensor b, Tensor h, Tensor y) {
         InRankLinear.forward(a(x), a(aK), a(btK), a(b), a(h), a(y));
+    }
+
+    @Override
+    public void inRankForwardT(Tensor x, Tensor aK, Tensor bK, Tensor b, Tensor h, Tensor y) {
+        InRankLinear.forwardT(a(x), a(aK), a(bK), a(b), a(h), a(y));
     }
 
     @Override
