@@ -73,6 +73,12 @@ final class Flat {
         return b.order(ByteOrder.nativeOrder());
     }
 
+    /** The native address of a direct buffer's first byte (with {@link #bytes}: one NIO view per array, not two). */
+    static long baseAddress(ByteBuffer direct) {
+        if (!direct.isDirect()) throw new IllegalArgumentException("arrays must live in native memory");
+        return U.getLong(direct, ADDRESS);
+    }
+
     /** Where element 0 of the array sits in {@link #bytes}. */
     static long byteOffset(INDArray a) {
         return a.data().offset() * a.data().getElementSize();

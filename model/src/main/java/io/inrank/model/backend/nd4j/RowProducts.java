@@ -92,7 +92,7 @@ final class RowProducts {
             java.util.Arrays.fill(in, m * k, rows * k, 0f);   // padding rows: zeros, never denormal garbage
             weight = Flat.bytes(b);
             weightOffset = Math.toIntExact(Flat.byteOffset(b));
-            weightAddress = Flat.address(b);
+            weightAddress = Flat.baseAddress(weight) + weightOffset;
         }
 
         @Override
