@@ -7,13 +7,13 @@ import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
 
 /**
- * Products of a few rows (a continuous-batching decode step: 2–16 sequences) with a FLOAT weight, c = a·W or a·Wᵀ,
- * on the {@link RowKernels} Vector-API kernels, split over the {@link WorkerTeam}.
+ * Products of a few rows (a decode step: 1–16 sequences) with a FLOAT weight, c = a·W or a·Wᵀ, on the
+ * {@link RowKernels} Vector-API kernels, split over the {@link WorkerTeam}.
  *
  * <p>Why: decoding is memory-bound for one row, but at eight rows the weight must be used eight times per load.
  * OpenBLAS's GEMM packs the whole weight first (~7 GB/s here) and GEMV per row streams it eight times (from cache
- * after the first row, see {@link Blas}); both leave most of the FMA units idle. Here each part of the weight is
- * first read sequentially into cache (one load per 64-byte line, which the hardware prefetcher streams at full
+ * after the first row, see {@link Blas}); both leave most of the FMA units idle. Here, with two or more rows, each
+ * block of the weight is first read sequentially into cache (one load per 64-byte line, which the hardware prefetcher streams at full
  * bandwidth; the FMA-dense kernel alone reached only about half of it) and then used by all rows from cache.
  * Measured on GPT-2 small's shapes, 8 rows, 2 cores: in {@code ./inrank bench generate} and the README.
  *
