@@ -59,11 +59,15 @@ final class Flat {
         length = Math.toIntExact(a.length());
     }
 
-    /** The native address of element 0 of a contiguous array (views included). */
+    /**
+     * The native address of element 0 of a contiguous array (views included): the allocation's address plus the
+     * view's offset. Read from the buffer's own pointer, not an NIO view (asNio() is a JNI call and 112 bytes of
+     * garbage, and every BLAS call of a decode step asks for three addresses).
+     */
     static long address(INDArray a) {
-        ByteBuffer b = a.data().asNio();
-        if (!b.isDirect()) throw new IllegalArgumentException("arrays must live in native memory");
-        return U.getLong(b, ADDRESS) + a.data().offset() * a.data().getElementSize();
+        long base = a.data().address();
+        if (base == 0) throw new IllegalArgumentException("arrays must live in native memory");
+        return base + a.data().offset() * a.data().getElementSize();
     }
 
     /** The whole native allocation under a contiguous array, as a native-order ByteBuffer (see {@link #byteOffset}). */

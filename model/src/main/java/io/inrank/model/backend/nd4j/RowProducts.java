@@ -102,8 +102,8 @@ final class RowProducts {
         }
 
         /**
-         * c = a·W: this part's columns, W's rows in blocks; with more than one row each block is first touched into
-         * cache and then serves every tile and single row. One row streams W directly.
+         * c = a·W (two or more rows: one row of this layout stays on GEMV): this part's columns, W's rows in blocks;
+         * each block is first touched into cache and then serves every tile and single row.
          */
         private void plainPart(int part) {
             int units = n / RowKernels.COLS;   // whole register tiles; the last part also takes the ragged columns
