@@ -108,6 +108,21 @@ public final class BatchDecoder {
         }
     }
 
+    /** Row i's cached attention in one layer; one reused task (set per layer), so a step allocates nothing for it. */
+    private final class AttentionRows implements java.util.function.IntConsumer {
+        int layer;
+        int[] slotOf;
+
+        @Override
+        public void accept(int i) {
+            int s = slotOf[i];
+            be.appendKv(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s]);
+            be.attentionCached(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s] + 1, cfg.heads(), model.attentionScale(layer), attRow[i]);
+        }
+    }
+
+    private final AttentionRows attentionRows = new AttentionRows();
+
     /** y = x·W + b through W's transposed copy. */
     private void linear(String name, Tensor in, Tensor out) {
         be.linearForwardT(in, transposed.get(name), p.value(name + ".bias"), out);
@@ -150,12 +165,9 @@ public final class BatchDecoder {
             String name = "h." + l + ".";
             be.layerNormForward(x[n], p.value(name + "ln_1.weight"), p.value(name + "ln_1.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
             linear(name + "attn.c_attn", ln[n], qkv[n]);
-            int layer = l;
-            be.forEachRow(n, i -> {         // each sequence against its own cache: independent, so split across threads
-                int s = slotOf[i];
-                be.appendKv(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s]);
-                be.attentionCached(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s] + 1, cfg.heads(), model.attentionScale(layer), attRow[i]);
-            });
+            attentionRows.layer = l;
+            attentionRows.slotOf = slotOf;
+            be.forEachRow(n, attentionRows);   // each sequence against its own cache: independent, so split across threads
             linear(name + "attn.c_proj", att[n], proj[n]);
             be.addInPlace(x[n], proj[n]);
             be.layerNormForward(x[n], p.value(name + "ln_2.weight"), p.value(name + "ln_2.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
