@@ -53,9 +53,6 @@ public interface Backend {
     /** x[0] = wte[token] + wpe[pos] (one decoding position). */
     void embeddingAt(int token, int pos, Tensor wte, Tensor wpe, Tensor x);
 
-    /** Copies the k and v parts of qkv [1, 3C] into row {@code pos} of the caches [context, C]. */
-    void appendKv(Tensor qkv, Tensor kCache, Tensor vCache, int pos);
-
     /** Host copy in float32 (checkpoints of float models without doubling the memory). */
     float[] toHostF32(Tensor t);
 
@@ -116,8 +113,12 @@ public interface Backend {
     /** dqkv overwritten; dropout and seed as in the forward. */
     void attentionBackward(Tensor dy, Tensor qkv, Tensor prob, Tensor dqkv, Object workspace, double scale, double dropout, long seed);
 
-    /** One query row against a key/value cache of {@code len} rows. */
-    void attentionCached(Tensor qkv, Tensor kCache, Tensor vCache, int len, int heads, double scale, Tensor y);
+    /**
+     * One decoding position with a key/value cache: stores position {@code pos}'s k and v (from qkv [1, 3C]) in the
+     * caches, then y [1, C] = its q's attention over positions 0..pos. The caches are [context, C] zeros made by the
+     * caller and written only through this call: how positions are laid out inside them is the backend's business.
+     */
+    void attendCached(Tensor qkv, Tensor kCache, Tensor vCache, int pos, int heads, double scale, Tensor y);
 
     /** Mean loss; logits become probabilities. */
     double crossEntropyForward(Tensor logits, int[] targets);

@@ -26,7 +26,7 @@ public final class BatchDecoder {
     private final Params p;
     private final Backend be;
     private final int slots;
-    private final Tensor[][] kCache, vCache;          // [slot][layer] → [context, C]
+    private final Tensor[][] kCache, vCache;          // [slot][layer] → [context, C] elements, laid out by the backend
     private final int[] pos;
     // per active-row-count n (index n): [n, ·] views of the step buffers
     private final Tensor[] x, ln, qkv, att, proj, hidden, act, mlp, mean, rstd, logits;
@@ -116,8 +116,7 @@ public final class BatchDecoder {
         @Override
         public void accept(int i) {
             int s = slotOf[i];
-            be.appendKv(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s]);
-            be.attentionCached(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s] + 1, cfg.heads(), model.attentionScale(layer), attRow[i]);
+            be.attendCached(qkvRow[i], kCache[s][layer], vCache[s][layer], pos[s], cfg.heads(), model.attentionScale(layer), attRow[i]);
         }
     }
 

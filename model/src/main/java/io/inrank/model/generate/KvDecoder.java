@@ -17,7 +17,7 @@ public final class KvDecoder {
     private final GptConfig cfg;
     private final Params p;
     private final Backend be;
-    private final Tensor[] kCache, vCache;       // [context, C] per layer
+    private final Tensor[] kCache, vCache;       // [context, C] elements per layer, laid out by the backend
     private final Tensor x, ln, qkv, att, proj, hidden, act, mlp, lnMean, lnRstd, logits, h;
     private int pos;
     private final Tensor[][] views;
@@ -75,8 +75,7 @@ public final class KvDecoder {
             String n = "h." + l + ".";
             be.layerNormForward(x, p.value(n + "ln_1.weight"), p.value(n + "ln_1.bias"), cfg.layerNormEps(), ln, lnMean, lnRstd);
             be.linearForward(ln, p.value(n + "attn.c_attn.weight"), p.value(n + "attn.c_attn.bias"), qkv);
-            be.appendKv(qkv, kCache[l], vCache[l], pos);
-            be.attentionCached(qkv, kCache[l], vCache[l], pos + 1, cfg.heads(), model.attentionScale(l), att);
+            be.attendCached(qkv, kCache[l], vCache[l], pos, cfg.heads(), model.attentionScale(l), att);
             be.linearForward(att, p.value(n + "attn.c_proj.weight"), p.value(n + "attn.c_proj.bias"), proj);
             be.addInPlace(x, proj);
             be.layerNormForward(x, p.value(n + "ln_2.weight"), p.value(n + "ln_2.bias"), cfg.layerNormEps(), ln, lnMean, lnRstd);

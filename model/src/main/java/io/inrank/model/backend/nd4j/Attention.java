@@ -130,11 +130,24 @@ public final class Attention {
     }
 
     /**
-     * One query position against a key/value cache (decoding): q is the q part of {@code qkv} [1, 3C]; the cache holds
-     * {@code len} rows [·, C]; y [1, C]. Same arithmetic as {@link #forward} for the last position.
+     * One decoding position with a key/value cache: stores position pos's k and v (from qkv [1, 3C]: q | k | v) in the
+     * caches [context, C], then y [1, C] = the attention of its q over positions 0..pos. Same arithmetic as
+     * {@link #forward} for the last position. Float32 with the vector module runs {@link CachedAttention}, whose caches
+     * have their own layout; otherwise the caches are row-major (row u = position u) and each head is two GEMVs.
      */
-    public static void forwardCached(INDArray qkv, INDArray kCache, INDArray vCache, int len, int heads, double scale, INDArray y) {
-        int c = (int) y.size(1), hd = c / heads;
+    public static void forwardCached(INDArray qkv, INDArray kCache, INDArray vCache, int pos, int heads, double scale, INDArray y) {
+        // checked first so that the vector class loads only with its module
+        if (RowProducts.AVAILABLE && CachedAttention.accepts(qkv, kCache, vCache, y, heads)) {
+            CachedAttention.forward(qkv, kCache, vCache, pos, heads, scale, y);
+            return;
+        }
+        int c = (int) y.size(1), hd = c / heads, len = pos + 1;
+        if (pos < 0 || pos >= kCache.size(0)) throw new IllegalArgumentException("position " + pos + " outside a cache of " + kCache.size(0));
+        Flat q = new Flat(qkv), k = new Flat(kCache), v = new Flat(vCache);
+        for (int j = 0; j < c; j++) {
+            k.set((long) pos * c + j, q.get(c + j));
+            v.set((long) pos * c + j, q.get(2L * c + j));
+        }
         INDArray p = scores(qkv.dataType(), kCache.size(0));
         Flat fp = new Flat(p);
         for (int h = 0; h < heads; h++) {

@@ -4,7 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * GELU, exact (x·Φ(x), PyTorch nn.GELU(), the InRank MLP) and tanh-approximate (GPT-2's gelu_new, the HF baseline).
- * Float32 arrays use the fast erf (error ≤ 1.5e-7), float64 arrays the precise one.
+ * Float32 arrays use the fast erf (error ≤ 1.5e-7), float64 arrays the precise one. The float32 forward runs on the
+ * Vector API when its module is present ({@link GeluVector}: same formulas, vector exp/tanh); backward stays scalar.
  */
 public final class Gelu {
     private Gelu() {}
@@ -14,6 +15,12 @@ public final class Gelu {
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
     public static void forward(INDArray x, INDArray y, boolean tanhApprox) {
+        if (RowProducts.AVAILABLE && x.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
+                && y.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && x.length() == y.length() && contiguous(x) && contiguous(y)
+                && (x.data().offset() + x.length()) * 4 < Integer.MAX_VALUE && (y.data().offset() + y.length()) * 4 < Integer.MAX_VALUE) {
+            GeluVector.forward(x, y, tanhApprox);   // checked first so that class loads only with the vector module
+            return;
+        }
         Flat fx = new Flat(x), fy = new Flat(y);
         boolean fast = fx.isFloat();
         WorkerTeam.SHARED.forRanges(x.length(), MIN_PER_PART, (from, to) -> {
@@ -23,6 +30,10 @@ public final class Gelu {
                         : 0.5 * v * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))));
             }
         });
+    }
+
+    private static boolean contiguous(INDArray a) {
+        return a.ordering() == 'c' && (a.length() <= 1 || a.elementWiseStride() == 1);
     }
 
     /** dx = dy·gelu'(x); dx is overwritten (it may be dy itself). */
@@ -45,8 +56,8 @@ public final class Gelu {
     }
 
     /**
-     * Elementwise, so the range is split across the team with identical results; ~7 ns an element, so a decode
-     * step's 8 × 3072 values are worth two threads.
+     * Elementwise, so the range is split across the team with identical results; ~7 ns an element on the scalar
+     * path, so a decode step's 8 × 3072 values are worth two threads.
      */
     private static final long MIN_PER_PART = 4096;
 

@@ -149,16 +149,6 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void appendKv(Tensor qkv, Tensor kCache, Tensor vCache, int pos) {
-        int c = (int) kCache.size(1);
-        Flat q = new Flat(a(qkv)), k = new Flat(a(kCache)), v = new Flat(a(vCache));
-        for (int j = 0; j < c; j++) {
-            k.set((long) pos * c + j, q.get(c + j));
-            v.set((long) pos * c + j, q.get(2L * c + j));
-        }
-    }
-
-    @Override
     public float[] toHostF32(Tensor t) {
         return a(t).dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
     }
@@ -278,8 +268,8 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void attentionCached(Tensor qkv, Tensor kCache, Tensor vCache, int len, int heads, double scale, Tensor y) {
-        Attention.forwardCached(a(qkv), a(kCache), a(vCache), len, heads, scale, a(y));
+    public void attendCached(Tensor qkv, Tensor kCache, Tensor vCache, int pos, int heads, double scale, Tensor y) {
+        Attention.forwardCached(a(qkv), a(kCache), a(vCache), pos, heads, scale, a(y));
     }
 
     /** [N, 1] scratch columns per logits shape, so the loss allocates nothing per step. */
