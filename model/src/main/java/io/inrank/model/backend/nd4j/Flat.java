@@ -36,7 +36,7 @@ final class Flat {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new ExceptionInInitializerError("little-endian hosts only");
     }
 
-    private final ByteBuffer keep;    // holds the memory while this view is used
+    private final org.nd4j.linalg.api.buffer.DataBuffer keep;    // holds the memory while this view is used
     private final long address;       // of element 0 of this array
     private final int length;
     private final boolean isFloat;
@@ -49,13 +49,11 @@ final class Flat {
             throw new IllegalArgumentException("kernels take FLOAT or DOUBLE arrays, got " + a.dataType());
         }
         isFloat = a.dataType() == DataType.FLOAT;
-        int width = isFloat ? 4 : 8;
-        // asNio() spans the whole allocation; a view starts data().offset() elements into it
-        keep = a.data().asNio();
-        if (!keep.isDirect()) throw new IllegalArgumentException("kernel arrays must live in native memory");
-        long base = a.data().offset();
-        if ((base + a.length()) * width > keep.capacity()) throw new IllegalArgumentException("view exceeds its buffer");
-        address = U.getLong(keep, ADDRESS) + base * width;
+        // the buffer's own pointer, not an NIO view (asNio() is a JNI call and an allocation: a layer norm made six per
+        // call, most of its cost in a decode step); a view starts data().offset() elements into its allocation
+        keep = a.data();
+        if (a.data().offset() + a.length() > a.data().underlyingLength()) throw new IllegalArgumentException("view exceeds its buffer");
+        address = address(a);
         length = Math.toIntExact(a.length());
     }
 
