@@ -23,7 +23,7 @@ import java.util.function.IntConsumer;
 final class RowProducts {
     private RowProducts() {}
 
-    /** The incubator module is in the boot layer and the kernels are not turned off. */
+    /** The incubator module is in the boot layer and the vector kernels (products, decode attention, GELU) are not turned off. */
     static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !"false".equals(System.getProperty("inrank.rowKernels"));
     /**
