@@ -10,6 +10,7 @@ public final class Generation {
     /**
      * @param firstTokenNanos from admission to the first generated token (time to first token, queue wait excluded)
      * @param totalNanos      from admission to the end
+     * @param seed            the sampler's seed; null for greedy decoding (nothing random was drawn: TGI reports null too)
      */
-    public record Result(String text, int[] tokens, int promptTokens, Finish finish, long seed, long firstTokenNanos, long totalNanos) {}
+    public record Result(String text, int[] tokens, int promptTokens, Finish finish, Long seed, long firstTokenNanos, long totalNanos) {}
 }

@@ -71,7 +71,7 @@ final class Sequence {
             if (stops.stopped() && f != Generation.Finish.CANCELLED) f = Generation.Finish.STOP_SEQUENCE;
         }
         result = new Generation.Result(stops.text(), generated.stream().mapToInt(Integer::intValue).toArray(), req.prompt().length, f,
-                req.sampling().seed(), first, System.nanoTime() - t0);
+                req.sampling().temperature() == 0 ? null : req.sampling().seed(), first, System.nanoTime() - t0);
         return true;
     }
 

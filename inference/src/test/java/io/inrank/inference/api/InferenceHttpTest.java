@@ -61,6 +61,7 @@ class InferenceHttpTest {
         assertEquals(8, r.getInt("details.generated_tokens"));
         assertEquals(8, r.getList("details.tokens").size());
         assertEquals(ref.generated()[0], r.getInt("details.tokens[0].id"));
+        assertNull(r.get("details.seed"), "greedy decoding draws nothing random: no seed to report");
     }
 
     @Test
