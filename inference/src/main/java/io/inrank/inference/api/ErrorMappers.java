@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.inrank.inference.engine.Engine;
+import io.inrank.inference.service.ServeMetrics;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -17,25 +19,30 @@ import java.util.stream.Collectors;
 /**
  * Every refusal as JSON in the style of the API that was called — TGI: {@code {"error", "error_type"}}, OpenAI
  * ({@code /v1/…}): {@code {"error": {"message", "type", "param", "code"}}} — and never a 5xx for bad input: malformed JSON
- * is 400, a wrong or unknown parameter 422, a full queue 429.
+ * is 400, a wrong or unknown parameter 422, a full queue 429. Each refusal also counts in
+ * {@code llm_requests_total{endpoint, outcome}}: outcome "invalid" (4xx) or "rejected" (429); a generation that fails
+ * inside the engine is counted as "error" by its resource (a stream's failure never reaches a mapper).
  */
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
+    @Inject
+    ServeMetrics metrics;
+
     @ServerExceptionMapper
     public Response api(ApiError e, UriInfo uri) {
-        return error(uri, e.status, e.type, e.getMessage());
+        return refuse(uri, e.status, e.type, e.getMessage());
     }
 
     @ServerExceptionMapper
     public Response busy(Engine.Busy e, UriInfo uri) {
-        return error(uri, 429, "overloaded", e.getMessage());
+        return refuse(uri, 429, "overloaded", e.getMessage());
     }
 
     // One mapper per Jackson type: the most specific mapper wins, and Quarkus has its own for MismatchedInputException.
     @ServerExceptionMapper(priority = 1)
     public Response unknown(UnrecognizedPropertyException u, UriInfo uri) {
-        return error(uri, 422, "validation", "unknown parameter '" + u.getPropertyName() + "' (supported: "
+        return refuse(uri, 422, "validation", "unknown parameter '" + u.getPropertyName() + "' (supported: "
                 + u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
     }
 
@@ -43,7 +50,7 @@ public class ErrorMappers {
     public Response mismatch(MismatchedInputException m, UriInfo uri) {
         String path = m.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining("."));
-        return error(uri, 422, "validation", (path.isEmpty() ? "request body" : "parameter '" + path + "'") + ": expected "
+        return refuse(uri, 422, "validation", (path.isEmpty() ? "request body" : "parameter '" + path + "'") + ": expected "
                 + (m.getTargetType() == null ? "another type" : simple(m.getTargetType())));
     }
 
@@ -51,20 +58,20 @@ public class ErrorMappers {
     public Response json(JsonProcessingException e, UriInfo uri) {
         if (e instanceof UnrecognizedPropertyException u) return unknown(u, uri);
         if (e instanceof MismatchedInputException m) return mismatch(m, uri);
-        return error(uri, 400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        return refuse(uri, 400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
     }
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
         if (e.getCause() instanceof JsonProcessingException j) return json(j, uri);
-        return error(uri, status, status == 415 ? "unsupported_media_type" : "request", e.getMessage());
+        return refuse(uri, status, status == 415 ? "unsupported_media_type" : "request", e.getMessage());
     }
 
     @ServerExceptionMapper
     public Response other(RuntimeException e, UriInfo uri) {
         LOG.error("request failed", e);
-        return error(uri, 500, "internal", "internal error: " + e.getClass().getSimpleName());
+        return refuse(uri, 500, "internal", "internal error: " + e.getClass().getSimpleName());
     }
 
     private static String simple(Class<?> c) {
@@ -74,6 +81,23 @@ public class ErrorMappers {
         if (c == String.class) return "a string";
         if (java.util.List.class.isAssignableFrom(c)) return "a list";
         return "an object";
+    }
+
+    private Response refuse(UriInfo uri, int status, String type, String message) {
+        if (status < 500) metrics.outcome(endpoint(uri), status == 429 ? "rejected" : "invalid");
+        return error(uri, status, type, message);
+    }
+
+    /** The API endpoint a path belongs to; anything else is "other" (a label per unknown path would grow without bound). */
+    static String endpoint(UriInfo uri) {
+        String p = uri == null ? "" : uri.getPath();
+        return switch (p) {
+            case "/generate" -> "generate";
+            case "/generate_stream" -> "generate_stream";
+            case "/v1/completions" -> "completions";
+            case "/tokenize" -> "tokenize";
+            default -> "other";
+        };
     }
 
     static Response error(UriInfo uri, int status, String type, String message) {

@@ -65,6 +65,17 @@ class InferenceHttpTest {
     }
 
     @Test
+    void refusalsAreCountedByEndpointAndOutcome() {
+        double invalid = metric("llm_requests_total{endpoint=\"generate\",outcome=\"invalid\"}");
+        double openai = metric("llm_requests_total{endpoint=\"completions\",outcome=\"invalid\"}");
+        post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"temperature\":-1}}", 422);
+        post("/generate", "{\"inputs\": \"x\",", 400);
+        post("/v1/completions", "{\"prompt\":[\"a\"],\"max_tokens\":2}", 422);
+        assertEquals(invalid + 2, metric("llm_requests_total{endpoint=\"generate\",outcome=\"invalid\"}"));
+        assertEquals(openai + 1, metric("llm_requests_total{endpoint=\"completions\",outcome=\"invalid\"}"));
+    }
+
+    @Test
     void seededSamplingIsReproducibleAndTheSeedIsEchoed() {
         String body = "{\"inputs\":\"Once\",\"parameters\":{\"max_new_tokens\":10,\"do_sample\":true,\"temperature\":1.3,\"top_k\":50,\"seed\":7,\"details\":true}}";
         JsonPath a = post("/generate", body, 200), b = post("/generate", body, 200);

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Calls every endpoint of a running inference server once (and each kind of bad request) and prints a Markdown
+# transcript: command, status line, body. inference/HTTP.md is its output against the demo's model:
+#   ./inrank demo                      # trains the tiny demo run (once), or any checkpoint:
+#   ./inrank serve --port 18080 &      # then, when /q/health/ready says UP:
+#   inference/http-transcript.sh http://localhost:18080 > inference/HTTP.md
+set -u
+U=${1:-http://localhost:8080}
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+show() {   # show "title" curl-args...
+  local title="$1"; shift
+  printf '### %s\n\n```console\n$ curl' "$title"
+  for a in "$@"; do case "$a" in *' '*|*'{'*|*'"'*) printf " '%s'" "$a" ;; *) printf ' %s' "$a" ;; esac; done
+  printf '\n'
+  curl -sS -i "$@" 2>&1 | tr -d '\r' | grep -v -i '^\(content-length\|date\):' | head -c "${LIMIT:-1500}"
+  printf '\n```\n\n'
+}
+J='Content-Type: application/json'
+printf '# The inference HTTP API as curl sees it\n\n'
+printf 'Each endpoint once, and each kind of refused request, against `./inrank serve` (%s, %s). On the demo'"'"'s\n' "$(date -u +%Y-%m-%d)" "$U"
+printf 'tiny model (40 training steps) the text means nothing; the shapes, statuses and messages are the point.\n'
+printf 'Made by `inference/http-transcript.sh`.\n\n'
+show "GET /info" "$U/info"
+show "POST /tokenize" -H "$J" -d '{"inputs":"Hello wörld"}' "$U/tokenize"
+show "POST /generate (greedy, details)" -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":12,"details":true}}' "$U/generate"
+show "POST /generate (sampled, seeded, stop)" -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":20,"do_sample":true,"temperature":0.8,"top_k":40,"top_p":0.95,"repetition_penalty":1.1,"seed":7,"stop":[" the"]}}' "$U/generate"
+show "POST /generate_stream (SSE)" -N -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":5,"seed":1}}' "$U/generate_stream"
+show "POST /v1/completions" -H "$J" -d '{"model":"demo","prompt":"The history of","max_tokens":10,"temperature":0,"stop":["\n"]}' "$U/v1/completions"
+show "POST /v1/completions (stream)" -N -H "$J" -d '{"prompt":"The history of","max_tokens":4,"seed":3,"stream":true}' "$U/v1/completions"
+show "GET /v1/models" "$U/v1/models"
+show "Error: invalid JSON → 400" -H "$J" -d '{"inputs": "x",' "$U/generate"
+show "Error: bad parameter → 422" -H "$J" -d '{"inputs":"x","parameters":{"temperature":-1}}' "$U/generate"
+show "Error: unknown parameter → 422 (never ignored)" -H "$J" -d '{"inputs":"x","parameters":{"best_of":2}}' "$U/generate"
+LONG=$(printf 'word %.0s' $(seq 300))
+printf '{"inputs":"%s","parameters":{"max_new_tokens":4}}' "$LONG" > "$TMP/long.json"
+printf '{"inputs":"%s","parameters":{"max_new_tokens":4,"truncate":64}}' "$LONG" > "$TMP/long-truncate.json"
+(cd "$TMP" && show "Error: prompt longer than the context → 422 (long.json: 300 tokens of \"word\"; the context is 128)" -H "$J" -d @long.json "$U/generate")
+(cd "$TMP" && show "Truncation when asked (TGI truncate: keep the last 64 prompt tokens)" -H "$J" -d @long-truncate.json "$U/generate")
+show "Error: OpenAI shape → 400/422" -H "$J" -d '{"prompt":["a","b"],"max_tokens":2}' "$U/v1/completions"
+show "GET /q/health/ready" "$U/q/health/ready"
+printf '### GET /q/metrics (the llm_ series, histogram buckets left out)\n\n'
+printf '```console\n$ curl -s %s/q/metrics | grep ^llm_ | grep -v _bucket\n' "$U"; curl -s "$U/q/metrics" | grep '^llm_' | grep -v '_bucket'; printf '```\n\n'
+printf '### GET /q/openapi (the first lines)\n\n'
+printf '```console\n$ curl -s %s/q/openapi | head -12\n' "$U"; curl -s "$U/q/openapi" | head -12; printf '```\n'
