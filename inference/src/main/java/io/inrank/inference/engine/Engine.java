@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Continuous batching on one worker thread that owns the KV caches: every step advances all running sequences by one
- * token in a single batched forward ({@link BatchDecoder}); finished sequences leave and waiting requests join between
- * steps, up to {@code maxBatch} at once. Requests wait in a bounded queue; when it is full, {@link #submit} refuses at
+ * token in a single batched forward ({@link BatchDecoder}), after at most one prefill chunk of a new prompt; finished
+ * sequences leave and waiting requests join between steps, up to {@code maxBatch} at once. Requests wait in a bounded queue; when it is full, {@link #submit} refuses at
  * once (the HTTP layer answers 429) instead of letting latency grow without bound. A job can be cancelled (client
  * gone): it leaves the batch before the next step. A new model is taken up when the batch has drained; requests
  * already running finish on the model they started with.
@@ -53,7 +53,7 @@ public final class Engine implements AutoCloseable {
     private final Thread worker;
     private volatile boolean running = true;
     private volatile int active;
-    private volatile long steps, rows;
+    private volatile long steps, rows, prefillRows;
 
     public Engine(int maxQueued, int maxBatch) {
         this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueued));
@@ -85,6 +85,11 @@ public final class Engine implements AutoCloseable {
     /** Sequences in the running batch. */
     public int active() {
         return active;
+    }
+
+    /** Prompt tokens fed by prefill chunks (the rest of a prompt goes through steps). */
+    public long prefillRows() {
+        return prefillRows;
     }
 
     /** Decode steps run, and sequence-rows they advanced (rows / steps = the mean batch size). */
@@ -132,6 +137,16 @@ public final class Engine implements AutoCloseable {
                 });
                 active = batch.size();
                 if (batch.isEmpty()) continue;
+                // one chunk (≤ maxBatch tokens) of one waiting prompt per step: its rows share one pass over the
+                // weights, so a prompt of N tokens costs ~N / maxBatch passes instead of N, and the others keep decoding
+                for (Sequence s : batch) {
+                    int c = Math.min(maxBatch, s.prefillable());
+                    if (c == 0) continue;
+                    inUse.decoder().prefill(s.slot, s.prompt(), s.fed(), c);
+                    s.prefilled(c);
+                    prefillRows += c;
+                    break;
+                }
                 int n = batch.size();
                 for (int i = 0; i < n; i++) {
                     tokens[i] = batch.get(i).input();

@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One request inside the running batch: it feeds one token per engine step — its prompt first (prefill, one token
- * per step, so a long prompt never stalls the others), then each sampled token — and turns logits into text through
- * {@link TextStream} (whole characters) and {@link StopMatcher} (nothing after a stop).
+ * One request inside the running batch: it feeds one token per engine step — its prompt first, then each sampled
+ * token — and turns logits into text through {@link TextStream} (whole characters) and {@link StopMatcher} (nothing
+ * after a stop). The engine may also feed a chunk of its prompt between steps ({@link #prefilled}); the prompt's last
+ * token always goes through a step, whose logits give the first new token.
  */
 final class Sequence {
     final Engine.Job job;
@@ -34,6 +35,25 @@ final class Sequence {
         this.sampler = new Sampler(req.sampling());
         this.history = new ArrayList<>(req.prompt().length + req.maxNewTokens());
         this.stops = new StopMatcher(req.stops());
+    }
+
+    /** Prompt tokens that can still be prefilled: all not yet fed but the last. */
+    int prefillable() {
+        return Math.max(0, req.prompt().length - 1 - fed);
+    }
+
+    int fed() {
+        return fed;
+    }
+
+    int[] prompt() {
+        return req.prompt();
+    }
+
+    /** After the engine prefilled prompt[fed, fed + count). */
+    void prefilled(int count) {
+        for (int i = 0; i < count; i++) history.add(req.prompt()[fed + i]);
+        fed += count;
     }
 
     /** The token this sequence feeds in the next step. */

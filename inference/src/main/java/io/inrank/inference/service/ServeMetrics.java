@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code llm_ttft_seconds} (time to first token), {@code llm_inter_token_latency_seconds}, {@code llm_prompt_tokens},
  * {@code llm_generated_tokens}, {@code llm_queue_size}, {@code llm_batch_size}, {@code llm_model_step},
  * {@code llm_model_rank{layer}}, {@code llm_model_parameters}, {@code llm_model_load_failures_total},
- * {@code llm_decode_steps_total}, {@code llm_decode_rows_total}.
+ * {@code llm_decode_steps_total}, {@code llm_decode_rows_total}, {@code llm_prefill_rows_total}.
  */
 @ApplicationScoped
 public class ServeMetrics {
@@ -32,8 +32,8 @@ public class ServeMetrics {
 
     void bind(ModelService s) {
         // a restarted application in the same JVM (tests) would otherwise keep the previous instance's meters
-        for (String name : new String[]{"llm.queue.size", "llm.batch.size", "llm.decode.steps", "llm.decode.rows", "llm.model.step",
-                "llm.model.parameters", "llm.model.rank"}) {
+        for (String name : new String[]{"llm.queue.size", "llm.batch.size", "llm.decode.steps", "llm.decode.rows", "llm.prefill.rows",
+                "llm.model.step", "llm.model.parameters", "llm.model.rank"}) {
             registry.find(name).meters().forEach(registry::remove);
         }
         registry.gauge("llm.queue.size", s, x -> x.engine().queued());
@@ -42,6 +42,8 @@ public class ServeMetrics {
                 .description("batched decode steps").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("llm.decode.rows", s, x -> x.engine().rows())
                 .description("sequence-tokens advanced by decode steps (rows / steps = mean batch size)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("llm.prefill.rows", s, x -> x.engine().prefillRows())
+                .description("prompt tokens fed in prefill chunks (several per weight pass)").register(registry);
         registry.gauge("llm.model.step", step);
         registry.gauge("llm.model.parameters", params);
         // event meters exist from the start (at 0): increase()/rate() and alerts then see the first event

@@ -65,6 +65,31 @@ class InferenceHttpTest {
     }
 
     @Test
+    void aLongPromptIsPrefilledInChunksAndAnswersLikeTheReference() throws Exception {
+        String prompt = "The history of the United States began with the arrival of the first people in the Americas, "
+                + "thousands of years before the colonies were founded along the coast";
+        int[] ids = Tokenizer.encode(prompt);
+        assertTrue(ids.length > 20, "a prompt of several chunks");
+        double prefilled = metric("llm_prefill_rows_total"), steps = metric("llm_decode_steps_total");
+        JsonPath r = post("/generate", "{\"inputs\":\"" + prompt + "\",\"parameters\":{\"max_new_tokens\":6}}", 200);
+        var loaded = Checkpoint.load(TinyCheckpoint.dir, 1, 1);
+        Generator.Result ref = new Generator(loaded.model()).generate(ids, 6, Sampler.Params.greedy(), null);
+        assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
+        // alone on the server (max batch 3): each step is preceded by a chunk of ≤ 3 prompt tokens and feeds one more
+        int left = ids.length - 1, chunks = 0, wantSteps = 6;     // one step per new token: the first from the last prompt token
+        while (left > 0) {
+            int c = Math.min(3, left);
+            chunks += c;
+            left -= c;
+            if (left == 0) break;
+            left--;                                               // the step after the chunk feeds one prompt token
+            wantSteps++;
+        }
+        assertEquals(prefilled + chunks, metric("llm_prefill_rows_total"), "prompt tokens prefilled in chunks");
+        assertEquals(steps + wantSteps, metric("llm_decode_steps_total"), "steps for a " + ids.length + "-token prompt");
+    }
+
+    @Test
     void refusalsAreCountedByEndpointAndOutcome() {
         double invalid = metric("llm_requests_total{endpoint=\"generate\",outcome=\"invalid\"}");
         double openai = metric("llm_requests_total{endpoint=\"completions\",outcome=\"invalid\"}");

@@ -160,13 +160,54 @@ public final class BatchDecoder {
             if (tokens[i] < 0 || tokens[i] >= cfg.vocab()) throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
             be.embeddingAt(tokens[i], pos[s], p.value("wte"), p.value("wpe"), xRow[i]);
         }
+        attentionRows.slotOf = slotOf;
+        layers(n, -1);
+        be.layerNormForward(x[n], p.value("ln_f.weight"), p.value("ln_f.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
+        be.matmul(ln[n], p.value("wte"), logits[n], false, true, 1.0, 0.0);
+        for (int i = 0; i < n; i++) pos[slotOf[i]]++;
+        return logits[n];
+    }
+
+    /**
+     * Feeds tokens[from, from + count) to one sequence at its next count positions in a single pass (count ≤ slots):
+     * the rows share every weight read, as a step's sequences do, and attention runs position by position (each sees
+     * the ones before it). No logits: the prompt's last token goes through {@link #step}, whose row predicts the first
+     * new token. Every row gets the arithmetic it would get alone (the same products, norms and attention call), so
+     * the cache holds the same bits as feeding the tokens one step each; a prompt of N tokens costs about N / slots
+     * weight passes instead of N.
+     */
+    public void prefill(int slot, int[] tokens, int from, int count) {
+        if (count < 1 || count > slots) throw new IllegalArgumentException("count must be in 1.." + slots);
+        if (pos[slot] + count > cfg.context()) {
+            throw new IllegalStateException("slot " + slot + ": " + count + " tokens do not fit the context of " + cfg.context());
+        }
+        for (int i = 0; i < count; i++) {
+            int t = tokens[from + i];
+            if (t < 0 || t >= cfg.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary");
+            be.embeddingAt(t, pos[slot] + i, p.value("wte"), p.value("wpe"), xRow[i]);
+        }
+        layers(count, slot);
+        pos[slot] += count;
+    }
+
+    /**
+     * The transformer blocks over the n rows in x: one row per sequence (prefillSlot &lt; 0: row i is slotOf[i]'s next
+     * position), or n consecutive positions of one sequence (prefillSlot).
+     */
+    private void layers(int n, int prefillSlot) {
         for (int l = 0; l < cfg.layers(); l++) {
             String name = "h." + l + ".";
             be.layerNormForward(x[n], p.value(name + "ln_1.weight"), p.value(name + "ln_1.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
             linear(name + "attn.c_attn", ln[n], qkv[n]);
-            attentionRows.layer = l;
-            attentionRows.slotOf = slotOf;
-            be.forEachRow(n, attentionRows);   // each sequence against its own cache: independent, so split across threads
+            if (prefillSlot < 0) {
+                attentionRows.layer = l;
+                be.forEachRow(n, attentionRows);   // each sequence against its own cache: independent, so split across threads
+            } else {
+                for (int i = 0; i < n; i++) {      // in order: position i attends to the ones before it
+                    be.attendCached(qkvRow[i], kCache[prefillSlot][l], vCache[prefillSlot][l], pos[prefillSlot] + i, cfg.heads(),
+                            model.attentionScale(l), attRow[i]);
+                }
+            }
             linear(name + "attn.c_proj", att[n], proj[n]);
             be.addInPlace(x[n], proj[n]);
             be.layerNormForward(x[n], p.value(name + "ln_2.weight"), p.value(name + "ln_2.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
@@ -181,10 +222,6 @@ public final class BatchDecoder {
             }
             be.addInPlace(x[n], mlp[n]);
         }
-        be.layerNormForward(x[n], p.value("ln_f.weight"), p.value("ln_f.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
-        be.matmul(ln[n], p.value("wte"), logits[n], false, true, 1.0, 0.0);
-        for (int i = 0; i < n; i++) pos[slotOf[i]]++;
-        return logits[n];
     }
 
     /** Row i of the last step's logits, [1, V]. */
