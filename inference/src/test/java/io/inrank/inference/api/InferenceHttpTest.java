@@ -75,14 +75,16 @@ class InferenceHttpTest {
         var loaded = Checkpoint.load(TinyCheckpoint.dir, 1, 1);
         Generator.Result ref = new Generator(loaded.model()).generate(ids, 6, Sampler.Params.greedy(), null);
         assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
-        // alone on the server (max batch 3): each step is preceded by a chunk of ≤ 3 prompt tokens and feeds one more
-        int left = ids.length - 1, chunks = 0, wantSteps = 6;     // one step per new token: the first from the last prompt token
+        // max batch 3: while 3 prompt tokens (besides the last) wait, a chunk of 3 precedes each step, and every step
+        // feeds one more prompt token until the last, whose step gives the first new token
+        int left = ids.length - 1, chunks = 0, wantSteps = 6;     // one step per new token
         while (left > 0) {
-            int c = Math.min(3, left);
-            chunks += c;
-            left -= c;
+            if (left >= 3) {
+                chunks += 3;
+                left -= 3;
+            }
             if (left == 0) break;
-            left--;                                               // the step after the chunk feeds one prompt token
+            left--;
             wantSteps++;
         }
         assertEquals(prefilled + chunks, metric("llm_prefill_rows_total"), "prompt tokens prefilled in chunks");

@@ -8,12 +8,27 @@ public final class LayerNorm {
 
     /** x, y [N, C]; mean, rstd [N] are saved for backward. */
     public static void forward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
+        // float32 with the vector module: LayerNormVector (checked first so that class loads only then)
+        if (RowProducts.AVAILABLE && allFloat(x, gamma, beta, y, mean, rstd) && x.length() * 4 < Integer.MAX_VALUE / 2) {
+            LayerNormVector.forward(x, gamma, beta, eps, y, mean, rstd);
+            return;
+        }
         int n = (int) x.size(0), c = (int) x.size(1);
         Flat fx = new Flat(x), fy = new Flat(y), fg = new Flat(gamma), fb = new Flat(beta), fm = new Flat(mean), fr = new Flat(rstd);
         // rows are independent: split across the team once there are a few thousand values
         WorkerTeam.SHARED.forRanges(n, Math.max(1, 4096 / Math.max(1, c)), (from, to) -> {
             for (long i = from; i < to; i++) normaliseRow(fx, fy, fg, fb, fm, fr, i, c, eps);
         });
+    }
+
+    private static boolean allFloat(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || a.ordering() != 'c'
+                    || (a.length() > 1 && a.elementWiseStride() != 1) || (a.data().offset() + a.length()) * 4 >= Integer.MAX_VALUE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void normaliseRow(Flat fx, Flat fy, Flat fg, Flat fb, Flat fm, Flat fr, long i, int c, double eps) {
