@@ -88,4 +88,26 @@ class GenerationTest {
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(-1, 0, 1, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(1, 0, 0, 1, 0));
     }
+
+    @Test
+    void topKeysSelectedThenSortedEqualAFullSortsTail() {
+        java.util.Random rnd = new java.util.Random(9);
+        for (int v : new int[]{1, 2, 7, 1000, 50257}) {
+            long[] keys = new long[v];
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (int i = 0; i < v; i++) {
+                long k;
+                do k = rnd.nextInt(v * 3 + 5); while (!seen.add(k));    // distinct, many near-equal neighbours
+                keys[i] = k;
+            }
+            long[] full = keys.clone();
+            java.util.Arrays.sort(full);
+            for (int k : new int[]{1, 2, 40, 64, 256, v - 1, v}) {
+                if (k < 1 || k > v) continue;
+                long[] got = keys.clone();
+                Sampler.topSorted(got, k);
+                assertArrayEquals(java.util.Arrays.copyOfRange(full, v - k, v), java.util.Arrays.copyOfRange(got, v - k, v), "v=" + v + " k=" + k);
+            }
+        }
+    }
 }
