@@ -34,7 +34,8 @@ public final class BatchDecoder {
     // per row i: [1, ·] views, for the per-sequence parts
     private final Tensor[] xRow, qkvRow, attRow, logitsRow;
     private final Tensor[][] factors;                 // [layer]: {A_k, B_k = Bt_kᵀ copy}
-    private final java.util.Map<String, Tensor> transposed = new java.util.HashMap<>();   // weight name → [out, in] copy
+    private final Block[] blocks;                     // [layer]: its tensors, resolved once
+    private final Tensor wte, wpe, lnfWeight, lnfBias;
     private final int[] factorK;
 
     public BatchDecoder(GptModel model, int slots) {
@@ -99,13 +100,32 @@ public final class BatchDecoder {
         factorK = new int[layers];
         hView = new Tensor[slots + 1][layers];
         this.fh = fh;
+        wte = p.value("wte");
+        wpe = p.value("wpe");
+        lnfWeight = p.value("ln_f.weight");
+        lnfBias = p.value("ln_f.bias");
+        blocks = new Block[cfg.layers()];
         for (int l = 0; l < cfg.layers(); l++) {
-            String name = "h." + l + ".";
-            for (String w : cfg.lowRank() ? new String[]{"attn.c_attn", "attn.c_proj"}
-                    : new String[]{"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}) {
-                transposed.put(name + w, be.transposedCopy(p.value(name + w + ".weight")));
-            }
+            String name = "h." + l + ".", fc = cfg.lowRank() ? "mlp.fc1" : "mlp.c_fc", out = cfg.lowRank() ? "mlp.fc2" : "mlp.c_proj";
+            blocks[l] = new Block(p.value(name + "ln_1.weight"), p.value(name + "ln_1.bias"),
+                    transposed(name + "attn.c_attn"), p.value(name + "attn.c_attn.bias"),
+                    transposed(name + "attn.c_proj"), p.value(name + "attn.c_proj.bias"),
+                    p.value(name + "ln_2.weight"), p.value(name + "ln_2.bias"),
+                    cfg.lowRank() ? null : transposed(name + fc), p.value(name + fc + ".bias"),
+                    cfg.lowRank() ? null : transposed(name + out), p.value(name + out + ".bias"), name + fc, name + out);
         }
+    }
+
+    /**
+     * One transformer block's tensors, resolved once so that a step builds no names and looks nothing up. fcT/outT
+     * are the dense MLP's transposed copies (null for InRank layers, whose padded factors {@link #factored} makes per
+     * rank from the parameters fc / out).
+     */
+    private record Block(Tensor ln1Weight, Tensor ln1Bias, Tensor attnT, Tensor attnBias, Tensor projT, Tensor projBias,
+                         Tensor ln2Weight, Tensor ln2Bias, Tensor fcT, Tensor fcBias, Tensor outT, Tensor outBias, String fc, String out) {}
+
+    private Tensor transposed(String name) {
+        return be.transposedCopy(p.value(name + ".weight"));
     }
 
     /** Row i's cached attention in one layer; one reused task (set per layer), so a step allocates nothing for it. */
@@ -121,11 +141,6 @@ public final class BatchDecoder {
     }
 
     private final AttentionRows attentionRows = new AttentionRows();
-
-    /** y = x·W + b through W's transposed copy. */
-    private void linear(String name, Tensor in, Tensor out) {
-        be.linearForwardT(in, transposed.get(name), p.value(name + ".bias"), out);
-    }
 
     private final Tensor fh;
 
@@ -158,12 +173,12 @@ public final class BatchDecoder {
             int s = slotOf[i];
             if (pos[s] >= cfg.context()) throw new IllegalStateException("slot " + s + ": context of " + cfg.context() + " tokens is full");
             if (tokens[i] < 0 || tokens[i] >= cfg.vocab()) throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
-            be.embeddingAt(tokens[i], pos[s], p.value("wte"), p.value("wpe"), xRow[i]);
+            be.embeddingAt(tokens[i], pos[s], wte, wpe, xRow[i]);
         }
         attentionRows.slotOf = slotOf;
         layers(n, -1);
-        be.layerNormForward(x[n], p.value("ln_f.weight"), p.value("ln_f.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
-        be.matmul(ln[n], p.value("wte"), logits[n], false, true, 1.0, 0.0);
+        be.layerNormForward(x[n], lnfWeight, lnfBias, cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
+        be.matmul(ln[n], wte, logits[n], false, true, 1.0, 0.0);
         for (int i = 0; i < n; i++) pos[slotOf[i]]++;
         return logits[n];
     }
@@ -184,7 +199,7 @@ public final class BatchDecoder {
         for (int i = 0; i < count; i++) {
             int t = tokens[from + i];
             if (t < 0 || t >= cfg.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary");
-            be.embeddingAt(t, pos[slot] + i, p.value("wte"), p.value("wpe"), xRow[i]);
+            be.embeddingAt(t, pos[slot] + i, wte, wpe, xRow[i]);
         }
         layers(count, slot);
         pos[slot] += count;
@@ -196,9 +211,9 @@ public final class BatchDecoder {
      */
     private void layers(int n, int prefillSlot) {
         for (int l = 0; l < cfg.layers(); l++) {
-            String name = "h." + l + ".";
-            be.layerNormForward(x[n], p.value(name + "ln_1.weight"), p.value(name + "ln_1.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
-            linear(name + "attn.c_attn", ln[n], qkv[n]);
+            Block b = blocks[l];
+            be.layerNormForward(x[n], b.ln1Weight(), b.ln1Bias(), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
+            be.linearForwardT(ln[n], b.attnT(), b.attnBias(), qkv[n]);
             if (prefillSlot < 0) {
                 attentionRows.layer = l;
                 be.forEachRow(n, attentionRows);   // each sequence against its own cache: independent, so split across threads
@@ -208,17 +223,17 @@ public final class BatchDecoder {
                             model.attentionScale(l), attRow[i]);
                 }
             }
-            linear(name + "attn.c_proj", att[n], proj[n]);
+            be.linearForwardT(att[n], b.projT(), b.projBias(), proj[n]);
             be.addInPlace(x[n], proj[n]);
-            be.layerNormForward(x[n], p.value(name + "ln_2.weight"), p.value(name + "ln_2.bias"), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
+            be.layerNormForward(x[n], b.ln2Weight(), b.ln2Bias(), cfg.layerNormEps(), ln[n], mean[n], rstd[n]);
             if (cfg.lowRank()) {
-                factored(2 * l, n, ln[n], hidden[n], name + "mlp.fc1");
+                factored(2 * l, n, ln[n], hidden[n], b.fc(), b.fcBias());
                 be.geluForward(hidden[n], act[n], cfg.tanhGelu());
-                factored(2 * l + 1, n, act[n], mlp[n], name + "mlp.fc2");
+                factored(2 * l + 1, n, act[n], mlp[n], b.out(), b.outBias());
             } else {
-                linear(name + "mlp.c_fc", ln[n], hidden[n]);
+                be.linearForwardT(ln[n], b.fcT(), b.fcBias(), hidden[n]);
                 be.geluForward(hidden[n], act[n], cfg.tanhGelu());
-                linear(name + "mlp.c_proj", act[n], mlp[n]);
+                be.linearForwardT(act[n], b.outT(), b.outBias(), mlp[n]);
             }
             be.addInPlace(x[n], mlp[n]);
         }
@@ -234,7 +249,7 @@ public final class BatchDecoder {
      * rows, B_k = Bt_kᵀ with zero columns. The padding adds exact zeros (0·0 terms), and keeps every dot product free
      * of a scalar tail (ranks like 254 are not multiples of a vector's length).
      */
-    private void factored(int layer, int n, Tensor in, Tensor out, String name) {
+    private void factored(int layer, int n, Tensor in, Tensor out, String name, Tensor bias) {
         int k = model.activeModes(layer);
         if (factorK[layer] != k) {          // made once per rank, not per step
             int kp = padded(k);
@@ -246,7 +261,7 @@ public final class BatchDecoder {
             factorK[layer] = k;
             for (int m = 1; m <= slots; m++) hView[m][layer] = be.prefix(fh, m, kp);
         }
-        be.inRankForwardT(in, factors[layer][0], factors[layer][1], p.value(name + ".bias"), hView[n][layer], out);
+        be.inRankForwardT(in, factors[layer][0], factors[layer][1], bias, hView[n][layer], out);
     }
 
     /** Modes are padded to a multiple of this: the widest vector (AVX-512: 16 floats). */
