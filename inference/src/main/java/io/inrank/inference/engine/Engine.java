@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Continuous batching on one worker thread that owns the KV caches: every step advances all running sequences by one
  * token in a single batched forward ({@link BatchDecoder}), after at most one prefill chunk of a long prompt; finished
- * sequences leave and waiting requests join between steps, up to {@code maxBatch} at once. Requests wait in a bounded queue; when it is full, {@link #submit} refuses at
- * once (the HTTP layer answers 429) instead of letting latency grow without bound. A job can be cancelled (client
+ * sequences leave and waiting requests join between steps, up to {@code maxBatch} at once. Requests wait in a bounded
+ * queue; when it is full, {@link #submit} refuses at once (the HTTP layer answers 429) instead of letting latency grow
+ * without bound. A job can be cancelled (client
  * gone): it leaves the batch before the next step. A new model is taken up when the batch has drained; requests
  * already running finish on the model they started with.
  */

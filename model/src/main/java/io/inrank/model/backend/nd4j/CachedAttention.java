@@ -3,7 +3,6 @@ package io.inrank.model.backend.nd4j;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
@@ -40,14 +39,9 @@ final class CachedAttention {
      */
     static boolean accepts(INDArray qkv, INDArray kCache, INDArray vCache, INDArray y, int heads) {
         long c = y.size(1);
-        return RowProducts.AVAILABLE && isFloat(qkv) && isFloat(kCache) && isFloat(vCache) && isFloat(y) && (c / heads) % L == 0
-                && kCache.size(0) % L == 0 && kCache.size(1) == c && vCache.size(0) == kCache.size(0) && vCache.size(1) == c
-                && (kCache.data().offset() + kCache.length()) * 4 < Integer.MAX_VALUE
-                && (vCache.data().offset() + vCache.length()) * 4 < Integer.MAX_VALUE;
-    }
-
-    private static boolean isFloat(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && (a.length() <= 1 || a.elementWiseStride() == 1);
+        return RowProducts.AVAILABLE && Flat.vectorReadable(qkv) && Flat.vectorReadable(kCache) && Flat.vectorReadable(vCache)
+                && Flat.vectorReadable(y) && (c / heads) % L == 0 && kCache.size(0) % L == 0 && kCache.size(1) == c
+                && vCache.size(0) == kCache.size(0) && vCache.size(1) == c;
     }
 
     /** Stores position pos's k and v from qkv [1, 3C], then y = attention of its q over positions 0..pos. */

@@ -68,6 +68,15 @@ final class Flat {
         return base + a.data().offset() * a.data().getElementSize();
     }
 
+    /**
+     * Whether the Vector-API kernels can read the array through {@link #bytes}: FLOAT, contiguous row-major, and its
+     * last byte at an int offset (ByteBuffer indices are ints). Their callers also check {@link RowProducts#AVAILABLE}.
+     */
+    static boolean vectorReadable(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && (a.length() <= 1 || a.elementWiseStride() == 1)
+                && (a.data().offset() + a.length()) * 4 < Integer.MAX_VALUE;
+    }
+
     /** The whole native allocation under a contiguous array, as a native-order ByteBuffer (see {@link #byteOffset}). */
     static ByteBuffer bytes(INDArray a) {
         ByteBuffer b = a.data().asNio();

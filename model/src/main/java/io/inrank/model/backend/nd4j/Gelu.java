@@ -15,9 +15,7 @@ public final class Gelu {
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
     public static void forward(INDArray x, INDArray y, boolean tanhApprox) {
-        if (RowProducts.AVAILABLE && x.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
-                && y.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && x.length() == y.length() && contiguous(x) && contiguous(y)
-                && (x.data().offset() + x.length()) * 4 < Integer.MAX_VALUE && (y.data().offset() + y.length()) * 4 < Integer.MAX_VALUE) {
+        if (RowProducts.AVAILABLE && x.length() == y.length() && Flat.vectorReadable(x) && Flat.vectorReadable(y)) {
             GeluVector.forward(x, y, tanhApprox);   // checked first so that class loads only with the vector module
             return;
         }
@@ -30,10 +28,6 @@ public final class Gelu {
                         : 0.5 * v * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))));
             }
         });
-    }
-
-    private static boolean contiguous(INDArray a) {
-        return a.ordering() == 'c' && (a.length() <= 1 || a.elementWiseStride() == 1);
     }
 
     /** dx = dy·gelu'(x); dx is overwritten (it may be dy itself). */

@@ -9,7 +9,8 @@ public final class LayerNorm {
     /** x, y [N, C]; mean, rstd [N] are saved for backward. */
     public static void forward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
         // float32 with the vector module: LayerNormVector (checked first so that class loads only then)
-        if (RowProducts.AVAILABLE && allFloat(x, gamma, beta, y, mean, rstd) && x.length() * 4 < Integer.MAX_VALUE / 2) {
+        if (RowProducts.AVAILABLE && Flat.vectorReadable(x) && Flat.vectorReadable(y) && Flat.vectorReadable(gamma)
+                && Flat.vectorReadable(beta) && mean.dataType() == rstd.dataType() && mean.dataType() == x.dataType()) {
             LayerNormVector.forward(x, gamma, beta, eps, y, mean, rstd);
             return;
         }
@@ -19,16 +20,6 @@ public final class LayerNorm {
         WorkerTeam.SHARED.forRanges(n, Math.max(1, 4096 / Math.max(1, c)), (from, to) -> {
             for (long i = from; i < to; i++) normaliseRow(fx, fy, fg, fb, fm, fr, i, c, eps);
         });
-    }
-
-    private static boolean allFloat(INDArray... arrays) {
-        for (INDArray a : arrays) {
-            if (a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || a.ordering() != 'c'
-                    || (a.length() > 1 && a.elementWiseStride() != 1) || (a.data().offset() + a.length()) * 4 >= Integer.MAX_VALUE) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void normaliseRow(Flat fx, Flat fy, Flat fg, Flat fb, Flat fm, Flat fr, long i, int c, double eps) {
