@@ -4,6 +4,7 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.Params;
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.generate.Tokenizer;
 import io.inrank.model.io.Checkpoint;
@@ -27,7 +28,7 @@ public final class ScriptedCheckpoint {
 
     public static Path write(Path root, String run, int[] script) throws Exception {
         GptConfig cfg = GptConfig.preset("tiny", GptConfig.Mode.INRANK);
-        GptModel m = new GptModel(cfg, 1, 1, DType.F32, 1);
+        GptModel m = new GptModel(Backends.open("nd4j"), cfg, 1, 1, DType.F32, 1, null);
         Params p = m.params();
         Backend be = m.backend();
         for (int l = 0; l < cfg.layers(); l++) {

@@ -2,6 +2,7 @@ package io.inrank.inference;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.io.Checkpoint;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -19,7 +20,7 @@ public class TinyCheckpoint implements QuarkusTestResourceLifecycleManager {
     }
 
     public static Path write(Path root, String run, long seed, long step) throws Exception {
-        GptModel m = new GptModel(GptConfig.preset("tiny", GptConfig.Mode.INRANK), 1, 1, DType.F32, seed);
+        GptModel m = new GptModel(Backends.open("nd4j"), GptConfig.preset("tiny", GptConfig.Mode.INRANK), 1, 1, DType.F32, seed, null);
         for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 18);
         Path d = root.resolve(run).resolve(String.format("step-%09d", step));
         Files.createDirectories(d.getParent());

@@ -2,20 +2,21 @@ package io.inrank.model;
 
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
+import io.inrank.model.backend.DropoutKey;
 import io.inrank.model.backend.Tensor;
-import io.inrank.model.backend.nd4j.Nd4jBackend;
 
-import java.util.SplittableRandom;
+import java.util.Arrays;
 
 /**
  * GPT-2 (pre-LayerNorm, learned positions, tied LM head) with the MLP's two linears dense or InRank-factored, and a
- * hand-written forward and backward over preallocated buffers for a fixed batch × sequence shape. All memory and every
- * kernel go through a {@link Backend}; the model holds only tensor handles.
+ * hand-written forward and backward over preallocated buffers for a fixed batch × sequence shape. Every block is
+ * {@link TransformerBlock}; all memory and every kernel go through the {@link Backend} it is given.
  *
  * <p>Parameter names follow HF GPT-2 ({@code h.0.attn.c_attn.weight} …, weights stored [in, out]); the InRank factors
  * are {@code h.L.mlp.fc1.A} [R, in], {@code h.L.mlp.fc1.Bt} [R, out] (mode-major; the official B is Btᵀ) and
  * {@code h.L.mlp.fc1.bias}, likewise fc2. Dropout (training only) on the embeddings, the attention probabilities and
- * both residual branches, as GPT-2's embd/attn/resid_pdrop; the attention masks are regenerated in the backward.
+ * both residual branches, as GPT-2's embd/attn/resid_pdrop, with counter-based masks: (seed, step, tensor, element)
+ * decides each element ({@link DropoutKey}), so every backend drops the same ones and the backward regenerates them.
  */
 public final class GptModel {
     private final Backend be;
@@ -24,34 +25,25 @@ public final class GptModel {
     private final Params params;
     private final int[] storedModes;      // per InRank layer (2 per block): R, rows of A and Bt
     private final int[] activeModes;      // k ≤ R, the modes in use
-    private SplittableRandom dropoutRng;
+    private final long dropoutSeed;
+    private DropoutKey[] dropoutKeys;     // by tensor id, for the current dropout step
 
-    // activations, [layer] where per-block
-    private final Tensor x0, encoded;
-    private final Tensor[] ln1Mean, ln1Rstd, ln2Mean, ln2Rstd;
-    private final Tensor[] resIn, ln1, qkv, prob, attOut, attProj, attMask, res1, ln2, fc1Out, gelu, fc1H, fc2H, mlpOut, mlpMask;
-    private final Tensor embMask, lnf, lnfMean, lnfRstd, logits, ones;
-    // backward temporaries
-    private final Tensor dRes, dTmp, dQkv, dAtt, dHidden, dHidden2, dH;
-    private final Object attWs;
+    private final BlockWeights[] weights, grads;   // [layer], remade for a block when its k changes
+    private final BlockActivations[] acts;         // [layer]
+    private final Tensor[] fcH, outH;              // [layer] → [n·R] hidden buffers of the InRank linears
+    private final Tensor[] dfcH, doutH;            // [layer] → [n, k] views of dH
+    private final Tensor x0;                       // [n, C] embeddings before dropout
+    private final Tensor lnf, lnfMean, lnfRstd;    // [n, C], [n], [n]
+    private final Tensor logits;                   // [n, V]; probabilities, then dlogits, after a forward with targets
+    private final Tensor dRes, dH;                 // [n, C] residual-stream gradient; [n·R] InRank scratch
+    private final TransformerBlock.Scratch scratch;
+    private final TransformerBlock.Attention attention = this::attend;
     private int[] targets;
     private int[] lastIds;
-    private final long[] attnSeed;
-    private double attnDropout;
-    /** Bias gradients as [1, out] rows (the GEMM that sums dy over rows writes into them), made once. */
-    private final java.util.Map<String, Tensor> biasGradRows = new java.util.HashMap<>();
-    /** Per InRank layer: views of the first k modes (A, Bt, their grads, h, dh), rebuilt only when k changes. */
-    private final Tensor[][] activeViews;
-
-    public GptModel(GptConfig cfg, int batch, int seq, DType dtype, long seed) {
-        this(cfg, batch, seq, dtype, seed, null);
-    }
-
-    public GptModel(GptConfig cfg, int batch, int seq, DType dtype, long seed, int[] storedModes) {
-        this(Nd4jBackend.INSTANCE, cfg, batch, seq, dtype, seed, storedModes);
-    }
+    private double dropout;
 
     /**
+     * @param seed        initialisation and dropout seed
      * @param storedModes rows R of each InRank layer's factors (2 per block, fc1 then fc2); null = R_max everywhere.
      *                    Stage 2 of InRank-efficient stores exactly the chosen ranks.
      */
@@ -62,8 +54,9 @@ public final class GptModel {
         this.batch = batch;
         this.seq = seq;
         this.n = batch * seq;
-        this.storedModes = new int[2 * cfg.layers()];
-        java.util.Arrays.fill(this.storedModes, cfg.maxRank());
+        int layers = cfg.layers();
+        this.storedModes = new int[2 * layers];
+        Arrays.fill(this.storedModes, cfg.maxRank());
         if (storedModes != null) {
             if (storedModes.length != this.storedModes.length) throw new IllegalArgumentException("need " + this.storedModes.length + " stored ranks");
             for (int r : storedModes) if (r < 1 || r > cfg.maxRank()) throw new IllegalArgumentException("stored rank " + r + " outside 1.." + cfg.maxRank());
@@ -71,57 +64,39 @@ public final class GptModel {
         }
         this.params = new Params(be, layout(cfg, this.storedModes), dtype);
         this.activeModes = this.storedModes.clone();
-        this.dropoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        this.dropoutSeed = seed;
+        setDropoutStep(0);
         Init.gpt2(params, cfg, seed);
 
-        int c = cfg.dim(), hid = cfg.hidden(), L = cfg.layers(), r = java.util.Arrays.stream(this.storedModes).max().orElse(1);
+        int c = cfg.dim(), r = Arrays.stream(this.storedModes).max().orElse(1);
         x0 = be.zeros(dtype, n, c);
-        embMask = be.zeros(dtype, n, c);
-        encoded = be.zeros(dtype, n, c);
-        resIn = arr(L, dtype, n, c);
-        ln1 = arr(L, dtype, n, c);
-        ln1Mean = arr(L, dtype, n);
-        ln1Rstd = arr(L, dtype, n);
-        qkv = arr(L, dtype, n, 3L * c);
-        prob = arr(L, dtype, batch, cfg.heads(), seq, seq);
-        attOut = arr(L, dtype, n, c);
-        attProj = arr(L, dtype, n, c);
-        attMask = arr(L, dtype, n, c);
-        res1 = arr(L, dtype, n, c);
-        ln2 = arr(L, dtype, n, c);
-        ln2Mean = arr(L, dtype, n);
-        ln2Rstd = arr(L, dtype, n);
-        fc1Out = arr(L, dtype, n, hid);
-        gelu = arr(L, dtype, n, hid);
-        fc1H = cfg.lowRank() ? arr(L, dtype, (long) n * r) : null;
-        fc2H = cfg.lowRank() ? arr(L, dtype, (long) n * r) : null;
-        mlpOut = arr(L, dtype, n, c);
-        mlpMask = arr(L, dtype, n, c);
+        acts = new BlockActivations[layers];
+        Tensor in = be.zeros(dtype, n, c);
+        for (int l = 0; l < layers; l++) {
+            acts[l] = BlockActivations.forTraining(be, dtype, cfg, batch, seq, in);
+            in = acts[l].out;
+        }
         lnf = be.zeros(dtype, n, c);
         lnfMean = be.zeros(dtype, n);
         lnfRstd = be.zeros(dtype, n);
         logits = be.zeros(dtype, n, cfg.vocab());
-        ones = be.ones(dtype, 1, n);
         dRes = be.zeros(dtype, n, c);
-        dTmp = be.zeros(dtype, n, c);
-        dQkv = be.zeros(dtype, n, 3L * c);
-        dAtt = be.zeros(dtype, n, c);
-        dHidden = be.zeros(dtype, n, hid);
-        dHidden2 = be.zeros(dtype, n, hid);
         dH = cfg.lowRank() ? be.zeros(dtype, (long) n * r) : null;
-        attWs = be.attentionWorkspace(dtype, batch, cfg.heads(), seq, cfg.headDim());
-        attnSeed = new long[L];
-        for (Params.Entry e : params.all().values()) {
-            if (e.name().endsWith(".bias") && e.shape().length == 1) biasGradRows.put(e.name(), be.view(params.grads(), e.offset(), 1, e.length()));
+        scratch = new TransformerBlock.Scratch(be.zeros(dtype, n, c), be.zeros(dtype, n, c), be.zeros(dtype, n, 3L * c),
+                be.zeros(dtype, n, cfg.hidden()), be.zeros(dtype, n, cfg.hidden()), be.ones(dtype, 1, n));
+        fcH = new Tensor[layers];
+        outH = new Tensor[layers];
+        dfcH = new Tensor[layers];
+        doutH = new Tensor[layers];
+        weights = new BlockWeights[layers];
+        grads = new BlockWeights[layers];
+        for (int l = 0; l < layers; l++) {
+            if (cfg.lowRank()) {
+                fcH[l] = be.zeros(dtype, (long) n * this.storedModes[2 * l]);
+                outH[l] = be.zeros(dtype, (long) n * this.storedModes[2 * l + 1]);
+            }
+            resolveBlock(l);
         }
-        activeViews = new Tensor[2 * L][];
-        if (cfg.lowRank()) for (int i = 0; i < 2 * L; i++) buildActiveViews(i);
-    }
-
-    private Tensor[] arr(int count, DType t, long... shape) {
-        Tensor[] a = new Tensor[count];
-        for (int i = 0; i < count; i++) a[i] = be.zeros(t, shape);
-        return a;
     }
 
     /** The parameter layout: embeddings, per block LN/attention/LN/MLP, final LN. */
@@ -148,6 +123,22 @@ public final class GptModel {
         return l;
     }
 
+    /**
+     * Block l's typed weights, gradients and k-sized views, made here and not per step (creating views costs the ND4J
+     * backend native memory that is slow to come back).
+     */
+    private void resolveBlock(int l) {
+        int k1 = activeModes[2 * l], k2 = activeModes[2 * l + 1];
+        weights[l] = BlockWeights.of(params, l, false, k1, k2);
+        grads[l] = BlockWeights.of(params, l, true, k1, k2);
+        if (cfg.lowRank()) {
+            acts[l].fcH = be.prefix(fcH[l], n, k1);
+            acts[l].outH = be.prefix(outH[l], n, k2);
+            dfcH[l] = be.prefix(dH, n, k1);
+            doutH[l] = be.prefix(dH, n, k2);
+        }
+    }
+
     public Backend backend() {
         return be;
     }
@@ -160,6 +151,11 @@ public final class GptModel {
         return params;
     }
 
+    /** Block l's weights at the current active modes (handles into the parameter buffer). */
+    public BlockWeights blockWeights(int l) {
+        return weights[l];
+    }
+
     /** Active modes k of InRank layer {@code 2·block + (fc2 ? 1 : 0)}. */
     public int activeModes(int layer) {
         return activeModes[layer];
@@ -168,23 +164,7 @@ public final class GptModel {
     public void setActiveModes(int layer, int k) {
         if (k < 1 || k > storedModes[layer]) throw new IllegalArgumentException("k must be in 1.." + storedModes[layer] + ", got " + k);
         activeModes[layer] = k;
-        buildActiveViews(layer);
-    }
-
-    /** View objects are made here, not per step: creating ND4J views costs native memory that is slow to come back. */
-    private void buildActiveViews(int layer) {
-        String name = inRankName(layer);
-        int k = activeModes[layer];
-        Tensor[] hBuf = layer % 2 == 0 ? fc1H : fc2H;
-        activeViews[layer] = new Tensor[]{
-                be.rows(params.value(name + ".A"), k), be.rows(params.value(name + ".Bt"), k),
-                be.rows(params.grad(name + ".A"), k), be.rows(params.grad(name + ".Bt"), k),
-                be.prefix(hBuf[layer / 2], n, k), be.prefix(dH, n, k)};
-    }
-
-    /** Dropout masks are drawn from a stream seeded here; the trainer reseeds per step so a resumed run is identical. */
-    public void reseedDropout(long seed) {
-        dropoutRng = new SplittableRandom(seed);
+        resolveBlock(layer / 2);
     }
 
     public int storedModes(int layer) {
@@ -209,6 +189,20 @@ public final class GptModel {
         return seq;
     }
 
+    public long dropoutSeed() {
+        return dropoutSeed;
+    }
+
+    /**
+     * The counter of the next forward's dropout masks (keys (seed, step, tensor)): the trainer sets it per micro-batch,
+     * so a resumed run draws the masks an uninterrupted one would, and a backward regenerates its forward's.
+     */
+    public void setDropoutStep(long step) {
+        DropoutKey[] k = new DropoutKey[1 + 3 * cfg.layers()];
+        for (int i = 0; i < k.length; i++) k[i] = new DropoutKey(dropoutSeed, step, i);
+        dropoutKeys = k;
+    }
+
     /**
      * Forward pass on {@code ids} (batch·seq tokens, row-major); with {@code targets} also the mean cross-entropy,
      * after which {@link #backward} may be called. Without targets the logits are kept ({@link #logits}).
@@ -217,42 +211,23 @@ public final class GptModel {
      */
     public double forward(int[] ids, int[] targets, boolean train) {
         if (ids.length != n) throw new IllegalArgumentException("expected " + n + " ids, got " + ids.length);
+        if (targets != null && targets.length != n) throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
         this.targets = targets;
         this.lastIds = ids;
-        double p = train ? cfg.dropout() : 0.0;
-        attnDropout = p;
+        dropout = train ? cfg.dropout() : 0.0;
         be.embeddingForward(ids, seq, params.value("wte"), params.value("wpe"), x0);
-        be.dropoutForward(x0, embMask, resIn[0], p, dropoutRng);
-        for (int l = 0; l < cfg.layers(); l++) {
-            String h = "h." + l + ".";
-            Tensor x = resIn[l];
-            be.layerNormForward(x, params.value(h + "ln_1.weight"), params.value(h + "ln_1.bias"), cfg.layerNormEps(), ln1[l], ln1Mean[l], ln1Rstd[l]);
-            be.linearForward(ln1[l], params.value(h + "attn.c_attn.weight"), params.value(h + "attn.c_attn.bias"), qkv[l]);
-            attnSeed[l] = p > 0 ? dropoutRng.nextLong() : 0;
-            be.attentionForward(qkv[l], attOut[l], prob[l], attWs, attentionScale(l), p, attnSeed[l]);
-            be.linearForward(attOut[l], params.value(h + "attn.c_proj.weight"), params.value(h + "attn.c_proj.bias"), attProj[l]);
-            be.dropoutForward(attProj[l], attMask[l], res1[l], p, dropoutRng);
-            be.addInPlace(res1[l], x);
-            be.layerNormForward(res1[l], params.value(h + "ln_2.weight"), params.value(h + "ln_2.bias"), cfg.layerNormEps(), ln2[l], ln2Mean[l], ln2Rstd[l]);
-            if (cfg.lowRank()) {
-                Tensor[] v1 = activeViews[2 * l], v2 = activeViews[2 * l + 1];
-                be.inRankForward(ln2[l], v1[0], v1[1], params.value(h + "mlp.fc1.bias"), v1[4], fc1Out[l]);
-                be.geluForward(fc1Out[l], gelu[l], cfg.tanhGelu());
-                be.inRankForward(gelu[l], v2[0], v2[1], params.value(h + "mlp.fc2.bias"), v2[4], mlpOut[l]);
-            } else {
-                be.linearForward(ln2[l], params.value(h + "mlp.c_fc.weight"), params.value(h + "mlp.c_fc.bias"), fc1Out[l]);
-                be.geluForward(fc1Out[l], gelu[l], cfg.tanhGelu());
-                be.linearForward(gelu[l], params.value(h + "mlp.c_proj.weight"), params.value(h + "mlp.c_proj.bias"), mlpOut[l]);
-            }
-            Tensor next = l + 1 < cfg.layers() ? resIn[l + 1] : encoded;
-            be.dropoutForward(mlpOut[l], mlpMask[l], next, p, dropoutRng);
-            be.addInPlace(next, res1[l]);
-        }
+        be.dropoutForward(x0, acts[0].in, dropout, dropoutKeys[0]);
+        for (int l = 0; l < cfg.layers(); l++) TransformerBlock.forward(be, cfg, l, weights[l], acts[l], attention, dropout, dropoutKeys);
+        Tensor encoded = acts[cfg.layers() - 1].out;
         be.layerNormForward(encoded, params.value("ln_f.weight"), params.value("ln_f.bias"), cfg.layerNormEps(), lnf, lnfMean, lnfRstd);
         be.matmul(lnf, params.value("wte"), logits, false, true, 1.0, 0.0); // tied LM head: logits = lnf·wteᵀ
-        if (targets == null) return Double.NaN;
-        if (targets.length != n) throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
-        return be.crossEntropyForward(logits, targets);
+        return targets == null ? Double.NaN : be.crossEntropyForward(logits, targets);
+    }
+
+    /** Training attention: the causal kernel over the batch, keeping the log-sum-exp rows. */
+    private void attend(int layer, Tensor qkv, Tensor att, Tensor lse) {
+        be.attentionForward(qkv, att, lse, batch, cfg.heads(), attentionScale(layer), dropout,
+                dropoutKeys[TransformerBlock.attentionDropoutId(layer)]);
     }
 
     /** The attention logit scale of a layer: 1/√d_head, and 1/(layer+1) with inverse-layer scaling. */
@@ -269,42 +244,17 @@ public final class GptModel {
     /** Accumulates dloss/dθ into the gradient buffer (call {@link Params#zeroGrad()} between optimizer steps). */
     public void backward(double lossScale) {
         if (targets == null) throw new IllegalStateException("backward needs a forward with targets");
-        be.crossEntropyBackward(logits, targets, lossScale); // logits now hold dlogits
-        Tensor wte = params.value("wte");
-        be.matmul(logits, wte, dTmp, false, false, 1.0, 0.0);          // dlnf = dlogits·wte
+        be.crossEntropyBackward(logits, targets, lossScale);                // logits now hold dlogits
+        Tensor wte = params.value("wte"), dlnf = scratch.dTmp();
+        be.matmul(logits, wte, dlnf, false, false, 1.0, 0.0);             // dlnf = dlogits·wte
         be.matmul(logits, lnf, params.grad("wte"), true, false, 1.0, 1.0); // dwte += dlogitsᵀ·lnf
-        be.layerNormBackward(dTmp, encoded, params.value("ln_f.weight"), lnfMean, lnfRstd, dRes,
+        be.layerNormBackward(dlnf, acts[cfg.layers() - 1].out, params.value("ln_f.weight"), lnfMean, lnfRstd, dRes,
                 params.grad("ln_f.weight"), params.grad("ln_f.bias"));
         for (int l = cfg.layers() - 1; l >= 0; l--) {
-            String h = "h." + l + ".";
-            // dRes = dL/d(res1 + mlp): flows to res1 directly and through the MLP
-            be.dropoutBackward(dRes, mlpMask[l], dTmp);
-            if (cfg.lowRank()) {
-                Tensor[] v1 = activeViews[2 * l], v2 = activeViews[2 * l + 1];
-                be.inRankBackward(dTmp, gelu[l], v2[0], v2[1], v2[4], v2[5], dHidden, v2[2], v2[3], biasGradRows.get(h + "mlp.fc2.bias"), ones);
-                be.geluBackward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
-                be.inRankBackward(dHidden2, ln2[l], v1[0], v1[1], v1[4], v1[5], dAtt, v1[2], v1[3], biasGradRows.get(h + "mlp.fc1.bias"), ones);
-            } else {
-                be.linearBackward(dTmp, gelu[l], params.value(h + "mlp.c_proj.weight"), dHidden, params.grad(h + "mlp.c_proj.weight"),
-                        biasGradRows.get(h + "mlp.c_proj.bias"), ones);
-                be.geluBackward(dHidden, fc1Out[l], dHidden2, cfg.tanhGelu());
-                be.linearBackward(dHidden2, ln2[l], params.value(h + "mlp.c_fc.weight"), dAtt, params.grad(h + "mlp.c_fc.weight"),
-                        biasGradRows.get(h + "mlp.c_fc.bias"), ones);
-            }
-            be.layerNormBackward(dAtt, res1[l], params.value(h + "ln_2.weight"), ln2Mean[l], ln2Rstd[l], dTmp,
-                    params.grad(h + "ln_2.weight"), biasGradRows.get(h + "ln_2.bias"));
-            be.addInPlace(dRes, dTmp);                                      // dL/d res1
-            be.dropoutBackward(dRes, attMask[l], dTmp);
-            be.linearBackward(dTmp, attOut[l], params.value(h + "attn.c_proj.weight"), dAtt, params.grad(h + "attn.c_proj.weight"),
-                    biasGradRows.get(h + "attn.c_proj.bias"), ones);
-            be.attentionBackward(dAtt, qkv[l], prob[l], dQkv, attWs, attentionScale(l), attnDropout, attnSeed[l]);
-            be.linearBackward(dQkv, ln1[l], params.value(h + "attn.c_attn.weight"), dAtt, params.grad(h + "attn.c_attn.weight"),
-                    biasGradRows.get(h + "attn.c_attn.bias"), ones);
-            be.layerNormBackward(dAtt, resIn[l], params.value(h + "ln_1.weight"), ln1Mean[l], ln1Rstd[l], dTmp,
-                    params.grad(h + "ln_1.weight"), biasGradRows.get(h + "ln_1.bias"));
-            be.addInPlace(dRes, dTmp);                                      // dL/d resIn[l]
+            TransformerBlock.backward(be, cfg, l, weights[l], grads[l], acts[l], dRes, scratch, dfcH[l], doutH[l], batch,
+                    attentionScale(l), dropout, dropoutKeys);
         }
-        be.dropoutBackward(dRes, embMask, dTmp);
-        be.embeddingBackward(dTmp, lastIds, seq, params.grad("wte"), params.grad("wpe"));
+        be.dropoutBackward(dRes, scratch.dTmp(), dropout, dropoutKeys[0]);
+        be.embeddingBackward(scratch.dTmp(), lastIds, seq, params.grad("wte"), params.grad("wpe"));
     }
 }

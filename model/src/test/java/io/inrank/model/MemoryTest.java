@@ -2,6 +2,7 @@ package io.inrank.model;
 
 import org.junit.jupiter.api.Test;
 import io.inrank.model.backend.DType;
+import io.inrank.model.backend.TestBackends;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class MemoryTest {
     @Test
     void threeHundredStepsKeepRssFlat() throws IOException {
         GptConfig cfg = GptConfig.preset("tiny", GptConfig.Mode.INRANK);
-        GptModel m = new GptModel(cfg, 4, 32, DType.F32, 1);
+        GptModel m = new GptModel(TestBackends.nd4j(), cfg, 4, 32, DType.F32, 1, null);
         AdamW opt = AdamW.paperDefaults(m.params());
         Random r = new Random(1);
         int n = 4 * 32;
@@ -37,7 +38,7 @@ class MemoryTest {
                 ids[i] = r.nextInt(cfg.vocab());
                 tg[i] = r.nextInt(cfg.vocab());
             }
-            m.reseedDropout(step);
+            m.setDropoutStep(step);
             m.params().zeroGrad();
             m.forward(ids, tg, true);
             m.backward(1.0);

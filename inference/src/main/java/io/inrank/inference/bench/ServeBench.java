@@ -2,6 +2,7 @@ package io.inrank.inference.bench;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.io.Checkpoint;
 
@@ -24,13 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * {@code ./inrank bench serve}: load against a running server — for each client count, every client sends requests
  * back to back for a fixed time; one JSON line per count with throughput (generated tokens/s), requests/s, p50/p99
- * latency and errors. {@code --write-checkpoint DIR} only writes a random checkpoint of a preset at a rank to serve.
+ * latency and errors. {@code --write-checkpoint DIR} only writes a random checkpoint of a preset at a rank to serve
+ * ({@code --backend} makes it). The server's backend is its own setting ({@code inrank.serve.backend}).
  * Options: --url http://localhost:8080 --clients 1,8,32 --seconds 20 --max-new-tokens 32 --warmup-seconds 10. The warm-up
  * (at the largest client count, not reported) matters: measured cold, whichever count runs first looked ~25 % slower.
  */
 public final class ServeBench {
     public static void main(String[] args) throws Exception {
-        String url = "http://localhost:8080", preset = "tiny", write = null;
+        String url = "http://localhost:8080", preset = "tiny", write = null, backend = null;
         int[] clients = {1, 8, 32};
         int seconds = 20, maxNew = 32, rank = -1, warmup = 10;
         for (int i = 0; i < args.length; i++) {
@@ -43,6 +45,7 @@ public final class ServeBench {
                 case "--write-checkpoint" -> write = args[++i];
                 case "--preset" -> preset = args[++i];
                 case "--rank" -> rank = Integer.parseInt(args[++i]);
+                case "--backend" -> backend = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -51,7 +54,7 @@ public final class ServeBench {
             int r = rank > 0 ? rank : cfg.maxRank() * 2 / 3;
             int[] stored = new int[2 * cfg.layers()];
             Arrays.fill(stored, r);
-            GptModel m = new GptModel(cfg, 1, 1, DType.F32, 1, stored);
+            GptModel m = new GptModel(Backends.open(backend), cfg, 1, 1, DType.F32, 1, stored);
             Path d = Path.of(write).resolve("bench").resolve("step-000000001");
             Files.createDirectories(d.getParent());
             Checkpoint.save(d, m, null, new Checkpoint.State(1, 2, 1, Map.of("run", "bench", "preset", preset)));

@@ -5,6 +5,9 @@ import io.inrank.inference.engine.GenerationListener;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.inference.engine.Engine;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.BackendUnavailableException;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
 
@@ -13,25 +16,27 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code ./inrank generate "prompt" [--checkpoint DIR] [--max-new-tokens 40] [--temperature 0.8] [--top-k 40] [--seed 1]}:
+ * {@code ./inrank generate "prompt" [--checkpoint DIR] [--max-new-tokens 40] [--temperature 0.8] [--top-k 40] [--seed 1]
+ * [--backend B]}:
  * one generation on the command line, streamed to stdout, with the same engine the server uses.
  */
 public final class GenerateMain {
     public static void main(String[] args) throws Exception {
-        String prompt = null, checkpoint = ".inrank/demo/checkpoints/demo";
+        String prompt = null, checkpoint = ".inrank/demo/checkpoints/demo", backend = null;
         int max = 40, topK = 40;
         double temperature = 0.8;
         long seed = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--checkpoint" -> checkpoint = args[++i];
+                case "--backend" -> backend = args[++i];
                 case "--max-new-tokens" -> max = Integer.parseInt(args[++i]);
                 case "--temperature" -> temperature = Double.parseDouble(args[++i]);
                 case "--top-k" -> topK = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--help", "-h" -> {
                     System.out.println("usage: ./inrank generate \"prompt\" [--checkpoint DIR (a step-* dir or a run dir; default the demo's)]"
-                            + " [--max-new-tokens 40] [--temperature 0.8 (0 = greedy)] [--top-k 40] [--seed 1]");
+                            + " [--max-new-tokens 40] [--temperature 0.8 (0 = greedy)] [--top-k 40] [--seed 1] [--backend nd4j|reference|cuda]");
                     return;
                 }
                 default -> {
@@ -47,9 +52,17 @@ public final class GenerateMain {
             System.err.println("error: give a prompt: ./inrank generate \"The history of\"");
             System.exit(2);
         }
+        Backend be;
+        try {
+            be = Backends.open(backend);
+        } catch (BackendUnavailableException e) {
+            System.err.println("error: --backend " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         ServedModel m;
         try {
-            m = ServedModel.load(ServedModel.resolve(Path.of(checkpoint)));
+            m = ServedModel.load(be, ServedModel.resolve(Path.of(checkpoint)));
         } catch (Exception e) {
             System.err.println("error: " + e.getMessage() + (checkpoint.startsWith(".inrank/demo") ? " (run ./inrank demo first, or pass --checkpoint)" : ""));
             System.exit(1);

@@ -52,6 +52,7 @@ public final class Engine implements AutoCloseable {
     private final BlockingQueue<Job> queue;
     private final int maxBatch;
     private final Thread worker;
+    private final RowParallel samplers;
     private volatile boolean running = true;
     private volatile int active;
     private volatile long steps, rows, prefillRows;
@@ -59,6 +60,7 @@ public final class Engine implements AutoCloseable {
     public Engine(int maxQueued, int maxBatch) {
         this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueued));
         this.maxBatch = Math.max(1, maxBatch);
+        this.samplers = new RowParallel(Math.min(this.maxBatch, Runtime.getRuntime().availableProcessors()));
         worker = new Thread(this::loop, "inference-engine");
         worker.setDaemon(true);
         worker.start();
@@ -161,7 +163,7 @@ public final class Engine implements AutoCloseable {
                 rows += n;
                 finished.clear();
                 sampling.set(batch, inUse.decoder(), inUse.model().model().backend());
-                inUse.model().model().backend().forEachRow(n, sampling);   // sequences sample independently
+                samplers.forEach(n, sampling);   // sequences sample independently, on the engine's own threads
                 for (int i = 0; i < n; i++) if (sampling.ended[i]) finished.add(batch.get(i));
                 for (Sequence s : finished) done(s, used);
                 batch.removeAll(finished);
@@ -225,5 +227,6 @@ public final class Engine implements AutoCloseable {
     public void close() {
         running = false;
         worker.interrupt();
+        samplers.close();
     }
 }

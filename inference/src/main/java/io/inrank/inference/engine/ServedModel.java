@@ -2,6 +2,7 @@ package io.inrank.inference.engine;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
+import io.inrank.model.backend.Backend;
 import io.inrank.model.io.Checkpoint;
 
 import java.io.IOException;
@@ -18,8 +19,8 @@ public record ServedModel(GptModel model, Path dir, String run, String preset, l
                           long parameters, long denseParameters) {
 
     /** @throws IOException with a message naming the file when the checkpoint is missing, damaged or unreadable */
-    public static ServedModel load(Path dir) throws IOException {
-        Checkpoint.Loaded l = Checkpoint.load(dir, 1, 1);
+    public static ServedModel load(Backend be, Path dir) throws IOException {
+        Checkpoint.Loaded l = Checkpoint.load(be, dir, 1, 1);
         GptModel m = l.model();
         GptConfig c = m.config();
         Map<String, Integer> ranks = new LinkedHashMap<>();

@@ -2,6 +2,8 @@ package io.inrank.inference.service;
 
 import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.ServedModel;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Backends;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,6 +41,12 @@ public class ModelService {
     @ConfigProperty(name = "inrank.serve.model-name")
     Optional<String> modelName;
 
+    /** nd4j | reference | cuda; unset: INRANK_BACKEND, else nd4j. */
+    @ConfigProperty(name = "inrank.serve.backend")
+    Optional<String> backendName;
+
+    private Backend backend;
+
     @Inject
     ServeMetrics metrics;
 
@@ -46,6 +54,8 @@ public class ModelService {
     private volatile String loadProblem = "loading";
 
     void start(@Observes StartupEvent ev) {
+        backend = Backends.open(backendName.orElse(null));   // one that cannot run here stops the start with its reason
+        LOG.infof("backend %s", backend.name());
         engine = new Engine(maxQueue, maxBatch);
         metrics.bind(this);
         if (checkpoint.isEmpty()) {
@@ -70,7 +80,7 @@ public class ModelService {
             Path resolved = ServedModel.resolve(dir).toAbsolutePath().normalize();
             ServedModel now = engine.model();
             if (now != null && now.dir().equals(resolved)) return true; // e.g. the startup checkpoint announced again
-            ServedModel m = ServedModel.load(resolved);
+            ServedModel m = ServedModel.load(backend, resolved);
             engine.swap(m);
             loadProblem = null;
             metrics.loaded(m);

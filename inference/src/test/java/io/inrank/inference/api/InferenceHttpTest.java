@@ -4,6 +4,7 @@ import io.inrank.inference.TinyCheckpoint;
 import io.inrank.model.generate.Generator;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.io.Checkpoint;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,7 +55,7 @@ class InferenceHttpTest {
     @Test
     void greedyGenerationEqualsThePlainReferenceGenerator() throws Exception {
         JsonPath r = post("/generate", "{\"inputs\":\"The history of\",\"parameters\":{\"max_new_tokens\":8,\"details\":true}}", 200);
-        var loaded = Checkpoint.load(TinyCheckpoint.dir, 1, 1);
+        var loaded = Checkpoint.load(Backends.open("nd4j"), TinyCheckpoint.dir, 1, 1);
         Generator.Result ref = new Generator(loaded.model()).generate(Tokenizer.encode("The history of"), 8, Sampler.Params.greedy(), null);
         assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
         assertEquals("length", r.getString("details.finish_reason"));
@@ -72,7 +73,7 @@ class InferenceHttpTest {
         assertTrue(ids.length > 20, "a prompt of several chunks");
         double prefilled = metric("llm_prefill_rows_total"), steps = metric("llm_decode_steps_total");
         JsonPath r = post("/generate", "{\"inputs\":\"" + prompt + "\",\"parameters\":{\"max_new_tokens\":6}}", 200);
-        var loaded = Checkpoint.load(TinyCheckpoint.dir, 1, 1);
+        var loaded = Checkpoint.load(Backends.open("nd4j"), TinyCheckpoint.dir, 1, 1);
         Generator.Result ref = new Generator(loaded.model()).generate(ids, 6, Sampler.Params.greedy(), null);
         assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
         // max batch 3: while 3 prompt tokens (besides the last) wait, a chunk of 3 precedes each step, and every step

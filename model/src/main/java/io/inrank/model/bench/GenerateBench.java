@@ -5,6 +5,8 @@ import io.inrank.model.GptModel;
 import io.inrank.model.inrank.DenseTwin;
 import io.inrank.model.generate.BatchDecoder;
 import io.inrank.model.generate.Sampler;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 
 import java.util.ArrayList;
@@ -14,14 +16,15 @@ import java.util.List;
  * {@code ./inrank bench generate} (also the first line of {@code ./inrank bench serve}): single-stream decoding tokens/s
  * with the KV cache, factored (InRank, stored rank R) vs its dense twin on the same weights (W = A·B merged:
  * {@link DenseTwin}), both through the server's decoder, timed token by token in alternation (see main). Options:
- * --preset tiny --rank 32 --tokens 200 (at most the context)
+ * --backend nd4j|reference|… --preset tiny --rank 32 --tokens 200 (at most the context)
  */
 public final class GenerateBench {
     public static void main(String[] args) {
-        String preset = "tiny";
+        String preset = "tiny", backend = null;
         int rank = -1, tokens = 200;          // 64 tokens measured too noisily on 2 cores (realised 0.92–1.17)
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--backend" -> backend = args[++i];
                 case "--preset" -> preset = args[++i];
                 case "--rank" -> rank = Integer.parseInt(args[++i]);
                 case "--tokens" -> tokens = Integer.parseInt(args[++i]);
@@ -32,7 +35,8 @@ public final class GenerateBench {
         int r = rank > 0 ? rank : dense.maxRank() * 2 / 3;      // the same default as bench serve
         int[] stored = new int[2 * dense.layers()];
         java.util.Arrays.fill(stored, r);
-        GptModel lowRank = new GptModel(dense.withMode(GptConfig.Mode.INRANK_EFFICIENT), 1, 1, DType.F32, 1, stored);
+        Backend be = Backends.openForCli(backend);
+        GptModel lowRank = new GptModel(be, dense.withMode(GptConfig.Mode.INRANK_EFFICIENT), 1, 1, DType.F32, 1, stored);
         GptModel twin = DenseTwin.of(lowRank);
         tokens = Math.min(tokens, dense.context() - 1);        // what one sequence can hold after its first token
         Arm denseArm = new Arm(twin), factoredArm = new Arm(lowRank);
@@ -61,10 +65,10 @@ public final class GenerateBench {
         }
         double denseRate = counted / (dNanos / 1e9), factoredRate = counted / (fNanos / 1e9), paramRatio = paramRatio(twin, lowRank);
         java.util.Arrays.sort(realisedRounds);
-        System.out.printf("{\"bench\":\"generate\",\"preset\":\"%s\",\"rank\":%d,\"tokens\":%d,\"dense_tokens_per_s\":%.1f,"
+        System.out.printf("{\"bench\":\"generate\",\"impl\":\"%s\",\"preset\":\"%s\",\"rank\":%d,\"tokens\":%d,\"dense_tokens_per_s\":%.1f,"
                 + "\"factored_tokens_per_s\":%.1f,\"speedup\":%.2f,\"param_ratio\":%.3f,\"realised\":%.2f,"
                 + "\"realised_rounds\":[%.2f,%.2f,%.2f],\"paired\":true,\"same_weights\":true}%n",
-                preset, r, tokens, denseRate, factoredRate, factoredRate / denseRate, paramRatio, (factoredRate / denseRate) / paramRatio,
+                be.name(), preset, r, tokens, denseRate, factoredRate, factoredRate / denseRate, paramRatio, (factoredRate / denseRate) / paramRatio,
                 realisedRounds[0], realisedRounds[1], realisedRounds[2]);
     }
 

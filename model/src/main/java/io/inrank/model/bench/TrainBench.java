@@ -3,13 +3,16 @@ package io.inrank.model.bench;
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 
 import java.util.Random;
 
 /**
  * {@code ./inrank bench train}: training-step throughput of the model on random tokens, one JSON line.
- * Options: --preset tiny --mode full|inrank|efficient --rank R --batch 8 --seq 64 --steps 10 --warmup 2 [--compare-full]
+ * Options: --backend nd4j|reference|… --preset tiny --mode full|inrank|efficient --rank R --batch 8 --seq 64 --steps 10
+ * --warmup 2 [--compare-full]
  * (--compare-full also runs the full-rank model and prints the FLOP ratio, the speed ratio and how much of it is realised)
  */
 public final class TrainBench {
@@ -33,11 +36,12 @@ public final class TrainBench {
     public record Result(double stepMs, double gflop, String json) {}
 
     public static void main(String[] args) {
-        String preset = "tiny", mode = "inrank";
+        String preset = "tiny", mode = "inrank", backend = null;
         int batch = 8, seq = 64, steps = 10, warmup = 3, rank = -1;
         boolean compareFull = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--backend" -> backend = args[++i];
                 case "--preset" -> preset = args[++i];
                 case "--mode" -> mode = args[++i];
                 case "--rank" -> rank = Integer.parseInt(args[++i]);
@@ -49,10 +53,11 @@ public final class TrainBench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Result r = run(preset, mode, rank, batch, seq, steps, warmup);
+        Backend be = Backends.openForCli(backend);
+        Result r = run(be, preset, mode, rank, batch, seq, steps, warmup);
         System.out.println(r.json());
         if (compareFull && !mode.equals("full")) {
-            Result f = run(preset, "full", -1, batch, seq, steps, warmup);
+            Result f = run(be, preset, "full", -1, batch, seq, steps, warmup);
             System.out.println(f.json());
             double flopRatio = f.gflop() / r.gflop(), speedRatio = f.stepMs() / r.stepMs();
             System.out.printf("{\"bench\":\"train-vs-full\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"flop_ratio\":%.3f,"
@@ -60,7 +65,7 @@ public final class TrainBench {
         }
     }
 
-    public static Result run(String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
+    public static Result run(Backend be, String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
         GptConfig.Mode m = switch (mode) {
             case "full" -> GptConfig.Mode.FULL;
             case "inrank" -> GptConfig.Mode.INRANK;
@@ -73,7 +78,7 @@ public final class TrainBench {
             stored = new int[2 * cfg.layers()];
             java.util.Arrays.fill(stored, rank);
         }
-        GptModel model = new GptModel(cfg, batch, seq, DType.F32, 1, stored);
+        GptModel model = new GptModel(be, cfg, batch, seq, DType.F32, 1, stored);
         AdamW opt = AdamW.paperDefaults(model.params());
         Random r = new Random(1);
         int n = batch * seq;
@@ -86,6 +91,7 @@ public final class TrainBench {
                 tg[i] = r.nextInt(cfg.vocab());
             }
             long t0 = System.nanoTime();
+            model.setDropoutStep(s);
             model.params().zeroGrad();
             loss = model.forward(ids, tg, true);
             model.backward(1.0);
@@ -95,10 +101,10 @@ public final class TrainBench {
         }
         double stepMs = total / 1e6 / steps;
         double gflop = flopsPerToken(model, seq) * n / 1e9;
-        String json = String.format("{\"bench\":\"train\",\"impl\":\"nd4j\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
+        String json = String.format("{\"bench\":\"train\",\"impl\":\"%s\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
                         + "\"params\":%d,\"step_ms\":%.1f,\"tokens_per_s\":%.0f,\"gflop_per_step\":%.2f,\"gflops\":%.1f,"
                         + "\"loss\":%.4f,\"threads\":%d}",
-                preset, mode, rank, batch, seq, model.params().count(), stepMs, n / (stepMs / 1000), gflop,
+                be.name(), preset, mode, rank, batch, seq, model.params().count(), stepMs, n / (stepMs / 1000), gflop,
                 gflop / (stepMs / 1000), loss, Runtime.getRuntime().availableProcessors());
         return new Result(stepMs, gflop, json);
     }

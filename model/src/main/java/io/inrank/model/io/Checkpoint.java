@@ -37,7 +37,10 @@ public final class Checkpoint {
     public static final int FORMAT = 1;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** What a checkpoint holds besides tensors. {@code extra}: the trainer's own state (data position, LR, …). */
+    /**
+     * What a checkpoint holds besides tensors. {@code extra}: the trainer's own state (data position, LR, …). On save the
+     * model's own dropout seed is written (it keys the masks); on load this is the seed read back.
+     */
     public record State(long step, int stage, long dropoutSeed, Map<String, Object> extra) {}
 
     public record Loaded(GptModel model, AdamW optimizer, State state) {}
@@ -107,7 +110,7 @@ public final class Checkpoint {
     private static ObjectNode stateJson(GptModel model, State state, long optStep, String kind) {
         ObjectNode s = JSON.createObjectNode();
         s.put("format", FORMAT).put("kind", kind).put("step", state.step()).put("stage", state.stage())
-                .put("dropoutSeed", state.dropoutSeed()).put("optimizerStep", optStep);
+                .put("dropoutSeed", model.dropoutSeed()).put("optimizerStep", optStep);   // the model's: it keys its masks
         GptConfig c = model.config();
         s.putObject("config").put("vocab", c.vocab()).put("context", c.context()).put("layers", c.layers())
                 .put("heads", c.heads()).put("dim", c.dim()).put("mode", c.mode().name())
@@ -123,9 +126,9 @@ public final class Checkpoint {
         return s;
     }
 
-    /** Loads and verifies a checkpoint for a model of {@code batch × seq}. */
+    /** Loads and verifies a checkpoint into a model of {@code batch × seq} on backend {@code be}. */
     @SuppressWarnings("unchecked")
-    public static Loaded load(Path dir, int batch, int seq) throws IOException {
+    public static Loaded load(Backend be, Path dir, int batch, int seq) throws IOException {
         Path stateFile = dir.resolve("state.json");
         if (!Files.isRegularFile(stateFile)) throw new IOException(dir + ": not a checkpoint (no state.json)");
         JsonNode s;
@@ -156,8 +159,7 @@ public final class Checkpoint {
             for (int i = 0; i < stored.length; i++) stored[i] = s.path("storedModes").get(i).asInt();
         }
         DType dtype = DType.valueOf(c.path("dtype").asText("F32"));
-        GptModel model = new GptModel(cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
-        Backend be = model.backend();
+        GptModel model = new GptModel(be, cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
         for (int i = 0; i < model.inRankLayers(); i++) model.setActiveModes(i, s.path("activeModes").get(i).asInt());
         Safetensors.Contents weights = Safetensors.read(dir.resolve("model.safetensors"));
         for (Params.Entry t : model.params().all().values()) assign(be, t.value(), weights, "model.safetensors", t.name());

@@ -1,5 +1,8 @@
 package io.inrank.model.generate;
 
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.TestBackends;
+
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.DType;
@@ -9,14 +12,18 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The batched decoder against the single-sequence one (the plain reference), with sequences at different positions. */
+/**
+ * The batched decoder against one-slot decoding, with sequences at different positions (decoding against full
+ * recomputation: GenerationTest and the model conformance suite).
+ */
 class BatchDecoderTest {
+    static final Backend BE = TestBackends.nd4j();
 
     @Test
     void batchedStepsEqualSingleSequenceDecoding() {
         for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
             GptConfig cfg = new GptConfig(300, 32, 2, 2, 16, mode, true, 0.0, 1e-5);
-            GptModel m = new GptModel(cfg, 1, 1, DType.F64, 3);
+            GptModel m = new GptModel(BE, cfg, 1, 1, DType.F64, 3, null);
             if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 3);
             Random r = new Random(1);
             int seqs = 3, len = 12;
@@ -63,7 +70,7 @@ class BatchDecoderTest {
     void float32BatchedLogitsAreBitIdenticalToDecodingAlone() {
         for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
             GptConfig cfg = new GptConfig(301, 16, 2, 3, 48, mode, true, 0.0, 1e-5);
-            GptModel m = new GptModel(cfg, 1, 1, DType.F32, 5);
+            GptModel m = new GptModel(BE, cfg, 1, 1, DType.F32, 5, null);
             if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 5);
             Random r = new Random(2);
             int seqs = 11, len = 6;
@@ -104,7 +111,7 @@ class BatchDecoderTest {
         for (DType dtype : new DType[]{DType.F32, DType.F64}) {
             for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
                 GptConfig cfg = new GptConfig(301, 64, 2, 3, 48, mode, true, 0.0, 1e-5);
-                GptModel m = new GptModel(cfg, 1, 1, dtype, 7);
+                GptModel m = new GptModel(BE, cfg, 1, 1, dtype, 7, null);
                 if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 5);
                 Random r = new Random(3);
                 int[] prompt = new int[21];

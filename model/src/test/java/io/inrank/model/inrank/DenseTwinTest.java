@@ -1,5 +1,7 @@
 package io.inrank.model.inrank;
 
+import io.inrank.model.backend.TestBackends;
+
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
@@ -15,7 +17,7 @@ class DenseTwinTest {
     @Test
     void denseWeightsAreTheFactorProductsAndTheRestIsCopied() {
         GptConfig cfg = new GptConfig(50, 16, 2, 2, 16, GptConfig.Mode.INRANK, true, 0.0, 1e-5);
-        GptModel m = new GptModel(cfg, 2, 8, DType.F64, 3);
+        GptModel m = new GptModel(TestBackends.nd4j(), cfg, 2, 8, DType.F64, 3, null);
         int[] active = {6, 7, 5, 8};
         for (int i = 0; i < 4; i++) m.setActiveModes(i, active[i]);
         GptModel dense = DenseTwin.of(m);
@@ -45,7 +47,7 @@ class DenseTwinTest {
 
     @Test
     void refusesADenseModel() {
-        GptModel d = new GptModel(new GptConfig(50, 16, 2, 2, 16, GptConfig.Mode.FULL, true, 0.0, 1e-5), 1, 4, DType.F64, 1);
+        GptModel d = new GptModel(TestBackends.nd4j(), new GptConfig(50, 16, 2, 2, 16, GptConfig.Mode.FULL, true, 0.0, 1e-5), 1, 4, DType.F64, 1, null);
         assertThrows(IllegalArgumentException.class, () -> DenseTwin.of(d));
     }
 }

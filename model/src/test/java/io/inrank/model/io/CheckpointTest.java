@@ -1,5 +1,8 @@
 package io.inrank.model.io;
 
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.TestBackends;
+
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
@@ -7,7 +10,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import io.inrank.model.backend.DType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +19,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import static io.inrank.model.Nd.nd;
 import static org.junit.jupiter.api.Assertions.*;
 
 class CheckpointTest {
@@ -25,10 +26,11 @@ class CheckpointTest {
     @TempDir
     Path tmp;
 
+    static final Backend BE = TestBackends.nd4j();
     static final GptConfig CFG = new GptConfig(64, 16, 2, 2, 16, GptConfig.Mode.INRANK, true, 0.1, 1e-5);
 
     static double trainStep(GptModel m, AdamW opt, int[] ids, int[] tg, long step) {
-        m.reseedDropout(1000 + step);
+        m.setDropoutStep(1000 + step);
         m.params().zeroGrad();
         double loss = m.forward(ids, tg, true);
         m.backward(1.0);
@@ -38,7 +40,7 @@ class CheckpointTest {
     }
 
     GptModel trained(AdamW[] optOut, int[] ids, int[] tg) {
-        GptModel m = new GptModel(CFG, 2, 8, DType.F32, 3);
+        GptModel m = new GptModel(BE, CFG, 2, 8, DType.F32, 3, null);
         for (int i = 0; i < 4; i++) m.setActiveModes(i, 3 + i);
         AdamW opt = AdamW.paperDefaults(m.params());
         for (int s = 0; s < 3; s++) trainStep(m, opt, ids, tg, s);
@@ -56,10 +58,10 @@ class CheckpointTest {
         Checkpoint.save(dir, m, o[0], new Checkpoint.State(3, 1, 42, Map.of("epoch", 0, "position", 48)));
         assertFalse(Files.list(tmp).anyMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary left");
 
-        Checkpoint.Loaded l = Checkpoint.load(dir, 2, 8);
-        assertEquals(nd(m.params().values()), nd(l.model().params().values()), "parameters bit-exact");
-        assertEquals(nd(o[0].firstMoment()), nd(l.optimizer().firstMoment()));
-        assertEquals(nd(o[0].secondMoment()), nd(l.optimizer().secondMoment()));
+        Checkpoint.Loaded l = Checkpoint.load(BE, dir, 2, 8);
+        assertArrayEquals(BE.toHost(m.params().values()), BE.toHost(l.model().params().values()), "parameters bit-exact");
+        assertArrayEquals(BE.toHost(o[0].firstMoment()), BE.toHost(l.optimizer().firstMoment()));
+        assertArrayEquals(BE.toHost(o[0].secondMoment()), BE.toHost(l.optimizer().secondMoment()));
         assertEquals(3, l.optimizer().stepCount());
         assertEquals(3, l.state().step());
         assertEquals(48, ((Number) l.state().extra().get("position")).intValue());
@@ -67,7 +69,7 @@ class CheckpointTest {
 
         double a = trainStep(m, o[0], ids, tg, 3), b = trainStep(l.model(), l.optimizer(), ids, tg, 3);
         assertEquals(a, b, 0.0, "the resumed model computes the same loss");
-        assertEquals(nd(m.params().values()), nd(l.model().params().values()), "and the same update");
+        assertArrayEquals(BE.toHost(m.params().values()), BE.toHost(l.model().params().values()), "and the same update");
     }
 
     @Test
@@ -82,15 +84,15 @@ class CheckpointTest {
         byte[] b = Files.readAllBytes(model);
         b[b.length / 2] ^= 0x01;
         Files.write(model, b);
-        var e = assertThrows(IOException.class, () -> Checkpoint.load(dir, 2, 8));
+        var e = assertThrows(IOException.class, () -> Checkpoint.load(BE, dir, 2, 8));
         assertTrue(e.getMessage().contains("model.safetensors: sha256") && e.getMessage().endsWith("corrupted"), e.getMessage());
 
         b[b.length / 2] ^= 0x01;
         Files.write(model, java.util.Arrays.copyOf(b, b.length - 100));
-        var e2 = assertThrows(IOException.class, () -> Checkpoint.load(dir, 2, 8));
+        var e2 = assertThrows(IOException.class, () -> Checkpoint.load(BE, dir, 2, 8));
         assertTrue(e2.getMessage().contains("expected " + b.length + " (truncated?)"), e2.getMessage());
 
-        var e3 = assertThrows(IOException.class, () -> Checkpoint.load(tmp.resolve("nothing"), 2, 8));
+        var e3 = assertThrows(IOException.class, () -> Checkpoint.load(BE, tmp.resolve("nothing"), 2, 8));
         assertTrue(e3.getMessage().endsWith("not a checkpoint (no state.json)"), e3.getMessage());
 
         // a truncated safetensors file on its own is refused by the reader too
@@ -107,15 +109,15 @@ class CheckpointTest {
         Path dir = tmp.resolve("export");
         Checkpoint.exportInference(dir, m, new Checkpoint.State(3, 1, 0, Map.of()));
         assertFalse(Files.exists(dir.resolve("optimizer.safetensors")));
-        Checkpoint.Loaded l = Checkpoint.load(dir, 2, 8);
+        Checkpoint.Loaded l = Checkpoint.load(BE, dir, 2, 8);
         assertNull(l.optimizer());
         assertArrayEquals(new long[]{3, 16}, l.model().params().get("h.0.mlp.fc1.A").shape());
         assertArrayEquals(new long[]{6, 16}, l.model().params().get("h.1.mlp.fc2.Bt").shape());
         assertTrue(l.model().params().count() < m.params().count());
         m.forward(ids, null, false);
-        INDArray want = nd(m.logits()).dup();
+        double[] want = BE.toHost(m.logits());
         l.model().forward(ids, null, false);
-        assertEquals(want, nd(l.model().logits()));
+        assertArrayEquals(want, BE.toHost(l.model().logits()));
 
         // PyTorch (src/test/python/gpt_reference.py) loads the Java checkpoint and reproduces its logits
         Assumptions.assumeTrue(torchAvailable(), "python3-torch not installed: the PyTorch cross-check is skipped");
@@ -123,7 +125,7 @@ class CheckpointTest {
         double[] tokens = new double[16];
         for (int i = 0; i < 16; i++) tokens[i] = ids[i];
         Safetensors.write(probe, Map.of("tokens", Safetensors.HostTensor.of(tokens, 2, 8),
-                "logits", Safetensors.HostTensor.of(want.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble(), want.shape())), Map.of());
+                "logits", Safetensors.HostTensor.of(want, m.logits().shape())), Map.of());
         Process p = new ProcessBuilder("/usr/bin/python3", "src/test/python/gpt_reference.py", dir.toString(), "--check-java", probe.toString())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.inrank.trainer.bench;
 
+import io.inrank.model.backend.Backends;
 import io.inrank.model.bench.TrainBench;
 import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
@@ -18,11 +19,11 @@ import java.util.Optional;
  * their events, optionally rank checks against a running controller) against the bare model bench at the same preset,
  * batch, sequence and active rank, in the same JVM. Goal: ratio ≥ 0.95. One JSON line each.
  * Options: --bootstrap HOST:PORT --dataset D [--preset tiny --batch 8 --seq 128 --steps 40 --warmup 5
- * --checkpoint-every 20 --rank-checks --rounds 2]; each arm runs in its own JVM
+ * --checkpoint-every 20 --rank-checks --rounds 2 --backend nd4j]; each arm runs in its own JVM
  */
 public final class TrainerBench {
     public static void main(String[] args) throws Exception {
-        String bootstrap = null, dataset = "sotu128", preset = "tiny";
+        String bootstrap = null, dataset = "sotu128", preset = "tiny", backend = "";
         int batch = 8, seq = 128, steps = 40, warmup = 5, ckpt = 20;
         boolean rankChecks = false;
         String arm = "both";
@@ -30,6 +31,7 @@ public final class TrainerBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--bootstrap" -> bootstrap = args[++i];
+                case "--backend" -> backend = args[++i];
                 case "--dataset" -> dataset = args[++i];
                 case "--preset" -> preset = args[++i];
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
@@ -49,14 +51,14 @@ public final class TrainerBench {
         TrainSettings s = SettingKeys.resolve(new String[]{"--run", run, "--preset", preset, "--dataset", dataset, "--batch", "" + batch,
                 "--seq", "" + seq, "--steps", "" + (warmup + steps), "--eval-splits", "", "--checkpoint-every", "" + ckpt,
                 "--checkpoint-dir", dir.toString(), "--log-every", "1000", "--rank-warmup", rankChecks ? "" + warmup : "" + (warmup + steps + 1),
-                "--rank-gap", "5", "--decision-timeout-ms", "10000", "--bootstrap", bootstrap}, k -> Optional.empty());
+                "--rank-gap", "5", "--decision-timeout-ms", "10000", "--bootstrap", bootstrap, "--backend", backend}, k -> Optional.empty());
         int k = s.initRank() + s.bufferFor(s.model());
         if (arm.equals("both")) {
             compare(args, preset, batch, seq, steps, k, ckpt, rankChecks, rounds);
             return;
         }
         if (arm.equals("bare")) {
-            System.out.println(TrainBench.run(preset, "inrank", k, batch, seq, steps, warmup).json());
+            System.out.println(TrainBench.run(Backends.open(s.backend()), preset, "inrank", k, batch, seq, steps, warmup).json());
             return;
         }
         Files.createDirectories(dir);

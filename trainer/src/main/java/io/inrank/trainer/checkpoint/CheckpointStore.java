@@ -2,6 +2,7 @@ package io.inrank.trainer.checkpoint;
 
 import io.inrank.model.AdamW;
 import io.inrank.model.GptModel;
+import io.inrank.model.backend.Backend;
 import io.inrank.model.io.Checkpoint;
 import org.jboss.logging.Logger;
 
@@ -130,12 +131,12 @@ public final class CheckpointStore implements AutoCloseable {
      *
      * @throws IllegalStateException when checkpoints exist but none verifies (starting over would silently lose them)
      */
-    public Optional<Checkpoint.Loaded> latestValid(int batch, int seq) {
+    public Optional<Checkpoint.Loaded> latestValid(Backend be, int batch, int seq) {
         List<Path> all = list();
         List<String> problems = new ArrayList<>();
         for (Path p : all) {
             try {
-                Checkpoint.Loaded l = Checkpoint.load(p, batch, seq);
+                Checkpoint.Loaded l = Checkpoint.load(be, p, batch, seq);
                 if (!problems.isEmpty()) LOG.warnf("resuming from the older checkpoint %s", p);
                 return Optional.of(l);
             } catch (IOException | RuntimeException e) {

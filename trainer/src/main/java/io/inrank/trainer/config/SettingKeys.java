@@ -1,6 +1,7 @@
 package io.inrank.trainer.config;
 
 import io.inrank.model.GptConfig;
+import io.inrank.model.backend.Backends;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ public final class SettingKeys {
             new Key("run", "run-1", "run id: topic keys, checkpoint folder, metric tag; the same id resumes"),
             new Key("preset", "tiny", "model shape: tiny, gpt2-small, gpt2-medium, gpt2-large"),
             new Key("mode", "inrank", "full | inrank (ranks grow all run) | efficient (grow for stage1-steps, then resize and freeze)"),
+            new Key("backend", "", "compute backend: nd4j (CPU) | reference (plain Java, slow) | cuda ('' = env INRANK_BACKEND, else nd4j)"),
             new Key("dataset", "sotu", "dataset name given to the ingest (topics inrank.tokens.<dataset>.<split>)"),
             new Key("train-split", "train", "split trained on"),
             new Key("eval-splits", "validation,test", "splits evaluated (comma list; empty = none)"),
@@ -93,7 +95,7 @@ public final class SettingKeys {
                     i(v, "init-rank"), i(v, "buffer"), d(v, "alpha"), v.apply("policy"), l(v, "rank-warmup"), l(v, "rank-gap"),
                     l(v, "stage1-steps"), l(v, "decision-timeout-ms"), l(v, "manifest-wait-ms"),
                     l(v, "eval-every"), i(v, "eval-batches"), l(v, "checkpoint-every"), i(v, "keep-checkpoints"),
-                    Path.of(v.apply("checkpoint-dir")), l(v, "log-every"), bootstrap);
+                    Path.of(v.apply("checkpoint-dir")), l(v, "log-every"), bootstrap, Backends.resolve(v.apply("backend")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid setting: " + e.getMessage(), e);
         }

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Everything one training run is told (see {@link SettingKeys} for names, defaults and meaning). Steps are optimizer
  * steps throughout — including the InRank warmup and gap, which the official code counts in forward calls
- * (architecture.md §2; the difference is documented in trainer/README.md).
+ * (the difference is documented in trainer/README.md). {@code backend} is the resolved backend name.
  */
 public record TrainSettings(
         String run, String preset, GptConfig.Mode mode, String dataset, String trainSplit, List<String> evalSplits,
@@ -18,7 +18,7 @@ public record TrainSettings(
         int initRank, int buffer, double alpha, String policy, long rankWarmup, long rankGap, long stage1Steps,
         long decisionTimeoutMs, long manifestWaitMs,
         long evalEvery, int evalBatches, long checkpointEvery, int keepCheckpoints, Path checkpointDir,
-        long logEvery, String bootstrap) {
+        long logEvery, String bootstrap, String backend) {
 
     public TrainSettings {
         require(run != null && run.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"), "run must be 1-100 of [A-Za-z0-9._-], got '" + run + "'");

@@ -5,6 +5,7 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.LrSchedule;
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.inrank.Stage2Resize;
 import io.inrank.model.io.Checkpoint;
@@ -32,14 +33,15 @@ import java.util.Optional;
 /**
  * One training run: per optimizer step t (1-based) — micro-batches forward/backward, clip, AdamW at lr(t−1) — then,
  * in this order: the rank check (stage 1, t > rank-warmup, t % rank-gap == 0: report spectra, wait for the decision
- * of (run, t), apply it before step t+1), the efficient resize (t == stage1-steps), evaluation, checkpoint. Dropout is
- * reseeded from (seed, t) and the data position is in every checkpoint, so a resumed run repeats an uninterrupted
- * one's losses exactly.
+ * of (run, t), apply it before step t+1), the efficient resize (t == stage1-steps), evaluation, checkpoint. Dropout
+ * masks are keyed by (seed, micro-step) and the data position is in every checkpoint, so a resumed run repeats an
+ * uninterrupted one's losses exactly — on any backend.
  */
 public final class TrainingRun implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TrainingRun.class);
 
     private final TrainSettings s;
+    private final Backend be;
     private final TrainMetrics metrics;
     private final TrainerKafka kafka;
     private final CheckpointStore checkpoints;
@@ -68,6 +70,7 @@ public final class TrainingRun implements AutoCloseable {
 
     public TrainingRun(TrainSettings s, MeterRegistry registry) {
         this.s = s;
+        this.be = Backends.open(s.backend());   // first: a backend that cannot run here fails before any I/O
         this.metrics = new TrainMetrics(registry, s.run());
         GptConfig cfg = s.model();
         Duration wait = Duration.ofMillis(s.manifestWaitMs());
@@ -89,12 +92,12 @@ public final class TrainingRun implements AutoCloseable {
         kafka = new TrainerKafka(s.bootstrap());
         checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
 
-        Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(s.batch(), s.seq());
+        Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(be, s.batch(), s.seq());
         metrics.damagedCheckpoints(checkpoints.damaged());
         if (resumed.isPresent()) {
             restore(resumed.get(), cfg);
         } else {
-            model = new GptModel(cfg, s.batch(), s.seq(), DType.F32, s.seed());
+            model = new GptModel(be, cfg, s.batch(), s.seq(), DType.F32, s.seed(), null);
             opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
             if (cfg.lowRank()) {
                 ranks = Ranks.initial(cfg, model.inRankLayers(), s.initRank(), s.bufferFor(cfg));
@@ -122,7 +125,6 @@ public final class TrainingRun implements AutoCloseable {
         model = l.model();
         if (!model.config().equals(cfg)) throw new IllegalStateException("checkpoint model " + model.config() + " differs from the settings' " + cfg);
         opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
-        Backend be = model.backend();
         be.copy(l.optimizer().firstMoment(), opt.firstMoment());
         be.copy(l.optimizer().secondMoment(), opt.secondMoment());
         opt.setStepCount(l.optimizer().stepCount());
@@ -150,9 +152,9 @@ public final class TrainingRun implements AutoCloseable {
     public Summary run() {
         long startNanos = System.nanoTime(), trainNanos = 0, tokens = 0;
         double loss = Double.NaN;
-        LOG.infof("run %s: %s %s, %,d parameters, batch %d x %d x accumulation %d, steps %d (from %d), lr %.2e, dataset %s",
+        LOG.infof("run %s: %s %s, %,d parameters, batch %d x %d x accumulation %d, steps %d (from %d), lr %.2e, dataset %s, backend %s",
                 s.run(), s.preset(), s.mode().name().toLowerCase(), model.params().count(), s.batch(), s.seq(), s.accumulation(),
-                s.steps(), step, s.lr(), s.dataset());
+                s.steps(), step, s.lr(), s.dataset(), be.name());
         while (step < s.steps()) {
             long t0 = System.nanoTime();
             double lr = schedule.at(step);
@@ -192,10 +194,10 @@ public final class TrainingRun implements AutoCloseable {
     private double lastGradNorm;
 
     private double trainStep(double lr) {
-        model.reseedDropout(s.seed() * 0x9E3779B97F4A7C15L + step + 1);
         model.params().zeroGrad();
         double loss = 0;
         for (int a = 0; a < s.accumulation(); a++) {
+            model.setDropoutStep(step * s.accumulation() + a);   // masks keyed by (seed, micro-step): a resumed run draws the same
             batches.next(ids, targets);
             loss += model.forward(ids, targets, true);
             model.backward(1.0 / s.accumulation());

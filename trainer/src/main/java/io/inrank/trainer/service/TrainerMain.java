@@ -1,5 +1,7 @@
 package io.inrank.trainer.service;
 
+import io.inrank.model.backend.BackendUnavailableException;
+import io.inrank.model.backend.Backends;
 import io.inrank.protocol.Messages;
 import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
@@ -16,7 +18,7 @@ import java.util.Map;
 
 /**
  * The trainer process: one run, Kubernetes-Job style. Exit codes: 0 done, 1 bad settings or data (message on stderr),
- * 2 usage error, 3 other failure. /q/metrics, /q/health and GET /run are served while it trains; SIGTERM writes a
+ * 2 usage error (including a backend that cannot run here), 3 other failure. /q/metrics, /q/health and GET /run are served while it trains; SIGTERM writes a
  * checkpoint at the end of the current step before exiting (a preempted pod resumes where it stopped).
  */
 @QuarkusMain
@@ -39,6 +41,10 @@ public class TrainerMain implements QuarkusApplication {
         try {
             s = SettingKeys.resolve(args, key -> ConfigProvider.getConfig().getOptionalValue(key, String.class));
             s.model();
+            Backends.open(s.backend());          // a backend that cannot run here is a usage error, reported before anything starts
+        } catch (BackendUnavailableException e) {
+            System.err.println("error: --backend " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage() + " (see --help)");
             return 2;

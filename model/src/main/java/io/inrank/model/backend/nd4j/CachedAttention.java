@@ -10,21 +10,20 @@ import java.nio.ByteOrder;
 import java.util.function.IntConsumer;
 
 /**
- * One decode row's attention over its KV cache in float32 on the Vector API, heads split across the
- * {@link WorkerTeam} (a batch's rows are split one level up; a nested call runs its heads inline, in the same order).
+ * Decode rows' attention over their KV caches in float32 on the Vector API, the (row, head) pairs split across the
+ * {@link WorkerTeam}.
  *
- * <p>The caches are laid out for this kernel, head by head, so that every head reads one contiguous stretch of
- * memory and no dot product needs a lane reduction:
+ * <p>Each slot's region of the caches [slots, context, C] is laid out for this kernel, head by head, so that every head
+ * reads one contiguous stretch of memory and no dot product needs a lane reduction:
  * <ul>
  *   <li>K, head h: positions in tiles of L (the vector width); tile j holds, for each of the head's d dimensions, the
  *   L positions' values: float (h·ctx + j·L)·hd + d·L + u mod L. Scores of L positions are then hd broadcast FMAs.</li>
  *   <li>V, head h: position rows, float (h·ctx + u)·hd + d. Σ pᵤ vᵤ is then FMAs down the rows.</li>
  * </ul>
- * The plain path ({@link Attention#forwardCached}: two BLAS GEMV calls per head, 288 JNI calls per GPT-2-small token,
- * and a scalar {@code Math.exp} per score, ~12 ns on Java 17; {@link VectorExp} does 16 in a few) keeps row-major
- * caches; which layout a cache has is decided by {@link #accepts}, the same answer for its whole life. Every sum is
- * formed in the same order whichever thread runs a head and however many rows share the step, so a sequence's logits
- * are bit-identical alone or batched.
+ * The plain path ({@link DecodeAttention}: two BLAS GEMV calls per head and a scalar {@code Math.exp} per score;
+ * {@link VectorExp} does 16 in a few) keeps row-major caches; which layout a cache has is decided by {@link #accepts},
+ * the same answer for its whole life. Every sum is formed in the same order whichever thread runs a head and however
+ * many rows share the step, so a sequence's logits are bit-identical alone or batched.
  */
 final class CachedAttention {
     private CachedAttention() {}
@@ -35,39 +34,41 @@ final class CachedAttention {
 
     /**
      * Whether this path (and its cache layout) takes the arrays: the vector module, FLOAT, contiguous, heads a whole
-     * number of vectors wide, a context a whole number of tiles long.
+     * number of vectors wide, a context a whole number of tiles long, caches [slots, ctx, C].
      */
     static boolean accepts(INDArray qkv, INDArray kCache, INDArray vCache, INDArray y, int heads) {
         long c = y.size(1);
         return RowProducts.AVAILABLE && Flat.vectorReadable(qkv) && Flat.vectorReadable(kCache) && Flat.vectorReadable(vCache)
-                && Flat.vectorReadable(y) && (c / heads) % L == 0 && kCache.size(0) % L == 0 && kCache.size(1) == c
-                && vCache.size(0) == kCache.size(0) && vCache.size(1) == c;
+                && Flat.vectorReadable(y) && (c / heads) % L == 0 && kCache.rank() == 3 && kCache.size(1) % L == 0
+                && kCache.size(2) == c && java.util.Arrays.equals(kCache.shape(), vCache.shape());
     }
 
-    /** Stores position pos's k and v from qkv [1, 3C], then y = attention of its q over positions 0..pos. */
-    static void forward(INDArray qkv, INDArray kCache, INDArray vCache, int pos, int heads, double scale, INDArray y) {
+    /** Stores each row's k and v at its slot's position, then y[i] = the attention of row i's q over positions 0..pos. */
+    static void forward(INDArray qkv, INDArray kCache, INDArray vCache, int[] slots, int[] positions, int n, int heads, float scale,
+                        INDArray y) {
         Job job = Job.PER_THREAD.get();
-        job.prepare(qkv, kCache, vCache, pos, heads, (float) scale, y);
+        job.prepare(qkv, kCache, vCache, slots, positions, n, heads, scale, y);
         try {
-            job.append();
+            for (int i = 0; i < n; i++) job.append(i);
             WorkerTeam.SHARED.run(job.parts, job);
         } finally {
             job.release();
         }
     }
 
-    /** One call's operands (views made once per call, not per head) and the task each part runs: a run of heads. */
+    /** One call's operands (views made once per call, not per head) and the task each part runs: a run of (row, head). */
     private static final class Job implements IntConsumer {
         static final ThreadLocal<Job> PER_THREAD = ThreadLocal.withInitial(Job::new);
         /** Per team thread (index = part): scores and the query. */
         private float[][] scores = new float[0][], query = new float[0][];
 
         ByteBuffer q, k, v, out;
-        int qOff, kOff, vOff, yOff, c, hd, ctx, pos, heads, parts;
+        int qOff, kOff, vOff, yOff, c, hd, ctx, heads, n, parts;
+        int[] slots, positions;
         long kAddress, vAddress;     // of each cache's element 0
         float scale;
 
-        void prepare(INDArray qkv, INDArray kCache, INDArray vCache, int pos, int heads, float scale, INDArray y) {
+        void prepare(INDArray qkv, INDArray kCache, INDArray vCache, int[] slots, int[] positions, int n, int heads, float scale, INDArray y) {
             q = Flat.bytes(qkv);
             k = Flat.bytes(kCache);
             v = Flat.bytes(vCache);
@@ -80,12 +81,13 @@ final class CachedAttention {
             vAddress = Flat.baseAddress(v) + vOff;
             c = (int) y.size(1);
             hd = c / heads;
-            ctx = (int) kCache.size(0);
-            if (pos < 0 || pos >= ctx) throw new IllegalArgumentException("position " + pos + " outside a cache of " + ctx);
-            this.pos = pos;
+            ctx = (int) kCache.size(1);
+            this.slots = slots;
+            this.positions = positions;
+            this.n = n;
             this.heads = heads;
             this.scale = scale;
-            parts = Math.min(heads, WorkerTeam.SHARED.size());
+            parts = Math.min(n * heads, WorkerTeam.SHARED.size());
             if (scores.length < parts) {
                 scores = java.util.Arrays.copyOf(scores, parts);
                 query = java.util.Arrays.copyOf(query, parts);
@@ -98,14 +100,15 @@ final class CachedAttention {
 
         void release() {
             q = k = v = out = null;
+            slots = positions = null;
         }
 
-        /** Writes position pos's k (one value per tile row) and v (one contiguous row per head). */
-        void append() {
-            int tileBase = (pos / L) * hd * L + pos % L;
+        /** Writes row i's k (one value per tile row) and v (one contiguous row per head) into its slot's region. */
+        void append(int i) {
+            int pos = positions[i], tileBase = (pos / L) * hd * L + pos % L, region = 4 * slots[i] * ctx * c, row = qOff + 4 * 3 * c * i;
             for (int h = 0; h < heads; h++) {
-                int kAt = kOff + 4 * (h * ctx * hd + tileBase), vAt = vOff + 4 * (h * ctx + pos) * hd;
-                int kSrc = qOff + 4 * (c + h * hd), vSrc = qOff + 4 * (2 * c + h * hd);
+                int kAt = kOff + region + 4 * (h * ctx * hd + tileBase), vAt = vOff + region + 4 * (h * ctx + pos) * hd;
+                int kSrc = row + 4 * (c + h * hd), vSrc = row + 4 * (2 * c + h * hd);
                 for (int d = 0; d < hd; d++) k.putFloat(kAt + 4 * d * L, q.getFloat(kSrc + 4 * d));
                 for (int d = 0; d < hd; d += L) {
                     FloatVector.fromByteBuffer(S, q, vSrc + 4 * d, NATIVE).intoByteBuffer(v, vAt + 4 * d, NATIVE);
@@ -115,10 +118,11 @@ final class CachedAttention {
 
         @Override
         public void accept(int part) {
-            int h0 = heads * part / parts, h1 = heads * (part + 1) / parts;
-            for (int h = h0; h < h1; h++) {
-                head(q, qOff + 4 * h * hd, k, kOff + 4 * h * ctx * hd, kAddress + 4L * h * ctx * hd, v, vOff + 4 * h * ctx * hd,
-                        vAddress + 4L * h * ctx * hd, out, yOff + 4 * h * hd, hd, pos + 1, scale, query[part], scores[part]);
+            int units = n * heads, u0 = units * part / parts, u1 = units * (part + 1) / parts;
+            for (int u = u0; u < u1; u++) {
+                int i = u / heads, h = u % heads, region = 4 * slots[i] * ctx * c, head = 4 * h * ctx * hd;
+                head(q, qOff + 4 * (3 * c * i + h * hd), k, kOff + region + head, kAddress + region + head, v, vOff + region + head,
+                        vAddress + region + head, out, yOff + 4 * (c * i + h * hd), hd, positions[i] + 1, scale, query[part], scores[part]);
             }
         }
     }

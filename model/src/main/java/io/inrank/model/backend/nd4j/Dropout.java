@@ -1,43 +1,69 @@
 package io.inrank.model.backend.nd4j;
 
+import io.inrank.model.backend.DropoutKey;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.SplittableRandom;
-
-/** Inverted dropout with a seeded mask (kept for backward): y = x·m, m ∈ {0, 1/(1−p)}. p = 0 is the identity. */
+/**
+ * Inverted dropout with counter-based masks ({@link DropoutKey}: the same elements drop on every backend). Nothing is
+ * stored: the backward regenerates the mask from the key. Elements go in groups of four, one Philox call each, the
+ * groups split over the team (each element's value depends only on its index, so the split changes nothing).
+ */
 public final class Dropout {
     private Dropout() {}
 
-    public static void forward(INDArray x, INDArray mask, INDArray y, double p, SplittableRandom rng) {
-        Flat fx = new Flat(x), fm = new Flat(mask), fy = new Flat(y);
-        long n = x.length();
-        if (p == 0) {
-            identity(fx, fm, fy, n);
+    /** y = x ⊙ m; p = 0 copies. y may be x. */
+    public static void forward(INDArray x, INDArray y, double p, DropoutKey key) {
+        apply(null, x, y, p, key);
+    }
+
+    /** out = residual + branch ⊙ m; out may be residual. */
+    public static void residual(INDArray residual, INDArray branch, INDArray out, double p, DropoutKey key) {
+        apply(residual, branch, out, p, key);
+    }
+
+    /** dx = dy ⊙ m (the mask of the forward's key); dx may be dy. */
+    public static void backward(INDArray dy, INDArray dx, double p, DropoutKey key) {
+        apply(null, dy, dx, p, key);
+    }
+
+    private static void apply(INDArray residual, INDArray x, INDArray y, double p, DropoutKey key) {
+        if (x.length() != y.length() || (residual != null && residual.length() != y.length())) {
+            throw new IllegalArgumentException("dropout: sizes differ");
+        }
+        if (p == 0 && residual == y) {            // decoding's residual add: BLAS axpy
+            Blas.addInPlace(y, x);
             return;
         }
-        double keep = 1.0 / (1.0 - p);
-        for (long i = 0; i < n; i++) {
-            double m = rng.nextDouble() < p ? 0.0 : keep;
-            fm.set(i, m);
-            fy.set(i, fx.get(i) * m);
+        Flat fx = new Flat(x), fy = new Flat(y), fr = residual == null ? null : new Flat(residual);
+        long n = x.length();
+        if (n > DropoutKey.MAX_ELEMENTS) throw new IllegalArgumentException("dropout over more than 2^34 elements");
+        if (p == 0) {
+            identity(fr, fx, fy, n);
+            return;
         }
+        long threshold = DropoutKey.threshold(p);
+        double keep = 1.0 / (1.0 - p);
+        WorkerTeam.SHARED.forRanges((n + 3) / 4, 1 << 12, (from, to) -> {
+            int[] w = new int[4];
+            for (long block = from; block < to; block++) {
+                key.words(block, w);
+                for (int lane = 0; lane < 4; lane++) {
+                    long i = 4 * block + lane;
+                    if (i >= n) break;
+                    double m = (w[lane] & 0xFFFFFFFFL) < threshold ? 0.0 : keep;
+                    double v = fx.get(i) * m;
+                    fy.set(i, fr == null ? v : fr.get(i) + v);
+                }
+            }
+        });
     }
 
     /**
-     * p = 0 (evaluation) in its own loop: one loop serving both cases gets a mixed branch profile once evaluation has
-     * run, and the JIT's recompiled training loop was measured ~15 % slower per step afterwards.
+     * p = 0 (evaluation, decoding) in its own loop: one loop serving both cases gets a mixed branch profile once
+     * evaluation has run, and the JIT's recompiled training loop was measured ~15 % slower per step afterwards.
      */
-    private static void identity(Flat fx, Flat fm, Flat fy, long n) {
-        for (long i = 0; i < n; i++) {
-            fm.set(i, 1.0);
-            fy.set(i, fx.get(i));
-        }
-    }
-
-    /** dx = dy·m; dx may be dy. */
-    public static void backward(INDArray dy, INDArray mask, INDArray dx) {
-        Flat fdy = new Flat(dy), fm = new Flat(mask), fdx = new Flat(dx);
-        long n = dy.length();
-        for (long i = 0; i < n; i++) fdx.set(i, fdy.get(i) * fm.get(i));
+    private static void identity(Flat fr, Flat fx, Flat fy, long n) {
+        if (fr == null) for (long i = 0; i < n; i++) fy.set(i, fx.get(i));
+        else for (long i = 0; i < n; i++) fy.set(i, fr.get(i) + fx.get(i));
     }
 }

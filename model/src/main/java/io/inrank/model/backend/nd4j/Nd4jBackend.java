@@ -2,6 +2,7 @@ package io.inrank.model.backend.nd4j;
 
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
+import io.inrank.model.backend.DropoutKey;
 import io.inrank.model.backend.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,19 +13,28 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
- * The CPU backend: ND4J (nd4j-native, OpenBLAS) for GEMMs and LAPACK, plain-loop kernels over NIO views for the rest.
- * ND4J's CUDA build (-Pcuda) also runs these kernels, on pre-Hopper GPUs only.
+ * The CPU backend ({@code nd4j}): ND4J (nd4j-native, OpenBLAS) for GEMMs and LAPACK; loop kernels over native memory
+ * for the rest, float32 hot paths on the Vector API, split over the {@link WorkerTeam}.
  */
 public final class Nd4jBackend implements Backend {
 
     public static final Nd4jBackend INSTANCE = new Nd4jBackend();
 
+    private Nd4jBackend() {}
+
+    @Override
+    public String name() {
+        return "nd4j";
+    }
+
     /** The INDArray behind a handle (ND4J-specific code and tests). */
     public static INDArray array(Tensor t) {
-        return t == null ? null : ((Nd4jTensor) t).array();
+        if (t == null) return null;
+        if (t instanceof Nd4jTensor n) return n.array();
+        if (t instanceof Nd4jInferenceWeight) throw new IllegalArgumentException("an inference copy is only a weight of linearForward/inRankForward");
+        throw new IllegalArgumentException("not an nd4j-backend tensor: " + t.getClass().getName());
     }
 
     public static Tensor wrap(INDArray a) {
@@ -60,11 +70,6 @@ public final class Nd4jBackend implements Backend {
     @Override
     public Tensor prefix(Tensor flat, long rows, long cols) {
         return wrap(a(flat).get(NDArrayIndex.interval(0, rows * cols)).reshape('c', rows, cols));
-    }
-
-    @Override
-    public Tensor row(Tensor m, long i) {
-        return wrap(a(m).getRow(i).reshape(1, a(m).size(1)));
     }
 
     @Override
@@ -115,16 +120,6 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public double get(Tensor t, long i) {
-        return a(t).getDouble(i);
-    }
-
-    @Override
-    public void set(Tensor t, long i, double v) {
-        a(t).putScalar(i, v);
-    }
-
-    @Override
     public double[] toHost(Tensor t) {
         return a(t).dup('c').data().asDouble();
     }
@@ -137,15 +132,14 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public void toHost(Tensor t, double[] out) {
+        if (out.length != t.length()) throw new IllegalArgumentException(out.length + " values for a tensor of " + t.length());
         Flat f = new Flat(a(t));
         for (int i = 0; i < out.length; i++) out[i] = f.get(i);
     }
 
     @Override
-    public void embeddingAt(int token, int pos, Tensor wte, Tensor wpe, Tensor x) {
-        int c = (int) wte.size(1);
-        Flat te = new Flat(a(wte)), pe = new Flat(a(wpe)), fx = new Flat(a(x));
-        for (int j = 0; j < c; j++) fx.set(j, te.get((long) token * c + j) + pe.get((long) pos * c + j));
+    public void embeddingRows(int[] tokens, int[] positions, int n, Tensor wte, Tensor wpe, Tensor x) {
+        Embedding.rows(tokens, positions, n, a(wte), a(wpe), a(x));
     }
 
     @Override
@@ -185,25 +179,8 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public void linearForward(Tensor x, Tensor w, Tensor b, Tensor y) {
-        Linear.forward(a(x), a(w), a(b), a(y));
-    }
-
-    @Override
-    public void forEachRow(int n, java.util.function.IntConsumer body) {
-        WorkerTeam.SHARED.forRanges(n, 1, (from, to) -> {
-            for (long i = from; i < to; i++) body.accept((int) i);
-        });
-    }
-
-    @Override
-    public void linearForwardT(Tensor x, Tensor wT, Tensor b, Tensor y) {
-        Linear.forwardT(a(x), a(wT), a(b), a(y));
-    }
-
-    @Override
-    public Tensor transposedCopy(Tensor m) {
-        if (a(m).rank() != 2) throw new IllegalArgumentException("2-D tensors only, got " + a(m).shapeInfoToString());
-        return wrap(a(m).transpose().dup('c'));
+        if (w instanceof Nd4jInferenceWeight t) Linear.forwardT(a(x), t.transposed(), a(b), a(y));
+        else Linear.forward(a(x), a(w), a(b), a(y));
     }
 
     @Override
@@ -213,12 +190,8 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public void inRankForward(Tensor x, Tensor aK, Tensor btK, Tensor b, Tensor h, Tensor y) {
-        InRankLinear.forward(a(x), a(aK), a(btK), a(b), a(h), a(y));
-    }
-
-    @Override
-    public void inRankForwardT(Tensor x, Tensor aK, Tensor bK, Tensor b, Tensor h, Tensor y) {
-        InRankLinear.forwardT(a(x), a(aK), a(bK), a(b), a(h), a(y));
+        if (btK instanceof Nd4jInferenceWeight t) InRankLinear.forwardT(a(x), a(aK), t.transposed(), a(b), a(h), a(y));
+        else InRankLinear.forward(a(x), a(aK), a(btK), a(b), a(h), a(y));
     }
 
     @Override
@@ -237,39 +210,21 @@ public final class Nd4jBackend implements Backend {
         Gelu.backward(a(dy), a(x), a(dx), tanh);
     }
 
-    /** Loop kernel below this length, GEMM kernel from it (measured crossover; -Dinrank.attention=gemm|loop forces). */
-    static final int GEMM_ATTENTION_MIN_SEQ = 256;
-
-    private record LoopWorkspace(int batch, int heads, int seq) {}
-
     @Override
-    public Object attentionWorkspace(DType t, int batch, int heads, int seq, int headDim) {
-        String forced = System.getProperty("inrank.attention");
-        boolean gemm = forced != null ? forced.equals("gemm") : seq >= GEMM_ATTENTION_MIN_SEQ;
-        return gemm ? new AttentionGemm.Workspace(Nd4jTensor.of(t), batch, heads, seq, headDim) : new LoopWorkspace(batch, heads, seq);
+    public void attentionForward(Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
+        FlashAttention.forward(a(qkv), a(y), a(lse), batch, heads, scale, dropout, key);
     }
 
     @Override
-    public void attentionForward(Tensor qkv, Tensor y, Tensor prob, Object ws, double scale, double dropout, long seed) {
-        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.forward(a(qkv), a(y), a(prob), g, scale, dropout, seed);
-        else {
-            LoopWorkspace l = (LoopWorkspace) ws;
-            Attention.forward(a(qkv), a(y), a(prob), l.batch(), l.seq(), l.heads(), scale, dropout, seed);
-        }
+    public void attentionBackward(Tensor dy, Tensor qkv, Tensor y, Tensor lse, Tensor dqkv, int batch, int heads, double scale,
+                                  double dropout, DropoutKey key) {
+        FlashAttention.backward(a(dy), a(qkv), a(y), a(lse), a(dqkv), batch, heads, scale, dropout, key);
     }
 
     @Override
-    public void attentionBackward(Tensor dy, Tensor qkv, Tensor prob, Tensor dqkv, Object ws, double scale, double dropout, long seed) {
-        if (ws instanceof AttentionGemm.Workspace g) AttentionGemm.backward(a(dy), a(qkv), a(prob), a(dqkv), g, scale, dropout, seed);
-        else {
-            LoopWorkspace l = (LoopWorkspace) ws;
-            Attention.backward(a(dy), a(qkv), a(prob), a(dqkv), l.batch(), l.seq(), l.heads(), scale, dropout, seed);
-        }
-    }
-
-    @Override
-    public void attendCached(Tensor qkv, Tensor kCache, Tensor vCache, int pos, int heads, double scale, Tensor y) {
-        Attention.forwardCached(a(qkv), a(kCache), a(vCache), pos, heads, scale, a(y));
+    public void attendCached(Tensor qkv, Tensor kCache, Tensor vCache, int[] slots, int[] positions, int n, int heads, double scale,
+                             Tensor y) {
+        DecodeAttention.forward(a(qkv), a(kCache), a(vCache), slots, positions, n, heads, scale, a(y));
     }
 
     /** [N, 1] scratch columns per logits shape, so the loss allocates nothing per step. */
@@ -289,13 +244,18 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void dropoutForward(Tensor x, Tensor mask, Tensor y, double p, SplittableRandom rng) {
-        Dropout.forward(a(x), a(mask), a(y), p, rng);
+    public void dropoutForward(Tensor x, Tensor y, double p, DropoutKey key) {
+        Dropout.forward(a(x), a(y), p, key);
     }
 
     @Override
-    public void dropoutBackward(Tensor dy, Tensor mask, Tensor dx) {
-        Dropout.backward(a(dy), a(mask), a(dx));
+    public void residualDropoutForward(Tensor residual, Tensor branch, Tensor out, double p, DropoutKey key) {
+        Dropout.residual(a(residual), a(branch), a(out), p, key);
+    }
+
+    @Override
+    public void dropoutBackward(Tensor dy, Tensor dx, double p, DropoutKey key) {
+        Dropout.backward(a(dy), a(dx), p, key);
     }
 
     @Override
@@ -304,15 +264,17 @@ public final class Nd4jBackend implements Backend {
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         if (values.dtype() == DType.F32) {
             FloatBuffer p = floats(a(values)), g = floats(a(grads)), mm = floats(a(m)), vv = floats(a(v));
-            float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
+            // 1 − β in double, then rounded: 1 − (float) 0.999 is 0.0010000467, 4.7e-5 off (torch also passes 1 − β2 as a double)
+            float b1 = (float) beta1, b2 = (float) beta2, ob1 = (float) (1 - beta1), ob2 = (float) (1 - beta2);
+            float c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
             float decayOn = (float) (1 - lr * weightDecay);
             // elementwise, so chunks run on all cores in any order with identical results
             chunksOf(segments).parallelStream().forEach(c -> {
                 float decay = c.decay() ? decayOn : 1f;
                 for (int i = (int) c.from(); i < c.to(); i++) {
                     float gi = g.get(i);
-                    float mi = b1 * mm.get(i) + (1 - b1) * gi;
-                    float vi = b2 * vv.get(i) + (1 - b2) * gi * gi;
+                    float mi = b1 * mm.get(i) + ob1 * gi;
+                    float vi = b2 * vv.get(i) + ob2 * gi * gi;
                     mm.put(i, mi);
                     vv.put(i, vi);
                     p.put(i, p.get(i) * decay - c1 * mi / ((float) Math.sqrt(vi) * c2 + e));
@@ -375,4 +337,28 @@ public final class Nd4jBackend implements Backend {
         INDArray[] f = Spectrum.truncate(a(aK), a(btK), r);
         return new Tensor[]{wrap(f[0]), wrap(f[1])};
     }
+
+    /** The weight transposed, [out, in]: every decode product becomes a row-dot-product ({@link Nd4jInferenceWeight}). */
+    @Override
+    public Tensor inferenceCopy(Tensor w) {
+        if (a(w).rank() != 2) throw new IllegalArgumentException("2-D weights only, got " + a(w).shapeInfoToString());
+        return new Nd4jInferenceWeight(a(w).transpose().dup('c'));
+    }
+
+    /**
+     * A_k with zero rows and Bt_k transposed with zero columns, padded to a multiple of {@link #MODE_PAD} modes: the
+     * padding adds exact zeros (0·0 terms) and keeps every dot product free of a scalar tail (ranks like 254 are not a
+     * multiple of a vector's length).
+     */
+    @Override
+    public Tensor[] inferenceFactors(Tensor aK, Tensor btK) {
+        int k = (int) aK.size(0), kp = (k + MODE_PAD - 1) / MODE_PAD * MODE_PAD;
+        INDArray aPad = Nd4j.zeros(a(aK).dataType(), kp, aK.size(1)), btPad = Nd4j.zeros(a(btK).dataType(), kp, btK.size(1));
+        aPad.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).assign(a(aK));
+        btPad.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).assign(a(btK));
+        return new Tensor[]{wrap(aPad), new Nd4jInferenceWeight(btPad.transpose().dup('c'))};
+    }
+
+    /** Modes of inference factors are padded to a multiple of this: the widest vector (AVX-512: 16 floats). */
+    static final int MODE_PAD = 16;
 }

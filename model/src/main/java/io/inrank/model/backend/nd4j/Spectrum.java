@@ -102,8 +102,26 @@ public final class Spectrum {
         INDArray vtr = c.vt().get(NDArrayIndex.interval(0, r), NDArrayIndex.all());        // [r, k]
         INDArray aT = c.qa().mmul(ur).mulRowVector(sqrt);                                   // [in, r]
         INDArray bt = vtr.mulColumnVector(sqrt.reshape(r, 1)).mmul(c.qb().transpose());    // [r, out]
+        INDArray a = aT.transpose().dup('c');
+        orientModes(a, bt);
         DataType t = aK.dataType();
-        return new INDArray[]{aT.transpose().dup('c').castTo(t), bt.dup('c').castTo(t)};
+        return new INDArray[]{a.castTo(t), bt.dup('c').castTo(t)};
+    }
+
+    /**
+     * Each mode's sign is free (a mode and its negation give the same product); the convention of every backend: the
+     * entry of largest magnitude in the mode's A row is positive, so factors, not only products, agree across backends.
+     */
+    private static void orientModes(INDArray a, INDArray bt) {
+        for (int m = 0; m < a.size(0); m++) {
+            INDArray row = a.getRow(m);
+            long big = 0;
+            for (long i = 1; i < row.length(); i++) if (Math.abs(row.getDouble(i)) > Math.abs(row.getDouble(big))) big = i;
+            if (row.getDouble(big) < 0) {
+                row.muli(-1);
+                bt.getRow(m).muli(-1);
+            }
+        }
     }
 
     static double[] pad(double[] s, int n) {

@@ -26,19 +26,21 @@ class CachedAttentionTest {
             double scale = 0.7 / Math.sqrt(hd);
             INDArray qkv = rand(seq, 3 * c);
             INDArray want = Nd4j.zeros(DataType.DOUBLE, seq, c);
-            Attention.forward(qkv.castTo(DataType.DOUBLE), want, Nd4j.zeros(DataType.DOUBLE, 1, heads, seq, seq), 1, seq, heads, scale);
-            INDArray k = Nd4j.zeros(DataType.FLOAT, ctx, c), v = Nd4j.zeros(DataType.FLOAT, ctx, c), y = Nd4j.zeros(DataType.FLOAT, 1, c);
+            FlashAttention.forward(qkv.castTo(DataType.DOUBLE), want, Nd4j.zeros(DataType.DOUBLE, 1, heads, seq), 1, heads, scale, 0, null);
+            INDArray k = Nd4j.zeros(DataType.FLOAT, 2, ctx, c), v = Nd4j.zeros(DataType.FLOAT, 2, ctx, c), y = Nd4j.zeros(DataType.FLOAT, 1, c);
             INDArray row0 = qkv.get(NDArrayIndex.interval(0, 1), NDArrayIndex.all());
             assertTrue(CachedAttention.accepts(row0, k, v, y, heads), "the vector path must take " + heads + " heads of " + hd);
             for (int t = 0; t < seq; t++) {
-                Attention.forwardCached(qkv.get(NDArrayIndex.interval(t, t + 1), NDArrayIndex.all()).dup('c'), k, v, t, heads, scale, y);
+                DecodeAttention.forward(qkv.get(NDArrayIndex.interval(t, t + 1), NDArrayIndex.all()).dup('c'), k, v, new int[]{1}, new int[]{t}, 1,
+                        heads, scale, y);
                 for (int j = 0; j < c; j++) {
                     assertEquals(want.getDouble(t, j), y.getFloat(0, j), 2e-6 + 2e-6 * Math.abs(want.getDouble(t, j)),
                             heads + "×" + hd + " position " + t + " column " + j);
                 }
             }
             INDArray last = qkv.get(NDArrayIndex.interval(0, 1), NDArrayIndex.all()).dup('c');
-            assertThrows(IllegalArgumentException.class, () -> Attention.forwardCached(last, k, v, ctx, heads, scale, y), "past the cache");
+            assertThrows(IllegalArgumentException.class, () -> DecodeAttention.forward(last, k, v, new int[]{0}, new int[]{ctx}, 1, heads, scale, y),
+                    "past the cache");
         }
     }
 
@@ -46,14 +48,14 @@ class CachedAttentionTest {
     void headsGiveTheSameBitsOnTheTeamAsInlineInOneThread() {
         int heads = 12, hd = 4 * RowKernels.L, c = heads * hd, ctx = 4 * RowKernels.L, seq = 3 * RowKernels.L + 5;
         INDArray qkv = rand(seq, 3 * c);
-        INDArray k1 = Nd4j.zeros(DataType.FLOAT, ctx, c), v1 = Nd4j.zeros(DataType.FLOAT, ctx, c), y1 = Nd4j.zeros(DataType.FLOAT, 1, c);
-        INDArray k2 = Nd4j.zeros(DataType.FLOAT, ctx, c), v2 = Nd4j.zeros(DataType.FLOAT, ctx, c), y2 = Nd4j.zeros(DataType.FLOAT, 1, c);
+        INDArray k1 = Nd4j.zeros(DataType.FLOAT, 1, ctx, c), v1 = Nd4j.zeros(DataType.FLOAT, 1, ctx, c), y1 = Nd4j.zeros(DataType.FLOAT, 1, c);
+        INDArray k2 = Nd4j.zeros(DataType.FLOAT, 1, ctx, c), v2 = Nd4j.zeros(DataType.FLOAT, 1, ctx, c), y2 = Nd4j.zeros(DataType.FLOAT, 1, c);
         for (int t = 0; t < seq; t++) {
             INDArray row = qkv.get(NDArrayIndex.interval(t, t + 1), NDArrayIndex.all()).dup('c');
-            int pos = t;
-            Attention.forwardCached(row, k1, v1, pos, heads, 0.125, y1);                  // heads split over the team
-            WorkerTeam.SHARED.run(WorkerTeam.SHARED.size(), part -> {                     // nested: every head inline here
-                if (part == 0) Attention.forwardCached(row, k2, v2, pos, heads, 0.125, y2);
+            int[] slot = {0}, pos = {t};
+            DecodeAttention.forward(row, k1, v1, slot, pos, 1, heads, 0.125, y1);                   // heads split over the team
+            WorkerTeam.SHARED.run(WorkerTeam.SHARED.size(), part -> {                              // nested: every head inline here
+                if (part == 0) DecodeAttention.forward(row, k2, v2, slot, pos, 1, heads, 0.125, y2);
             });
             assertArrayEquals(y1.data().asFloat(), y2.data().asFloat(), "position " + t);
         }

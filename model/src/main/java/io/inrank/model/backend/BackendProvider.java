@@ -1,0 +1,21 @@
+package io.inrank.model.backend;
+
+/**
+ * How a backend module makes itself known to {@link Backends}: a {@code java.util.ServiceLoader} service listed in its
+ * jar's {@code META-INF/services/io.inrank.model.backend.BackendProvider}. {@link #unavailableReason} must be cheap and
+ * must not load native code (it runs for every listing); {@link #open} does the real start.
+ */
+public interface BackendProvider {
+
+    /** The name users select it by ({@code --backend}, {@code INRANK_BACKEND}). */
+    String name();
+
+    /** One line for listings, e.g. "CPU: ND4J + OpenBLAS". */
+    String description();
+
+    /** Null when it can be opened here, otherwise why not, in one line. */
+    String unavailableReason();
+
+    /** Starts the backend (native libraries, devices); throws with a one-line message when that fails. */
+    Backend open();
+}
