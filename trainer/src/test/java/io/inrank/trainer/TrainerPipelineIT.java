@@ -46,7 +46,7 @@ class TrainerPipelineIT {
                     "-jar", System.getProperty("controller.jar")));
             try {
                 Path ckpt = tmp.resolve("checkpoints");
-                assertEquals(0, exit(trainer("e2e-a", bs, ckpt), "trainer-e2e-a", 300), "uninterrupted run");
+                assertEquals(0, exit(trainer("e2e-a", bs, ckpt), lastName(), 300), "uninterrupted run");
                 Map<Long, JsonNode> a = steps(ckpt.resolve("e2e-a"));
                 assertEquals(24, a.size());
 
@@ -90,7 +90,7 @@ class TrainerPipelineIT {
                 b.destroyForcibly().waitFor();
                 long reached = steps(ckpt.resolve("e2e-b")).keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
                 assertTrue(reached < 24, "killed mid-run (at step " + reached + ")");
-                assertEquals(0, exit(trainer("e2e-b", bs, ckpt), "trainer-e2e-b-2", 300), "restarted run");
+                assertEquals(0, exit(trainer("e2e-b", bs, ckpt), lastName(), 300), "restarted run");
                 Map<Long, JsonNode> resumed = steps(ckpt.resolve("e2e-b"));
                 for (long t = 1; t <= 24; t++) {
                     assertEquals(a.get(t).get("loss").asDouble(), resumed.get(t).get("loss").asDouble(), "loss at step " + t);
@@ -106,6 +106,11 @@ class TrainerPipelineIT {
     }
 
     private String lastLog;
+
+    /** The log name (without .log) of the trainer started last. */
+    private String lastName() {
+        return lastLog.substring(0, lastLog.length() - 4);
+    }
 
     private Process trainer(String run, String bs, Path ckpt) throws Exception {
         lastLog = "trainer-" + run + "-" + System.nanoTime() + ".log";

@@ -48,9 +48,13 @@ class ModelConformanceTest {
         return loss;
     }
 
-    /** Per dtype: {loss, gradients, parameters} relative tolerances. */
+    /**
+     * Per dtype: {loss, gradients, parameters after 3 steps, spectra, logits} relative tolerances, near the measured
+     * errors (2026-12, nd4j: float32 2.5e-8, 3.2e-7, 4.3e-5 (Adam turns float rounding of near-zero gradients into
+     * full steps), 7.2e-8, 4e-7; float64 3.9e-16, 7.2e-16, 1.9e-13, 7.8e-16, 9.2e-16).
+     */
     static double[] tol(DType t) {
-        return t == DType.F32 ? new double[]{1e-6, 1e-4, 1e-4} : new double[]{1e-13, 1e-11, 1e-11};
+        return t == DType.F32 ? new double[]{2e-7, 2e-6, 2e-4, 1e-6, 2e-6} : new double[]{1e-14, 1e-14, 5e-12, 1e-14, 1e-14};
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -80,7 +84,7 @@ class ModelConformanceTest {
                     }
                 }
                 double[] tl = tol(t);
-                for (int s = 0; s < 3; s++) checkScalar(name + " loss", be, t, tl[0] * (s + 1), losses[1][s], losses[0][s]);
+                for (int s = 0; s < 3; s++) checkScalar(name + " loss", be, t, tl[0], losses[1][s], losses[0][s]);
                 double gradErr = TestBackends.maxRel(firstGrads[1], firstGrads[0]);
                 Conformance.record(name + " gradients", be, t, TestBackends.maxAbs(firstGrads[1], firstGrads[0]), gradErr, tl[1]);
                 assertTrue(gradErr <= tl[1], name + " gradients rel err " + gradErr);
@@ -111,10 +115,10 @@ class ModelConformanceTest {
             after[i] = z.model();
         }
         double sErr = TestBackends.maxRel(spectra[1], spectra[0]);
-        Conformance.record("model spectra (stage 1)", be, t, TestBackends.maxAbs(spectra[1], spectra[0]), sErr, tol(t)[2]);
-        assertTrue(sErr <= tol(t)[2], "spectra rel err " + sErr);
+        Conformance.record("model spectra (stage 1)", be, t, TestBackends.maxAbs(spectra[1], spectra[0]), sErr, tol(t)[3]);
+        assertTrue(sErr <= tol(t)[3], "spectra rel err " + sErr);
         assertEquals(after[0].params().count(), after[1].params().count());
-        check("model stage 1 → resize → stage 2 parameters", be, t, tol(t)[2] * 10, x -> new Tensor[]{after[x == be ? 1 : 0].params().values()});
+        check("model stage 1 → resize → stage 2 parameters", be, t, tol(t)[2] * 2.5, x -> new Tensor[]{after[x == be ? 1 : 0].params().values()});
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -137,10 +141,10 @@ class ModelConformanceTest {
                     double[] row = java.util.Arrays.copyOfRange(want, pos * 97, pos * 97 + 97);
                     worst = Math.max(worst, TestBackends.maxRel(got, row));
                 }
-                double tl = t == DType.F32 ? 1e-5 : 1e-13;
+                double tl = tol(t)[4];
                 Conformance.record("KV decoding vs full recomputation (same backend)", be, t, worst, worst, tl);
                 assertTrue(worst <= tl, mode + " d" + dim + ": decoding vs recomputation rel err " + worst);
-                check("model logits", be, t, t == DType.F32 ? 1e-5 : 1e-13, x -> {
+                check("model logits", be, t, tol(t)[4], x -> {
                     GptModel m = new GptModel(x, cfg, 1, len, t, 4, null);
                     if (cfg.lowRank()) for (int l = 0; l < 4; l++) m.setActiveModes(l, 2 + 3 * l);
                     m.forward(ids, null, false);

@@ -36,7 +36,7 @@ public final class FlashAttention {
 
     public static void forward(INDArray qkv, INDArray y, INDArray lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
         int seq = seq(qkv, y, lse, batch, heads), c = (int) y.size(1), hd = c / heads;
-        if (FlashAttentionVector.accepts(qkv, y, lse, hd)) {
+        if (RowProducts.AVAILABLE && FlashAttentionVector.accepts(qkv, y, lse, hd)) {   // the vector class loads only with its module
             FlashAttentionVector.forward(qkv, y, lse, batch, heads, seq, scale, dropout, key);
             return;
         }
@@ -74,7 +74,7 @@ public final class FlashAttention {
     public static void backward(INDArray dy, INDArray qkv, INDArray y, INDArray lse, INDArray dqkv, int batch, int heads, double scale,
                                 double dropout, DropoutKey key) {
         int seq = seq(qkv, y, lse, batch, heads), c = (int) y.size(1), hd = c / heads;
-        if (FlashAttentionVector.accepts(qkv, y, lse, hd) && FlashAttentionVector.accepts(dqkv, dy, lse, hd)) {
+        if (RowProducts.AVAILABLE && FlashAttentionVector.accepts(qkv, y, lse, hd) && FlashAttentionVector.accepts(dqkv, dy, lse, hd)) {
             FlashAttentionVector.backward(dy, qkv, y, lse, dqkv, batch, heads, seq, scale, dropout, key);
             return;
         }
