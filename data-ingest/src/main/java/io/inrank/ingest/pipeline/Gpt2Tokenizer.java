@@ -6,8 +6,8 @@ import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 
 /**
- * GPT-2 byte-level BPE via jtokkit's {@code r50k_base} (identical ids to GPT-2's encoder, measured in
- * shared/research/jvm-stack.md §4). {@code encodeOrdinary}: the text "&lt;|endoftext|&gt;" inside a line is ordinary
+ * GPT-2 byte-level BPE via jtokkit's {@code r50k_base} (the same ids as GPT-2's own encoder; checked against known
+ * GPT-2 ids in the tests). {@code encodeOrdinary}: the text "&lt;|endoftext|&gt;" inside a line is ordinary
  * text, as in GPT-2's own encoder; the real EOS id is only ever inserted by us. Thread-safe.
  */
 public final class Gpt2Tokenizer {

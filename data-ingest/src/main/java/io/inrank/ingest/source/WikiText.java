@@ -2,7 +2,7 @@ package io.inrank.ingest.source;
 
 import java.util.Map;
 
-/** WikiText layout facts shared by the directory, zip and parquet readers (shared/research/data.md §1). */
+/** WikiText layout facts shared by the directory, zip and parquet readers (the Salesforce release's layout). */
 final class WikiText {
     private WikiText() {}
 

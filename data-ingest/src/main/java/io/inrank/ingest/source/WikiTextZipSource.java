@@ -20,7 +20,7 @@ public final class WikiTextZipSource implements CorpusSource {
     private static final Pattern ENTRY = Pattern.compile("(?:.*/)?wiki\\.(train|valid|test)\\.(raw|tokens)");
     private final Path zip;
 
-    /** The official archives' sha256 (shared/research/data.md §1.1): a file with such a name must be that archive. */
+    /** The official archives' sha256 (as published with the release): a file with such a name must be that archive. */
     static final Map<String, String> OFFICIAL_SHA256 = Map.of(
             "wikitext-103-v1.zip", "242ba0f20b329cfdf1ccc61e9e9e5b59becf189db7f7a81cd2a0e2fc31539590",
             "wikitext-103-raw-v1.zip", "91c00ae287f0d699e18605c84afc9e45c192bc6b7797ff8837e5474655a33794",

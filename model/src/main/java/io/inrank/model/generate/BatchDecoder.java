@@ -32,7 +32,7 @@ public final class BatchDecoder {
     private final BlockActivations[] acts;            // [n]: views of the first n rows of the step buffers
     private final Tensor[] x, ln, mean, rstd, logits; // [n] → [n, C], [n, C], [n], [n], [n, V]
     private final Tensor[] logitsRow;                 // [i] → [1, V]
-    private final Tensor fh;                          // [slots · padded R] InRank hidden scratch
+    private Tensor fh;                                // [slots · widest inference factor] InRank hidden scratch
     private final Tensor[][] hView;                   // [n][InRank layer] → [n, modes] view of fh
     private final BlockWeights[] weights;             // [layer] inference copies
     private final int[] copiedModes;                  // [InRank layer] the k the copies were made at
@@ -84,7 +84,6 @@ public final class BatchDecoder {
         weights = new BlockWeights[layers];
         copiedModes = new int[model.inRankLayers()];
         hView = new Tensor[slots + 1][model.inRankLayers()];
-        fh = cfg.lowRank() ? be.zeros(t, (long) slots * (cfg.maxRank() + 64)) : null;   // room for any backend's mode padding
         for (int l = 0; l < layers; l++) copyBlock(l);
         wte = model.params().value("wte");
         wpe = model.params().value("wpe");
@@ -92,16 +91,34 @@ public final class BatchDecoder {
         lnfBias = model.params().value("ln_f.bias");
     }
 
-    /** Inference copies of block l at the model's active modes, and the hidden views their widths need. */
+    /**
+     * Inference copies of block l at the model's active modes, and the hidden views their widths need. The scratch
+     * grows, rarely, when a backend's copies are wider than any before (padding, or a rank that grew); then every
+     * copied block's views are remade over the new one.
+     */
     private void copyBlock(int l) {
         weights[l] = model.blockWeights(l).forInference(be);
         if (!cfg.lowRank()) return;
+        copiedModes[2 * l] = model.activeModes(2 * l);
+        copiedModes[2 * l + 1] = model.activeModes(2 * l + 1);
+        long need = (long) slots * Math.max(width(l, 0), width(l, 1));
+        if (fh == null || need > fh.length()) {
+            fh = be.zeros(model.params().dtype(), need);
+            for (int b = 0; b < cfg.layers(); b++) if (weights[b] != null) hiddenViews(b);
+        } else {
+            hiddenViews(l);
+        }
+    }
+
+    /** Modes of block b's inference factors, fc1 (which 0) or fc2 (which 1). */
+    private int width(int b, int which) {
+        return ((BlockWeights.Factored) (which == 0 ? weights[b].fc() : weights[b].out())).modes();
+    }
+
+    /** Block b's [n, modes] hidden views over the current scratch, for every row count n. */
+    private void hiddenViews(int b) {
         for (int which = 0; which < 2; which++) {
-            int layer = 2 * l + which;
-            copiedModes[layer] = model.activeModes(layer);
-            int width = ((BlockWeights.Factored) (which == 0 ? weights[l].fc() : weights[l].out())).modes();
-            if ((long) slots * width > fh.length()) throw new IllegalStateException("inference factors of " + width + " modes exceed the scratch");
-            for (int m = 1; m <= slots; m++) hView[m][layer] = be.prefix(fh, m, width);
+            for (int m = 1; m <= slots; m++) hView[m][2 * b + which] = be.prefix(fh, m, width(b, which));
         }
     }
 

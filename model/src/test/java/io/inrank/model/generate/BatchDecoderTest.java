@@ -143,6 +143,20 @@ class BatchDecoderTest {
         }
     }
 
+    /** A rank that grows after the decoder was made is picked up at the next step (copies and scratch remade). */
+    @Test
+    void aRankChangeIsPickedUpAtTheNextStep() {
+        GptConfig cfg = new GptConfig(301, 16, 2, 3, 48, GptConfig.Mode.INRANK, true, 0.0, 1e-5);
+        GptModel m = new GptModel(BE, cfg, 1, 1, DType.F32, 9, null);
+        for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 2);
+        BatchDecoder early = new BatchDecoder(m, 2);
+        for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 20 + i);   // wider than any earlier copy
+        BatchDecoder fresh = new BatchDecoder(m, 2);
+        double[] a = BE.toHost(early.step(new int[]{7, 8}, new int[]{0, 1}, 2));
+        double[] b = BE.toHost(fresh.step(new int[]{7, 8}, new int[]{0, 1}, 2));
+        assertArrayEquals(b, a);
+    }
+
     private static int argmax(double[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
