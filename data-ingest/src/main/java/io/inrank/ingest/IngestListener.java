@@ -17,8 +17,8 @@ public interface IngestListener {
     IngestListener NONE = new IngestListener() {};
 
     /** What happened to one split. */
-    record SplitResult(DatasetManifest manifest, Status status, long blocksSent, long resumedFrom, double seconds,
-                       long bytes) {}
+    record SplitResult(
+            DatasetManifest manifest, Status status, long blocksSent, long resumedFrom, double seconds, long bytes) {}
 
     enum Status {
         /** Written from the first block. */

@@ -1,7 +1,6 @@
 package io.inrank.ingest;
 
 import io.inrank.protocol.Topics;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -16,13 +15,21 @@ import java.util.Optional;
  * @param maxMbPerSecond    throttle input reading (0 = no limit), to spare a shared broker
  * @param replicationFactor for new topics; empty = the broker's default
  */
-public record IngestSettings(String dataset, List<String> splits, int blockLength, boolean eos, boolean force,
-                             int threads, double maxMbPerSecond, Optional<Short> replicationFactor) {
+public record IngestSettings(
+        String dataset,
+        List<String> splits,
+        int blockLength,
+        boolean eos,
+        boolean force,
+        int threads,
+        double maxMbPerSecond,
+        Optional<Short> replicationFactor) {
     public IngestSettings {
         Topics.checkName("dataset", dataset);
         splits = splits == null ? List.of() : List.copyOf(splits);
         for (String s : splits) Topics.checkName("split", s);
-        if (blockLength < 1 || blockLength > 65_536) throw new IllegalArgumentException("block length must be in 1..65536");
+        if (blockLength < 1 || blockLength > 65_536)
+            throw new IllegalArgumentException("block length must be in 1..65536");
         if (threads < 1) threads = Runtime.getRuntime().availableProcessors();
         replicationFactor = replicationFactor == null ? Optional.empty() : replicationFactor;
     }

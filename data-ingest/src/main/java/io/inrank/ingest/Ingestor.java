@@ -17,15 +17,6 @@ import io.inrank.ingest.source.SplitInput;
 import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.jboss.logging.Logger;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +27,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.jboss.logging.Logger;
 
 /**
  * Ingests a corpus into Kafka, split by split: tokenize → blocks → {@code inrank.tokens.<dataset>.<split>} → manifest.
@@ -105,7 +104,9 @@ public final class Ingestor implements AutoCloseable {
         DatasetManifest existing = manifests.latest(key);
         if (existing != null && existing.done() && !settings.force()) {
             if (existing.sourcesSha256().equals(fingerprint)) {
-                LOG.infof("%s: already ingested from the same sources (%d blocks); nothing to do", key, existing.blocks());
+                LOG.infof(
+                        "%s: already ingested from the same sources (%d blocks); nothing to do",
+                        key, existing.blocks());
                 SplitResult r = new SplitResult(existing, Status.UNCHANGED, 0, existing.blocks(), seconds(t0), 0);
                 listener.splitFinished(r);
                 return r;
@@ -126,19 +127,24 @@ public final class Ingestor implements AutoCloseable {
             if (index < resumeFrom) return;
             byte[] value = new byte[2 * ids.length];
             TokenBlocks.encode(ids, 0, ids.length, value);
-            Header[] headers = {new RecordHeader(TokenBlocks.CODEC_HEADER, codec), new RecordHeader(FINGERPRINT_HEADER, fp)};
-            producer.send(new ProducerRecord<>(topic, 0, TokenBlocks.key(index), value, List.of(headers)), (md, err) -> {
-                if (err != null) sendError.compareAndSet(null, err);
-            });
+            Header[] headers = {
+                new RecordHeader(TokenBlocks.CODEC_HEADER, codec), new RecordHeader(FINGERPRINT_HEADER, fp)
+            };
+            producer.send(
+                    new ProducerRecord<>(topic, 0, TokenBlocks.key(index), value, List.of(headers)), (md, err) -> {
+                        if (err != null) sendError.compareAndSet(null, err);
+                    });
             sent[0]++;
         });
 
         long bytes;
         long throttleStart = System.nanoTime();
         try (TokenPipeline pipeline = new TokenPipeline(settings.threads(), settings.eos());
-             LineReader reader = in.open()) {
+                LineReader reader = in.open()) {
             pipeline.run(reader, (ids, len, bytesRead) -> {
-                if (sendError.get() != null) throw new IllegalStateException("Kafka send failed: " + sendError.get().getMessage(), sendError.get());
+                if (sendError.get() != null)
+                    throw new IllegalStateException(
+                            "Kafka send failed: " + sendError.get().getMessage(), sendError.get());
                 blocks.add(ids, len);
                 listener.progress(split, bytesRead, in.textBytes(), blocks.tokens(), sent[0]);
                 throttle(bytesRead, throttleStart);
@@ -146,7 +152,9 @@ public final class Ingestor implements AutoCloseable {
             bytes = reader.bytesRead();
         }
         producer.flush();
-        if (sendError.get() != null) throw new IllegalStateException("Kafka send failed: " + sendError.get().getMessage(), sendError.get());
+        if (sendError.get() != null)
+            throw new IllegalStateException(
+                    "Kafka send failed: " + sendError.get().getMessage(), sendError.get());
 
         String where = in.sources().isEmpty() ? split : describe(in.sources().get(0));
         if (blocks.tokens() == 0) throw new BadInputException(where + ": split '" + split + "' is empty (no text)");
@@ -157,18 +165,39 @@ public final class Ingestor implements AutoCloseable {
         try (KafkaConsumer<byte[], byte[]> c = clients.reader()) {
             long end = TopicAdmin.endOffset(c, topic);
             if (end != blocks.blocks()) {
-                throw new IllegalStateException(topic + " holds " + end + " records but the split has " + blocks.blocks()
-                        + " blocks; not marking it done (re-run with --force to rebuild it)");
+                throw new IllegalStateException(topic + " holds " + end + " records but the split has "
+                        + blocks.blocks() + " blocks; not marking it done (re-run with --force to rebuild it)");
             }
         }
-        DatasetManifest m = new DatasetManifest(DatasetManifest.VERSION, settings.dataset(), split, topic,
-                settings.blockLength(), blocks.blocks(), blocks.tokens(), Gpt2Tokenizer.NAME, Gpt2Tokenizer.VOCAB,
-                settings.eos(), sources, fingerprint, blocks.tokensSha256(), bytes, Instant.now().toString(), true);
+        DatasetManifest m = new DatasetManifest(
+                DatasetManifest.VERSION,
+                settings.dataset(),
+                split,
+                topic,
+                settings.blockLength(),
+                blocks.blocks(),
+                blocks.tokens(),
+                Gpt2Tokenizer.NAME,
+                Gpt2Tokenizer.VOCAB,
+                settings.eos(),
+                sources,
+                fingerprint,
+                blocks.tokensSha256(),
+                bytes,
+                Instant.now().toString(),
+                true);
         manifests.write(producer, m);
-        SplitResult r = new SplitResult(m, resumeFrom > 0 ? Status.RESUMED : Status.INGESTED, sent[0], resumeFrom,
-                seconds(t0), bytes);
-        LOG.infof("%s: %s %d blocks (%d tokens, %d sent%s) in %.1f s", key, r.status(), m.blocks(), m.tokens(), sent[0],
-                resumeFrom > 0 ? ", resumed at block " + resumeFrom : "", r.seconds());
+        SplitResult r = new SplitResult(
+                m, resumeFrom > 0 ? Status.RESUMED : Status.INGESTED, sent[0], resumeFrom, seconds(t0), bytes);
+        LOG.infof(
+                "%s: %s %d blocks (%d tokens, %d sent%s) in %.1f s",
+                key,
+                r.status(),
+                m.blocks(),
+                m.tokens(),
+                sent[0],
+                resumeFrom > 0 ? ", resumed at block " + resumeFrom : "",
+                r.seconds());
         listener.splitFinished(r);
         return r;
     }
@@ -190,13 +219,15 @@ public final class Ingestor implements AutoCloseable {
             if (last == null) return 0;
             Header h = last.headers().lastHeader(FINGERPRINT_HEADER);
             boolean same = h != null && fingerprint.equals(new String(h.value(), StandardCharsets.UTF_8));
-            boolean prefix = last.key() != null && last.key().length == 8 && TokenBlocks.blockIndex(last.key()) == last.offset();
+            boolean prefix =
+                    last.key() != null && last.key().length == 8 && TokenBlocks.blockIndex(last.key()) == last.offset();
             if (same && prefix) {
                 LOG.infof("%s: continuing an interrupted ingest after block %d", topic, last.offset());
                 return last.offset() + 1;
             }
-            LOG.warnf("%s: discarding %d blocks of an unfinished ingest with %s", topic, last.offset() + 1,
-                    same ? "a gap in block order" : "other sources or settings");
+            LOG.warnf(
+                    "%s: discarding %d blocks of an unfinished ingest with %s",
+                    topic, last.offset() + 1, same ? "a gap in block order" : "other sources or settings");
         }
         TopicAdmin.recreate(admin, topic, cfg, settings.replicationFactor());
         return 0;
@@ -210,9 +241,16 @@ public final class Ingestor implements AutoCloseable {
 
     private String fingerprint(List<DatasetManifest.SourceFile> sources) {
         MessageDigest md = Hashing.sha256();
-        StringBuilder sb = new StringBuilder("inrank-ingest/1\n").append(Gpt2Tokenizer.NAME).append('\n')
-                .append("block=").append(settings.blockLength()).append(" eos=").append(settings.eos()).append('\n');
-        for (DatasetManifest.SourceFile s : sources) sb.append(s.name()).append(' ').append(s.sha256()).append('\n');
+        StringBuilder sb = new StringBuilder("inrank-ingest/1\n")
+                .append(Gpt2Tokenizer.NAME)
+                .append('\n')
+                .append("block=")
+                .append(settings.blockLength())
+                .append(" eos=")
+                .append(settings.eos())
+                .append('\n');
+        for (DatasetManifest.SourceFile s : sources)
+            sb.append(s.name()).append(' ').append(s.sha256()).append('\n');
         md.update(sb.toString().getBytes(StandardCharsets.UTF_8));
         return Hashing.hex(md.digest());
     }

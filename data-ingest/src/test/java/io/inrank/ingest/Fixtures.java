@@ -6,11 +6,6 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
-import org.apache.parquet.schema.Types;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +17,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Types;
 
 /**
  * Test corpora written here (no third-party text), rendered into every supported layout: a WikiText directory, the
@@ -32,19 +31,27 @@ public final class Fixtures {
     private Fixtures() {}
 
     private static final String[] WORDS = ("the river valley north station engine harbour council season album road "
-            + "bridge castle island painter village league film song army ship church garden mountain railway school "
-            + "museum tower forest lake record battle market library theatre festival storm winter summer coast "
-            + "was is had were built opened played founded named moved won lost wrote recorded described").split(" ");
-    private static final String[] EXTRA = {"café", "Zürich", "naïve", "–", "°", "東京", "Ωmega", "1 @,@ 200", "3 @.@ 5", "long @-@ term"};
+                    + "bridge castle island painter village league film song army ship church garden mountain railway school "
+                    + "museum tower forest lake record battle market library theatre festival storm winter summer coast "
+                    + "was is had were built opened played founded named moved won lost wrote recorded described")
+            .split(" ");
+    private static final String[] EXTRA = {
+        "café", "Zürich", "naïve", "–", "°", "東京", "Ωmega", "1 @,@ 200", "3 @.@ 5", "long @-@ term"
+    };
 
     /** A WikiText-shaped file body (lines end with " \n", blank lines are " \n"), deterministic for a seed. */
     public static String wikiText(int articles, int paragraphsPerArticle, long seed) {
         Random r = new Random(seed);
         StringBuilder sb = new StringBuilder();
         for (int a = 0; a < articles; a++) {
-            sb.append(" \n = ").append(cap(word(r))).append(' ').append(cap(word(r))).append(" = \n \n");
+            sb.append(" \n = ")
+                    .append(cap(word(r)))
+                    .append(' ')
+                    .append(cap(word(r)))
+                    .append(" = \n \n");
             for (int p = 0; p < paragraphsPerArticle; p++) {
-                if (p > 0 && p % 3 == 0) sb.append(" \n = = ").append(cap(word(r))).append(" = = \n \n");
+                if (p > 0 && p % 3 == 0)
+                    sb.append(" \n = = ").append(cap(word(r))).append(" = = \n \n");
                 sb.append(' ').append(paragraph(r)).append(" \n");
             }
         }
@@ -77,7 +84,13 @@ public final class Fixtures {
 
     /** The three splits' texts for a small corpus. */
     public static Map<String, String> splits(long seed) {
-        return Map.of("train", wikiText(12, 9, seed), "validation", wikiText(3, 6, seed + 1), "test", wikiText(3, 6, seed + 2));
+        return Map.of(
+                "train",
+                wikiText(12, 9, seed),
+                "validation",
+                wikiText(3, 6, seed + 1),
+                "test",
+                wikiText(3, 6, seed + 2));
     }
 
     static final Map<String, String> FILE_SPLIT = Map.of("train", "train", "validation", "valid", "test", "test");
@@ -85,7 +98,8 @@ public final class Fixtures {
     public static Path writeDir(Path dir, Map<String, String> splits) throws IOException {
         Files.createDirectories(dir);
         for (var e : splits.entrySet()) {
-            Files.writeString(dir.resolve("wiki." + FILE_SPLIT.get(e.getKey()) + ".raw"), e.getValue(), StandardCharsets.UTF_8);
+            Files.writeString(
+                    dir.resolve("wiki." + FILE_SPLIT.get(e.getKey()) + ".raw"), e.getValue(), StandardCharsets.UTF_8);
         }
         return dir;
     }
@@ -93,7 +107,8 @@ public final class Fixtures {
     /** The official archive's shape: {@code wikitext-103-raw/wiki.*.raw}. */
     public static Path writeZip(Path zip, Map<String, String> splits) throws IOException {
         Files.createDirectories(zip.getParent());
-        try (OutputStream os = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(zip);
+                ZipOutputStream z = new ZipOutputStream(os)) {
             z.putNextEntry(new ZipEntry("wikitext-103-raw/"));
             z.closeEntry();
             for (var e : splits.entrySet()) {
@@ -118,15 +133,19 @@ public final class Fixtures {
             int per = (rows.size() + shards - 1) / shards;
             for (int s = 0; s < shards; s++) {
                 Path f = dir.resolve(String.format("%s-%05d-of-%05d.parquet", e.getKey(), s, shards));
-                writeParquetRows(f, rows.subList(Math.min(rows.size(), s * per), Math.min(rows.size(), (s + 1) * per)), "text");
+                writeParquetRows(
+                        f, rows.subList(Math.min(rows.size(), s * per), Math.min(rows.size(), (s + 1) * per)), "text");
             }
         }
         return root;
     }
 
     public static void writeParquetRows(Path f, List<String> rows, String column) throws IOException {
-        MessageType schema = new MessageType("hf", Types.required(PrimitiveType.PrimitiveTypeName.BINARY)
-                .as(LogicalTypeAnnotation.stringType()).named(column));
+        MessageType schema = new MessageType(
+                "hf",
+                Types.required(PrimitiveType.PrimitiveTypeName.BINARY)
+                        .as(LogicalTypeAnnotation.stringType())
+                        .named(column));
         Dehydrator<String> d = (row, w) -> w.write(column, row);
         try (ParquetWriter<String> w = ParquetWriter.writeFile(schema, f.toFile(), d)) {
             for (String row : rows) w.write(row);

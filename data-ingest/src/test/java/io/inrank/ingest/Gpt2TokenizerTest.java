@@ -1,17 +1,23 @@
 package io.inrank.ingest;
 
-import io.inrank.ingest.pipeline.Gpt2Tokenizer;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.inrank.ingest.pipeline.Gpt2Tokenizer;
+import org.junit.jupiter.api.Test;
 
 /** The ingest's tokenizer gives GPT-2's own ids, and the end-of-text marker in a line stays ordinary text. */
 class Gpt2TokenizerTest {
     @Test
     void gpt2IdsAndOrdinaryEndOfText() {
-        assertArrayEquals(new int[]{15496, 995}, Gpt2Tokenizer.encode("Hello world").toArray());          // GPT-2's encoder
-        assertArrayEquals(new int[]{27, 91, 437, 1659, 5239, 91, 29}, Gpt2Tokenizer.encode("<|endoftext|>").toArray());
-        assertEquals("Hello world, naïve café!", Gpt2Tokenizer.decode(Gpt2Tokenizer.encode("Hello world, naïve café!").toArray()));
+        assertArrayEquals(
+                new int[] {15496, 995}, Gpt2Tokenizer.encode("Hello world").toArray()); // GPT-2's encoder
+        assertArrayEquals(
+                new int[] {27, 91, 437, 1659, 5239, 91, 29},
+                Gpt2Tokenizer.encode("<|endoftext|>").toArray());
+        assertEquals(
+                "Hello world, naïve café!",
+                Gpt2Tokenizer.decode(
+                        Gpt2Tokenizer.encode("Hello world, naïve café!").toArray()));
     }
 }

@@ -1,16 +1,13 @@
 package io.inrank.ingest;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import com.sun.net.httpserver.HttpServer;
 import io.inrank.ingest.download.HubDownloader;
 import io.inrank.ingest.source.BadInputException;
 import io.inrank.ingest.source.CorpusSource;
 import io.inrank.ingest.source.Hashing;
 import io.inrank.ingest.source.Sources;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,14 +20,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** --download against a real HTTP server on loopback that speaks the hub's tree and resolve endpoints. */
 class HubDownloaderTest {
 
     @TempDir
     Path tmp;
+
     HttpServer server;
     final Map<String, byte[]> files = new ConcurrentHashMap<>();
     final Map<String, String> advertisedSha = new ConcurrentHashMap<>();
@@ -39,7 +39,8 @@ class HubDownloaderTest {
 
     @BeforeEach
     void serve() throws IOException {
-        Path pq = Fixtures.writeParquet(tmp.resolve("src"), Fixtures.splits(5), 2).resolve("wikitext-103-raw-v1");
+        Path pq =
+                Fixtures.writeParquet(tmp.resolve("src"), Fixtures.splits(5), 2).resolve("wikitext-103-raw-v1");
         try (var s = Files.list(pq)) {
             for (Path f : s.sorted().toList()) {
                 byte[] b = Files.readAllBytes(f);
@@ -93,10 +94,15 @@ class HubDownloaderTest {
 
     @Test
     void checksumMismatchIsRefusedAndNothingIsLeftBehind() {
-        String victim = files.keySet().stream().filter(p -> p.contains("test-")).findFirst().orElseThrow();
+        String victim = files.keySet().stream()
+                .filter(p -> p.contains("test-"))
+                .findFirst()
+                .orElseThrow();
         advertisedSha.put(victim, "0".repeat(64));
-        var e = assertThrows(BadInputException.class, () -> new HubDownloader(endpoint)
-                .download("Salesforce/wikitext", "main", "wikitext-103-raw-v1", tmp.resolve("cache"), null));
+        var e = assertThrows(
+                BadInputException.class,
+                () -> new HubDownloader(endpoint)
+                        .download("Salesforce/wikitext", "main", "wikitext-103-raw-v1", tmp.resolve("cache"), null));
         assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
         assertTrue(e.getMessage().contains(victim), e.getMessage());
         Path name = tmp.resolve("cache/wikitext-103-raw-v1").resolve(victim.substring(victim.indexOf('/') + 1));
@@ -106,8 +112,10 @@ class HubDownloaderTest {
 
     @Test
     void unknownConfigIsA404WithAHint() {
-        var e = assertThrows(BadInputException.class, () -> new HubDownloader(endpoint)
-                .download("Salesforce/wikitext", "main", "wikitext-7-raw", tmp.resolve("cache"), null));
+        var e = assertThrows(
+                BadInputException.class,
+                () -> new HubDownloader(endpoint)
+                        .download("Salesforce/wikitext", "main", "wikitext-7-raw", tmp.resolve("cache"), null));
         assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
     }
 
@@ -118,8 +126,10 @@ class HubDownloaderTest {
             closedPort = s.getLocalPort();
         }
         String dead = "http://127.0.0.1:" + closedPort;
-        var e = assertThrows(BadInputException.class, () -> new HubDownloader(dead)
-                .download("Salesforce/wikitext", "main", "wikitext-103-raw-v1", tmp.resolve("cache"), null));
+        var e = assertThrows(
+                BadInputException.class,
+                () -> new HubDownloader(dead)
+                        .download("Salesforce/wikitext", "main", "wikitext-103-raw-v1", tmp.resolve("cache"), null));
         assertTrue(e.getMessage().startsWith("cannot reach " + dead), e.getMessage());
         assertTrue(e.getMessage().contains("offline"), e.getMessage());
     }

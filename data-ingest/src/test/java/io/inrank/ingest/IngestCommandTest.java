@@ -1,17 +1,16 @@
 package io.inrank.ingest;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.kafka.KafkaLocal;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The command line through Quarkus: exit codes and messages. One broker for all launches (a Quarkus test resource
@@ -43,11 +42,13 @@ class IngestCommandTest {
     void ingestsShowsAndRerunsAsANoOp(QuarkusMainLauncher launcher) throws Exception {
         Path dir = Files.createTempDirectory("cli");
         Fixtures.writeDir(dir, Fixtures.splits(3));
-        LaunchResult r = launcher.launch(args("ingest", "--source", dir.toString(), "--dataset", "cli", "--block-length", "64"));
+        LaunchResult r =
+                launcher.launch(args("ingest", "--source", dir.toString(), "--dataset", "cli", "--block-length", "64"));
         assertEquals(0, r.exitCode(), r.getErrorOutput());
         assertTrue(r.getOutput().contains("\"split\":\"cli/train\",\"status\":\"ingested\""), r.getOutput());
 
-        LaunchResult again = launcher.launch(args("ingest", "--source", dir.toString(), "--dataset", "cli", "--block-length", "64"));
+        LaunchResult again =
+                launcher.launch(args("ingest", "--source", dir.toString(), "--dataset", "cli", "--block-length", "64"));
         assertEquals(0, again.exitCode());
         assertTrue(again.getOutput().contains("\"split\":\"cli/test\",\"status\":\"unchanged\""), again.getOutput());
 
@@ -61,10 +62,12 @@ class IngestCommandTest {
     void badInputExitsWithOneAndAMessage(QuarkusMainLauncher launcher) throws Exception {
         LaunchResult r = launcher.launch(args("ingest", "--source", "/definitely/not/here", "--dataset", "x"));
         assertEquals(1, r.exitCode());
-        assertTrue(r.getErrorOutput().contains("error: /definitely/not/here: no such file or directory"), r.getErrorOutput());
+        assertTrue(
+                r.getErrorOutput().contains("error: /definitely/not/here: no such file or directory"),
+                r.getErrorOutput());
 
         Path bin = Files.createTempFile("blob", ".txt");
-        Files.write(bin, new byte[]{'a', '\n', 'b', 0, 1, 2, '\n'});
+        Files.write(bin, new byte[] {'a', '\n', 'b', 0, 1, 2, '\n'});
         LaunchResult b = launcher.launch(args("ingest", "--source", bin.toString(), "--dataset", "blob"));
         assertEquals(1, b.exitCode());
         assertTrue(b.getErrorOutput().contains(bin + " line 2: NUL byte at column 2"), b.getErrorOutput());

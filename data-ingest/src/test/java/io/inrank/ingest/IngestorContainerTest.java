@@ -1,12 +1,11 @@
 package io.inrank.ingest;
 
 import io.inrank.ingest.kafka.KafkaClients;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
-
-import java.util.Map;
 
 /**
  * Every ingest integration test again, against Apache Kafka's container image instead of kafka-local. Runs where a

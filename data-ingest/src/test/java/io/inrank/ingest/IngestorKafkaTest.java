@@ -1,5 +1,7 @@
 package io.inrank.ingest;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.ingest.IngestListener.SplitResult;
 import io.inrank.ingest.IngestListener.Status;
 import io.inrank.ingest.kafka.KafkaClients;
@@ -11,12 +13,6 @@ import io.inrank.kafka.KafkaLocal;
 import io.inrank.kafka.KafkaLocalExtension;
 import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.Topics;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -24,14 +20,18 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Ingest against a real broker: the topic read back reproduces the source's exact token stream. */
 @ExtendWith(KafkaLocalExtension.class)
 class IngestorKafkaTest {
 
     static KafkaClients clients;
+
     @TempDir
     Path tmp;
 
@@ -60,7 +60,8 @@ class IngestorKafkaTest {
         int L = 64;
         for (var layout : layouts.entrySet()) {
             String dataset = "rt-" + layout.getKey();
-            List<SplitResult> rs = ingest(Sources.open(layout.getValue().toString(), tmp),
+            List<SplitResult> rs = ingest(
+                    Sources.open(layout.getValue().toString(), tmp),
                     IngestSettings.defaults(dataset).withBlockLength(L));
             assertEquals(3, rs.size());
             for (String split : List.of("train", "validation", "test")) {
@@ -81,8 +82,12 @@ class IngestorKafkaTest {
             }
         }
         // the three layouts hold the same text, so the same tokens (their source hashes differ)
-        assertEquals(manifest("rt-dir", "train").tokensSha256(), manifest("rt-parquet", "train").tokensSha256());
-        assertEquals(manifest("rt-zip", "test").tokensSha256(), manifest("rt-parquet", "test").tokensSha256());
+        assertEquals(
+                manifest("rt-dir", "train").tokensSha256(),
+                manifest("rt-parquet", "train").tokensSha256());
+        assertEquals(
+                manifest("rt-zip", "test").tokensSha256(),
+                manifest("rt-parquet", "test").tokensSha256());
     }
 
     @Test
@@ -95,7 +100,10 @@ class IngestorKafkaTest {
 
         List<SplitResult> again = ingest(Sources.open(dir.toString(), tmp), s);
         assertTrue(again.stream().allMatch(r -> r.status() == Status.UNCHANGED && r.blocksSent() == 0));
-        assertEquals(blocks, TopicReader.readAll(clients.bootstrap(), Topics.tokens("rerun", "train")).size());
+        assertEquals(
+                blocks,
+                TopicReader.readAll(clients.bootstrap(), Topics.tokens("rerun", "train"))
+                        .size());
 
         Files.writeString(dir.resolve("wiki.train.raw"), Fixtures.wikiText(5, 5, 99));
         var e = assertThrows(BadInputException.class, () -> ingest(Sources.open(dir.toString(), tmp), s));
@@ -105,7 +113,8 @@ class IngestorKafkaTest {
         List<SplitResult> forced = ingest(Sources.open(dir.toString(), tmp), s.withForce(true));
         DatasetManifest m = manifest("rerun", "train");
         assertEquals(Fixtures.referenceTokens(Fixtures.wikiText(5, 5, 99)).length, m.tokens());
-        assertEquals(m.blocks(), TopicReader.readAll(clients.bootstrap(), m.topic()).size(), "old blocks gone");
+        assertEquals(
+                m.blocks(), TopicReader.readAll(clients.bootstrap(), m.topic()).size(), "old blocks gone");
         assertEquals(Status.INGESTED, forced.get(0).status());
     }
 
@@ -127,14 +136,16 @@ class IngestorKafkaTest {
             assertThrows(IllegalStateException.class, () -> i.ingest(Sources.open(dir.toString(), tmp)));
         }
         assertNull(manifest("crash", "train"), "no manifest for an unfinished split");
-        long partial = TopicReader.readAll(clients.bootstrap(), Topics.tokens("crash", "train")).size();
+        long partial = TopicReader.readAll(clients.bootstrap(), Topics.tokens("crash", "train"))
+                .size();
         assertTrue(partial > 2000, "some blocks were written before the crash: " + partial);
 
         SplitResult r = ingest(Sources.open(dir.toString(), tmp), s).get(0);
         assertEquals(Status.RESUMED, r.status());
         assertEquals(partial, r.resumedFrom());
         int[] ref = Fixtures.referenceTokens(text);
-        List<ConsumerRecord<byte[], byte[]>> recs = TopicReader.readAll(clients.bootstrap(), Topics.tokens("crash", "train"));
+        List<ConsumerRecord<byte[], byte[]>> recs =
+                TopicReader.readAll(clients.bootstrap(), Topics.tokens("crash", "train"));
         assertEquals((ref.length - 1) / 16, recs.size(), "every block exactly once");
         assertArrayEquals(Arrays.copyOf(ref, recs.size() * 16 + 1), TopicReader.tokenStream(recs, 16));
         assertEquals(recs.size() - partial, r.blocksSent());
@@ -159,7 +170,8 @@ class IngestorKafkaTest {
         Files.writeString(dir.resolve("train.txt"), fixed);
         SplitResult r = ingest(Sources.open(dir.toString(), tmp), s).get(0);
         assertEquals(Status.INGESTED, r.status());
-        List<ConsumerRecord<byte[], byte[]>> recs = TopicReader.readAll(clients.bootstrap(), Topics.tokens("switch", "train"));
+        List<ConsumerRecord<byte[], byte[]>> recs =
+                TopicReader.readAll(clients.bootstrap(), Topics.tokens("switch", "train"));
         int[] ref = Fixtures.referenceTokens(fixed);
         assertEquals((ref.length - 1) / 16, recs.size());
         assertArrayEquals(Arrays.copyOf(ref, recs.size() * 16 + 1), TopicReader.tokenStream(recs, 16));
@@ -173,8 +185,11 @@ class IngestorKafkaTest {
         byte[] b = Files.readAllBytes(dir.resolve("wiki.valid.raw"));
         b[b.length - 5] = (byte) 0xFE;
         Files.write(dir.resolve("wiki.valid.raw"), b);
-        var e = assertThrows(BadInputException.class, () -> ingest(Sources.open(dir.toString(), tmp),
-                IngestSettings.defaults("bad").withBlockLength(32)));
+        var e = assertThrows(
+                BadInputException.class,
+                () -> ingest(
+                        Sources.open(dir.toString(), tmp),
+                        IngestSettings.defaults("bad").withBlockLength(32)));
         assertTrue(e.getMessage().contains("wiki.valid.raw line "), e.getMessage());
         assertTrue(e.getMessage().contains("invalid UTF-8"), e.getMessage());
         assertNotNull(manifest("bad", "train"));
@@ -187,15 +202,24 @@ class IngestorKafkaTest {
         Path dir = tmp.resolve("short");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("train.txt"), " \n\n  \n");
-        var e = assertThrows(BadInputException.class, () -> ingest(Sources.open(dir.toString(), tmp),
-                IngestSettings.defaults("empty").withSplits(List.of("train"))));
+        var e = assertThrows(
+                BadInputException.class,
+                () -> ingest(
+                        Sources.open(dir.toString(), tmp),
+                        IngestSettings.defaults("empty").withSplits(List.of("train"))));
         assertEquals(dir.resolve("train.txt") + ": split 'train' is empty (no text)", e.getMessage());
         assertNull(manifest("empty", "train"));
 
         Files.writeString(dir.resolve("train.txt"), "just a few words\n");
-        var e2 = assertThrows(BadInputException.class, () -> ingest(Sources.open(dir.toString(), tmp),
-                IngestSettings.defaults("short").withSplits(List.of("train"))));
-        assertEquals(dir.resolve("train.txt") + ": split 'train' has only 5 tokens, fewer than one block of 1025 (lower --block-length)", e2.getMessage());
+        var e2 = assertThrows(
+                BadInputException.class,
+                () -> ingest(
+                        Sources.open(dir.toString(), tmp),
+                        IngestSettings.defaults("short").withSplits(List.of("train"))));
+        assertEquals(
+                dir.resolve("train.txt")
+                        + ": split 'train' has only 5 tokens, fewer than one block of 1025 (lower --block-length)",
+                e2.getMessage());
         assertNull(manifest("short", "train"));
     }
 
@@ -205,16 +229,27 @@ class IngestorKafkaTest {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("wiki.train.raw"), Fixtures.wikiText(3, 3, 1));
         Files.writeString(dir.resolve("wiki.valid.raw"), Fixtures.wikiText(1, 3, 1));
-        var e = assertThrows(BadInputException.class, () -> ingest(Sources.open(dir.toString(), tmp), IngestSettings.defaults("missing")));
-        assertTrue(e.getMessage().endsWith("missing split 'test': neither wiki.test.raw nor wiki.test.tokens exists"), e.getMessage());
+        var e = assertThrows(
+                BadInputException.class,
+                () -> ingest(Sources.open(dir.toString(), tmp), IngestSettings.defaults("missing")));
+        assertTrue(
+                e.getMessage().endsWith("missing split 'test': neither wiki.test.raw nor wiki.test.tokens exists"),
+                e.getMessage());
         assertNull(manifest("missing", "train"), "nothing ingested when a split is missing");
     }
 
     @Test
     void eosFlagSeparatesDocumentsAndChangesTheFingerprint() throws Exception {
         Path dir = Fixtures.writeDir(tmp.resolve("eos"), Fixtures.splits(61));
-        ingest(Sources.open(dir.toString(), tmp), IngestSettings.defaults("eos-off").withBlockLength(32).withSplits(List.of("train")));
-        ingest(Sources.open(dir.toString(), tmp), IngestSettings.defaults("eos-on").withBlockLength(32).withSplits(List.of("train")).withEos(true));
+        ingest(
+                Sources.open(dir.toString(), tmp),
+                IngestSettings.defaults("eos-off").withBlockLength(32).withSplits(List.of("train")));
+        ingest(
+                Sources.open(dir.toString(), tmp),
+                IngestSettings.defaults("eos-on")
+                        .withBlockLength(32)
+                        .withSplits(List.of("train"))
+                        .withEos(true));
         DatasetManifest off = manifest("eos-off", "train");
         DatasetManifest on = manifest("eos-on", "train");
         assertEquals(off.tokens() + 11, on.tokens(), "12 articles -> 11 separators");
@@ -224,7 +259,7 @@ class IngestorKafkaTest {
 
     static String sha256LE(int[] ids) throws Exception {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
-        for (int id : ids) md.update(new byte[]{(byte) id, (byte) (id >>> 8)});
+        for (int id : ids) md.update(new byte[] {(byte) id, (byte) (id >>> 8)});
         return HexFormat.of().formatHex(md.digest());
     }
 }

@@ -1,15 +1,13 @@
 package io.inrank.ingest;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.ingest.kafka.KafkaClients;
 import io.inrank.ingest.kafka.ManifestStore;
 import io.inrank.ingest.kafka.TopicAdmin;
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.Topics;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +16,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged data-ingest, killed with SIGKILL half-way through a split and started again, leaves every block on the
@@ -45,8 +44,19 @@ class KilledIngestIT {
         try (KafkaLocal kafka = KafkaLocal.start()) {
             KafkaClients clients = new KafkaClients(kafka.bootstrapServers(), Map.of(), "lz4");
             String topic = Topics.tokens("killed", "train");
-            List<String> cmd = List.of("ingest", "--source", dir.toString(), "--dataset", "killed", "--splits", "train",
-                    "--block-length", String.valueOf(L), "--bootstrap", kafka.bootstrapServers(), "--no-progress");
+            List<String> cmd = List.of(
+                    "ingest",
+                    "--source",
+                    dir.toString(),
+                    "--dataset",
+                    "killed",
+                    "--splits",
+                    "train",
+                    "--block-length",
+                    String.valueOf(L),
+                    "--bootstrap",
+                    kafka.bootstrapServers(),
+                    "--no-progress");
 
             // 1. throttled run, killed once a fifth of the blocks are on the topic
             List<String> slow = new ArrayList<>(cmd);
@@ -54,7 +64,8 @@ class KilledIngestIT {
             Process p = start(slow, tmp.resolve("run1.log"));
             long seen = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            try (var c = clients.reader(); var admin = clients.admin()) {
+            try (var c = clients.reader();
+                    var admin = clients.admin()) {
                 while (System.nanoTime() < deadline && p.isAlive()) {
                     if (TopicAdmin.exists(admin, topic)) {
                         seen = TopicAdmin.endOffset(c, topic);
@@ -63,7 +74,9 @@ class KilledIngestIT {
                     Thread.sleep(100);
                 }
             }
-            assertTrue(p.isAlive(), "ingest finished before it could be killed: " + Files.readString(tmp.resolve("run1.log")));
+            assertTrue(
+                    p.isAlive(),
+                    "ingest finished before it could be killed: " + Files.readString(tmp.resolve("run1.log")));
             p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flush
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(137, p.exitValue(), "killed by SIGKILL");
@@ -80,7 +93,9 @@ class KilledIngestIT {
             assertEquals(0, again.exitValue(), out);
             assertTrue(out.contains("\"status\":\"resumed\""), out);
             assertTrue(out.contains("\"resumedFrom\":" + partial), out);
-            System.out.printf("killed after %d of %d blocks; re-run sent %d%n", partial, expectedBlocks, expectedBlocks - partial);
+            System.out.printf(
+                    "killed after %d of %d blocks; re-run sent %d%n",
+                    partial, expectedBlocks, expectedBlocks - partial);
 
             List<ConsumerRecord<byte[], byte[]>> recs = TopicReader.readAll(kafka.bootstrapServers(), topic);
             assertEquals(expectedBlocks, recs.size(), "every block exactly once");
@@ -96,6 +111,9 @@ class KilledIngestIT {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-jar", System.getProperty("ingest.jar")));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 }

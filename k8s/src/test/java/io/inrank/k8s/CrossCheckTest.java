@@ -1,5 +1,7 @@
 package io.inrank.k8s;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -17,10 +19,6 @@ import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
 import io.inrank.protocol.Topics;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -29,13 +27,21 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The manifests against each other and against the services: selectors, ports, env names, topics, security, GPUs. */
 class CrossCheckTest {
-    static final Map<String, String> MODULE_OF_COMPONENT = Map.of("data-ingest", "data-ingest", "rank-controller", "rank-controller",
-            "trainer", "trainer", "inference", "inference");
+    static final Map<String, String> MODULE_OF_COMPONENT = Map.of(
+            "data-ingest",
+            "data-ingest",
+            "rank-controller",
+            "rank-controller",
+            "trainer",
+            "trainer",
+            "inference",
+            "inference");
 
     @ParameterizedTest
     @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
@@ -46,7 +52,8 @@ class CrossCheckTest {
             assertTrue(s.getHostNetwork() == null || !s.getHostNetwork(), w + " hostNetwork");
             assertEquals(Boolean.TRUE, s.getSecurityContext().getRunAsNonRoot(), w + " runAsNonRoot");
             assertNotEquals(0L, s.getSecurityContext().getRunAsUser(), w + " runs as root");
-            assertEquals("RuntimeDefault", s.getSecurityContext().getSeccompProfile().getType(), w + " seccomp");
+            assertEquals(
+                    "RuntimeDefault", s.getSecurityContext().getSeccompProfile().getType(), w + " seccomp");
             for (Volume v : s.getVolumes()) assertNull(v.getHostPath(), w + " hostPath volume " + v.getName());
             for (Container c : s.getContainers()) {
                 String at = w + "/" + c.getName();
@@ -58,10 +65,18 @@ class CrossCheckTest {
                 for (String res : List.of("cpu", "memory")) {
                     assertNotNull(c.getResources().getLimits().get(res), at + " limits." + res);
                     assertNotNull(c.getResources().getRequests().get(res), at + " requests." + res);
-                    assertTrue(Quantity.getAmountInBytes(c.getResources().getRequests().get(res))
-                            .compareTo(Quantity.getAmountInBytes(c.getResources().getLimits().get(res))) <= 0, at + " requests <= limits for " + res);
+                    assertTrue(
+                            Quantity.getAmountInBytes(c.getResources()
+                                                    .getRequests()
+                                                    .get(res))
+                                            .compareTo(Quantity.getAmountInBytes(
+                                                    c.getResources().getLimits().get(res)))
+                                    <= 0,
+                            at + " requests <= limits for " + res);
                 }
-                assertTrue(c.getImage().matches("[^:]+:[^:]+") && !c.getImage().endsWith(":latest"), at + " image pinned: " + c.getImage());
+                assertTrue(
+                        c.getImage().matches("[^:]+:[^:]+") && !c.getImage().endsWith(":latest"),
+                        at + " image pinned: " + c.getImage());
             }
         });
     }
@@ -72,19 +87,27 @@ class CrossCheckTest {
         Rendered r = Rendered.of(dir);
         r.podTemplates().forEach((w, t) -> {
             String component = t.getMetadata().getLabels().get("app.kubernetes.io/component");
-            ServiceConfig svc = ServiceConfig.of(Objects.requireNonNull(MODULE_OF_COMPONENT.get(component), w + ": unknown component " + component));
+            ServiceConfig svc = ServiceConfig.of(
+                    Objects.requireNonNull(MODULE_OF_COMPONENT.get(component), w + ": unknown component " + component));
             Container c = t.getSpec().getContainers().get(0);
             Map<String, String> env = r.env(c);
             int http = port(c, "http");
-            assertEquals(svc.port(env), http, w + ": the container's http port is where " + svc.module() + " listens (" + svc.portEnv() + ")");
+            assertEquals(
+                    svc.port(env),
+                    http,
+                    w + ": the container's http port is where " + svc.module() + " listens (" + svc.portEnv() + ")");
             for (String name : env.keySet()) {
-                assertTrue(svc.env().contains(name), w + ": env " + name + " is not read by " + svc.module() + " (it reads " + svc.env() + ")");
+                assertTrue(
+                        svc.env().contains(name),
+                        w + ": env " + name + " is not read by " + svc.module() + " (it reads " + svc.env() + ")");
             }
-            boolean longRunning = r.all(Deployment.class).stream().anyMatch(d -> d.getMetadata().getName().equals(w));
+            boolean longRunning = r.all(Deployment.class).stream()
+                    .anyMatch(d -> d.getMetadata().getName().equals(w));
             if (longRunning) probe(w, c.getReadinessProbe(), "/q/health/ready");
             if (longRunning || component.equals("trainer")) probe(w, c.getLivenessProbe(), "/q/health/live");
             assertTrue(env.containsKey("KAFKA_BOOTSTRAP_SERVERS"), w + " gets the bootstrap servers");
-            assertEquals(bootstrap(r), env.get("KAFKA_BOOTSTRAP_SERVERS"), w + ": bootstrap is the Strimzi plain listener");
+            assertEquals(
+                    bootstrap(r), env.get("KAFKA_BOOTSTRAP_SERVERS"), w + ": bootstrap is the Strimzi plain listener");
         });
     }
 
@@ -96,10 +119,15 @@ class CrossCheckTest {
         for (Service s : r.all(Service.class)) {
             List<PodTemplateSpec> sel = selected(pods, s.getSpec().getSelector(), null);
             assertFalse(sel.isEmpty(), "Service " + s.getMetadata().getName() + " selects no pod");
-            for (var p : s.getSpec().getPorts()) for (PodTemplateSpec t : sel) port(t.getSpec().getContainers().get(0), p.getTargetPort().getStrVal());
+            for (var p : s.getSpec().getPorts())
+                for (PodTemplateSpec t : sel)
+                    port(t.getSpec().getContainers().get(0), p.getTargetPort().getStrVal());
         }
         for (PodMonitor m : r.all(PodMonitor.class)) {
-            List<PodTemplateSpec> sel = selected(pods, m.getSpec().getSelector().getMatchLabels(), m.getSpec().getSelector());
+            List<PodTemplateSpec> sel = selected(
+                    pods,
+                    m.getSpec().getSelector().getMatchLabels(),
+                    m.getSpec().getSelector());
             assertFalse(sel.isEmpty(), "PodMonitor " + m.getMetadata().getName() + " selects no pod");
             for (var e : m.getSpec().getPodMetricsEndpoints()) {
                 assertEquals("/q/metrics", e.getPath(), m.getMetadata().getName());
@@ -107,12 +135,25 @@ class CrossCheckTest {
             }
         }
         Set<String> monitored = new TreeSet<>();
-        for (PodMonitor m : r.all(PodMonitor.class)) monitored.add(m.getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/name"));
-        for (PodTemplateSpec t : pods.values()) assertTrue(monitored.contains(t.getMetadata().getLabels().get("app.kubernetes.io/name")),
-                t.getMetadata().getLabels() + " has a PodMonitor");
+        for (PodMonitor m : r.all(PodMonitor.class))
+            monitored.add(m.getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/name"));
+        for (PodTemplateSpec t : pods.values())
+            assertTrue(
+                    monitored.contains(t.getMetadata().getLabels().get("app.kubernetes.io/name")),
+                    t.getMetadata().getLabels() + " has a PodMonitor");
         for (HorizontalPodAutoscaler h : r.all(HorizontalPodAutoscaler.class)) {
-            Deployment d = r.one(Deployment.class, h.getSpec().getScaleTargetRef().getName());
-            assertNotNull(d.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getRequests().get("cpu"), "HPA on CPU needs a CPU request");
+            Deployment d =
+                    r.one(Deployment.class, h.getSpec().getScaleTargetRef().getName());
+            assertNotNull(
+                    d.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getResources()
+                            .getRequests()
+                            .get("cpu"),
+                    "HPA on CPU needs a CPU request");
         }
         for (NetworkPolicy p : r.all(NetworkPolicy.class)) {
             LabelSelector s = p.getSpec().getPodSelector();
@@ -122,7 +163,10 @@ class CrossCheckTest {
             for (var rule : p.getSpec().getIngress()) {
                 for (var port : rule.getPorts()) {
                     int n = port.getPort().getIntVal();
-                    assertTrue(sel.stream().anyMatch(t -> t.getSpec().getContainers().get(0).getPorts().stream().anyMatch(cp -> cp.getContainerPort() == n)),
+                    assertTrue(
+                            sel.stream()
+                                    .anyMatch(t -> t.getSpec().getContainers().get(0).getPorts().stream()
+                                            .anyMatch(cp -> cp.getContainerPort() == n)),
                             p.getMetadata().getName() + " opens port " + n + " that no selected pod listens on");
                 }
             }
@@ -134,30 +178,46 @@ class CrossCheckTest {
     void topicsAreTheProtocolsAndTheDataFlowFitsTogether(String dir) throws Exception {
         Rendered r = Rendered.of(dir);
         Kafka kafka = r.all(Kafka.class).get(0);
-        Map<String, String> ingest = r.env(container(r, "inrank-data-ingest")), train = r.env(container(r, "inrank-trainer")),
+        Map<String, String> ingest = r.env(container(r, "inrank-data-ingest")),
+                train = r.env(container(r, "inrank-trainer")),
                 serve = r.env(container(r, "inrank-inference"));
         List<String> args = container(r, "inrank-data-ingest").getArgs();
-        String dataset = args.contains("--dataset") ? args.get(args.indexOf("--dataset") + 1)
+        String dataset = args.contains("--dataset")
+                ? args.get(args.indexOf("--dataset") + 1)
                 : args.contains("--download") ? "wikitext-103" : args.get(args.indexOf("--source") + 1);
         assertEquals(dataset, train.get("INRANK_TRAIN_DATASET"), "the trainer reads what the ingest writes");
-        assertEquals(args.get(args.indexOf("--block-length") + 1), train.get("INRANK_TRAIN_SEQ"), "block length = sequence length");
-        assertEquals(train.get("INRANK_TRAIN_RUN"), serve.get("INRANK_SERVE_RUN"), "the server follows the overlay's run");
+        assertEquals(
+                args.get(args.indexOf("--block-length") + 1),
+                train.get("INRANK_TRAIN_SEQ"),
+                "block length = sequence length");
+        assertEquals(
+                train.get("INRANK_TRAIN_RUN"), serve.get("INRANK_SERVE_RUN"), "the server follows the overlay's run");
 
         Set<String> want = new TreeSet<>(fixedTopics());
         for (String split : List.of("train", "validation", "test")) want.add(Topics.tokens("wikitext-103", split));
         for (String split : List.of("train", "validation", "test")) want.add(Topics.tokens(dataset, split));
         Set<String> have = new TreeSet<>();
         for (KafkaTopic t : r.all(KafkaTopic.class)) {
-            have.add(t.getSpec().getTopicName() != null ? t.getSpec().getTopicName() : t.getMetadata().getName());
-            assertEquals(kafka.getMetadata().getName(), t.getMetadata().getLabels().get("strimzi.io/cluster"), t.getMetadata().getName());
-            assertEquals(1, t.getSpec().getPartitions(), t.getMetadata().getName() + ": the services read one ordered partition");
+            have.add(
+                    t.getSpec().getTopicName() != null
+                            ? t.getSpec().getTopicName()
+                            : t.getMetadata().getName());
+            assertEquals(
+                    kafka.getMetadata().getName(),
+                    t.getMetadata().getLabels().get("strimzi.io/cluster"),
+                    t.getMetadata().getName());
+            assertEquals(
+                    1,
+                    t.getSpec().getPartitions(),
+                    t.getMetadata().getName() + ": the services read one ordered partition");
         }
         assertEquals(want, have, "KafkaTopics = the protocol's topics");
 
         // checkpoints: the trainer writes where the claim is mounted; inference mounts the same claim read-only
         Job trainer = r.one(Job.class, "inrank-trainer");
         String claim = mountClaim(trainer.getSpec().getTemplate(), train.get("INRANK_TRAIN_CHECKPOINT_DIR"), false);
-        String served = mountClaim(r.one(Deployment.class, "inrank-inference").getSpec().getTemplate(), "/checkpoints", true);
+        String served =
+                mountClaim(r.one(Deployment.class, "inrank-inference").getSpec().getTemplate(), "/checkpoints", true);
         assertEquals(claim, served, "one checkpoint volume");
     }
 
@@ -168,12 +228,21 @@ class CrossCheckTest {
         Container c = t.getSpec().getContainers().get(0);
         assertEquals("1", c.getResources().getLimits().get("nvidia.com/gpu").getAmount(), "one GPU, in limits");
         assertTrue(c.getImage().endsWith("-cuda"), "the CUDA build of the trainer: " + c.getImage());
-        assertTrue(t.getSpec().getTolerations().stream().anyMatch(x -> "nvidia.com/gpu".equals(x.getKey())), "tolerates GPU taints");
+        assertTrue(
+                t.getSpec().getTolerations().stream().anyMatch(x -> "nvidia.com/gpu".equals(x.getKey())),
+                "tolerates GPU taints");
         assertEquals("true", t.getSpec().getNodeSelector().get("nvidia.com/gpu.present"));
         for (Rendered r : List.of(gpu, local)) {
             r.podTemplates().forEach((w, p) -> {
                 if (r == gpu && w.equals("inrank-trainer")) return;
-                assertNull(p.getSpec().getContainers().get(0).getResources().getLimits().get("nvidia.com/gpu"), r.name + "/" + w + " asks for a GPU");
+                assertNull(
+                        p.getSpec()
+                                .getContainers()
+                                .get(0)
+                                .getResources()
+                                .getLimits()
+                                .get("nvidia.com/gpu"),
+                        r.name + "/" + w + " asks for a GPU");
             });
         }
     }
@@ -181,14 +250,27 @@ class CrossCheckTest {
     @Test
     void aSecondRunIsASecondJobFromTheSameTemplate() {
         Rendered first = Rendered.of("overlays/gpu"), second = Rendered.of("runs/run-2");
-        Job a = first.one(Job.class, "inrank-trainer"), b = second.all(Job.class).get(0);
+        Job a = first.one(Job.class, "inrank-trainer"),
+                b = second.all(Job.class).get(0);
         assertNotEquals(a.getMetadata().getName(), b.getMetadata().getName());
-        assertEquals("run-2", b.getSpec().getTemplate().getMetadata().getLabels().get("inrank.io/run"));
-        Container cb = b.getSpec().getTemplate().getSpec().getContainers().get(0), ca = a.getSpec().getTemplate().getSpec().getContainers().get(0);
-        assertEquals("run-2", cb.getEnv().stream().filter(e -> e.getName().equals("INRANK_TRAIN_RUN")).findFirst().orElseThrow().getValue());
+        assertEquals(
+                "run-2", b.getSpec().getTemplate().getMetadata().getLabels().get("inrank.io/run"));
+        Container cb = b.getSpec().getTemplate().getSpec().getContainers().get(0),
+                ca = a.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(
+                "run-2",
+                cb.getEnv().stream()
+                        .filter(e -> e.getName().equals("INRANK_TRAIN_RUN"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue());
         assertEquals(ca.getImage(), cb.getImage());
         assertEquals(ca.getResources(), cb.getResources());
-        String settings = cb.getEnvFrom().stream().map(f -> f.getConfigMapRef().getName()).filter(n -> n.startsWith("inrank-train")).findFirst().orElseThrow();
+        String settings = cb.getEnvFrom().stream()
+                .map(f -> f.getConfigMapRef().getName())
+                .filter(n -> n.startsWith("inrank-train"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("efficient", second.configMap(settings).getData().get("INRANK_TRAIN_MODE"));
         assertNotEquals(settings, "inrank-train", "its own settings, not the first run's");
     }
@@ -205,16 +287,25 @@ class CrossCheckTest {
 
     static String bootstrap(Rendered r) {
         Kafka k = r.all(Kafka.class).get(0);
-        var plain = k.getSpec().getKafka().getListeners().stream().filter(l -> !l.isTls()).findFirst().orElseThrow();
+        var plain = k.getSpec().getKafka().getListeners().stream()
+                .filter(l -> !l.isTls())
+                .findFirst()
+                .orElseThrow();
         return k.getMetadata().getName() + "-kafka-bootstrap:" + plain.getPort();
     }
 
     static Container container(Rendered r, String workload) {
-        return Objects.requireNonNull(r.podTemplates().get(workload), r.name + ": no workload " + workload).getSpec().getContainers().get(0);
+        return Objects.requireNonNull(r.podTemplates().get(workload), r.name + ": no workload " + workload)
+                .getSpec()
+                .getContainers()
+                .get(0);
     }
 
     static int port(Container c, String name) {
-        return c.getPorts().stream().filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort).findFirst()
+        return c.getPorts().stream()
+                .filter(p -> name.equals(p.getName()))
+                .map(ContainerPort::getContainerPort)
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(c.getName() + " has no port named " + name));
     }
 
@@ -224,26 +315,41 @@ class CrossCheckTest {
         assertEquals("http", p.getHttpGet().getPort().getStrVal(), w);
     }
 
-    static List<PodTemplateSpec> selected(Map<String, PodTemplateSpec> pods, Map<String, String> labels, LabelSelector sel) {
-        return pods.values().stream().filter(t -> {
-            Map<String, String> l = t.getMetadata().getLabels();
-            if (labels != null && !l.entrySet().containsAll(labels.entrySet())) return false;
-            if (sel != null && sel.getMatchExpressions() != null) {
-                for (var e : sel.getMatchExpressions()) {
-                    if (!e.getOperator().equals("In")) throw new AssertionError("selector operator " + e.getOperator() + " not checked here");
-                    if (!e.getValues().contains(l.get(e.getKey()))) return false;
-                }
-            }
-            return (labels != null && !labels.isEmpty()) || (sel != null && sel.getMatchExpressions() != null && !sel.getMatchExpressions().isEmpty());
-        }).toList();
+    static List<PodTemplateSpec> selected(
+            Map<String, PodTemplateSpec> pods, Map<String, String> labels, LabelSelector sel) {
+        return pods.values().stream()
+                .filter(t -> {
+                    Map<String, String> l = t.getMetadata().getLabels();
+                    if (labels != null && !l.entrySet().containsAll(labels.entrySet())) return false;
+                    if (sel != null && sel.getMatchExpressions() != null) {
+                        for (var e : sel.getMatchExpressions()) {
+                            if (!e.getOperator().equals("In"))
+                                throw new AssertionError("selector operator " + e.getOperator() + " not checked here");
+                            if (!e.getValues().contains(l.get(e.getKey()))) return false;
+                        }
+                    }
+                    return (labels != null && !labels.isEmpty())
+                            || (sel != null
+                                    && sel.getMatchExpressions() != null
+                                    && !sel.getMatchExpressions().isEmpty());
+                })
+                .toList();
     }
 
     static String mountClaim(PodTemplateSpec t, String path, boolean readOnly) {
         Container c = t.getSpec().getContainers().get(0);
-        var mount = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(path)).findFirst()
+        var mount = c.getVolumeMounts().stream()
+                .filter(m -> m.getMountPath().equals(path))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(c.getName() + " mounts nothing at " + path));
-        assertEquals(readOnly, Boolean.TRUE.equals(mount.getReadOnly()), c.getName() + " mount of " + path + " read-only = " + readOnly);
-        Volume v = t.getSpec().getVolumes().stream().filter(x -> x.getName().equals(mount.getName())).findFirst().orElseThrow();
+        assertEquals(
+                readOnly,
+                Boolean.TRUE.equals(mount.getReadOnly()),
+                c.getName() + " mount of " + path + " read-only = " + readOnly);
+        Volume v = t.getSpec().getVolumes().stream()
+                .filter(x -> x.getName().equals(mount.getName()))
+                .findFirst()
+                .orElseThrow();
         assertNotNull(v.getPersistentVolumeClaim(), path + " is a PersistentVolumeClaim");
         if (readOnly) assertEquals(Boolean.TRUE, v.getPersistentVolumeClaim().getReadOnly(), "claim mounted read-only");
         return v.getPersistentVolumeClaim().getClaimName();

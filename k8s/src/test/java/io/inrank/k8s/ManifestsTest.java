@@ -1,13 +1,12 @@
 package io.inrank.k8s;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /** Every overlay and run renders offline, and every object in it is a well-formed object of its type. */
 class ManifestsTest {
@@ -19,29 +18,53 @@ class ManifestsTest {
         System.out.printf("%-16s %2d objects %s%n", dir, r.objects.size(), r.counts());
         for (HasMetadata o : r.objects) {
             String name = o.getKind() + " " + o.getMetadata().getName();
-            if (!o.getKind().equals("Namespace")) assertEquals("inrank", o.getMetadata().getNamespace(), name + " namespace");
+            if (!o.getKind().equals("Namespace"))
+                assertEquals("inrank", o.getMetadata().getNamespace(), name + " namespace");
         }
-        long distinct = r.objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).distinct().count();
+        long distinct = r.objects.stream()
+                .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+                .distinct()
+                .count();
         assertEquals(r.objects.size(), distinct, dir + ": duplicate objects");
     }
 
     @Test
     void aMisspeltFieldIsCaught() {
         var bad = Rendered.JSON.createObjectNode();
-        bad.put("apiVersion", "apps/v1").put("kind", "Deployment").putObject("metadata").put("name", "x");
-        bad.putObject("spec").putObject("template").putObject("spec").putArray("containers").addObject().put("name", "c").put("resource", "oops");
+        bad.put("apiVersion", "apps/v1")
+                .put("kind", "Deployment")
+                .putObject("metadata")
+                .put("name", "x");
+        bad.putObject("spec")
+                .putObject("template")
+                .putObject("spec")
+                .putArray("containers")
+                .addObject()
+                .put("name", "c")
+                .put("resource", "oops");
         AssertionError e = assertThrows(AssertionError.class, () -> TypedObjects.parse(bad));
         assertTrue(e.getMessage().contains("resource"), e.getMessage());
         var strimzi = Rendered.JSON.createObjectNode();
-        strimzi.put("apiVersion", "kafka.strimzi.io/v1beta2").put("kind", "KafkaTopic").putObject("metadata").put("name", "t");
+        strimzi.put("apiVersion", "kafka.strimzi.io/v1beta2")
+                .put("kind", "KafkaTopic")
+                .putObject("metadata")
+                .put("name", "t");
         strimzi.putObject("spec").put("partitions", 1).put("retention", "7d");
         assertThrows(AssertionError.class, () -> TypedObjects.parse(strimzi));
     }
 
     @Test
     void theOverlaysDifferWhereTheyShould() {
-        List<String> local = Rendered.of("overlays/local").objects.stream().map(o -> o.getKind()).distinct().sorted().toList();
-        List<String> gpu = Rendered.of("overlays/gpu").objects.stream().map(o -> o.getKind()).distinct().sorted().toList();
+        List<String> local = Rendered.of("overlays/local").objects.stream()
+                .map(o -> o.getKind())
+                .distinct()
+                .sorted()
+                .toList();
+        List<String> gpu = Rendered.of("overlays/gpu").objects.stream()
+                .map(o -> o.getKind())
+                .distinct()
+                .sorted()
+                .toList();
         assertEquals(local, gpu, "both overlays deploy the same kinds of objects");
     }
 }

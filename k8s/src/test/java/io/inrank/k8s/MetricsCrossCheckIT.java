@@ -1,9 +1,8 @@
 package io.inrank.k8s;
 
-import io.inrank.kafka.KafkaLocal;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.*;
 
+import io.inrank.kafka.KafkaLocal;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,8 +18,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every metric the Grafana dashboard and the Prometheus alert rules query is one a service really exports: the four
@@ -29,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * must appear in one of them.
  */
 class MetricsCrossCheckIT {
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @TempDir
     Path tmp;
@@ -41,37 +41,110 @@ class MetricsCrossCheckIT {
         try (KafkaLocal kafka = KafkaLocal.start()) {
             String bs = kafka.bootstrapServers();
             int ingestPort = freePort();
-            Process ingest = start("ingest", Map.of("INGEST_HTTP_PORT", "" + ingestPort), "-jar", jar("ingest"), "ingest", "--source", "sotu",
-                    "--block-length", "64", "--max-mb-per-s", "2", "--bootstrap", bs);
+            Process ingest = start(
+                    "ingest",
+                    Map.of("INGEST_HTTP_PORT", "" + ingestPort),
+                    "-jar",
+                    jar("ingest"),
+                    "ingest",
+                    "--source",
+                    "sotu",
+                    "--block-length",
+                    "64",
+                    "--max-mb-per-s",
+                    "2",
+                    "--bootstrap",
+                    bs);
             running.add(ingest);
-            exported.put("data-ingest", scrape(ingest, "ingest", ingestPort, "inrank_ingest_tokens_total", "inrank_ingest_split_progress"));
-            assertTrue(ingest.waitFor(300, TimeUnit.SECONDS) && ingest.exitValue() == 0, "ingest finished:\n" + log("ingest"));
+            exported.put(
+                    "data-ingest",
+                    scrape(ingest, "ingest", ingestPort, "inrank_ingest_tokens_total", "inrank_ingest_split_progress"));
+            assertTrue(
+                    ingest.waitFor(300, TimeUnit.SECONDS) && ingest.exitValue() == 0,
+                    "ingest finished:\n" + log("ingest"));
 
             int controllerPort = freePort();
-            Process controller = start("controller", Map.of("CONTROLLER_HTTP_PORT", "" + controllerPort, "KAFKA_BOOTSTRAP_SERVERS", bs), "-jar", jar("controller"));
+            Process controller = start(
+                    "controller",
+                    Map.of("CONTROLLER_HTTP_PORT", "" + controllerPort, "KAFKA_BOOTSTRAP_SERVERS", bs),
+                    "-jar",
+                    jar("controller"));
             running.add(controller);
 
             int trainerPort = freePort();
             Path ckpt = tmp.resolve("checkpoints");
-            Process trainer = start("trainer", Map.of("TRAINER_HTTP_PORT", "" + trainerPort), "-jar", jar("trainer"), "--run", "metrics",
-                    "--dataset", "sotu", "--batch", "2", "--seq", "64", "--steps", "400", "--rank-warmup", "2", "--rank-gap", "2",
-                    "--eval-every", "4", "--eval-batches", "1", "--checkpoint-every", "4", "--checkpoint-dir", ckpt.toString(), "--bootstrap", bs);
+            Process trainer = start(
+                    "trainer",
+                    Map.of("TRAINER_HTTP_PORT", "" + trainerPort),
+                    "-jar",
+                    jar("trainer"),
+                    "--run",
+                    "metrics",
+                    "--dataset",
+                    "sotu",
+                    "--batch",
+                    "2",
+                    "--seq",
+                    "64",
+                    "--steps",
+                    "400",
+                    "--rank-warmup",
+                    "2",
+                    "--rank-gap",
+                    "2",
+                    "--eval-every",
+                    "4",
+                    "--eval-batches",
+                    "1",
+                    "--checkpoint-every",
+                    "4",
+                    "--checkpoint-dir",
+                    ckpt.toString(),
+                    "--bootstrap",
+                    bs);
             running.add(trainer);
-            exported.put("trainer", scrape(trainer, "trainer", trainerPort, "inrank_trainer_eval_ppl", "inrank_trainer_rank{",
-                    "inrank_trainer_checkpoints_total{run=\"metrics\"} 1"));
-            exported.put("rank-controller", scrape(controller, "controller", controllerPort, "inrank_controller_rank{", "inrank_controller_decisions_total"));
-            trainer.destroy();                                            // SIGTERM: checkpoint and exit
+            exported.put(
+                    "trainer",
+                    scrape(
+                            trainer,
+                            "trainer",
+                            trainerPort,
+                            "inrank_trainer_eval_ppl",
+                            "inrank_trainer_rank{",
+                            "inrank_trainer_checkpoints_total{run=\"metrics\"} 1"));
+            exported.put(
+                    "rank-controller",
+                    scrape(
+                            controller,
+                            "controller",
+                            controllerPort,
+                            "inrank_controller_rank{",
+                            "inrank_controller_decisions_total"));
+            trainer.destroy(); // SIGTERM: checkpoint and exit
             assertTrue(trainer.waitFor(120, TimeUnit.SECONDS), "trainer stops on SIGTERM");
 
             int servePort = freePort();
-            Process server = start("inference", Map.of("INFERENCE_HTTP_PORT", "" + servePort, "INRANK_SERVE_CHECKPOINT", ckpt.resolve("metrics").toString()),
-                    "-jar", jar("inference"));
+            Process server = start(
+                    "inference",
+                    Map.of(
+                            "INFERENCE_HTTP_PORT",
+                            "" + servePort,
+                            "INRANK_SERVE_CHECKPOINT",
+                            ckpt.resolve("metrics").toString()),
+                    "-jar",
+                    jar("inference"));
             running.add(server);
             String base = "http://localhost:" + servePort;
-            waitFor(server, "inference", () -> get(base + "/q/health/ready").startsWith("{") && get(base + "/q/health/ready").contains("\"UP\""));
+            waitFor(
+                    server,
+                    "inference",
+                    () -> get(base + "/q/health/ready").startsWith("{")
+                            && get(base + "/q/health/ready").contains("\"UP\""));
             post(base + "/generate", "{\"inputs\":\"The state of the\",\"parameters\":{\"max_new_tokens\":6}}");
             post(base + "/v1/completions", "{\"prompt\":\"Our nation\",\"max_tokens\":4,\"stream\":true}");
-            exported.put("inference", scrape(server, "inference", servePort, "llm_requests_total{", "llm_ttft_seconds_bucket"));
+            exported.put(
+                    "inference",
+                    scrape(server, "inference", servePort, "llm_requests_total{", "llm_ttft_seconds_bucket"));
         } finally {
             for (Process p : running) {
                 p.destroy();
@@ -84,12 +157,17 @@ class MetricsCrossCheckIT {
         Map<String, String> from = new TreeMap<>();
         for (var q : queries.entrySet()) {
             for (String m : MonitoringQueries.metrics(q.getValue())) {
-                String svc = exported.entrySet().stream().filter(e -> e.getValue().contains(m)).map(Map.Entry::getKey).findFirst().orElse(null);
+                String svc = exported.entrySet().stream()
+                        .filter(e -> e.getValue().contains(m))
+                        .map(Map.Entry::getKey)
+                        .findFirst()
+                        .orElse(null);
                 if (svc == null) missing.add(m + " (" + q.getKey() + ")");
                 else from.put(m, svc);
             }
         }
-        System.out.printf("metric cross-check: %d queries (dashboard panels + variables + alert rules) use %d metric names%n",
+        System.out.printf(
+                "metric cross-check: %d queries (dashboard panels + variables + alert rules) use %d metric names%n",
                 queries.size(), from.size() + missing.size());
         from.forEach((m, svc) -> System.out.printf("  %-48s exported by %s%n", m, svc));
         assertTrue(missing.isEmpty(), "queried but exported by no running service: " + missing);
@@ -98,17 +176,24 @@ class MetricsCrossCheckIT {
     // --- processes
 
     private Process start(String name, Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-Dorg.bytedeco.javacpp.maxbytes=2G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=3G"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dorg.bytedeco.javacpp.maxbytes=2G",
+                "-Dorg.bytedeco.javacpp.maxphysicalbytes=3G"));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve(name + ".log").toFile());
         pb.environment().putAll(env);
         return pb.start();
     }
 
     private static String jar(String what) {
         Path p = Path.of(System.getProperty(what + ".jar"));
-        assertTrue(Files.exists(p), p + " is missing: build the whole reactor (./mvnw verify) so the services are packaged");
+        assertTrue(
+                Files.exists(p),
+                p + " is missing: build the whole reactor (./mvnw verify) so the services are packaged");
         return p.toString();
     }
 
@@ -144,18 +229,29 @@ class MetricsCrossCheckIT {
             } catch (java.io.IOException notYet) {
                 // not listening yet
             }
-            if (!p.isAlive() || System.nanoTime() > deadline) fail(name + (p.isAlive() ? " timed out" : " exited " + p.exitValue()) + ":\n" + log(name));
+            if (!p.isAlive() || System.nanoTime() > deadline)
+                fail(name + (p.isAlive() ? " timed out" : " exited " + p.exitValue()) + ":\n" + log(name));
             Thread.sleep(200);
         }
     }
 
     private static String get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static void post(String url, String body) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .timeout(Duration.ofSeconds(60))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), url + " " + r.body());
     }
 

@@ -2,7 +2,6 @@ package io.inrank.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
-
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
@@ -32,15 +31,24 @@ final class MonitoringQueries {
         Map<String, String> q = new TreeMap<>();
         JsonNode d = dashboard();
         for (JsonNode v : d.path("templating").path("list")) {
-            if (v.path("type").asText().equals("query")) q.put("variable " + v.path("name").asText(), v.path("query").isObject()
-                    ? v.path("query").path("query").asText() : v.path("query").asText());
+            if (v.path("type").asText().equals("query"))
+                q.put(
+                        "variable " + v.path("name").asText(),
+                        v.path("query").isObject()
+                                ? v.path("query").path("query").asText()
+                                : v.path("query").asText());
         }
         for (JsonNode p : d.path("panels")) {
-            for (JsonNode t : p.path("targets")) q.put("panel '" + p.path("title").asText() + "' / " + t.path("refId").asText(), t.path("expr").asText());
+            for (JsonNode t : p.path("targets"))
+                q.put(
+                        "panel '" + p.path("title").asText() + "' / "
+                                + t.path("refId").asText(),
+                        t.path("expr").asText());
         }
         PrometheusRule rules = (PrometheusRule) TypedObjects.parse(yaml());
         for (var g : rules.getSpec().getGroups()) {
-            for (var r : g.getRules()) q.put("alert " + r.getAlert(), r.getExpr().getStrVal());
+            for (var r : g.getRules())
+                q.put("alert " + r.getAlert(), r.getExpr().getStrVal());
         }
         return q;
     }

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link TypedObjects}).
  */
 final class Rendered {
-    static final Path K8S = Path.of(System.getProperty("user.dir"));            // the module directory, k8s/
+    static final Path K8S = Path.of(System.getProperty("user.dir")); // the module directory, k8s/
     static final Path ROOT = K8S.getParent();
     private static final Map<String, Rendered> CACHE = new LinkedHashMap<>();
 
@@ -46,7 +45,9 @@ final class Rendered {
             String yaml = kustomize(K8S.resolve(d));
             try {
                 List<JsonNode> docs = new ArrayList<>();
-                try (var it = new YAMLMapper().readerFor(JsonNode.class).<JsonNode>readValues(new YAMLFactory().createParser(yaml))) {
+                try (var it = new YAMLMapper()
+                        .readerFor(JsonNode.class)
+                        .<JsonNode>readValues(new YAMLFactory().createParser(yaml))) {
                     while (it.hasNext()) {
                         JsonNode n = it.next();
                         if (n != null && !n.isNull() && !n.isEmpty()) docs.add(n);
@@ -64,14 +65,19 @@ final class Rendered {
     static String kustomize(Path dir) {
         String kubectl = System.getenv().getOrDefault("KUBECTL", "kubectl");
         try {
-            Process p = new ProcessBuilder(kubectl, "kustomize", dir.toString()).redirectErrorStream(false).start();
+            Process p = new ProcessBuilder(kubectl, "kustomize", dir.toString())
+                    .redirectErrorStream(false)
+                    .start();
             byte[] out = p.getInputStream().readAllBytes();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("kubectl kustomize " + dir + " failed:\n" + err);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0)
+                throw new AssertionError("kubectl kustomize " + dir + " failed:\n" + err);
             return new String(out, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new AssertionError("kubectl is needed to render the manifests (.ci/run installs Debian's kubernetes-client "
-                    + "when it is missing; or set KUBECTL): " + e.getMessage(), e);
+            throw new AssertionError(
+                    "kubectl is needed to render the manifests (.ci/run installs Debian's kubernetes-client "
+                            + "when it is missing; or set KUBECTL): " + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -83,15 +89,19 @@ final class Rendered {
     }
 
     <T extends HasMetadata> T one(Class<T> type, String name) {
-        return all(type).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+        return all(type).stream()
+                .filter(o -> o.getMetadata().getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(this.name + ": no " + type.getSimpleName() + " named " + name));
     }
 
     /** Pod templates of the workloads, by workload name. */
     Map<String, PodTemplateSpec> podTemplates() {
         Map<String, PodTemplateSpec> t = new TreeMap<>();
-        for (Deployment d : all(Deployment.class)) t.put(d.getMetadata().getName(), d.getSpec().getTemplate());
-        for (Job j : all(Job.class)) t.put(j.getMetadata().getName(), j.getSpec().getTemplate());
+        for (Deployment d : all(Deployment.class))
+            t.put(d.getMetadata().getName(), d.getSpec().getTemplate());
+        for (Job j : all(Job.class))
+            t.put(j.getMetadata().getName(), j.getSpec().getTemplate());
         return t;
     }
 
@@ -100,8 +110,12 @@ final class Rendered {
         Map<String, String> env = new TreeMap<>();
         if (c.getEnvFrom() != null) {
             for (var from : c.getEnvFrom()) {
-                String cm = from.getConfigMapRef() == null ? null : from.getConfigMapRef().getName();
-                if (cm == null) throw new AssertionError(name + ": " + c.getName() + " takes env from something other than a ConfigMap");
+                String cm = from.getConfigMapRef() == null
+                        ? null
+                        : from.getConfigMapRef().getName();
+                if (cm == null)
+                    throw new AssertionError(
+                            name + ": " + c.getName() + " takes env from something other than a ConfigMap");
                 env.putAll(configMap(cm).getData());
             }
         }
@@ -110,8 +124,11 @@ final class Rendered {
     }
 
     ConfigMap configMap(String cm) {
-        return all(ConfigMap.class).stream().filter(m -> m.getMetadata().getName().equals(cm)).findFirst()
-                .orElseThrow(() -> new AssertionError(name + ": ConfigMap " + cm + " is referenced but not rendered here"));
+        return all(ConfigMap.class).stream()
+                .filter(m -> m.getMetadata().getName().equals(cm))
+                .findFirst()
+                .orElseThrow(
+                        () -> new AssertionError(name + ": ConfigMap " + cm + " is referenced but not rendered here"));
     }
 
     /** Object counts by kind, as printed by the tests. */

@@ -37,8 +37,11 @@ record ServiceConfig(String module, String portEnv, int portDefault, Set<String>
             throw new AssertionError(e);
         }
         find(Rendered.read(Rendered.K8S.resolve("images/Dockerfile.jvm")), "\\$([A-Z][A-Z0-9_]+)", env::add);
-        Matcher port = Pattern.compile("\\$\\{([A-Z0-9_]+):(\\d+)}").matcher(props.getOrDefault("quarkus.http.port", ""));
-        if (!port.matches()) throw new AssertionError(module + ": quarkus.http.port is not ${ENV:default}: " + props.get("quarkus.http.port"));
+        Matcher port =
+                Pattern.compile("\\$\\{([A-Z0-9_]+):(\\d+)}").matcher(props.getOrDefault("quarkus.http.port", ""));
+        if (!port.matches())
+            throw new AssertionError(
+                    module + ": quarkus.http.port is not ${ENV:default}: " + props.get("quarkus.http.port"));
         return new ServiceConfig(module, port.group(1), Integer.parseInt(port.group(2)), env);
     }
 
@@ -65,7 +68,9 @@ record ServiceConfig(String module, String portEnv, int portDefault, Set<String>
         for (String line : Rendered.read(p).split("\n")) {
             line = line.strip();
             if (line.isEmpty() || line.startsWith("#") || !line.contains("=")) continue;
-            props.put(line.substring(0, line.indexOf('=')).strip(), line.substring(line.indexOf('=') + 1).strip());
+            props.put(
+                    line.substring(0, line.indexOf('=')).strip(),
+                    line.substring(line.indexOf('=') + 1).strip());
         }
         return props;
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -23,7 +22,8 @@ import java.util.Set;
 final class TypedObjects {
     private TypedObjects() {}
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
     static final Map<String, Class<? extends HasMetadata>> TYPES = Map.ofEntries(
             Map.entry("v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class),
@@ -32,24 +32,35 @@ final class TypedObjects {
             Map.entry("v1/PersistentVolumeClaim", io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class),
             Map.entry("apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class),
             Map.entry("batch/v1/Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class),
-            Map.entry("autoscaling/v2/HorizontalPodAutoscaler", io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class),
-            Map.entry("networking.k8s.io/v1/NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class),
-            Map.entry("monitoring.coreos.com/v1/PodMonitor", io.fabric8.openshift.api.model.monitoring.v1.PodMonitor.class),
-            Map.entry("monitoring.coreos.com/v1/PrometheusRule", io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class),
+            Map.entry(
+                    "autoscaling/v2/HorizontalPodAutoscaler",
+                    io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class),
+            Map.entry(
+                    "networking.k8s.io/v1/NetworkPolicy",
+                    io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class),
+            Map.entry(
+                    "monitoring.coreos.com/v1/PodMonitor",
+                    io.fabric8.openshift.api.model.monitoring.v1.PodMonitor.class),
+            Map.entry(
+                    "monitoring.coreos.com/v1/PrometheusRule",
+                    io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class),
             Map.entry("kafka.strimzi.io/v1beta2/Kafka", io.strimzi.api.kafka.model.kafka.Kafka.class),
-            Map.entry("kafka.strimzi.io/v1beta2/KafkaNodePool", io.strimzi.api.kafka.model.nodepool.KafkaNodePool.class),
+            Map.entry(
+                    "kafka.strimzi.io/v1beta2/KafkaNodePool", io.strimzi.api.kafka.model.nodepool.KafkaNodePool.class),
             Map.entry("kafka.strimzi.io/v1beta2/KafkaTopic", io.strimzi.api.kafka.model.topic.KafkaTopic.class));
 
     static HasMetadata parse(JsonNode n) {
         String key = n.path("apiVersion").asText() + "/" + n.path("kind").asText();
         String name = n.path("metadata").path("name").asText("?");
         Class<? extends HasMetadata> type = TYPES.get(key);
-        if (type == null) throw new AssertionError(name + ": unexpected type " + key + " (known: " + TYPES.keySet() + ")");
+        if (type == null)
+            throw new AssertionError(name + ": unexpected type " + key + " (known: " + TYPES.keySet() + ")");
         HasMetadata o;
         try {
             o = MAPPER.treeToValue(n, type);
         } catch (Exception e) {
-            throw new AssertionError(key + " " + name + " does not parse as " + type.getName() + ": " + e.getMessage(), e);
+            throw new AssertionError(
+                    key + " " + name + " does not parse as " + type.getName() + ": " + e.getMessage(), e);
         }
         unknownFields(o, key + " " + name, Collections.newSetFromMap(new IdentityHashMap<>()));
         return o;
@@ -57,7 +68,12 @@ final class TypedObjects {
 
     /** Fails on any non-empty additionalProperties in the graph under o. */
     static void unknownFields(Object o, String path, Set<Object> seen) {
-        if (o == null || o instanceof String || o instanceof Number || o instanceof Boolean || o instanceof Enum<?> || !seen.add(o)) return;
+        if (o == null
+                || o instanceof String
+                || o instanceof Number
+                || o instanceof Boolean
+                || o instanceof Enum<?>
+                || !seen.add(o)) return;
         if (o instanceof Collection<?> c) {
             int i = 0;
             for (Object e : c) unknownFields(e, path + "[" + i++ + "]", seen);
@@ -70,17 +86,21 @@ final class TypedObjects {
         String pkg = o.getClass().getPackageName();
         if (!pkg.startsWith("io.fabric8") && !pkg.startsWith("io.strimzi")) return;
         for (Method m : o.getClass().getMethods()) {
-            if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == Object.class) continue;
+            if (m.getParameterCount() != 0
+                    || Modifier.isStatic(m.getModifiers())
+                    || m.getDeclaringClass() == Object.class) continue;
             String n = m.getName();
             if (!n.startsWith("get") || n.equals("getClass")) continue;
             Object v;
             try {
                 v = m.invoke(o);
             } catch (IllegalAccessException | InvocationTargetException | RuntimeException e) {
-                continue;                                   // derived getters that need state we did not set
+                continue; // derived getters that need state we did not set
             }
             if (n.equals("getAdditionalProperties") && v instanceof Map<?, ?> extra) {
-                if (!extra.isEmpty()) throw new AssertionError(path + ": unknown field(s) " + extra.keySet() + " in " + o.getClass().getSimpleName());
+                if (!extra.isEmpty())
+                    throw new AssertionError(path + ": unknown field(s) " + extra.keySet() + " in "
+                            + o.getClass().getSimpleName());
                 continue;
             }
             String field = Character.toLowerCase(n.charAt(3)) + n.substring(4);

@@ -1,11 +1,5 @@
 package io.inrank.kafka;
 
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-import kafka.tools.StorageTool;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -18,6 +12,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
 
 /**
  * A real single-node Apache Kafka broker in KRaft combined mode (broker + controller in one node), built from Kafka's own
@@ -44,7 +43,8 @@ public final class KafkaLocal implements AutoCloseable {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
-        // A static voter set: no dynamic-quorum bootstrap needed, and a restarted node may pick another controller port.
+        // A static voter set: no dynamic-quorum bootstrap needed, and a restarted node may pick another controller
+        // port.
         p.put("controller.quorum.voters", "1@" + b.host + ":" + controllerPort);
         p.put("listeners", "PLAINTEXT://" + b.host + ":" + port + ",CONTROLLER://" + b.host + ":" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://" + b.host + ":" + port);
@@ -75,12 +75,14 @@ public final class KafkaLocal implements AutoCloseable {
             // StorageTool.execute returns a code instead of calling System.exit like its main() does.
             int rc;
             try {
-                rc = StorageTool.execute(new String[]{"format", "-t", Uuid.randomUuid().toString(), "-c", cfg.toString()},
+                rc = StorageTool.execute(
+                        new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", cfg.toString()},
                         new PrintStream(OutputStream.nullOutputStream()));
             } catch (Exception e) {
                 throw new IOException("formatting the KRaft storage in " + dataDir + " failed: " + e.getMessage(), e);
             }
-            if (rc != 0) throw new IOException("formatting the KRaft storage in " + dataDir + " failed (code " + rc + ")");
+            if (rc != 0)
+                throw new IOException("formatting the KRaft storage in " + dataDir + " failed (code " + rc + ")");
         }
         this.server = new KafkaRaftServer(new KafkaConfig(p), Time.SYSTEM);
         try {

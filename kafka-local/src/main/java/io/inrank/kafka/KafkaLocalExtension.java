@@ -30,8 +30,10 @@ public final class KafkaLocalExtension implements BeforeAllCallback, ParameterRe
     }
 
     private static KafkaLocal broker(ExtensionContext context) {
-        return context.getRoot().getStore(NS)
-                .getOrComputeIfAbsent("broker", k -> new SharedBroker(), SharedBroker.class).broker;
+        return context.getRoot()
+                .getStore(NS)
+                .getOrComputeIfAbsent("broker", k -> new SharedBroker(), SharedBroker.class)
+                .broker;
     }
 
     /** Stored in the root store so JUnit closes it once, after the last test of the run. */

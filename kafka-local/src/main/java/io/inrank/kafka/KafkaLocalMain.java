@@ -34,7 +34,8 @@ public final class KafkaLocalMain {
                     b.config(kv.substring(0, eq), kv.substring(eq + 1));
                 }
                 case "-h", "--help" -> {
-                    System.out.println("usage: inrank kafka [--port 9092] [--data-dir DIR] [--log-dir DIR] [--config k=v]...");
+                    System.out.println(
+                            "usage: inrank kafka [--port 9092] [--data-dir DIR] [--log-dir DIR] [--config k=v]...");
                     return;
                 }
                 default -> fail("unknown option '" + a + "' (see --help)");
@@ -48,13 +49,17 @@ public final class KafkaLocalMain {
         long t0 = System.nanoTime();
         KafkaLocal broker = b.port(port).dataDir(dataDir.toAbsolutePath()).start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("kafka-local: shutting down");
-            broker.close();
-            System.out.println("kafka-local: stopped cleanly");
-            stopped.countDown();
-        }, "kafka-local-shutdown"));
-        System.out.printf("kafka-local: ready on %s (data %s, logs %s/broker.log, started in %.1f s)%n",
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println("kafka-local: shutting down");
+                            broker.close();
+                            System.out.println("kafka-local: stopped cleanly");
+                            stopped.countDown();
+                        },
+                        "kafka-local-shutdown"));
+        System.out.printf(
+                "kafka-local: ready on %s (data %s, logs %s/broker.log, started in %.1f s)%n",
                 broker.bootstrapServers(), broker.dataDir(), logDir.toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
         stopped.await();
     }

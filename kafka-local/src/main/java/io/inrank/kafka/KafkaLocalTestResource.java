@@ -1,7 +1,6 @@
 package io.inrank.kafka;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import java.util.Map;
 
 /**
@@ -19,8 +18,11 @@ public final class KafkaLocalTestResource implements QuarkusTestResourceLifecycl
         } catch (Exception e) {
             throw new IllegalStateException("kafka-local broker did not start: " + e.getMessage(), e);
         }
-        return Map.of("kafka.bootstrap.servers", broker.bootstrapServers(),
-                "inrank.kafka.bootstrap", broker.bootstrapServers());
+        return Map.of(
+                "kafka.bootstrap.servers",
+                broker.bootstrapServers(),
+                "inrank.kafka.bootstrap",
+                broker.bootstrapServers());
     }
 
     @Override

@@ -1,5 +1,13 @@
 package io.inrank.kafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -13,15 +21,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** What every broker we test against must do: the same checks run on kafka-local and (where Docker exists) a container. */
 abstract class BrokerContract {
@@ -47,13 +46,24 @@ abstract class BrokerContract {
         String topic = "contract-compact-" + UUID.randomUUID();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
+                    .all()
+                    .get();
             var desc = admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
-                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic))).all().get();
-            assertEquals("compact", desc.values().iterator().next().get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+                            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic)))
+                    .all()
+                    .get();
+            assertEquals(
+                    "compact",
+                    desc.values()
+                            .iterator()
+                            .next()
+                            .get(TopicConfig.CLEANUP_POLICY_CONFIG)
+                            .value());
         }
         // The transaction coordinator needs the transaction state log (replication factor 1 on one broker).
-        try (KafkaProducer<String, String> p = producer(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + UUID.randomUUID()))) {
+        try (KafkaProducer<String, String> p =
+                producer(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + UUID.randomUUID()))) {
             p.initTransactions();
             p.beginTransaction();
             p.send(new ProducerRecord<>(topic, "a", "1"));
@@ -80,7 +90,8 @@ abstract class BrokerContract {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<String> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
             c.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (out.size() < expected && System.nanoTime() < deadline) {

@@ -1,8 +1,7 @@
 package io.inrank.kafka;
 
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -12,9 +11,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./inrank kafka}: the broker as its own OS process, stopped with SIGTERM, restarted on the same data. */
 class KafkaLocalMainTest {
@@ -40,8 +39,10 @@ class KafkaLocalMainTest {
             stop(first);
         }
         assertEquals(0, first.exitValue() == 143 ? 0 : first.exitValue(), "clean exit on SIGTERM");
-        assertTrue(Files.readString(logs.resolve("broker.log")).contains("Kafka Server started")
-                || Files.size(logs.resolve("broker.log")) > 0, "broker.log written to --log-dir");
+        assertTrue(
+                Files.readString(logs.resolve("broker.log")).contains("Kafka Server started")
+                        || Files.size(logs.resolve("broker.log")) > 0,
+                "broker.log written to --log-dir");
 
         Process second = start(port, data, logs);
         try {
@@ -64,10 +65,20 @@ class KafkaLocalMainTest {
 
     private static Process start(int port, Path data, Path logs) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                KafkaLocalMain.class.getName(), "--port", String.valueOf(port),
-                "--data-dir", data.toString(), "--log-dir", logs.toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java,
+                        "-Xmx512m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        KafkaLocalMain.class.getName(),
+                        "--port",
+                        String.valueOf(port),
+                        "--data-dir",
+                        data.toString(),
+                        "--log-dir",
+                        logs.toString())
+                .redirectErrorStream(true)
+                .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String line;
@@ -76,7 +87,7 @@ class KafkaLocalMainTest {
             if (System.nanoTime() > deadline) break;
         }
         assertTrue(line != null && line.contains("ready"), "broker process did not report ready");
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "drain");
+        Thread drain = new Thread(() -> out.lines().forEach(l -> {}), "drain");
         drain.setDaemon(true);
         drain.start();
         return p;

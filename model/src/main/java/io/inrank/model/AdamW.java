@@ -2,7 +2,6 @@ package io.inrank.model;
 
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,7 +27,8 @@ public final class AdamW {
         this.weightDecay = weightDecay;
         this.m = be.zeros(params.dtype(), params.count());
         this.v = be.zeros(params.dtype(), params.count());
-        for (Params.Entry t : params.all().values()) segments.add(new Backend.Segment(t.offset(), t.offset() + t.length(), t.decay()));
+        for (Params.Entry t : params.all().values())
+            segments.add(new Backend.Segment(t.offset(), t.offset() + t.length(), t.decay()));
     }
 
     /** The paper's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.1. */

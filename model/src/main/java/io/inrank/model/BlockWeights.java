@@ -18,8 +18,17 @@ import io.inrank.model.backend.Tensor;
  * @param fc         the MLP's first linear, C → 4C
  * @param out        the MLP's second linear, 4C → C
  */
-public record BlockWeights(Tensor ln1Weight, Tensor ln1Bias, Tensor attnWeight, Tensor attnBias, Tensor projWeight, Tensor projBias,
-                           Tensor ln2Weight, Tensor ln2Bias, Mlp fc, Mlp out) {
+public record BlockWeights(
+        Tensor ln1Weight,
+        Tensor ln1Bias,
+        Tensor attnWeight,
+        Tensor attnBias,
+        Tensor projWeight,
+        Tensor projBias,
+        Tensor ln2Weight,
+        Tensor ln2Bias,
+        Mlp fc,
+        Mlp out) {
 
     /** An MLP linear of the block: dense (the full-rank model) or InRank factors on the active modes. */
     public sealed interface Mlp permits Dense, Factored {
@@ -52,15 +61,29 @@ public record BlockWeights(Tensor ln1Weight, Tensor ln1Bias, Tensor attnWeight, 
         };
         Mlp fc, out;
         if (p.all().containsKey(h + "mlp.fc1.A")) {
-            fc = new Factored(be.rows(t.apply(h + "mlp.fc1.A"), k1), be.rows(t.apply(h + "mlp.fc1.Bt"), k1), bias.apply(h + "mlp.fc1.bias"));
-            out = new Factored(be.rows(t.apply(h + "mlp.fc2.A"), k2), be.rows(t.apply(h + "mlp.fc2.Bt"), k2), bias.apply(h + "mlp.fc2.bias"));
+            fc = new Factored(
+                    be.rows(t.apply(h + "mlp.fc1.A"), k1),
+                    be.rows(t.apply(h + "mlp.fc1.Bt"), k1),
+                    bias.apply(h + "mlp.fc1.bias"));
+            out = new Factored(
+                    be.rows(t.apply(h + "mlp.fc2.A"), k2),
+                    be.rows(t.apply(h + "mlp.fc2.Bt"), k2),
+                    bias.apply(h + "mlp.fc2.bias"));
         } else {
             fc = new Dense(t.apply(h + "mlp.c_fc.weight"), bias.apply(h + "mlp.c_fc.bias"));
             out = new Dense(t.apply(h + "mlp.c_proj.weight"), bias.apply(h + "mlp.c_proj.bias"));
         }
-        return new BlockWeights(t.apply(h + "ln_1.weight"), bias.apply(h + "ln_1.bias"), t.apply(h + "attn.c_attn.weight"),
-                bias.apply(h + "attn.c_attn.bias"), t.apply(h + "attn.c_proj.weight"), bias.apply(h + "attn.c_proj.bias"),
-                t.apply(h + "ln_2.weight"), bias.apply(h + "ln_2.bias"), fc, out);
+        return new BlockWeights(
+                t.apply(h + "ln_1.weight"),
+                bias.apply(h + "ln_1.bias"),
+                t.apply(h + "attn.c_attn.weight"),
+                bias.apply(h + "attn.c_attn.bias"),
+                t.apply(h + "attn.c_proj.weight"),
+                bias.apply(h + "attn.c_proj.bias"),
+                t.apply(h + "ln_2.weight"),
+                bias.apply(h + "ln_2.bias"),
+                fc,
+                out);
     }
 
     /**
@@ -68,8 +91,17 @@ public record BlockWeights(Tensor ln1Weight, Tensor ln1Bias, Tensor attnWeight, 
      * (layouts of the backend's choosing), norms and biases in place.
      */
     public BlockWeights forInference(Backend be) {
-        return new BlockWeights(ln1Weight, ln1Bias, be.inferenceCopy(attnWeight), attnBias, be.inferenceCopy(projWeight), projBias,
-                ln2Weight, ln2Bias, forInference(be, fc), forInference(be, out));
+        return new BlockWeights(
+                ln1Weight,
+                ln1Bias,
+                be.inferenceCopy(attnWeight),
+                attnBias,
+                be.inferenceCopy(projWeight),
+                projBias,
+                ln2Weight,
+                ln2Bias,
+                forInference(be, fc),
+                forInference(be, out));
     }
 
     private static Mlp forInference(Backend be, Mlp m) {

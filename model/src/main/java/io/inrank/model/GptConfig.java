@@ -10,10 +10,23 @@ package io.inrank.model;
  * @param tanhGelu          the MLP activation: the mode's (below) unless a dense twin of a factored model must compute
  *                          the same function ({@code inrank.DenseTwin})
  */
-public record GptConfig(int vocab, int context, int layers, int heads, int dim, Mode mode, boolean scaleAttnByLayer,
-                        double dropout, double layerNormEps, boolean tanhGelu) {
+public record GptConfig(
+        int vocab,
+        int context,
+        int layers,
+        int heads,
+        int dim,
+        Mode mode,
+        boolean scaleAttnByLayer,
+        double dropout,
+        double layerNormEps,
+        boolean tanhGelu) {
 
-    public enum Mode { FULL, INRANK, INRANK_EFFICIENT }
+    public enum Mode {
+        FULL,
+        INRANK,
+        INRANK_EFFICIENT
+    }
 
     public GptConfig {
         if (dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " is not a multiple of heads " + heads);
@@ -21,8 +34,16 @@ public record GptConfig(int vocab, int context, int layers, int heads, int dim, 
     }
 
     /** The mode decides the activation: the InRank model uses nn.GELU() (exact), the HF baseline gelu_new (tanh). */
-    public GptConfig(int vocab, int context, int layers, int heads, int dim, Mode mode, boolean scaleAttnByLayer, double dropout,
-                     double layerNormEps) {
+    public GptConfig(
+            int vocab,
+            int context,
+            int layers,
+            int heads,
+            int dim,
+            Mode mode,
+            boolean scaleAttnByLayer,
+            double dropout,
+            double layerNormEps) {
         this(vocab, context, layers, heads, dim, mode, scaleAttnByLayer, dropout, layerNormEps, mode == Mode.FULL);
     }
 
@@ -66,7 +87,9 @@ public record GptConfig(int vocab, int context, int layers, int heads, int dim, 
             case "gpt2-small" -> new GptConfig(50257, 1024, 12, 12, 768, mode, true, 0.1, 1e-5);
             case "gpt2-medium" -> new GptConfig(50257, 1024, 24, 16, 1024, mode, true, 0.1, 1e-5);
             case "gpt2-large" -> new GptConfig(50257, 1024, 36, 20, 1280, mode, true, 0.1, 1e-5);
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (tiny, gpt2-small, gpt2-medium, gpt2-large)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown preset '" + name + "' (tiny, gpt2-small, gpt2-medium, gpt2-large)");
         };
     }
 }

@@ -4,7 +4,6 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
 import io.inrank.model.backend.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -23,19 +22,19 @@ public final class GptModel {
     private final GptConfig cfg;
     private final int batch, seq, n;
     private final Params params;
-    private final int[] storedModes;      // per InRank layer (2 per block): R, rows of A and Bt
-    private final int[] activeModes;      // k ≤ R, the modes in use
+    private final int[] storedModes; // per InRank layer (2 per block): R, rows of A and Bt
+    private final int[] activeModes; // k ≤ R, the modes in use
     private final long dropoutSeed;
-    private DropoutKey[] dropoutKeys;     // by tensor id, for the current dropout step
+    private DropoutKey[] dropoutKeys; // by tensor id, for the current dropout step
 
-    private final BlockWeights[] weights, grads;   // [layer], remade for a block when its k changes
-    private final BlockActivations[] acts;         // [layer]
-    private final Tensor[] fcH, outH;              // [layer] → [n·R] hidden buffers of the InRank linears
-    private final Tensor[] dfcH, doutH;            // [layer] → [n, k] views of dH
-    private final Tensor x0;                       // [n, C] embeddings before dropout
-    private final Tensor lnf, lnfMean, lnfRstd;    // [n, C], [n], [n]
-    private final Tensor logits;                   // [n, V]; probabilities, then dlogits, after a forward with targets
-    private final Tensor dRes, dH;                 // [n, C] residual-stream gradient; [n·R] InRank scratch
+    private final BlockWeights[] weights, grads; // [layer], remade for a block when its k changes
+    private final BlockActivations[] acts; // [layer]
+    private final Tensor[] fcH, outH; // [layer] → [n·R] hidden buffers of the InRank linears
+    private final Tensor[] dfcH, doutH; // [layer] → [n, k] views of dH
+    private final Tensor x0; // [n, C] embeddings before dropout
+    private final Tensor lnf, lnfMean, lnfRstd; // [n, C], [n], [n]
+    private final Tensor logits; // [n, V]; probabilities, then dlogits, after a forward with targets
+    private final Tensor dRes, dH; // [n, C] residual-stream gradient; [n·R] InRank scratch
     private final TransformerBlock.Scratch scratch;
     private final TransformerBlock.Attention attention = this::attend;
     private int[] targets;
@@ -58,8 +57,11 @@ public final class GptModel {
         this.storedModes = new int[2 * layers];
         Arrays.fill(this.storedModes, cfg.maxRank());
         if (storedModes != null) {
-            if (storedModes.length != this.storedModes.length) throw new IllegalArgumentException("need " + this.storedModes.length + " stored ranks");
-            for (int r : storedModes) if (r < 1 || r > cfg.maxRank()) throw new IllegalArgumentException("stored rank " + r + " outside 1.." + cfg.maxRank());
+            if (storedModes.length != this.storedModes.length)
+                throw new IllegalArgumentException("need " + this.storedModes.length + " stored ranks");
+            for (int r : storedModes)
+                if (r < 1 || r > cfg.maxRank())
+                    throw new IllegalArgumentException("stored rank " + r + " outside 1.." + cfg.maxRank());
             System.arraycopy(storedModes, 0, this.storedModes, 0, storedModes.length);
         }
         this.params = new Params(be, layout(cfg, this.storedModes), dtype);
@@ -82,8 +84,13 @@ public final class GptModel {
         logits = be.zeros(dtype, n, cfg.vocab());
         dRes = be.zeros(dtype, n, c);
         dH = cfg.lowRank() ? be.zeros(dtype, (long) n * r) : null;
-        scratch = new TransformerBlock.Scratch(be.zeros(dtype, n, c), be.zeros(dtype, n, c), be.zeros(dtype, n, 3L * c),
-                be.zeros(dtype, n, cfg.hidden()), be.zeros(dtype, n, cfg.hidden()), be.ones(dtype, 1, n));
+        scratch = new TransformerBlock.Scratch(
+                be.zeros(dtype, n, c),
+                be.zeros(dtype, n, c),
+                be.zeros(dtype, n, 3L * c),
+                be.zeros(dtype, n, cfg.hidden()),
+                be.zeros(dtype, n, cfg.hidden()),
+                be.ones(dtype, 1, n));
         fcH = new Tensor[layers];
         outH = new Tensor[layers];
         dfcH = new Tensor[layers];
@@ -112,8 +119,12 @@ public final class GptModel {
             l.add(p + "ln_2.weight", false, c).add(p + "ln_2.bias", false, c);
             if (cfg.lowRank()) {
                 int r1 = stored[2 * i], r2 = stored[2 * i + 1];
-                l.add(p + "mlp.fc1.A", true, r1, c).add(p + "mlp.fc1.Bt", true, r1, hid).add(p + "mlp.fc1.bias", false, hid);
-                l.add(p + "mlp.fc2.A", true, r2, hid).add(p + "mlp.fc2.Bt", true, r2, c).add(p + "mlp.fc2.bias", false, c);
+                l.add(p + "mlp.fc1.A", true, r1, c)
+                        .add(p + "mlp.fc1.Bt", true, r1, hid)
+                        .add(p + "mlp.fc1.bias", false, hid);
+                l.add(p + "mlp.fc2.A", true, r2, hid)
+                        .add(p + "mlp.fc2.Bt", true, r2, c)
+                        .add(p + "mlp.fc2.bias", false, c);
             } else {
                 l.add(p + "mlp.c_fc.weight", true, c, hid).add(p + "mlp.c_fc.bias", false, hid);
                 l.add(p + "mlp.c_proj.weight", true, hid, c).add(p + "mlp.c_proj.bias", false, c);
@@ -162,7 +173,8 @@ public final class GptModel {
     }
 
     public void setActiveModes(int layer, int k) {
-        if (k < 1 || k > storedModes[layer]) throw new IllegalArgumentException("k must be in 1.." + storedModes[layer] + ", got " + k);
+        if (k < 1 || k > storedModes[layer])
+            throw new IllegalArgumentException("k must be in 1.." + storedModes[layer] + ", got " + k);
         activeModes[layer] = k;
         resolveBlock(layer / 2);
     }
@@ -211,22 +223,38 @@ public final class GptModel {
      */
     public double forward(int[] ids, int[] targets, boolean train) {
         if (ids.length != n) throw new IllegalArgumentException("expected " + n + " ids, got " + ids.length);
-        if (targets != null && targets.length != n) throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
+        if (targets != null && targets.length != n)
+            throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
         this.targets = targets;
         this.lastIds = ids;
         dropout = train ? cfg.dropout() : 0.0;
         be.embeddingForward(ids, seq, params.value("wte"), params.value("wpe"), x0);
         be.dropoutForward(x0, acts[0].in, dropout, dropoutKeys[0]);
-        for (int l = 0; l < cfg.layers(); l++) TransformerBlock.forward(be, cfg, l, weights[l], acts[l], attention, dropout, dropoutKeys);
+        for (int l = 0; l < cfg.layers(); l++)
+            TransformerBlock.forward(be, cfg, l, weights[l], acts[l], attention, dropout, dropoutKeys);
         Tensor encoded = acts[cfg.layers() - 1].out;
-        be.layerNormForward(encoded, params.value("ln_f.weight"), params.value("ln_f.bias"), cfg.layerNormEps(), lnf, lnfMean, lnfRstd);
+        be.layerNormForward(
+                encoded,
+                params.value("ln_f.weight"),
+                params.value("ln_f.bias"),
+                cfg.layerNormEps(),
+                lnf,
+                lnfMean,
+                lnfRstd);
         be.matmul(lnf, params.value("wte"), logits, false, true, 1.0, 0.0); // tied LM head: logits = lnf·wteᵀ
         return targets == null ? Double.NaN : be.crossEntropyForward(logits, targets);
     }
 
     /** Training attention: the causal kernel over the batch, keeping the log-sum-exp rows. */
     private void attend(int layer, Tensor qkv, Tensor att, Tensor lse) {
-        be.attentionForward(qkv, att, lse, batch, cfg.heads(), attentionScale(layer), dropout,
+        be.attentionForward(
+                qkv,
+                att,
+                lse,
+                batch,
+                cfg.heads(),
+                attentionScale(layer),
+                dropout,
                 dropoutKeys[TransformerBlock.attentionDropoutId(layer)]);
     }
 
@@ -244,15 +272,35 @@ public final class GptModel {
     /** Accumulates dloss/dθ into the gradient buffer (call {@link Params#zeroGrad()} between optimizer steps). */
     public void backward(double lossScale) {
         if (targets == null) throw new IllegalStateException("backward needs a forward with targets");
-        be.crossEntropyBackward(logits, targets, lossScale);                // logits now hold dlogits
+        be.crossEntropyBackward(logits, targets, lossScale); // logits now hold dlogits
         Tensor wte = params.value("wte"), dlnf = scratch.dTmp();
-        be.matmul(logits, wte, dlnf, false, false, 1.0, 0.0);             // dlnf = dlogits·wte
+        be.matmul(logits, wte, dlnf, false, false, 1.0, 0.0); // dlnf = dlogits·wte
         be.matmul(logits, lnf, params.grad("wte"), true, false, 1.0, 1.0); // dwte += dlogitsᵀ·lnf
-        be.layerNormBackward(dlnf, acts[cfg.layers() - 1].out, params.value("ln_f.weight"), lnfMean, lnfRstd, dRes,
-                params.grad("ln_f.weight"), params.grad("ln_f.bias"));
+        be.layerNormBackward(
+                dlnf,
+                acts[cfg.layers() - 1].out,
+                params.value("ln_f.weight"),
+                lnfMean,
+                lnfRstd,
+                dRes,
+                params.grad("ln_f.weight"),
+                params.grad("ln_f.bias"));
         for (int l = cfg.layers() - 1; l >= 0; l--) {
-            TransformerBlock.backward(be, cfg, l, weights[l], grads[l], acts[l], dRes, scratch, dfcH[l], doutH[l], batch,
-                    attentionScale(l), dropout, dropoutKeys);
+            TransformerBlock.backward(
+                    be,
+                    cfg,
+                    l,
+                    weights[l],
+                    grads[l],
+                    acts[l],
+                    dRes,
+                    scratch,
+                    dfcH[l],
+                    doutH[l],
+                    batch,
+                    attentionScale(l),
+                    dropout,
+                    dropoutKeys);
         }
         be.dropoutBackward(dRes, scratch.dTmp(), dropout, dropoutKeys[0]);
         be.embeddingBackward(scratch.dTmp(), lastIds, seq, params.grad("wte"), params.grad("wpe"));

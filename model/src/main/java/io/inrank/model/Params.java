@@ -3,7 +3,6 @@ package io.inrank.model;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,7 +16,8 @@ import java.util.Map;
 public final class Params {
 
     /** One named tensor: its views into the value and gradient buffers, and whether weight decay applies. */
-    public record Entry(String name, long[] shape, long offset, long length, boolean decay, Tensor value, Tensor grad) {}
+    public record Entry(
+            String name, long[] shape, long offset, long length, boolean decay, Tensor value, Tensor grad) {}
 
     private final Backend be;
     private final DType dtype;
@@ -33,7 +33,7 @@ public final class Params {
         public Layout add(String name, boolean decay, long... shape) {
             long n = 1;
             for (long s : shape) n *= s;
-            specs.add(new Object[]{name, shape, total, n, decay});
+            specs.add(new Object[] {name, shape, total, n, decay});
             total += n;
             return this;
         }
@@ -48,7 +48,16 @@ public final class Params {
             String name = (String) s[0];
             long[] shape = (long[]) s[1];
             long off = (long) s[2], n = (long) s[3];
-            tensors.put(name, new Entry(name, shape, off, n, (boolean) s[4], be.view(values, off, shape), be.view(grads, off, shape)));
+            tensors.put(
+                    name,
+                    new Entry(
+                            name,
+                            shape,
+                            off,
+                            n,
+                            (boolean) s[4],
+                            be.view(values, off, shape),
+                            be.view(grads, off, shape)));
         }
     }
 

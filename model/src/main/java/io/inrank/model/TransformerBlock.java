@@ -38,8 +38,15 @@ public final class TransformerBlock {
      * @param p    dropout probability (0 in evaluation and decoding)
      * @param keys dropout keys by tensor id (null when p = 0)
      */
-    public static void forward(Backend be, GptConfig cfg, int layer, BlockWeights w, BlockActivations a, Attention attention, double p,
-                               DropoutKey[] keys) {
+    public static void forward(
+            Backend be,
+            GptConfig cfg,
+            int layer,
+            BlockWeights w,
+            BlockActivations a,
+            Attention attention,
+            double p,
+            DropoutKey[] keys) {
         double eps = cfg.layerNormEps();
         be.layerNormForward(a.in, w.ln1Weight(), w.ln1Bias(), eps, a.ln1, a.ln1Mean, a.ln1Rstd);
         be.linearForward(a.ln1, w.attnWeight(), w.attnBias(), a.qkv);
@@ -63,40 +70,74 @@ public final class TransformerBlock {
     }
 
     /** Backward temporaries shared by all blocks of a model. */
-    record Scratch(Tensor dTmp,      // [n, C]
-                   Tensor dAtt,      // [n, C]
-                   Tensor dQkv,      // [n, 3C]
-                   Tensor dHidden,   // [n, 4C]
-                   Tensor dHidden2,  // [n, 4C]
-                   Tensor ones) {}   // [1, n] ones (bias gradients as a GEMM)
+    record Scratch(
+            Tensor dTmp, // [n, C]
+            Tensor dAtt, // [n, C]
+            Tensor dQkv, // [n, 3C]
+            Tensor dHidden, // [n, 4C]
+            Tensor dHidden2, // [n, 4C]
+            Tensor ones) {} // [1, n] ones (bias gradients as a GEMM)
 
     /**
      * Accumulates the block's parameter gradients into {@code g}; on entry dRes [n, C] = dL/d(out), on return
      * dL/d(in). dfcH / doutH: [n, k] scratch views for the InRank linears (null when dense).
      */
-    static void backward(Backend be, GptConfig cfg, int layer, BlockWeights w, BlockWeights g, BlockActivations a, Tensor dRes,
-                         Scratch s, Tensor dfcH, Tensor doutH, int batch, double scale, double p, DropoutKey[] keys) {
-        be.dropoutBackward(dRes, s.dTmp(), p, key(keys, mlpResidualId(layer)));                   // dL/d mlp
+    static void backward(
+            Backend be,
+            GptConfig cfg,
+            int layer,
+            BlockWeights w,
+            BlockWeights g,
+            BlockActivations a,
+            Tensor dRes,
+            Scratch s,
+            Tensor dfcH,
+            Tensor doutH,
+            int batch,
+            double scale,
+            double p,
+            DropoutKey[] keys) {
+        be.dropoutBackward(dRes, s.dTmp(), p, key(keys, mlpResidualId(layer))); // dL/d mlp
         mlpBackward(be, w.out(), g.out(), s.dTmp(), a.gelu, a.outH, doutH, s.dHidden(), s.ones());
         be.geluBackward(s.dHidden(), a.fc, s.dHidden2(), cfg.tanhGelu());
-        mlpBackward(be, w.fc(), g.fc(), s.dHidden2(), a.ln2, a.fcH, dfcH, s.dAtt(), s.ones());      // dAtt = dL/d ln2
-        be.layerNormBackward(s.dAtt(), a.res1, w.ln2Weight(), a.ln2Mean, a.ln2Rstd, s.dTmp(), g.ln2Weight(), g.ln2Bias());
-        be.addInPlace(dRes, s.dTmp());                                                            // dL/d res1
-        be.dropoutBackward(dRes, s.dTmp(), p, key(keys, attentionResidualId(layer)));              // dL/d proj
+        mlpBackward(be, w.fc(), g.fc(), s.dHidden2(), a.ln2, a.fcH, dfcH, s.dAtt(), s.ones()); // dAtt = dL/d ln2
+        be.layerNormBackward(
+                s.dAtt(), a.res1, w.ln2Weight(), a.ln2Mean, a.ln2Rstd, s.dTmp(), g.ln2Weight(), g.ln2Bias());
+        be.addInPlace(dRes, s.dTmp()); // dL/d res1
+        be.dropoutBackward(dRes, s.dTmp(), p, key(keys, attentionResidualId(layer))); // dL/d proj
         be.linearBackward(s.dTmp(), a.att, w.projWeight(), s.dAtt(), g.projWeight(), g.projBias(), s.ones());
-        be.attentionBackward(s.dAtt(), a.qkv, a.att, a.lse, s.dQkv(), batch, cfg.heads(), scale, p, key(keys, attentionDropoutId(layer)));
+        be.attentionBackward(
+                s.dAtt(),
+                a.qkv,
+                a.att,
+                a.lse,
+                s.dQkv(),
+                batch,
+                cfg.heads(),
+                scale,
+                p,
+                key(keys, attentionDropoutId(layer)));
         be.linearBackward(s.dQkv(), a.ln1, w.attnWeight(), s.dAtt(), g.attnWeight(), g.attnBias(), s.ones());
         be.layerNormBackward(s.dAtt(), a.in, w.ln1Weight(), a.ln1Mean, a.ln1Rstd, s.dTmp(), g.ln1Weight(), g.ln1Bias());
-        be.addInPlace(dRes, s.dTmp());                                                            // dL/d in
+        be.addInPlace(dRes, s.dTmp()); // dL/d in
     }
 
-    private static void mlpBackward(Backend be, BlockWeights.Mlp m, BlockWeights.Mlp gm, Tensor dy, Tensor x, Tensor h, Tensor dh, Tensor dx,
-                                    Tensor ones) {
+    private static void mlpBackward(
+            Backend be,
+            BlockWeights.Mlp m,
+            BlockWeights.Mlp gm,
+            Tensor dy,
+            Tensor x,
+            Tensor h,
+            Tensor dh,
+            Tensor dx,
+            Tensor ones) {
         if (m instanceof BlockWeights.Factored f) {
             BlockWeights.Factored gf = (BlockWeights.Factored) gm;
             be.inRankBackward(dy, x, f.a(), f.bt(), h, dh, dx, gf.a(), gf.bt(), gf.bias(), ones);
         } else {
-            be.linearBackward(dy, x, ((BlockWeights.Dense) m).weight(), dx, ((BlockWeights.Dense) gm).weight(), gm.bias(), ones);
+            be.linearBackward(
+                    dy, x, ((BlockWeights.Dense) m).weight(), dx, ((BlockWeights.Dense) gm).weight(), gm.bias(), ones);
         }
     }
 }

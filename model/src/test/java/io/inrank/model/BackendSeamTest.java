@@ -1,6 +1,6 @@
 package io.inrank.model;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,8 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * The backend seam holds: no main source of any module names a backend implementation or ND4J, except the backend's
@@ -19,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class BackendSeamTest {
     /** ND4J itself, and the implementation packages of the backends. */
-    static final Pattern IMPLEMENTATION = Pattern.compile("org\\.nd4j|io\\.inrank\\.model\\.backend\\.(nd4j|reference|cuda)\\b|Nd4jBackend|ReferenceBackend");
+    static final Pattern IMPLEMENTATION = Pattern.compile(
+            "org\\.nd4j|io\\.inrank\\.model\\.backend\\.(nd4j|reference|cuda)\\b|Nd4jBackend|ReferenceBackend");
 
     @Test
     void noMainSourceOutsideABackendNamesAnImplementation() throws IOException {
@@ -27,14 +27,17 @@ class BackendSeamTest {
         Path backends = repo.resolve("model/src/main/java/io/inrank/model/backend");
         List<String> leaks = new ArrayList<>();
         try (Stream<Path> files = Files.walk(repo)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/")).toList()) {
+            for (Path f : files.filter(
+                            p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/"))
+                    .toList()) {
                 Path pkg = f.getParent();
-                if (pkg.startsWith(backends) && !pkg.equals(backends)) continue;   // inside an implementation package
+                if (pkg.startsWith(backends) && !pkg.equals(backends)) continue; // inside an implementation package
                 List<String> lines = Files.readAllLines(f);
                 for (int i = 0; i < lines.size(); i++) {
                     String l = lines.get(i);
-                    if (l.trim().startsWith("*") || l.trim().startsWith("//")) continue;   // docs may mention them
-                    if (IMPLEMENTATION.matcher(l).find()) leaks.add(repo.relativize(f) + ":" + (i + 1) + ": " + l.trim());
+                    if (l.trim().startsWith("*") || l.trim().startsWith("//")) continue; // docs may mention them
+                    if (IMPLEMENTATION.matcher(l).find())
+                        leaks.add(repo.relativize(f) + ":" + (i + 1) + ": " + l.trim());
                 }
             }
         }

@@ -1,15 +1,14 @@
 package io.inrank.model;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.TestBackends;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * 300 training steps of the tiny preset on nd4j keep the process's resident memory flat: every buffer is preallocated
@@ -48,10 +47,13 @@ class MemoryTest {
             if (step >= 200) secondHalf = Math.max(secondHalf, rssKb());
         }
         long growthMb = (secondHalf - firstHalf) / 1024;
-        System.out.printf("peak RSS steps 100-199: %d MB, steps 200-299: %d MB (growth %d MB)%n",
+        System.out.printf(
+                "peak RSS steps 100-199: %d MB, steps 200-299: %d MB (growth %d MB)%n",
                 firstHalf / 1024, secondHalf / 1024, growthMb);
-        // measured growth 0-9 MB (2026-12, attention state O(B·H·T), no stored masks): a leak of a quarter MB per step —
-        // one [64, 1024] float buffer left behind each step — adds 25 MB over the 100 steps between the windows and fails
+        // measured growth 0-9 MB (2026-12, attention state O(B·H·T), no stored masks): a leak of a quarter MB per step
+        // —
+        // one [64, 1024] float buffer left behind each step — adds 25 MB over the 100 steps between the windows and
+        // fails
         assertTrue(growthMb < 24, "RSS still growing: +" + growthMb + " MB between the two halves");
     }
 }

@@ -1,15 +1,14 @@
 package io.inrank.model;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.TestBackends;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.Random;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The whole model's backward against central finite differences of its loss, in float64, every parameter, on every
@@ -45,22 +44,26 @@ class ModelGradientTest {
             double minus = model.forward(ids, tg, train);
             values[i] = orig;
             double num = (plus - minus) / (2 * eps), a = analytic[i];
-            double err = Math.abs(a - num) / Math.max(1e-4, Math.abs(a) + Math.abs(num));   // differences' noise: ~6e-6 at gradients near 1e-5
+            double err = Math.abs(a - num)
+                    / Math.max(1e-4, Math.abs(a) + Math.abs(num)); // differences' noise: ~6e-6 at gradients near 1e-5
             worst = Math.max(worst, err);
-            if (err > 1e-5) fail(String.format("%s: param %s: analytic %.8g vs numeric %.8g", be.name(), nameOf(p, i), a, num));
+            if (err > 1e-5)
+                fail(String.format("%s: param %s: analytic %.8g vs numeric %.8g", be.name(), nameOf(p, i), a, num));
         }
         be.fromHost(p.values(), values);
-        System.out.printf("model gradient %s: worst rel err %.2e over %d parameters%n", be.name(), worst, values.length);
+        System.out.printf(
+                "model gradient %s: worst rel err %.2e over %d parameters%n", be.name(), worst, values.length);
         return worst;
     }
 
     static String nameOf(Params p, long i) {
-        for (Params.Entry t : p.all().values()) if (i >= t.offset() && i < t.offset() + t.length()) return t.name() + "[" + (i - t.offset()) + "]";
+        for (Params.Entry t : p.all().values())
+            if (i >= t.offset() && i < t.offset() + t.length()) return t.name() + "[" + (i - t.offset()) + "]";
         return "?";
     }
 
     static int[][] batch(Random r, int n, int vocab) {
-        return new int[][]{r.ints(n, 0, vocab).toArray(), r.ints(n, 0, vocab).toArray()};
+        return new int[][] {r.ints(n, 0, vocab).toArray(), r.ints(n, 0, vocab).toArray()};
     }
 
     @ParameterizedTest
@@ -83,7 +86,7 @@ class ModelGradientTest {
         int[][] b = batch(new Random(4), 10, 11);
         check(m, b[0], b[1], false);
         // inactive modes get exactly zero gradient (so AdamW only decays them)
-        double[] dA = be.toHost(m.params().grad("h.0.mlp.fc1.A"));   // [4, 8]: rows 2, 3 inactive
+        double[] dA = be.toHost(m.params().grad("h.0.mlp.fc1.A")); // [4, 8]: rows 2, 3 inactive
         for (int i = 16; i < 32; i++) assertEquals(0.0, dA[i], "inactive mode gradient");
         assertNotEquals(0.0, java.util.Arrays.stream(dA, 0, 8).map(Math::abs).sum());
     }

@@ -1,22 +1,20 @@
 package io.inrank.model;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.TestBackends;
-
-import org.junit.jupiter.api.Test;
 import io.inrank.model.backend.DType;
-
+import io.inrank.model.backend.TestBackends;
 import java.util.Arrays;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class OptimizerTest {
 
     @Test
     void linearScheduleStartsAtZeroAndCosineHalvesAtTheMiddle() {
         LrSchedule lin = new LrSchedule(6e-4, 225, 22_500, false);
-        assertEquals(0.0, lin.at(0));                       // the paper's first update has lr 0
+        assertEquals(0.0, lin.at(0)); // the paper's first update has lr 0
         assertEquals(6e-4 * 100 / 225, lin.at(100), 1e-18);
         assertEquals(6e-4, lin.at(225), 1e-18);
         assertEquals(6e-4 / 2, lin.at(225 + (22_500 - 225) / 2), 1e-7); // (integer midpoint)
@@ -41,10 +39,14 @@ class OptimizerTest {
         big.backward(1.0);
         micro.params().zeroGrad();
         for (int half = 0; half < 2; half++) {
-            micro.forward(Arrays.copyOfRange(ids, 12 * half, 12 * half + 12), Arrays.copyOfRange(tg, 12 * half, 12 * half + 12), false);
+            micro.forward(
+                    Arrays.copyOfRange(ids, 12 * half, 12 * half + 12),
+                    Arrays.copyOfRange(tg, 12 * half, 12 * half + 12),
+                    false);
             micro.backward(0.5); // mean over the accumulated micro-batches
         }
-        double d = TestBackends.maxAbs(be.toHost(big.params().grads()), be.toHost(micro.params().grads()));
+        double d = TestBackends.maxAbs(
+                be.toHost(big.params().grads()), be.toHost(micro.params().grads()));
         assertTrue(d < 1e-14, "max |Δgrad| " + d);
     }
 
@@ -59,7 +61,8 @@ class OptimizerTest {
         assertEquals(1.0, be.norm2(m.params().grads()), 1e-6);
         // zero gradients: the update is pure decoupled decay, on decayed tensors only
         m.params().zeroGrad();
-        double[] w0 = be.toHost(m.params().value("h.0.attn.c_attn.weight")), e0 = be.toHost(m.params().value("wte"));
+        double[] w0 = be.toHost(m.params().value("h.0.attn.c_attn.weight")),
+                e0 = be.toHost(m.params().value("wte"));
         new AdamW(m.params(), 0.9, 0.999, 1e-8, 0.1).step(0.5);
         double[] w1 = be.toHost(m.params().value("h.0.attn.c_attn.weight"));
         for (int i = 0; i < w0.length; i++) assertEquals(w0[i] * (1 - 0.5 * 0.1), w1[i], 0.0);

@@ -1,19 +1,18 @@
 package io.inrank.model;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
 import io.inrank.model.backend.TestBackends;
 import io.inrank.model.io.Safetensors;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Parity with the PyTorch reference (src/test/python/gpt_reference.py, golden files in src/test/resources/golden,
@@ -29,7 +28,8 @@ class TorchParityTest {
     static Stream<Object[]> cases() {
         List<Object[]> out = new ArrayList<>();
         for (Backend be : TestBackends.all().toList()) {
-            for (String golden : new String[]{"tiny-full", "tiny-inrank"}) for (DType t : DType.values()) out.add(new Object[]{be, golden, t});
+            for (String golden : new String[] {"tiny-full", "tiny-inrank"})
+                for (DType t : DType.values()) out.add(new Object[] {be, golden, t});
         }
         return out.stream();
     }
@@ -48,7 +48,9 @@ class TorchParityTest {
     static int[] ints(Safetensors.HostTensor tokens, boolean inputs) {
         int b = (int) tokens.shape()[0], t1 = (int) tokens.shape()[1];
         int[] out = new int[b * (t1 - 1)];
-        for (int i = 0; i < b; i++) for (int j = 0; j < t1 - 1; j++) out[i * (t1 - 1) + j] = (int) tokens.get((long) i * t1 + (inputs ? j : j + 1));
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < t1 - 1; j++)
+                out[i * (t1 - 1) + j] = (int) tokens.get((long) i * t1 + (inputs ? j : j + 1));
         return out;
     }
 
@@ -58,12 +60,14 @@ class TorchParityTest {
         Path file = Path.of("src/test/resources/golden", name + ".safetensors");
         Safetensors.Contents g = Safetensors.read(file);
         int vocab = Integer.parseInt(g.metadata().get("vocab"));
-        int seq = Integer.parseInt(g.metadata().get("seq")), batch = Integer.parseInt(g.metadata().get("batch"));
+        int seq = Integer.parseInt(g.metadata().get("seq")),
+                batch = Integer.parseInt(g.metadata().get("batch"));
         GptConfig.Mode mode = g.metadata().get("mode").equals("inrank") ? GptConfig.Mode.INRANK : GptConfig.Mode.FULL;
         GptConfig cfg = GptConfig.preset("tiny", mode).withVocab(vocab).withDropout(0.0);
         GptModel model = new GptModel(be, cfg, batch, seq, dtype, 0, null);
         Params p = model.params();
-        for (Params.Entry t : p.all().values()) p.backend().fromHost(t.value(), g.get("init." + t.name()).asDoubles());
+        for (Params.Entry t : p.all().values())
+            p.backend().fromHost(t.value(), g.get("init." + t.name()).asDoubles());
         if (mode == GptConfig.Mode.INRANK) {
             String[] k = g.metadata().get("k").replaceAll("[\\[\\] ]", "").split(",");
             for (int i = 0; i < k.length; i++) model.setActiveModes(i, Integer.parseInt(k[i]));
@@ -83,7 +87,8 @@ class TorchParityTest {
             double loss = model.forward(x, y, false);
             model.backward(1.0);
             if (step == 0) {
-                lossErr = Math.abs(loss - g.get("loss").get(0)) / Math.abs(g.get("loss").get(0));
+                lossErr = Math.abs(loss - g.get("loss").get(0))
+                        / Math.abs(g.get("loss").get(0));
                 for (Params.Entry t : p.all().values()) {
                     double e = relErr(be, t.grad(), g.get("grad." + t.name()));
                     if (e > worstGrad) {
@@ -107,7 +112,8 @@ class TorchParityTest {
                 worstParamName = t.name();
             }
         }
-        System.out.printf("parity %s %s %s: loss %.2e, logits %.2e, grads %.2e (%s), params after 3 AdamW steps %.2e (%s)%n",
+        System.out.printf(
+                "parity %s %s %s: loss %.2e, logits %.2e, grads %.2e (%s), params after 3 AdamW steps %.2e (%s)%n",
                 be.name(), name, dtype, lossErr, worstLogits, worstGrad, worstGradName, worstParam, worstParamName);
         boolean f64 = dtype == DType.F64;
         assertTrue(lossErr <= (f64 ? 1e-14 : 1e-7), "loss rel err " + lossErr);

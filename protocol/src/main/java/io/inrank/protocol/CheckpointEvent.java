@@ -11,8 +11,18 @@ import java.util.Map;
  * @param ranks  current rank per InRank layer
  * @param eval   evaluation numbers at this step, e.g. val_loss, val_ppl, test_ppl; may be empty
  */
-public record CheckpointEvent(int version, String run, long step, String uri, String sha256, int stage, String preset,
-                              String mode, Map<String, Integer> ranks, Map<String, Double> eval, String createdAt) {
+public record CheckpointEvent(
+        int version,
+        String run,
+        long step,
+        String uri,
+        String sha256,
+        int stage,
+        String preset,
+        String mode,
+        Map<String, Integer> ranks,
+        Map<String, Double> eval,
+        String createdAt) {
 
     public static final int VERSION = 1;
 

@@ -37,13 +37,16 @@ public record DatasetManifest(
         Messages.require(version >= 1 && version <= VERSION, "unsupported manifest version " + version);
         Topics.checkName("dataset", dataset);
         Topics.checkName("split", split);
-        Messages.require(topic != null && topic.equals(Topics.tokens(dataset, split)), "topic does not match dataset/split");
+        Messages.require(
+                topic != null && topic.equals(Topics.tokens(dataset, split)), "topic does not match dataset/split");
         Messages.require(blockLength >= 1, "blockLength must be >= 1");
         Messages.require(blocks >= 0 && tokens >= 0, "counts must be >= 0");
-        Messages.require(tokens == 0 ? blocks == 0 : blocks == (tokens - 1) / blockLength, "blocks != (tokens-1)/blockLength");
+        Messages.require(
+                tokens == 0 ? blocks == 0 : blocks == (tokens - 1) / blockLength, "blocks != (tokens-1)/blockLength");
         Messages.require(tokenizer != null && !tokenizer.isBlank(), "tokenizer missing");
         Messages.require(Messages.isSha256(sourcesSha256), "sourcesSha256 is not a sha256 hex digest");
-        Messages.require(tokensSha256 == null || Messages.isSha256(tokensSha256), "tokensSha256 is not a sha256 hex digest");
+        Messages.require(
+                tokensSha256 == null || Messages.isSha256(tokensSha256), "tokensSha256 is not a sha256 hex digest");
         sources = sources == null ? List.of() : List.copyOf(sources);
     }
 

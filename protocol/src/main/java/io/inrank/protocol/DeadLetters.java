@@ -1,15 +1,14 @@
 package io.inrank.protocol;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.concurrent.Future;
 
 /**
  * Republishes a record a consumer could not process to {@link Topics#DEAD_LETTER}: the original key, value and headers,
@@ -39,7 +38,10 @@ public final class DeadLetters {
     }
 
     public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> record, Throwable error) {
-        return send(record, error.getMessage() != null ? error.getMessage() : error.toString(), error.getClass().getName());
+        return send(
+                record,
+                error.getMessage() != null ? error.getMessage() : error.toString(),
+                error.getClass().getName());
     }
 
     public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> record, String reason, String errorClass) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.regex.Pattern;
@@ -36,7 +35,9 @@ public final class Messages {
 
     public static String toJson(Object message, boolean pretty) {
         try {
-            return pretty ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(message) : JSON.writeValueAsString(message);
+            return pretty
+                    ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(message)
+                    : JSON.writeValueAsString(message);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

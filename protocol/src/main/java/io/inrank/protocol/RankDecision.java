@@ -4,8 +4,14 @@ import java.util.List;
 import java.util.Map;
 
 /** Rank-controller → trainer: the rank of every layer to use from step {@code step + 1} on, and why. */
-public record RankDecision(int version, String run, long step, List<LayerDecision> layers, String policy,
-                           Map<String, Double> policyParams, String decidedAt) {
+public record RankDecision(
+        int version,
+        String run,
+        long step,
+        List<LayerDecision> layers,
+        String policy,
+        Map<String, Double> policyParams,
+        String decidedAt) {
 
     public static final int VERSION = 1;
 

@@ -10,8 +10,13 @@ import java.util.Map;
  * @param policy       rank policy name ("explained-variance" by default, or "energy"); null = the controller's default
  * @param policyParams e.g. alpha; null = defaults
  */
-public record SpectrumReport(int version, String run, long step, List<LayerSpectrum> layers, String policy,
-                             Map<String, Double> policyParams) {
+public record SpectrumReport(
+        int version,
+        String run,
+        long step,
+        List<LayerSpectrum> layers,
+        String policy,
+        Map<String, Double> policyParams) {
 
     public static final int VERSION = 1;
 
@@ -32,8 +37,8 @@ public record SpectrumReport(int version, String run, long step, List<LayerSpect
      * @param maxRank        the most modes the layer's factors hold (min(rows, cols) / 2 by default)
      * @param singularValues all min(rows, cols) values, descending, zero-padded
      */
-    public record LayerSpectrum(String name, int rows, int cols, int rank, int buffer, int maxRank,
-                                double[] singularValues) {
+    public record LayerSpectrum(
+            String name, int rows, int cols, int rank, int buffer, int maxRank, double[] singularValues) {
         public LayerSpectrum {
             Messages.require(name != null && !name.isBlank(), "layer name missing");
             Messages.require(rows > 0 && cols > 0, "layer " + name + ": rows and cols must be > 0");

@@ -1,11 +1,9 @@
 package io.inrank.protocol;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The binary token-block codec: a block of L+1 GPT-2 ids as little-endian uint16 (2·(L+1) bytes), the record key is the
@@ -46,7 +44,8 @@ public final class TokenBlocks {
     public static int[] decode(byte[] value, int expectedLength, int vocabSize) {
         if (value == null) throw new MalformedRecordException("token block: null value");
         if ((value.length & 1) != 0) {
-            throw new MalformedRecordException("token block: odd byte length " + value.length + " (uint16 ids expected)");
+            throw new MalformedRecordException(
+                    "token block: odd byte length " + value.length + " (uint16 ids expected)");
         }
         int n = value.length / 2;
         if (expectedLength > 0 && n != expectedLength) {

@@ -1,13 +1,12 @@
 package io.inrank.protocol;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creating the pipeline's topics: one partition each (order), with their configs; a concurrent creator is fine. */
 public final class TopicSetup {
@@ -18,10 +17,13 @@ public final class TopicSetup {
     }
 
     /** @param replication empty = the broker's default */
-    public static void ensure(Admin admin, String topic, Map<String, String> config, Optional<Short> replication) throws Exception {
+    public static void ensure(Admin admin, String topic, Map<String, String> config, Optional<Short> replication)
+            throws Exception {
         if (exists(admin, topic)) return;
         try {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config)))
+                    .all()
+                    .get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) throw e;
         }

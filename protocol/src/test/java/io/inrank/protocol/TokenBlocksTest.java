@@ -1,12 +1,11 @@
 package io.inrank.protocol;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
 
 class TokenBlocksTest {
 
@@ -26,7 +25,8 @@ class TokenBlocksTest {
     void randomBlocksRoundTrip() {
         Random rnd = new Random(7);
         for (int t = 0; t < 100; t++) {
-            int[] ids = rnd.ints(1 + rnd.nextInt(2000), 0, TokenBlocks.GPT2_VOCAB).toArray();
+            int[] ids =
+                    rnd.ints(1 + rnd.nextInt(2000), 0, TokenBlocks.GPT2_VOCAB).toArray();
             assertArrayEquals(ids, TokenBlocks.decode(TokenBlocks.encode(ids), -1, TokenBlocks.GPT2_VOCAB));
         }
     }
@@ -37,10 +37,11 @@ class TokenBlocksTest {
         assertThrows(MalformedRecordException.class, () -> TokenBlocks.decode(new byte[0], -1, 50257));
         assertThrows(MalformedRecordException.class, () -> TokenBlocks.decode(new byte[3], -1, 50257));
         assertThrows(MalformedRecordException.class, () -> TokenBlocks.decode(new byte[8], 5, 50257));
-        var e = assertThrows(MalformedRecordException.class,
-                () -> TokenBlocks.decode(new byte[]{(byte) 0xff, (byte) 0xff}, 1, 50257));
+        var e = assertThrows(
+                MalformedRecordException.class,
+                () -> TokenBlocks.decode(new byte[] {(byte) 0xff, (byte) 0xff}, 1, 50257));
         assertTrue(e.getMessage().contains("65535"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> TokenBlocks.encode(new int[]{70000}));
+        assertThrows(IllegalArgumentException.class, () -> TokenBlocks.encode(new int[] {70000}));
     }
 
     @Test

@@ -6,17 +6,6 @@ import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
 import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** A small learnable dataset published the way data-ingest publishes one, and settings for short test runs. */
 public final class Fixtures {
@@ -52,16 +51,46 @@ public final class Fixtures {
 
     static void publish(String bootstrap, String dataset, String split, int[] stream, int blockLength, int blocks) {
         String topic = Topics.tokens(dataset, split);
-        try (var p = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (var p = new KafkaProducer<>(
+                Map.<String, Object>of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int b = 0; b < blocks; b++) {
-                byte[] v = TokenBlocks.encode(Arrays.copyOfRange(stream, b * blockLength, b * blockLength + blockLength + 1));
-                p.send(new ProducerRecord<>(topic, 0, TokenBlocks.key(b), v,
-                        List.of(new RecordHeader(TokenBlocks.CODEC_HEADER, TokenBlocks.CODEC.getBytes(StandardCharsets.UTF_8)))));
+                byte[] v = TokenBlocks.encode(
+                        Arrays.copyOfRange(stream, b * blockLength, b * blockLength + blockLength + 1));
+                p.send(new ProducerRecord<>(
+                        topic,
+                        0,
+                        TokenBlocks.key(b),
+                        v,
+                        List.of(new RecordHeader(
+                                TokenBlocks.CODEC_HEADER, TokenBlocks.CODEC.getBytes(StandardCharsets.UTF_8)))));
             }
-            DatasetManifest m = new DatasetManifest(1, dataset, split, topic, blockLength, blocks, (long) blocks * blockLength + 1,
-                    "gpt2", TokenBlocks.GPT2_VOCAB, false, List.of(), "a".repeat(64), "b".repeat(64), 0, Instant.now().toString(), true);
-            p.send(new ProducerRecord<>(Topics.DATASETS, Topics.manifestKey(dataset, split).getBytes(StandardCharsets.UTF_8), Messages.encode(m)));
+            DatasetManifest m = new DatasetManifest(
+                    1,
+                    dataset,
+                    split,
+                    topic,
+                    blockLength,
+                    blocks,
+                    (long) blocks * blockLength + 1,
+                    "gpt2",
+                    TokenBlocks.GPT2_VOCAB,
+                    false,
+                    List.of(),
+                    "a".repeat(64),
+                    "b".repeat(64),
+                    0,
+                    Instant.now().toString(),
+                    true);
+            p.send(new ProducerRecord<>(
+                    Topics.DATASETS,
+                    Topics.manifestKey(dataset, split).getBytes(StandardCharsets.UTF_8),
+                    Messages.encode(m)));
             p.flush();
         }
     }
@@ -69,15 +98,18 @@ public final class Fixtures {
     /** Every record of {@code topic} keyed by {@code run}, decoded, in order. */
     public static <T> List<T> read(String bootstrap, String topic, Class<T> type, String run) {
         List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
             long end = c.endOffsets(List.of(tp)).get(tp);
             while (c.position(tp) < end) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(run)) out.add(Messages.decode(r.value(), type));
+                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(run))
+                        out.add(Messages.decode(r.value(), type));
                 }
             }
         } catch (io.inrank.protocol.MalformedRecordException e) {
@@ -88,10 +120,37 @@ public final class Fixtures {
 
     /** Settings of a short tiny run (B = 2, T = 16) on the fixture; {@code extra} flags override. */
     public static TrainSettings settings(String bootstrap, String dataset, Path dir, String run, String... extra) {
-        List<String> a = new ArrayList<>(List.of("--run", run, "--dataset", dataset, "--batch", "2", "--seq", "16", "--steps", "8",
-                "--warmup-steps", "2", "--lr", "3e-3", "--eval-every", "0", "--eval-batches", "2", "--checkpoint-every", "4",
-                "--checkpoint-dir", dir.toString(), "--log-every", "4", "--decision-timeout-ms", "300",
-                "--rank-warmup", "100", "--bootstrap", bootstrap));
+        List<String> a = new ArrayList<>(List.of(
+                "--run",
+                run,
+                "--dataset",
+                dataset,
+                "--batch",
+                "2",
+                "--seq",
+                "16",
+                "--steps",
+                "8",
+                "--warmup-steps",
+                "2",
+                "--lr",
+                "3e-3",
+                "--eval-every",
+                "0",
+                "--eval-batches",
+                "2",
+                "--checkpoint-every",
+                "4",
+                "--checkpoint-dir",
+                dir.toString(),
+                "--log-every",
+                "4",
+                "--decision-timeout-ms",
+                "300",
+                "--rank-warmup",
+                "100",
+                "--bootstrap",
+                bootstrap));
         a.addAll(List.of(extra));
         return SettingKeys.resolve(a.toArray(String[]::new), k -> Optional.empty());
     }

@@ -1,6 +1,6 @@
 package io.inrank.trainer;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -8,8 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /**
  * The user's first commands, as a user runs them: {@code ./inrank demo} (here with 40 training steps; the default is 200)
@@ -22,7 +21,8 @@ class InrankScriptIT {
     record Run(int exit, String out) {}
 
     static Run inrank(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("bash", ROOT.resolve("inrank").toString()));
+        List<String> cmd =
+                new ArrayList<>(List.of("bash", ROOT.resolve("inrank").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
         pb.environment().put("INRANK_NO_BUILD", "1"); // the build under test is already packaged
@@ -38,7 +38,11 @@ class InrankScriptIT {
         Run r = inrank(Map.of("DEMO_STEPS", "40"), "demo");
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("broker ready on localhost:"), r.out());
-        assertTrue(r.out().contains("{\"split\":\"sotu/train\",\"status\":\"ingested\",\"blocks\":14648,\"tokens\":1874962"), r.out());
+        assertTrue(
+                r.out()
+                        .contains(
+                                "{\"split\":\"sotu/train\",\"status\":\"ingested\",\"blocks\":14648,\"tokens\":1874962"),
+                r.out());
         assertTrue(r.out().contains("--- inrank.tokens.sotu.train block 0 (key 0, 129 ids"), r.out());
         assertTrue(r.out().contains(" = 1790 George Washington = \nFellow-Citizens of the Senate"), r.out());
         assertTrue(r.out().contains("step 10/40 | loss"), r.out());
@@ -58,10 +62,18 @@ class InrankScriptIT {
 
     @Test
     void everySubcommandHasHelp() throws Exception {
-        for (String[] c : List.of(new String[]{"--help"}, new String[]{"demo", "--help"}, new String[]{"kafka", "--help"},
-                new String[]{"ingest", "--help"}, new String[]{"bench", "--help"}, new String[]{"bench", "ingest", "--help"},
-                new String[]{"rank-controller", "--help"}, new String[]{"train", "--help"}, new String[]{"bench", "trainer", "--help"},
-                new String[]{"serve", "--help"}, new String[]{"generate", "--help"})) {
+        for (String[] c : List.of(
+                new String[] {"--help"},
+                new String[] {"demo", "--help"},
+                new String[] {"kafka", "--help"},
+                new String[] {"ingest", "--help"},
+                new String[] {"bench", "--help"},
+                new String[] {"bench", "ingest", "--help"},
+                new String[] {"rank-controller", "--help"},
+                new String[] {"train", "--help"},
+                new String[] {"bench", "trainer", "--help"},
+                new String[] {"serve", "--help"},
+                new String[] {"generate", "--help"})) {
             Run r = inrank(Map.of(), c);
             assertEquals(0, r.exit(), String.join(" ", c) + ": " + r.out());
             assertTrue(r.out().toLowerCase().contains("usage"), String.join(" ", c) + ": " + r.out());

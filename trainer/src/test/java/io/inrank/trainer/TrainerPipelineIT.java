@@ -1,15 +1,13 @@
 package io.inrank.trainer;
 
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.Topics;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +16,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pipeline as separate processes on a real broker: the packaged data-ingest publishes a text fixture, the packaged
@@ -38,12 +36,29 @@ class TrainerPipelineIT {
         try (KafkaLocal kafka = KafkaLocal.start()) {
             String bs = kafka.bootstrapServers();
             Path text = corpus(tmp.resolve("corpus"));
-            Process ingest = start("ingest", List.of("-jar", System.getProperty("ingest.jar"), "ingest", "--source", text.toString(),
-                    "--dataset", "e2e", "--block-length", "16", "--bootstrap", bs));
+            Process ingest = start(
+                    "ingest",
+                    List.of(
+                            "-jar",
+                            System.getProperty("ingest.jar"),
+                            "ingest",
+                            "--source",
+                            text.toString(),
+                            "--dataset",
+                            "e2e",
+                            "--block-length",
+                            "16",
+                            "--bootstrap",
+                            bs));
             assertEquals(0, exit(ingest, "ingest", 120), "ingest");
 
-            Process controller = start("controller", List.of("-Dkafka.bootstrap.servers=" + bs, "-Dquarkus.http.port=0",
-                    "-jar", System.getProperty("controller.jar")));
+            Process controller = start(
+                    "controller",
+                    List.of(
+                            "-Dkafka.bootstrap.servers=" + bs,
+                            "-Dquarkus.http.port=0",
+                            "-jar",
+                            System.getProperty("controller.jar")));
             try {
                 Path ckpt = tmp.resolve("checkpoints");
                 assertEquals(0, exit(trainer("e2e-a", bs, ckpt), lastName(), 300), "uninterrupted run");
@@ -52,18 +67,33 @@ class TrainerPipelineIT {
 
                 // ranks grow, and exactly at the step after the decision's step
                 List<RankDecision> decisions = Fixtures.read(bs, Topics.RANK_DECISIONS, RankDecision.class, "e2e-a");
-                assertEquals(List.of(8L, 12L, 16L, 20L, 24L), decisions.stream().map(RankDecision::step).toList());
-                RankDecision grow = decisions.stream().filter(d -> d.layers().stream().anyMatch(l -> l.newRank() > l.previousRank()))
-                        .findFirst().orElseThrow(() -> new AssertionError("no rank increase in " + decisions));
+                assertEquals(
+                        List.of(8L, 12L, 16L, 20L, 24L),
+                        decisions.stream().map(RankDecision::step).toList());
+                RankDecision grow = decisions.stream()
+                        .filter(d -> d.layers().stream().anyMatch(l -> l.newRank() > l.previousRank()))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("no rank increase in " + decisions));
                 List<Integer> before = ranks(a.get(grow.step())), after = ranks(a.get(grow.step() + 1));
                 for (int i = 0; i < grow.layers().size(); i++) {
-                    assertEquals(grow.layers().get(i).previousRank(), before.get(i), "step " + grow.step() + " still trains the old rank");
-                    assertEquals(grow.layers().get(i).newRank(), after.get(i), "step " + (grow.step() + 1) + " trains the decided rank");
+                    assertEquals(
+                            grow.layers().get(i).previousRank(),
+                            before.get(i),
+                            "step " + grow.step() + " still trains the old rank");
+                    assertEquals(
+                            grow.layers().get(i).newRank(),
+                            after.get(i),
+                            "step " + (grow.step() + 1) + " trains the decided rank");
                 }
-                assertTrue(a.get(24L).get("loss").asDouble() < a.get(1L).get("loss").asDouble() - 0.5, "the loss falls");
+                assertTrue(
+                        a.get(24L).get("loss").asDouble()
+                                < a.get(1L).get("loss").asDouble() - 0.5,
+                        "the loss falls");
 
                 List<CheckpointEvent> events = Fixtures.read(bs, Topics.CHECKPOINTS, CheckpointEvent.class, "e2e-a");
-                assertEquals(List.of(8L, 16L, 24L), events.stream().map(CheckpointEvent::step).toList());
+                assertEquals(
+                        List.of(8L, 16L, 24L),
+                        events.stream().map(CheckpointEvent::step).toList());
                 assertTrue(events.get(2).eval().get("test_ppl") > 1);
 
                 // the same run killed with SIGKILL after its step-8 checkpoint, then restarted
@@ -78,8 +108,11 @@ class TrainerPipelineIT {
                 // while it trains: Prometheus metrics and the status endpoint of the real process
                 String base = "http://localhost:" + httpPort(tmp.resolve(bLog));
                 String metrics = get(base + "/q/metrics");
-                for (String m : List.of("inrank_trainer_loss{run=\"e2e-b\"}", "inrank_trainer_rank{layer=\"h.1.mlp.fc2\",run=\"e2e-b\"}",
-                        "inrank_trainer_tokens_per_second{run=\"e2e-b\"}", "inrank_trainer_step_time_seconds_count{run=\"e2e-b\"}",
+                for (String m : List.of(
+                        "inrank_trainer_loss{run=\"e2e-b\"}",
+                        "inrank_trainer_rank{layer=\"h.1.mlp.fc2\",run=\"e2e-b\"}",
+                        "inrank_trainer_tokens_per_second{run=\"e2e-b\"}",
+                        "inrank_trainer_step_time_seconds_count{run=\"e2e-b\"}",
                         "inrank_trainer_decision_timeouts_total{run=\"e2e-b\"} 0.0")) {
                     assertTrue(metrics.contains(m), m + " in\n" + metrics);
                 }
@@ -88,16 +121,23 @@ class TrainerPipelineIT {
                 assertEquals("training", status.get("state").asText());
                 assertTrue(status.get("step").asLong() >= 11, status.toString());
                 b.destroyForcibly().waitFor();
-                long reached = steps(ckpt.resolve("e2e-b")).keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+                long reached = steps(ckpt.resolve("e2e-b")).keySet().stream()
+                        .mapToLong(Long::longValue)
+                        .max()
+                        .orElseThrow();
                 assertTrue(reached < 24, "killed mid-run (at step " + reached + ")");
                 assertEquals(0, exit(trainer("e2e-b", bs, ckpt), lastName(), 300), "restarted run");
                 Map<Long, JsonNode> resumed = steps(ckpt.resolve("e2e-b"));
                 for (long t = 1; t <= 24; t++) {
-                    assertEquals(a.get(t).get("loss").asDouble(), resumed.get(t).get("loss").asDouble(), "loss at step " + t);
+                    assertEquals(
+                            a.get(t).get("loss").asDouble(),
+                            resumed.get(t).get("loss").asDouble(),
+                            "loss at step " + t);
                     assertEquals(ranks(a.get(t)), ranks(resumed.get(t)), "ranks at step " + t);
                 }
-                System.out.printf("killed at step %d of 24; the restarted run matched all 24 losses (last %.6f)%n", reached,
-                        resumed.get(24L).get("loss").asDouble());
+                System.out.printf(
+                        "killed at step %d of 24; the restarted run matched all 24 losses (last %.6f)%n",
+                        reached, resumed.get(24L).get("loss").asDouble());
             } finally {
                 controller.destroy();
                 controller.waitFor(30, TimeUnit.SECONDS);
@@ -114,16 +154,53 @@ class TrainerPipelineIT {
 
     private Process trainer(String run, String bs, Path ckpt) throws Exception {
         lastLog = "trainer-" + run + "-" + System.nanoTime() + ".log";
-        return start(lastLog.substring(0, lastLog.length() - 4), List.of("-Dquarkus.http.port=0", "-jar", System.getProperty("trainer.jar"),
-                "--run", run, "--dataset", "e2e", "--batch", "2", "--seq", "16", "--steps", "24", "--warmup-steps", "2", "--lr", "3e-3",
-                "--rank-warmup", "4", "--rank-gap", "4", "--buffer", "8", "--checkpoint-every", "8", "--eval-every", "0",
-                "--eval-batches", "2", "--checkpoint-dir", ckpt.toString(), "--log-every", "8", "--bootstrap", bs));
+        return start(
+                lastLog.substring(0, lastLog.length() - 4),
+                List.of(
+                        "-Dquarkus.http.port=0",
+                        "-jar",
+                        System.getProperty("trainer.jar"),
+                        "--run",
+                        run,
+                        "--dataset",
+                        "e2e",
+                        "--batch",
+                        "2",
+                        "--seq",
+                        "16",
+                        "--steps",
+                        "24",
+                        "--warmup-steps",
+                        "2",
+                        "--lr",
+                        "3e-3",
+                        "--rank-warmup",
+                        "4",
+                        "--rank-gap",
+                        "4",
+                        "--buffer",
+                        "8",
+                        "--checkpoint-every",
+                        "8",
+                        "--eval-every",
+                        "0",
+                        "--eval-batches",
+                        "2",
+                        "--checkpoint-dir",
+                        ckpt.toString(),
+                        "--log-every",
+                        "8",
+                        "--bootstrap",
+                        bs));
     }
 
     private Process start(String name, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve(name + ".log").toFile());
         pb.environment().put("MALLOC_ARENA_MAX", "2");
         return pb.start();
     }
@@ -141,7 +218,8 @@ class TrainerPipelineIT {
     static int httpPort(Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            var m = java.util.regex.Pattern.compile("Listening on: http://[^:]+:(\\d+)").matcher(Files.readString(log));
+            var m = java.util.regex.Pattern.compile("Listening on: http://[^:]+:(\\d+)")
+                    .matcher(Files.readString(log));
             if (m.find()) return Integer.parseInt(m.group(1));
             Thread.sleep(100);
         }
@@ -150,7 +228,8 @@ class TrainerPipelineIT {
 
     static String get(String url) throws Exception {
         var client = java.net.http.HttpClient.newHttpClient();
-        var resp = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+        var resp = client.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, resp.statusCode(), url + ": " + resp.body());
         return resp.body();
@@ -181,8 +260,10 @@ class TrainerPipelineIT {
     /** A text corpus with a small vocabulary, so a tiny model learns something in a few steps. */
     static Path corpus(Path dir) throws Exception {
         Files.createDirectories(dir);
-        String[] words = ("the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
-                + "they you were her she there been one all we their has would when if so no will more can who out up about into").split(" ");
+        String[] words =
+                ("the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
+                                + "they you were her she there been one all we their has would when if so no will more can who out up about into")
+                        .split(" ");
         SplittableRandom r = new SplittableRandom(11);
         for (String split : List.of("train", "validation", "test")) {
             StringBuilder sb = new StringBuilder();

@@ -9,11 +9,6 @@ import io.inrank.ingest.source.LineReader;
 import io.inrank.ingest.source.PlainTextSource;
 import io.inrank.ingest.source.SotuCorpus;
 import io.inrank.protocol.Topics;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./inrank bench ingest}: end-to-end ingest throughput (read + tokenize + produce, acks=all) of one text file into
@@ -35,7 +34,10 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--input", description = "Text file to ingest (default: the default corpus repeated to --size-mb).")
     Path input;
 
-    @Option(names = "--size-mb", defaultValue = "200", description = "Size of the generated input (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--size-mb",
+            defaultValue = "200",
+            description = "Size of the generated input (default ${DEFAULT-VALUE}).")
     int sizeMb;
 
     @Option(names = "--block-length", defaultValue = "1024")
@@ -61,7 +63,8 @@ public class BenchCommand implements Callable<Integer> {
         }
         Path file = input != null ? input : generated();
         String dataset = "bench-" + Long.toString(System.currentTimeMillis(), 36);
-        IngestSettings settings = new IngestSettings(dataset, List.of("train"), blockLength, false, false, threads, 0, Optional.empty());
+        IngestSettings settings =
+                new IngestSettings(dataset, List.of("train"), blockLength, false, false, threads, 0, Optional.empty());
         CorpusSource corpus = new PlainTextSource(file);
         IngestListener.SplitResult r;
         try (Ingestor ingestor = new Ingestor(kafka.clients(), settings, IngestListener.NONE)) {
@@ -69,15 +72,27 @@ public class BenchCommand implements Callable<Integer> {
         }
         if (!keep) {
             try (var admin = kafka.clients().admin()) {
-                admin.deleteTopics(List.of(Topics.tokens(dataset, "train"))).all().get();
+                admin.deleteTopics(List.of(Topics.tokens(dataset, "train")))
+                        .all()
+                        .get();
             }
         }
         double mb = r.bytes() / 1e6;
-        System.out.printf("{\"bench\":\"ingest\",\"input\":\"%s\",\"mb\":%.1f,\"seconds\":%.2f,\"mb_per_s\":%.2f,"
+        System.out.printf(
+                "{\"bench\":\"ingest\",\"input\":\"%s\",\"mb\":%.1f,\"seconds\":%.2f,\"mb_per_s\":%.2f,"
                         + "\"tokens\":%d,\"tokens_per_s\":%.0f,\"blocks\":%d,\"block_length\":%d,\"threads\":%d,"
                         + "\"compression\":\"%s\",\"cores\":%d}%n",
-                file.getFileName(), mb, r.seconds(), mb / r.seconds(), r.manifest().tokens(), r.manifest().tokens() / r.seconds(),
-                r.manifest().blocks(), blockLength, settings.threads(), kafka.compression, Runtime.getRuntime().availableProcessors());
+                file.getFileName(),
+                mb,
+                r.seconds(),
+                mb / r.seconds(),
+                r.manifest().tokens(),
+                r.manifest().tokens() / r.seconds(),
+                r.manifest().blocks(),
+                blockLength,
+                settings.threads(),
+                kafka.compression,
+                Runtime.getRuntime().availableProcessors());
         return 0;
     }
 

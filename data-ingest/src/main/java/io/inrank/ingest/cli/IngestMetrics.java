@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,7 +18,8 @@ public class IngestMetrics {
     MeterRegistry registry;
 
     public IngestListener listener(String dataset, boolean progressBar) {
-        for (String kind : new String[]{"bad_input", "failure"}) errors(kind); // the series exist (at 0) from the start
+        for (String kind : new String[] {"bad_input", "failure"})
+            errors(kind); // the series exist (at 0) from the start
         ProgressBar bar = progressBar ? new ProgressBar(System.err) : null;
         return new IngestListener() {
             String split;
@@ -32,8 +32,11 @@ public class IngestMetrics {
                 bytes = tokens = blocks = 0;
                 permille = new AtomicLong(); // one gauge per split
                 if (bar != null) bar.reset();
-                registry.gauge("inrank.ingest.split.progress", io.micrometer.core.instrument.Tags.of("dataset", dataset, "split", s),
-                        permille, p -> p.get() / 1000.0);
+                registry.gauge(
+                        "inrank.ingest.split.progress",
+                        io.micrometer.core.instrument.Tags.of("dataset", dataset, "split", s),
+                        permille,
+                        p -> p.get() / 1000.0);
             }
 
             @Override
@@ -60,7 +63,10 @@ public class IngestMetrics {
             }
 
             private Counter counter(String name, String s) {
-                return Counter.builder(name).tag("dataset", dataset).tag("split", s).register(registry);
+                return Counter.builder(name)
+                        .tag("dataset", dataset)
+                        .tag("split", s)
+                        .register(registry);
             }
         };
     }

@@ -1,28 +1,36 @@
 package io.inrank.ingest.cli;
 
 import io.inrank.ingest.kafka.KafkaClients;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
 import picocli.CommandLine.Option;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /** Broker options shared by the commands. */
 public class KafkaOptions {
-    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: config kafka.bootstrap.servers, "
-            + "env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092).")
+    @Option(
+            names = "--bootstrap",
+            description = "Kafka bootstrap servers (default: config kafka.bootstrap.servers, "
+                    + "env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092).")
     String bootstrap;
 
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--kafka-property",
+            paramLabel = "KEY=VALUE",
             description = "Any Kafka client property, e.g. security.protocol=SASL_SSL (repeatable).")
     Map<String, String> properties = new LinkedHashMap<>();
 
-    @Option(names = "--compression", defaultValue = "lz4", description = "Producer compression: none, lz4, zstd, snappy, gzip (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--compression",
+            defaultValue = "lz4",
+            description = "Producer compression: none, lz4, zstd, snappy, gzip (default ${DEFAULT-VALUE}).")
     String compression;
 
     KafkaClients clients() {
         if (bootstrap == null) {
-            bootstrap = ConfigProvider.getConfig().getOptionalValue("kafka.bootstrap.servers", String.class).orElse("localhost:9092");
+            bootstrap = ConfigProvider.getConfig()
+                    .getOptionalValue("kafka.bootstrap.servers", String.class)
+                    .orElse("localhost:9092");
         }
         return new KafkaClients(bootstrap, properties, compression);
     }

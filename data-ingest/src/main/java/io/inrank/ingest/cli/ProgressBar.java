@@ -22,9 +22,17 @@ final class ProgressBar {
         int filled = (int) Math.round(frac * WIDTH);
         double mbps = bytes / 1e6 / secs;
         long eta = frac > 0 ? Math.round(secs / frac - secs) : -1;
-        out.printf("\r%-10s [%s%s] %5.1f%% %8.1f/%.1f MB %6.1f MB/s %7.2f Mtok/s ETA %s   ", split,
-                "#".repeat(filled), ".".repeat(WIDTH - filled), frac * 100, bytes / 1e6, total / 1e6, mbps,
-                tokens / 1e6 / secs, eta < 0 ? "--:--" : String.format("%d:%02d", eta / 60, eta % 60));
+        out.printf(
+                "\r%-10s [%s%s] %5.1f%% %8.1f/%.1f MB %6.1f MB/s %7.2f Mtok/s ETA %s   ",
+                split,
+                "#".repeat(filled),
+                ".".repeat(WIDTH - filled),
+                frac * 100,
+                bytes / 1e6,
+                total / 1e6,
+                mbps,
+                tokens / 1e6 / secs,
+                eta < 0 ? "--:--" : String.format("%d:%02d", eta / 60, eta % 60));
         out.flush();
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inrank.ingest.source.BadInputException;
 import io.inrank.ingest.source.Hashing;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,8 +45,10 @@ public final class HubDownloader {
         String e = endpoint != null ? endpoint : System.getenv("HF_ENDPOINT");
         this.endpoint = (e == null || e.isBlank() ? DEFAULT_ENDPOINT : e).replaceAll("/+$", "");
         this.token = System.getenv("HF_TOKEN");
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(15))
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
     }
 
     /** One file of the listing. */
@@ -58,16 +59,20 @@ public final class HubDownloader {
      *
      * @param progress receives bytes downloaded so far (may be null)
      */
-    public Path download(String repo, String revision, String config, Path target, LongConsumer progress) throws IOException {
+    public Path download(String repo, String revision, String config, Path target, LongConsumer progress)
+            throws IOException {
         List<HubFile> files = list(repo, revision, config);
-        if (files.isEmpty()) throw new BadInputException(endpoint + ": dataset " + repo + " has no parquet files under " + config + "/");
+        if (files.isEmpty())
+            throw new BadInputException(endpoint + ": dataset " + repo + " has no parquet files under " + config + "/");
         Path dir = target.resolve(config);
         Files.createDirectories(dir);
         long done = 0;
         for (HubFile f : files) {
             Path out = dir.resolve(f.path().substring(f.path().indexOf('/') + 1));
             Files.createDirectories(out.getParent());
-            if (Files.isRegularFile(out) && Files.size(out) == f.size() && Hashing.sha256(out).equals(f.sha256())) {
+            if (Files.isRegularFile(out)
+                    && Files.size(out) == f.size()
+                    && Hashing.sha256(out).equals(f.sha256())) {
                 done += f.size();
                 continue;
             }
@@ -83,7 +88,8 @@ public final class HubDownloader {
         String url = endpoint + "/api/datasets/" + repo + "/tree/" + revision + "/" + config + "?recursive=true";
         HttpResponse<InputStream> r = send(url);
         if (r.statusCode() == 404) {
-            throw new BadInputException(url + ": not found (HTTP 404): check the dataset '" + repo + "' and config '" + config + "'");
+            throw new BadInputException(
+                    url + ": not found (HTTP 404): check the dataset '" + repo + "' and config '" + config + "'");
         }
         if (r.statusCode() != 200) throw new BadInputException(url + ": HTTP " + r.statusCode());
         JsonNode arr;
@@ -98,7 +104,9 @@ public final class HubDownloader {
             JsonNode lfs = n.path("lfs");
             String sha = lfs.path("oid").asText(lfs.path("sha256").asText(""));
             long size = lfs.path("size").asLong(n.path("size").asLong(-1));
-            if (sha.length() != 64) throw new BadInputException(url + ": no sha256 listed for " + path + "; refusing an unverifiable download");
+            if (sha.length() != 64)
+                throw new BadInputException(
+                        url + ": no sha256 listed for " + path + "; refusing an unverifiable download");
             files.add(new HubFile(path, size, sha));
         }
         files.sort((a, b) -> a.path().compareTo(b.path()));
@@ -112,7 +120,8 @@ public final class HubDownloader {
         Path part = out.resolveSibling(out.getFileName() + ".part");
         MessageDigest md = Hashing.sha256();
         long n = 0;
-        try (InputStream in = r.body(); OutputStream os = Files.newOutputStream(part)) {
+        try (InputStream in = r.body();
+                OutputStream os = Files.newOutputStream(part)) {
             byte[] buf = new byte[1 << 16];
             for (int k; (k = in.read(buf)) > 0; ) {
                 md.update(buf, 0, k);
@@ -123,21 +132,24 @@ public final class HubDownloader {
         String sha = Hashing.hex(md.digest());
         if (n != f.size() || !sha.equals(f.sha256())) {
             Files.deleteIfExists(part);
-            throw new BadInputException(url + ": checksum mismatch: got " + n + " bytes with sha256 " + sha + ", expected "
-                    + f.size() + " bytes with sha256 " + f.sha256() + "; the file was discarded");
+            throw new BadInputException(url + ": checksum mismatch: got " + n + " bytes with sha256 " + sha
+                    + ", expected " + f.size() + " bytes with sha256 " + f.sha256() + "; the file was discarded");
         }
         Files.move(part, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private HttpResponse<InputStream> send(String url) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(10)).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofMinutes(10))
+                .GET();
         if (token != null && !token.isBlank()) b.header("Authorization", "Bearer " + token);
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (ConnectException | UnknownHostException | HttpConnectTimeoutException e) {
             throw offline(e);
         } catch (IOException e) {
-            if (e.getCause() instanceof UnknownHostException || e.getCause() instanceof ConnectException) throw offline(e);
+            if (e.getCause() instanceof UnknownHostException || e.getCause() instanceof ConnectException)
+                throw offline(e);
             throw new BadInputException("download from " + url + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -146,8 +158,11 @@ public final class HubDownloader {
     }
 
     private BadInputException offline(Exception e) {
-        return new BadInputException("cannot reach " + endpoint + " (" + e.getClass().getSimpleName()
-                + (e.getMessage() != null ? ": " + e.getMessage() : "") + "). Are you offline? --download needs the "
-                + "Hugging Face hub; otherwise fetch the parquet files elsewhere and pass their directory with --source.", e);
+        return new BadInputException(
+                "cannot reach " + endpoint + " (" + e.getClass().getSimpleName()
+                        + (e.getMessage() != null ? ": " + e.getMessage() : "")
+                        + "). Are you offline? --download needs the "
+                        + "Hugging Face hub; otherwise fetch the parquet files elsewhere and pass their directory with --source.",
+                e);
     }
 }

@@ -4,6 +4,12 @@ import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -12,13 +18,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /** Reads and writes dataset manifests on the compacted {@link io.inrank.protocol.Topics#DATASETS} topic. */
 public final class ManifestStore {
@@ -40,13 +39,16 @@ public final class ManifestStore {
         try (KafkaConsumer<byte[], byte[]> c = clients.reader()) {
             List<PartitionInfo> parts = c.partitionsFor(Topics.DATASETS, Duration.ofSeconds(30));
             if (parts == null || parts.isEmpty()) return latest;
-            List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            List<TopicPartition> tps = parts.stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             Map<TopicPartition, Long> end = c.endOffsets(tps);
             c.assign(tps);
             c.seekToBeginning(tps);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) throw new IllegalStateException("timed out reading " + Topics.DATASETS);
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException("timed out reading " + Topics.DATASETS);
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     if (r.key() == null) continue;
                     String key = new String(r.key(), StandardCharsets.UTF_8);
@@ -57,7 +59,9 @@ public final class ManifestStore {
                     try {
                         latest.put(key, Messages.decode(r.value(), DatasetManifest.class));
                     } catch (MalformedRecordException e) {
-                        LOG.warnf("ignoring malformed manifest at %s offset %d: %s", r.topic(), r.offset(), e.getMessage());
+                        LOG.warnf(
+                                "ignoring malformed manifest at %s offset %d: %s",
+                                r.topic(), r.offset(), e.getMessage());
                     }
                 }
             }
@@ -70,7 +74,8 @@ public final class ManifestStore {
     }
 
     public void write(KafkaProducer<byte[], byte[]> producer, DatasetManifest m) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.DATASETS,
-                m.key().getBytes(StandardCharsets.UTF_8), Messages.encode(m))).get();
+        producer.send(new ProducerRecord<>(
+                        Topics.DATASETS, m.key().getBytes(StandardCharsets.UTF_8), Messages.encode(m)))
+                .get();
     }
 }

@@ -1,6 +1,11 @@
 package io.inrank.ingest.kafka;
 
 import io.inrank.protocol.TopicSetup;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -9,12 +14,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 
 /** Topic housekeeping for ingest: create, recreate, and look at a topic's end. */
 public final class TopicAdmin {
@@ -25,20 +24,22 @@ public final class TopicAdmin {
             TopicConfig.RETENTION_MS_CONFIG, "-1",
             TopicConfig.RETENTION_BYTES_CONFIG, "-1");
 
-    public static final Map<String, String> COMPACTED = Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+    public static final Map<String, String> COMPACTED =
+            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
     public static boolean exists(Admin admin, String topic) throws Exception {
         return TopicSetup.exists(admin, topic);
     }
 
     /** Creates the topic unless it exists (a concurrent creator is fine). */
-    public static void ensure(Admin admin, String topic, Map<String, String> config, Optional<Short> replication) throws Exception {
+    public static void ensure(Admin admin, String topic, Map<String, String> config, Optional<Short> replication)
+            throws Exception {
         TopicSetup.ensure(admin, topic, config, replication);
     }
 
     /** Deletes and creates the topic again, waiting out the broker's asynchronous deletion. */
-    public static void recreate(Admin admin, String topic, Map<String, String> config, Optional<Short> replication) throws Exception {
+    public static void recreate(Admin admin, String topic, Map<String, String> config, Optional<Short> replication)
+            throws Exception {
         try {
             admin.deleteTopics(List.of(topic)).all().get();
         } catch (ExecutionException e) {
@@ -47,7 +48,9 @@ public final class TopicAdmin {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try {
-                admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config))).all().get();
+                admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config)))
+                        .all()
+                        .get();
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException) || System.nanoTime() > deadline) throw e;

@@ -1,7 +1,6 @@
 package io.inrank.ingest.pipeline;
 
 import io.inrank.ingest.source.Hashing;
-
 import java.security.MessageDigest;
 
 /**

@@ -3,7 +3,6 @@ package io.inrank.ingest.pipeline;
 import com.knuddels.jtokkit.api.IntArrayList;
 import io.inrank.ingest.source.Line;
 import io.inrank.ingest.source.LineReader;
-
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,7 +68,8 @@ public final class TokenPipeline implements AutoCloseable {
         }
     }
 
-    private static void drainOne(ArrayDeque<Future<int[]>> inFlight, ArrayDeque<Long> bytesAt, TokenSink sink) throws IOException {
+    private static void drainOne(ArrayDeque<Future<int[]>> inFlight, ArrayDeque<Long> bytesAt, TokenSink sink)
+            throws IOException {
         int[] ids;
         try {
             ids = inFlight.removeFirst().get();

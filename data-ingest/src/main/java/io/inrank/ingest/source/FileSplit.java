@@ -28,7 +28,9 @@ final class FileSplit implements SplitInput {
 
     @Override
     public List<SourceRef> sources() {
-        return files.stream().map(f -> new SourceRef(f.getFileName().toString(), f)).toList();
+        return files.stream()
+                .map(f -> new SourceRef(f.getFileName().toString(), f))
+                .toList();
     }
 
     @Override

@@ -26,7 +26,8 @@ public final class Hashing {
     private static final Map<String, String> MEMO = new ConcurrentHashMap<>();
 
     public static String sha256(Path file) throws IOException {
-        String key = file.toAbsolutePath() + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
+        String key = file.toAbsolutePath() + "|" + Files.size(file) + "|"
+                + Files.getLastModifiedTime(file).toMillis();
         String known = MEMO.get(key);
         if (known != null) return known;
         String h = computeSha256(file);

@@ -7,5 +7,4 @@ package io.inrank.ingest.source;
  * @param documentStart true for the first line of a document (a WikiText article title, a new speech, a new file);
  *                      used only when {@code <|endoftext|>} between documents is asked for
  */
-public record Line(String text, boolean documentStart) {
-}
+public record Line(String text, boolean documentStart) {}

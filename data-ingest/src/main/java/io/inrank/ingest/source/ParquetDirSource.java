@@ -2,13 +2,6 @@ package io.inrank.ingest.source;
 
 import blue.strategic.parquet.Hydrator;
 import blue.strategic.parquet.ParquetReader;
-import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.hadoop.metadata.ParquetMetadata;
-import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.schema.MessageType;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * A Hugging Face parquet export (e.g. {@code Salesforce/wikitext}): a config directory with
@@ -40,8 +39,9 @@ public final class ParquetDirSource implements CorpusSource {
         List<Path> subs = subdirsWithParquet(dir);
         if (subs.size() == 1) return subs.get(0);
         if (subs.size() > 1) {
-            throw new BadInputException(dir + ": several parquet configs " + subs.stream().map(p -> p.getFileName().toString()).toList()
-                    + "; pass the one you want, e.g. " + subs.get(0));
+            throw new BadInputException(dir + ": several parquet configs "
+                    + subs.stream().map(p -> p.getFileName().toString()).toList() + "; pass the one you want, e.g. "
+                    + subs.get(0));
         }
         return dir;
     }
@@ -62,8 +62,8 @@ public final class ParquetDirSource implements CorpusSource {
         for (Path f : parquetFiles(dir)) if (f.getFileName().toString().startsWith(name + "-")) shards.add(f);
         if (shards.isEmpty()) shards.addAll(parquetFiles(dir.resolve(name)));
         if (shards.isEmpty()) {
-            throw new BadInputException(dir + ": missing split '" + name + "': no " + name + "-*.parquet and no "
-                    + name + "/*.parquet");
+            throw new BadInputException(
+                    dir + ": missing split '" + name + "': no " + name + "-*.parquet and no " + name + "/*.parquet");
         }
         shards.sort(null);
         long bytes = 0;
@@ -81,14 +81,18 @@ public final class ParquetDirSource implements CorpusSource {
         }
         MessageType schema = meta.getFileMetaData().getSchema();
         boolean hasText = false;
-        for (ColumnDescriptor c : schema.getColumns()) if (c.getPath().length == 1 && c.getPath()[0].equals(COLUMN)) hasText = true;
+        for (ColumnDescriptor c : schema.getColumns())
+            if (c.getPath().length == 1 && c.getPath()[0].equals(COLUMN)) hasText = true;
         if (!hasText) {
             throw new BadInputException(shard + ": no column '" + COLUMN + "' (columns: "
-                    + schema.getColumns().stream().map(c -> String.join(".", c.getPath())).toList() + ")");
+                    + schema.getColumns().stream()
+                            .map(c -> String.join(".", c.getPath()))
+                            .toList() + ")");
         }
         long n = 0;
         for (BlockMetaData b : meta.getBlocks()) {
-            for (ColumnChunkMetaData c : b.getColumns()) if (c.getPath().toDotString().equals(COLUMN)) n += c.getTotalUncompressedSize();
+            for (ColumnChunkMetaData c : b.getColumns())
+                if (c.getPath().toDotString().equals(COLUMN)) n += c.getTotalUncompressedSize();
         }
         return n;
     }
@@ -96,7 +100,9 @@ public final class ParquetDirSource implements CorpusSource {
     private static List<Path> parquetFiles(Path d) {
         if (!Files.isDirectory(d)) return List.of();
         try (Stream<Path> s = Files.list(d)) {
-            return s.filter(f -> f.getFileName().toString().endsWith(".parquet") && Files.isRegularFile(f)).sorted().toList();
+            return s.filter(f -> f.getFileName().toString().endsWith(".parquet") && Files.isRegularFile(f))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new BadInputException(d + ": cannot list (" + e.getMessage() + ")");
         }
@@ -105,11 +111,15 @@ public final class ParquetDirSource implements CorpusSource {
     private static List<Path> subdirsWithParquet(Path d) {
         if (!Files.isDirectory(d)) return List.of();
         try (Stream<Path> s = Files.list(d)) {
-            return s.filter(Files::isDirectory).filter(sub -> {
-                if (!parquetFiles(sub).isEmpty()) return true;
-                for (String sp : STANDARD_SPLITS) if (!parquetFiles(sub.resolve(sp)).isEmpty()) return true;
-                return false;
-            }).sorted().toList();
+            return s.filter(Files::isDirectory)
+                    .filter(sub -> {
+                        if (!parquetFiles(sub).isEmpty()) return true;
+                        for (String sp : STANDARD_SPLITS)
+                            if (!parquetFiles(sub.resolve(sp)).isEmpty()) return true;
+                        return false;
+                    })
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new BadInputException(d + ": cannot list (" + e.getMessage() + ")");
         }
@@ -134,7 +144,9 @@ public final class ParquetDirSource implements CorpusSource {
 
         @Override
         public List<SourceRef> sources() {
-            return shards.stream().map(s -> new SourceRef(s.getParent().getFileName() + "/" + s.getFileName(), s)).toList();
+            return shards.stream()
+                    .map(s -> new SourceRef(s.getParent().getFileName() + "/" + s.getFileName(), s))
+                    .toList();
         }
 
         @Override
@@ -163,7 +175,8 @@ public final class ParquetDirSource implements CorpusSource {
                         try {
                             reader = ParquetReader.spliterator(shards.get(shard).toFile(), TEXT_COLUMN);
                         } catch (IOException | RuntimeException e) {
-                            throw new BadInputException(shards.get(shard) + ": not a readable parquet file (" + e.getMessage() + ")");
+                            throw new BadInputException(
+                                    shards.get(shard) + ": not a readable parquet file (" + e.getMessage() + ")");
                         }
                     }
                     holder[0] = null;
@@ -171,7 +184,8 @@ public final class ParquetDirSource implements CorpusSource {
                     try {
                         more = reader.tryAdvance(v -> holder[0] = v);
                     } catch (RuntimeException e) {
-                        throw new BadInputException(shards.get(shard) + " row " + (row + 1) + ": unreadable (" + e.getMessage() + ")");
+                        throw new BadInputException(
+                                shards.get(shard) + " row " + (row + 1) + ": unreadable (" + e.getMessage() + ")");
                     }
                     if (!more) {
                         reader.close();
@@ -182,7 +196,8 @@ public final class ParquetDirSource implements CorpusSource {
                     String text = holder[0] == null ? "" : holder[0];
                     bytesRead += text.length() + 4;
                     if (text.indexOf('\0') >= 0) {
-                        throw new BadInputException(shards.get(shard) + " row " + row + ": NUL character in column text");
+                        throw new BadInputException(
+                                shards.get(shard) + " row " + row + ": NUL character in column text");
                     }
                     return new Line(text, WikiText.isArticleTitle(text));
                 }
@@ -190,7 +205,9 @@ public final class ParquetDirSource implements CorpusSource {
 
             @Override
             public String location() {
-                return shard < 0 || shard >= shards.size() ? split : shards.get(shard).getFileName() + " row " + row;
+                return shard < 0 || shard >= shards.size()
+                        ? split
+                        : shards.get(shard).getFileName() + " row " + row;
             }
 
             @Override
@@ -215,9 +232,11 @@ public final class ParquetDirSource implements CorpusSource {
         @Override
         public String[] add(String[] target, String[] heading, Object value) {
             if (heading.length == 1 && heading[0].equals(COLUMN)) {
-                target[0] = value instanceof Binary b ? b.toStringUsingUTF8()
-                        : value instanceof byte[] a ? new String(a, StandardCharsets.UTF_8)
-                        : value == null ? null : value.toString();
+                target[0] = value instanceof Binary b
+                        ? b.toStringUsingUTF8()
+                        : value instanceof byte[] a
+                                ? new String(a, StandardCharsets.UTF_8)
+                                : value == null ? null : value.toString();
             }
             return target;
         }

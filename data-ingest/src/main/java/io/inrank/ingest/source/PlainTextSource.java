@@ -39,7 +39,8 @@ public final class PlainTextSource implements CorpusSource {
     @Override
     public SplitInput split(String name) {
         if (!Files.isDirectory(path)) {
-            if (!name.equals("train")) throw new BadInputException(path + ": a single text file only has a train split");
+            if (!name.equals("train"))
+                throw new BadInputException(path + ": a single text file only has a train split");
             if (!Files.isRegularFile(path)) throw new BadInputException(path + ": no such file");
             return new FileSplit(name, List.of(path), null);
         }
@@ -49,13 +50,16 @@ public final class PlainTextSource implements CorpusSource {
         Path sub = path.resolve(name);
         if (Files.isDirectory(sub)) {
             try (Stream<Path> s = Files.list(sub)) {
-                List<Path> files = s.filter(f -> f.getFileName().toString().endsWith(".txt")).sorted().toList();
+                List<Path> files = s.filter(f -> f.getFileName().toString().endsWith(".txt"))
+                        .sorted()
+                        .toList();
                 if (files.isEmpty()) throw new BadInputException(sub + ": split '" + name + "' has no .txt files");
                 return new FileSplit(name, files, null);
             } catch (IOException e) {
                 throw new BadInputException(sub + ": cannot list (" + e.getMessage() + ")");
             }
         }
-        throw new BadInputException(path + ": missing split '" + name + "': expected " + name + ".txt or " + name + "/*.txt");
+        throw new BadInputException(
+                path + ": missing split '" + name + "': expected " + name + ".txt or " + name + "/*.txt");
     }
 }

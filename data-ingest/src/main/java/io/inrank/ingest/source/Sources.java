@@ -27,7 +27,7 @@ public final class Sources {
             return new PlainTextSource(p);
         }
         if (WikiTextDirSource.looksLike(p)) return new WikiTextDirSource(p);
-        for (String sub : new String[]{"wikitext-103-raw", "wikitext-103", "wikitext-2-raw", "wikitext-2"}) {
+        for (String sub : new String[] {"wikitext-103-raw", "wikitext-103", "wikitext-2-raw", "wikitext-2"}) {
             if (WikiTextDirSource.looksLike(p.resolve(sub))) return new WikiTextDirSource(p.resolve(sub));
         }
         if (ParquetDirSource.looksLike(p)) return new ParquetDirSource(p);

@@ -83,16 +83,18 @@ public final class Utf8LineReader implements LineReader {
 
     /** The replacement char may be real text (U+FFFD encoded as EF BF BD) or a decoding error: decode strictly. */
     private void checkStrict(int from, int to) {
-        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder dec = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer bb = ByteBuffer.wrap(buf, from, to - from);
         try {
             dec.decode(bb);
         } catch (MalformedInputException e) {
             int bad = bb.position();
             int col = new String(buf, from, bad - from, StandardCharsets.UTF_8).length() + 1;
-            throw new BadInputException(String.format("%s line %d: invalid UTF-8 (byte 0x%02x at column %d)",
-                    name, lineNo, buf[bad] & 0xFF, col));
+            throw new BadInputException(String.format(
+                    "%s line %d: invalid UTF-8 (byte 0x%02x at column %d)", name, lineNo, buf[bad] & 0xFF, col));
         } catch (CharacterCodingException e) {
             throw new BadInputException(name + " line " + lineNo + ": invalid UTF-8 (" + e + ")");
         }
@@ -117,5 +119,4 @@ public final class Utf8LineReader implements LineReader {
     public void close() throws IOException {
         in.close();
     }
-
 }

@@ -18,7 +18,8 @@ public final class WikiTextDirSource implements CorpusSource {
     /** True if the directory holds at least one WikiText split file. */
     public static boolean looksLike(Path dir) {
         for (String s : WikiText.FILE_SPLIT.values()) {
-            if (Files.isRegularFile(dir.resolve("wiki." + s + ".raw")) || Files.isRegularFile(dir.resolve("wiki." + s + ".tokens"))) {
+            if (Files.isRegularFile(dir.resolve("wiki." + s + ".raw"))
+                    || Files.isRegularFile(dir.resolve("wiki." + s + ".tokens"))) {
                 return true;
             }
         }
@@ -38,7 +39,8 @@ public final class WikiTextDirSource implements CorpusSource {
     @Override
     public SplitInput split(String name) {
         String fileSplit = WikiText.FILE_SPLIT.get(name);
-        if (fileSplit == null) throw new BadInputException(describe() + ": unknown split '" + name + "' (train, validation, test)");
+        if (fileSplit == null)
+            throw new BadInputException(describe() + ": unknown split '" + name + "' (train, validation, test)");
         for (String ext : List.of("raw", "tokens")) {
             Path f = dir.resolve("wiki." + fileSplit + "." + ext);
             if (Files.isRegularFile(f)) return new FileSplit(name, List.of(f), WikiText::isArticleTitle);

@@ -38,8 +38,9 @@ public final class WikiTextZipSource implements CorpusSource {
                 throw new BadInputException(zip + ": cannot read (" + e.getMessage() + ")");
             }
             if (!official.equals(sha)) {
-                throw new BadInputException(zip + ": sha256 " + sha + " differs from the official " + zip.getFileName()
-                        + " (" + official + "): a damaged or partial download? (rename the file if it is meant to differ)");
+                throw new BadInputException(
+                        zip + ": sha256 " + sha + " differs from the official " + zip.getFileName() + " (" + official
+                                + "): a damaged or partial download? (rename the file if it is meant to differ)");
             }
         }
     }
@@ -67,7 +68,9 @@ public final class WikiTextZipSource implements CorpusSource {
                 all.add(en.getName());
                 Matcher m = ENTRY.matcher(en.getName());
                 // prefer .raw over .tokens if an archive has both
-                if (m.matches() && m.group(1).equals(fileSplit) && (found == null || m.group(2).equals("raw"))) {
+                if (m.matches()
+                        && m.group(1).equals(fileSplit)
+                        && (found == null || m.group(2).equals("raw"))) {
                     found = en.getName();
                     size = en.getSize();
                 }
@@ -77,7 +80,8 @@ public final class WikiTextZipSource implements CorpusSource {
         }
         if (found == null) {
             throw new BadInputException(zip + ": no entry wiki." + fileSplit + ".raw or wiki." + fileSplit
-                    + ".tokens for split '" + name + "' (entries: " + (all.isEmpty() ? "none" : String.join(", ", all.subList(0, Math.min(all.size(), 10)))) + ")");
+                    + ".tokens for split '" + name + "' (entries: "
+                    + (all.isEmpty() ? "none" : String.join(", ", all.subList(0, Math.min(all.size(), 10)))) + ")");
         }
         return new ZipSplit(name, found, size);
     }
@@ -120,14 +124,16 @@ public final class WikiTextZipSource implements CorpusSource {
         public LineReader open() throws IOException {
             ZipFile zf = WikiTextZipSource.this.open();
             ZipEntry en = zf.getEntry(entry);
-            Utf8LineReader r = new Utf8LineReader(zf.getInputStream(en), zip.getFileName() + "!" + entry, WikiText::isArticleTitle);
+            Utf8LineReader r = new Utf8LineReader(
+                    zf.getInputStream(en), zip.getFileName() + "!" + entry, WikiText::isArticleTitle);
             return new LineReader() {
                 @Override
                 public Line next() throws IOException {
                     try {
                         return r.next();
                     } catch (java.util.zip.ZipException e) {
-                        throw new BadInputException(zip + "!" + entry + " near line " + r.location() + ": corrupt zip data (" + e.getMessage() + ")");
+                        throw new BadInputException(zip + "!" + entry + " near line " + r.location()
+                                + ": corrupt zip data (" + e.getMessage() + ")");
                     }
                 }
 

@@ -10,11 +10,10 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Every refusal as JSON in the style of the API that was called — TGI: {@code {"error", "error_type"}}, OpenAI
@@ -42,16 +41,29 @@ public class ErrorMappers {
     // One mapper per Jackson type: the most specific mapper wins, and Quarkus has its own for MismatchedInputException.
     @ServerExceptionMapper(priority = 1)
     public Response unknown(UnrecognizedPropertyException u, UriInfo uri) {
-        return refuse(uri, 422, "validation", "unknown parameter '" + u.getPropertyName() + "' (supported: "
-                + u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
+        return refuse(
+                uri,
+                422,
+                "validation",
+                "unknown parameter '" + u.getPropertyName() + "' (supported: "
+                        + u.getKnownPropertyIds().stream()
+                                .map(Object::toString)
+                                .sorted()
+                                .collect(Collectors.joining(", "))
+                        + ")");
     }
 
     @ServerExceptionMapper(priority = 1)
     public Response mismatch(MismatchedInputException m, UriInfo uri) {
-        String path = m.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        String path = m.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining("."));
-        return refuse(uri, 422, "validation", (path.isEmpty() ? "request body" : "parameter '" + path + "'") + ": expected "
-                + (m.getTargetType() == null ? "another type" : simple(m.getTargetType())));
+        return refuse(
+                uri,
+                422,
+                "validation",
+                (path.isEmpty() ? "request body" : "parameter '" + path + "'") + ": expected "
+                        + (m.getTargetType() == null ? "another type" : simple(m.getTargetType())));
     }
 
     @ServerExceptionMapper(priority = 1)
@@ -102,9 +114,21 @@ public class ErrorMappers {
 
     static Response error(UriInfo uri, int status, String type, String message) {
         Object body = uri != null && uri.getPath().startsWith("/v1/")
-                ? Map.of("error", new java.util.LinkedHashMap<>(Map.of("message", message, "type", status == 429 ? "rate_limit_error"
-                        : status >= 500 ? "server_error" : "invalid_request_error", "code", type)))
+                ? Map.of(
+                        "error",
+                        new java.util.LinkedHashMap<>(Map.of(
+                                "message",
+                                message,
+                                "type",
+                                status == 429
+                                        ? "rate_limit_error"
+                                        : status >= 500 ? "server_error" : "invalid_request_error",
+                                "code",
+                                type)))
                 : Map.of("error", message, "error_type", type);
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(body)
+                .build();
     }
 }

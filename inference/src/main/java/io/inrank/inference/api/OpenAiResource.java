@@ -3,7 +3,6 @@ package io.inrank.inference.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
@@ -16,11 +15,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import org.jboss.resteasy.reactive.RestMulti;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /**
  * OpenAI's completions API: POST /v1/completions (plain or SSE with {@code stream: true}; usage in the response and in
@@ -62,8 +60,10 @@ public class OpenAiResource {
         String name = service.name(m);
         boolean stream = Boolean.TRUE.equals(body.stream());
         ItemRelay relay = new ItemRelay(id, created, name, stream);
-        return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay))).header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
-                .header("Cache-Control", "no-cache").build();
+        return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
+                .header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
+                .header("Cache-Control", "no-cache")
+                .build();
     }
 
     /** Engine → response items: SSE chunks (one per piece of text, a last one with finish_reason and usage, [DONE]) or one JSON. */
@@ -81,8 +81,13 @@ public class OpenAiResource {
 
         private String chunk(String text, String finish, OpenAiApi.Usage usage) {
             try {
-                return json.writeValueAsString(new OpenAiApi.Completion(id, "text_completion", created, model,
-                        List.of(new OpenAiApi.Choice(text, 0, null, finish)), usage));
+                return json.writeValueAsString(new OpenAiApi.Completion(
+                        id,
+                        "text_completion",
+                        created,
+                        model,
+                        List.of(new OpenAiApi.Choice(text, 0, null, finish)),
+                        usage));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
@@ -115,15 +120,31 @@ public class OpenAiResource {
     private GenerationRequest request(OpenAiApi.CompletionRequest b, ServedModel m) {
         if (b == null) throw new ApiError(422, "validation", "the body is missing");
         if (b.model() != null && !b.model().equals(service.name(m))) {
-            throw new ApiError(404, "model_not_found", "model '" + b.model() + "' is not served here (GET /v1/models lists '" + service.name(m) + "')");
+            throw new ApiError(
+                    404,
+                    "model_not_found",
+                    "model '" + b.model() + "' is not served here (GET /v1/models lists '" + service.name(m) + "')");
         }
-        if (b.n() != null && b.n() != 1) throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
+        if (b.n() != null && b.n() != 1)
+            throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
         if (Boolean.TRUE.equals(b.echo())) throw ApiError.validation("echo=true is not supported");
-        if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream())) throw ApiError.validation("stream_options needs stream=true");
+        if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream()))
+            throw ApiError.validation("stream_options needs stream=true");
         List<String> stops = stops(b.stop());
         double temperature = b.temperature() == null ? 1.0 : b.temperature();
-        return Requests.build(m, b.prompt(), b.maxTokens() == null ? 16 : b.maxTokens(), temperature > 0, temperature, null, b.topP(),
-                null, b.seed(), stops, null, "max_tokens");
+        return Requests.build(
+                m,
+                b.prompt(),
+                b.maxTokens() == null ? 16 : b.maxTokens(),
+                temperature > 0,
+                temperature,
+                null,
+                b.topP(),
+                null,
+                b.seed(),
+                stops,
+                null,
+                "max_tokens");
     }
 
     private static List<String> stops(JsonNode stop) {

@@ -4,7 +4,6 @@ import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.GenerationListener;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
-
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,7 +4,6 @@ import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -20,20 +19,34 @@ final class Requests {
      * @param temperature null = 1
      * @param truncate    null = refuse a prompt that does not fit; n = keep its last n tokens
      */
-    static GenerationRequest build(ServedModel m, String prompt, int maxNew, boolean sample, Double temperature, Integer topK,
-                                   Double topP, Double repetitionPenalty, Long seed, List<String> stops, Integer truncate,
-                                   String maxNewName) {
+    static GenerationRequest build(
+            ServedModel m,
+            String prompt,
+            int maxNew,
+            boolean sample,
+            Double temperature,
+            Integer topK,
+            Double topP,
+            Double repetitionPenalty,
+            Long seed,
+            List<String> stops,
+            Integer truncate,
+            String maxNewName) {
         if (prompt == null) throw ApiError.validation("the prompt is missing");
         if (prompt.isEmpty()) throw ApiError.validation("the prompt must not be empty");
         if (maxNew < 1) throw ApiError.validation(maxNewName + " must be >= 1, got " + maxNew);
-        if (temperature != null && !(temperature >= 0 && temperature <= 100)) throw ApiError.validation("temperature must be in [0, 100], got " + temperature);
+        if (temperature != null && !(temperature >= 0 && temperature <= 100))
+            throw ApiError.validation("temperature must be in [0, 100], got " + temperature);
         if (topK != null && topK < 1) throw ApiError.validation("top_k must be >= 1, got " + topK);
         if (topP != null && !(topP > 0 && topP <= 1)) throw ApiError.validation("top_p must be in (0, 1], got " + topP);
-        if (repetitionPenalty != null && !(repetitionPenalty > 0)) throw ApiError.validation("repetition_penalty must be > 0, got " + repetitionPenalty);
+        if (repetitionPenalty != null && !(repetitionPenalty > 0))
+            throw ApiError.validation("repetition_penalty must be > 0, got " + repetitionPenalty);
         if (seed != null && seed < 0) throw ApiError.validation("seed must be >= 0, got " + seed);
         List<String> stop = stops == null ? List.of() : stops;
-        if (stop.size() > MAX_STOPS) throw ApiError.validation("at most " + MAX_STOPS + " stop sequences, got " + stop.size());
-        for (String s : stop) if (s == null || s.isEmpty()) throw ApiError.validation("stop sequences must be non-empty strings");
+        if (stop.size() > MAX_STOPS)
+            throw ApiError.validation("at most " + MAX_STOPS + " stop sequences, got " + stop.size());
+        for (String s : stop)
+            if (s == null || s.isEmpty()) throw ApiError.validation("stop sequences must be non-empty strings");
 
         int[] ids = Tokenizer.encode(prompt);
         if (ids.length == 0) throw ApiError.validation("the prompt encodes to no tokens");
@@ -43,14 +56,20 @@ final class Requests {
             if (ids.length > truncate) ids = Arrays.copyOfRange(ids, ids.length - truncate, ids.length);
         }
         if (ids.length + maxNew > ctx) {
-            throw ApiError.validation("the prompt has " + ids.length + " tokens and " + maxNewName + " is " + maxNew + ", but the model's context is "
-                    + ctx + " tokens: shorten the prompt, lower " + maxNewName + (truncate == null ? ", or ask for truncation" : ""));
+            throw ApiError.validation("the prompt has " + ids.length + " tokens and " + maxNewName + " is " + maxNew
+                    + ", but the model's context is " + ctx + " tokens: shorten the prompt, lower " + maxNewName
+                    + (truncate == null ? ", or ask for truncation" : ""));
         }
         boolean greedy = !sample || (temperature != null && temperature == 0);
         long s = seed != null ? seed : ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
-        Sampler.Params p = greedy ? new Sampler.Params(0, 0, 1, repetitionPenalty == null ? 1 : repetitionPenalty, s)
-                : new Sampler.Params(temperature == null ? 1 : temperature, topK == null ? 0 : topK, topP == null ? 1 : topP,
-                repetitionPenalty == null ? 1 : repetitionPenalty, s);
+        Sampler.Params p = greedy
+                ? new Sampler.Params(0, 0, 1, repetitionPenalty == null ? 1 : repetitionPenalty, s)
+                : new Sampler.Params(
+                        temperature == null ? 1 : temperature,
+                        topK == null ? 0 : topK,
+                        topP == null ? 1 : topP,
+                        repetitionPenalty == null ? 1 : repetitionPenalty,
+                        s);
         return new GenerationRequest(ids, maxNew, p, stop);
     }
 }

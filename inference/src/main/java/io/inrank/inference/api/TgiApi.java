@@ -2,7 +2,6 @@ package io.inrank.inference.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import java.util.List;
 
 /** Request and response shapes of Hugging Face TGI's /generate, /generate_stream and /tokenize. */
@@ -12,22 +11,33 @@ public final class TgiApi {
     public record Request(String inputs, Parameters parameters, Boolean stream) {}
 
     /** Every field is honoured; anything else is refused (unknown parameter → 422). */
-    public record Parameters(@JsonProperty("max_new_tokens") Integer maxNewTokens, Double temperature, @JsonProperty("top_k") Integer topK,
-                             @JsonProperty("top_p") Double topP, @JsonProperty("repetition_penalty") Double repetitionPenalty,
-                             List<String> stop, Long seed, @JsonProperty("do_sample") Boolean doSample, Boolean details,
-                             Integer truncate) {}
+    public record Parameters(
+            @JsonProperty("max_new_tokens") Integer maxNewTokens,
+            Double temperature,
+            @JsonProperty("top_k") Integer topK,
+            @JsonProperty("top_p") Double topP,
+            @JsonProperty("repetition_penalty") Double repetitionPenalty,
+            List<String> stop,
+            Long seed,
+            @JsonProperty("do_sample") Boolean doSample,
+            Boolean details,
+            Integer truncate) {}
 
     public record Token(int id, String text, Double logprob, boolean special) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Details(@JsonProperty("finish_reason") String finishReason, @JsonProperty("generated_tokens") int generatedTokens,
-                          Long seed, List<Token> tokens) {}
+    public record Details(
+            @JsonProperty("finish_reason") String finishReason,
+            @JsonProperty("generated_tokens") int generatedTokens,
+            Long seed,
+            List<Token> tokens) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Response(@JsonProperty("generated_text") String generatedText, Details details) {}
 
     /** One SSE event: every token; the last one also carries generated_text and details. */
-    public record StreamEvent(Token token, @JsonProperty("generated_text") String generatedText, Details details) {}
+    public record StreamEvent(
+            Token token, @JsonProperty("generated_text") String generatedText, Details details) {}
 
     public record TokenizeRequest(String inputs, Parameters parameters) {}
 

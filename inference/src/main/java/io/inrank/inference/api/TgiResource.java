@@ -16,10 +16,9 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import org.jboss.resteasy.reactive.RestStreamElementType;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** TGI's API: POST /generate, POST /generate_stream (SSE), POST /tokenize. */
 @Path("/")
@@ -36,7 +35,8 @@ public class TgiResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<TgiApi.Response> generate(TgiApi.Request body) {
         GenerationRequest req = request(body);
-        boolean details = body.parameters() != null && Boolean.TRUE.equals(body.parameters().details());
+        boolean details = body.parameters() != null
+                && Boolean.TRUE.equals(body.parameters().details());
         List<TgiApi.Token> tokens = new ArrayList<>();
         return Uni.createFrom().emitter(em -> {
             Engine.Job job = service.engine().submit(req, new GenerationListener() {
@@ -91,7 +91,8 @@ public class TgiResource {
 
         private void flush(String generated, TgiApi.Details details) {
             if (lastId == null) return;
-            emit(new TgiApi.StreamEvent(new TgiApi.Token(lastId, lastText, null, lastId == Tokenizer.EOS), generated, details));
+            emit(new TgiApi.StreamEvent(
+                    new TgiApi.Token(lastId, lastText, null, lastId == Tokenizer.EOS), generated, details));
             lastId = null;
         }
 
@@ -117,8 +118,9 @@ public class TgiResource {
         List<TgiApi.TokenSpan> out = new ArrayList<>();
         int at = 0;
         for (int id : Tokenizer.encode(body.inputs())) {
-            byte[] b = Tokenizer.bytes(new int[]{id});
-            out.add(new TgiApi.TokenSpan(id, new String(b, java.nio.charset.StandardCharsets.UTF_8), at, at + b.length));
+            byte[] b = Tokenizer.bytes(new int[] {id});
+            out.add(new TgiApi.TokenSpan(
+                    id, new String(b, java.nio.charset.StandardCharsets.UTF_8), at, at + b.length));
             at += b.length;
         }
         return out;
@@ -128,15 +130,28 @@ public class TgiResource {
         if (body == null) throw ApiError.validation("the body is missing");
         if (body.stream() != null && body.stream()) throw ApiError.validation("stream=true: use POST /generate_stream");
         ServedModel m = service.model();
-        TgiApi.Parameters p = body.parameters() != null ? body.parameters()
+        TgiApi.Parameters p = body.parameters() != null
+                ? body.parameters()
                 : new TgiApi.Parameters(null, null, null, null, null, null, null, null, null, null);
         boolean samplingParams = p.temperature() != null || p.topK() != null || p.topP() != null;
         if (Boolean.FALSE.equals(p.doSample()) && samplingParams) {
-            throw ApiError.validation("do_sample is false but temperature/top_k/top_p are set: drop them or set do_sample true");
+            throw ApiError.validation(
+                    "do_sample is false but temperature/top_k/top_p are set: drop them or set do_sample true");
         }
         boolean sample = Boolean.TRUE.equals(p.doSample()) || samplingParams;
-        return Requests.build(m, body.inputs(), p.maxNewTokens() == null ? 20 : p.maxNewTokens(), sample, p.temperature(), p.topK(),
-                p.topP(), p.repetitionPenalty(), p.seed(), p.stop(), p.truncate(), "max_new_tokens");
+        return Requests.build(
+                m,
+                body.inputs(),
+                p.maxNewTokens() == null ? 20 : p.maxNewTokens(),
+                sample,
+                p.temperature(),
+                p.topK(),
+                p.topP(),
+                p.repetitionPenalty(),
+                p.seed(),
+                p.stop(),
+                p.truncate(),
+                "max_new_tokens");
     }
 
     static TgiApi.Details details(Generation.Result r, List<TgiApi.Token> tokens) {

@@ -5,7 +5,6 @@ import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.io.Checkpoint;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +37,10 @@ public final class ServeBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = args[++i];
-                case "--clients" -> clients = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--clients" ->
+                    clients = Arrays.stream(args[++i].split(","))
+                            .mapToInt(Integer::parseInt)
+                            .toArray();
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--warmup-seconds" -> warmup = Integer.parseInt(args[++i]);
                 case "--max-new-tokens" -> maxNew = Integer.parseInt(args[++i]);
@@ -61,13 +63,15 @@ public final class ServeBench {
             System.err.println("wrote " + d + " (" + preset + ", rank " + r + ")");
             return;
         }
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         if (warmup > 0) run(http, url, Arrays.stream(clients).max().orElse(1), warmup, maxNew);
         for (int n : clients) System.out.println(run(http, url, n, seconds, maxNew));
     }
 
     static String run(HttpClient http, String url, int clients, int seconds, int maxNew) throws Exception {
-        String body = "{\"inputs\":\"The history of the\",\"parameters\":{\"max_new_tokens\":" + maxNew + ",\"do_sample\":true,\"seed\":%d,\"details\":true}}";
+        String body = "{\"inputs\":\"The history of the\",\"parameters\":{\"max_new_tokens\":" + maxNew
+                + ",\"do_sample\":true,\"seed\":%d,\"details\":true}}";
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         AtomicInteger errors = new AtomicInteger(), tokens = new AtomicInteger(), seed = new AtomicInteger();
         List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -79,15 +83,19 @@ public final class ServeBench {
                 while (System.nanoTime() < end) {
                     long s = System.nanoTime();
                     try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/generate"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(String.format(body, seed.incrementAndGet()))).build(),
+                        HttpResponse<String> r = http.send(
+                                HttpRequest.newBuilder(URI.create(url + "/generate"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(
+                                                String.format(body, seed.incrementAndGet())))
+                                        .build(),
                                 HttpResponse.BodyHandlers.ofString());
                         if (r.statusCode() != 200) {
                             errors.incrementAndGet();
                             continue;
                         }
-                        var m = java.util.regex.Pattern.compile("\"generated_tokens\":(\\d+)").matcher(r.body());
+                        var m = java.util.regex.Pattern.compile("\"generated_tokens\":(\\d+)")
+                                .matcher(r.body());
                         if (m.find()) tokens.addAndGet(Integer.parseInt(m.group(1)));
                         latencies.add(System.nanoTime() - s);
                     } catch (Exception e) {
@@ -101,9 +109,20 @@ public final class ServeBench {
         pool.shutdown();
         double wall = (System.nanoTime() - t0) / 1e9;
         long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        double p50 = lat.length == 0 ? 0 : lat[lat.length / 2] / 1e6, p99 = lat.length == 0 ? 0 : lat[Math.min(lat.length - 1, (int) (lat.length * 0.99))] / 1e6;
-        return String.format(Locale.ROOT, "{\"bench\":\"serve\",\"clients\":%d,\"seconds\":%.1f,\"requests\":%d,\"errors\":%d,"
+        double p50 = lat.length == 0 ? 0 : lat[lat.length / 2] / 1e6,
+                p99 = lat.length == 0 ? 0 : lat[Math.min(lat.length - 1, (int) (lat.length * 0.99))] / 1e6;
+        return String.format(
+                Locale.ROOT,
+                "{\"bench\":\"serve\",\"clients\":%d,\"seconds\":%.1f,\"requests\":%d,\"errors\":%d,"
                         + "\"tokens_per_s\":%.1f,\"requests_per_s\":%.2f,\"p50_ms\":%.0f,\"p99_ms\":%.0f,\"max_new_tokens\":%d}",
-                clients, wall, lat.length, errors.get(), tokens.get() / wall, lat.length / wall, p50, p99, maxNew);
+                clients,
+                wall,
+                lat.length,
+                errors.get(),
+                tokens.get() / wall,
+                lat.length / wall,
+                p50,
+                p99,
+                maxNew);
     }
 }

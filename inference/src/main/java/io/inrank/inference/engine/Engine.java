@@ -2,14 +2,13 @@ package io.inrank.inference.engine;
 
 import io.inrank.model.backend.Backend;
 import io.inrank.model.generate.BatchDecoder;
-import org.jboss.logging.Logger;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
 
 /**
  * Continuous batching on one worker thread that owns the KV caches: every step advances all running sequences by one
@@ -60,7 +59,8 @@ public final class Engine implements AutoCloseable {
     public Engine(int maxQueued, int maxBatch) {
         this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueued));
         this.maxBatch = Math.max(1, maxBatch);
-        this.samplers = new RowParallel(Math.min(this.maxBatch, Runtime.getRuntime().availableProcessors()));
+        this.samplers =
+                new RowParallel(Math.min(this.maxBatch, Runtime.getRuntime().availableProcessors()));
         worker = new Thread(this::loop, "inference-engine");
         worker.setDaemon(true);
         worker.start();
@@ -77,7 +77,8 @@ public final class Engine implements AutoCloseable {
 
     public Job submit(GenerationRequest r, GenerationListener listener) {
         Job j = new Job(r, listener);
-        if (!queue.offer(j)) throw new Busy("the server is at capacity (" + queue.size() + " requests waiting); retry later");
+        if (!queue.offer(j))
+            throw new Busy("the server is at capacity (" + queue.size() + " requests waiting); retry later");
         return j;
     }
 
@@ -113,18 +114,19 @@ public final class Engine implements AutoCloseable {
         List<Sequence> batch = new ArrayList<>();
         boolean[] used = new boolean[maxBatch];
         int[] tokens = new int[maxBatch], slots = new int[maxBatch];
-        List<Sequence> finished = new ArrayList<>(maxBatch);     // reused: nothing allocated per step here
+        List<Sequence> finished = new ArrayList<>(maxBatch); // reused: nothing allocated per step here
         Sampling sampling = new Sampling();
         while (running) {
             try {
                 if (batch.isEmpty()) {
-                    Job j = queue.take();                         // idle: wait for work
+                    Job j = queue.take(); // idle: wait for work
                     ServedModel m = current.get();
                     if (m == null) {
                         j.listener.failed(new IllegalStateException("no model loaded"));
                         continue;
                     }
-                    if (inUse == null || inUse.model() != m) inUse = new Loaded(m, new BatchDecoder(m.model(), maxBatch));
+                    if (inUse == null || inUse.model() != m)
+                        inUse = new Loaded(m, new BatchDecoder(m.model(), maxBatch));
                     admit(j, inUse, batch, used);
                 }
                 while (batch.size() < maxBatch && current.get() == inUse.model()) {
@@ -163,7 +165,7 @@ public final class Engine implements AutoCloseable {
                 rows += n;
                 finished.clear();
                 sampling.set(batch, inUse.decoder(), inUse.model().model().backend());
-                samplers.forEach(n, sampling);   // sequences sample independently, on the engine's own threads
+                samplers.forEach(n, sampling); // sequences sample independently, on the engine's own threads
                 for (int i = 0; i < n; i++) if (sampling.ended[i]) finished.add(batch.get(i));
                 for (Sequence s : finished) done(s, used);
                 batch.removeAll(finished);

@@ -1,7 +1,6 @@
 package io.inrank.inference.engine;
 
 import io.inrank.model.generate.Sampler;
-
 import java.util.List;
 
 /** One validated generation: prompt ids (already truncated if asked), how many new tokens at most, sampling, stops. */

@@ -17,11 +17,13 @@ final class RowParallel implements AutoCloseable {
 
     RowParallel(int threads) {
         this.threads = Math.max(1, threads);
-        this.helpers = this.threads > 1 ? Executors.newFixedThreadPool(this.threads - 1, r -> {
-            Thread t = new Thread(r, "inference-sampler");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        this.helpers = this.threads > 1
+                ? Executors.newFixedThreadPool(this.threads - 1, r -> {
+                    Thread t = new Thread(r, "inference-sampler");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
     }
 
     /** Runs body(i) for every i in [0, n) and returns when all are done; bodies must be independent. */

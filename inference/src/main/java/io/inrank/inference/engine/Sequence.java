@@ -4,7 +4,6 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,7 +64,7 @@ final class Sequence {
     boolean advance(Backend be, Tensor logits, int capacityLeft) {
         if (fed < req.prompt().length) {
             history.add(req.prompt()[fed]);
-            if (++fed < req.prompt().length) return false;       // still prefilling
+            if (++fed < req.prompt().length) return false; // still prefilling
         }
         int tok = sampler.next(be, logits, history);
         if (first == 0) first = System.nanoTime() - t0;
@@ -90,8 +89,14 @@ final class Sequence {
             if (!tail.isEmpty()) job.listener.token(-1, tail);
             if (stops.stopped() && f != Generation.Finish.CANCELLED) f = Generation.Finish.STOP_SEQUENCE;
         }
-        result = new Generation.Result(stops.text(), generated.stream().mapToInt(Integer::intValue).toArray(), req.prompt().length, f,
-                req.sampling().temperature() == 0 ? null : req.sampling().seed(), first, System.nanoTime() - t0);
+        result = new Generation.Result(
+                stops.text(),
+                generated.stream().mapToInt(Integer::intValue).toArray(),
+                req.prompt().length,
+                f,
+                req.sampling().temperature() == 0 ? null : req.sampling().seed(),
+                first,
+                System.nanoTime() - t0);
         return true;
     }
 

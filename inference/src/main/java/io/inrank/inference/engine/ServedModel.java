@@ -4,7 +4,6 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.io.Checkpoint;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -15,8 +14,16 @@ import java.util.Map;
  * merged into a dense W), with each layer's active modes: r + b for a stage-1 checkpoint (the buffer is part of the
  * function it learned), r after the efficient resize.
  */
-public record ServedModel(GptModel model, Path dir, String run, String preset, long step, int stage, Map<String, Integer> ranks,
-                          long parameters, long denseParameters) {
+public record ServedModel(
+        GptModel model,
+        Path dir,
+        String run,
+        String preset,
+        long step,
+        int stage,
+        Map<String, Integer> ranks,
+        long parameters,
+        long denseParameters) {
 
     /** @throws IOException with a message naming the file when the checkpoint is missing, damaged or unreadable */
     public static ServedModel load(Backend be, Path dir) throws IOException {
@@ -29,21 +36,31 @@ public record ServedModel(GptModel model, Path dir, String run, String preset, l
             int k = m.activeModes(i), stored = m.storedModes(i);
             ranks.put(GptModel.inRankName(i), k);
             long inOut = (long) c.dim() + c.hidden();
-            params -= (long) (stored - k) * inOut;                         // stored but inactive modes are not served
-            dense += (long) c.dim() * c.hidden() - (long) stored * inOut;  // a dense W instead of the factors
+            params -= (long) (stored - k) * inOut; // stored but inactive modes are not served
+            dense += (long) c.dim() * c.hidden() - (long) stored * inOut; // a dense W instead of the factors
         }
         Map<String, Object> x = l.state().extra() == null ? Map.of() : l.state().extra();
-        return new ServedModel(m, dir.toAbsolutePath().normalize(), String.valueOf(x.getOrDefault("run", dir.getFileName().toString())),
-                String.valueOf(x.getOrDefault("preset", "custom")), l.state().step(), l.state().stage(), Map.copyOf(ranks), params, dense);
+        return new ServedModel(
+                m,
+                dir.toAbsolutePath().normalize(),
+                String.valueOf(x.getOrDefault("run", dir.getFileName().toString())),
+                String.valueOf(x.getOrDefault("preset", "custom")),
+                l.state().step(),
+                l.state().stage(),
+                Map.copyOf(ranks),
+                params,
+                dense);
     }
 
     /** A checkpoint directory, or a run directory: then its newest {@code step-*} checkpoint. */
     public static Path resolve(Path dir) throws IOException {
-        if (java.nio.file.Files.isRegularFile(dir.resolve("state.json")) || !java.nio.file.Files.isDirectory(dir)) return dir;
+        if (java.nio.file.Files.isRegularFile(dir.resolve("state.json")) || !java.nio.file.Files.isDirectory(dir))
+            return dir;
         try (var s = java.nio.file.Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("step-\\d+") && java.nio.file.Files.isDirectory(p))
                     .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElseThrow(() -> new IOException(dir + ": neither a checkpoint (no state.json) nor a run directory with step-* checkpoints"));
+                    .orElseThrow(() -> new IOException(dir
+                            + ": neither a checkpoint (no state.json) nor a run directory with step-* checkpoints"));
         }
     }
 

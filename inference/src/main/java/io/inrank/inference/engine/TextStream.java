@@ -1,7 +1,6 @@
 package io.inrank.inference.engine;
 
 import io.inrank.model.generate.Tokenizer;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -43,9 +42,9 @@ public final class TextStream {
         int n = b.length;
         for (int back = 1; back <= Math.min(3, n); back++) {
             int c = b[n - back] & 0xff;
-            if ((c & 0xC0) == 0x80) continue;              // continuation byte: look further back for the lead
+            if ((c & 0xC0) == 0x80) continue; // continuation byte: look further back for the lead
             int need = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-            return need > back ? n - back : n;             // lead byte whose sequence is not complete yet
+            return need > back ? n - back : n; // lead byte whose sequence is not complete yet
         }
         return n;
     }

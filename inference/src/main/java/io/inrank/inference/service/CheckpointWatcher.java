@@ -11,6 +11,14 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,16 +30,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Hot reload: with {@code inrank.serve.run} set, follows {@code inrank.checkpoints} for that run. The newest event
@@ -74,14 +72,24 @@ public class CheckpointWatcher {
 
     private void follow() {
         byte[] key = run.get().getBytes(StandardCharsets.UTF_8);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                     ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+                KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             consumer = c;
             DeadLetters dead = new DeadLetters(p, "inference");
             TopicPartition tp = new TopicPartition(Topics.CHECKPOINTS, 0);
-            while (running && c.partitionsFor(Topics.CHECKPOINTS, Duration.ofSeconds(10)).isEmpty()) Thread.sleep(1000);
+            while (running
+                    && c.partitionsFor(Topics.CHECKPOINTS, Duration.ofSeconds(10))
+                            .isEmpty()) Thread.sleep(1000);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
             long backlog = c.endOffsets(List.of(tp)).get(tp);
@@ -94,12 +102,16 @@ public class CheckpointWatcher {
                         if (newest == null || e.step() >= newest.step()) newest = e;
                     } catch (MalformedRecordException e) {
                         dead.send(r, e);
-                        LOG.warnf("unreadable checkpoint event at offset %d dead-lettered: %s", r.offset(), e.getMessage());
+                        LOG.warnf(
+                                "unreadable checkpoint event at offset %d dead-lettered: %s",
+                                r.offset(), e.getMessage());
                     }
                 }
                 if (c.position(tp) < backlog || newest == null) continue; // the backlog first: load only its newest
                 var current = service.engine().model();
-                if (current == null || newest.step() > current.step() || !newest.run().equals(current.run())) apply(newest);
+                if (current == null
+                        || newest.step() > current.step()
+                        || !newest.run().equals(current.run())) apply(newest);
                 newest = null;
             }
         } catch (WakeupException e) {
@@ -114,11 +126,13 @@ public class CheckpointWatcher {
     private void apply(CheckpointEvent e) {
         try {
             URI uri = URI.create(e.uri());
-            if (!"file".equals(uri.getScheme())) throw new IllegalArgumentException("only file:// checkpoints can be loaded, got " + e.uri());
+            if (!"file".equals(uri.getScheme()))
+                throw new IllegalArgumentException("only file:// checkpoints can be loaded, got " + e.uri());
             Path dir = Path.of(uri);
             String sha = Checkpoint.sha256(dir.resolve("state.json"));
             if (!sha.equals(e.sha256())) {
-                throw new IllegalArgumentException(dir.resolve("state.json") + " has sha256 " + sha + ", the event says " + e.sha256());
+                throw new IllegalArgumentException(
+                        dir.resolve("state.json") + " has sha256 " + sha + ", the event says " + e.sha256());
             }
             LOG.infof("checkpoint event: run %s step %d at %s", e.run(), e.step(), dir);
             service.load(dir);

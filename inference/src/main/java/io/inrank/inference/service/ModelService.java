@@ -9,14 +9,13 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
-
-import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * Owns the engine and the model it serves. The checkpoint loads on a background thread at startup; readiness is DOWN
@@ -54,12 +53,14 @@ public class ModelService {
     private volatile String loadProblem = "loading";
 
     void start(@Observes StartupEvent ev) {
-        backend = Backends.open(backendName.orElse(null));   // one that cannot run here stops the start with its reason
+        backend = Backends.open(backendName.orElse(null)); // one that cannot run here stops the start with its reason
         LOG.infof("backend %s", backend.name());
         engine = new Engine(maxQueue, maxBatch);
         metrics.bind(this);
         if (checkpoint.isEmpty()) {
-            loadProblem = run.isPresent() ? "waiting for a checkpoint event of run " + run.get() + " on " + io.inrank.protocol.Topics.CHECKPOINTS
+            loadProblem = run.isPresent()
+                    ? "waiting for a checkpoint event of run " + run.get() + " on "
+                            + io.inrank.protocol.Topics.CHECKPOINTS
                     : "no checkpoint configured (inrank.serve.checkpoint or inrank.serve.run)";
             LOG.warn(loadProblem);
             return;
@@ -84,13 +85,23 @@ public class ModelService {
             engine.swap(m);
             loadProblem = null;
             metrics.loaded(m);
-            LOG.infof("serving %s (step %d, stage %d, %,d parameters vs %,d dense, ranks %s) from %s, loaded in %d ms", m.run(), m.step(),
-                    m.stage(), m.parameters(), m.denseParameters(), m.ranks().values(), m.dir(), (System.nanoTime() - t0) / 1_000_000);
+            LOG.infof(
+                    "serving %s (step %d, stage %d, %,d parameters vs %,d dense, ranks %s) from %s, loaded in %d ms",
+                    m.run(),
+                    m.step(),
+                    m.stage(),
+                    m.parameters(),
+                    m.denseParameters(),
+                    m.ranks().values(),
+                    m.dir(),
+                    (System.nanoTime() - t0) / 1_000_000);
             return true;
         } catch (Exception e) {
             metrics.loadFailed();
             if (engine.model() == null) loadProblem = "checkpoint refused: " + e.getMessage();
-            LOG.errorf("checkpoint %s refused%s: %s", dir, engine.model() == null ? "" : " (the current model keeps serving)", e.getMessage());
+            LOG.errorf(
+                    "checkpoint %s refused%s: %s",
+                    dir, engine.model() == null ? "" : " (the current model keeps serving)", e.getMessage());
             return false;
         }
     }
@@ -99,7 +110,9 @@ public class ModelService {
     void refused(String what, String why) {
         metrics.loadFailed();
         if (engine.model() == null) loadProblem = "checkpoint refused: " + why;
-        LOG.errorf("checkpoint %s refused%s: %s", what, engine.model() == null ? "" : " (the current model keeps serving)", why);
+        LOG.errorf(
+                "checkpoint %s refused%s: %s",
+                what, engine.model() == null ? "" : " (the current model keeps serving)", why);
     }
 
     public String loadProblem() {
@@ -113,7 +126,8 @@ public class ModelService {
     /** The model being served, or a 503-worthy explanation. */
     public ServedModel model() {
         ServedModel m = engine.model();
-        if (m == null) throw new io.inrank.inference.api.ApiError(503, "not_ready", "no model loaded yet: " + loadProblem);
+        if (m == null)
+            throw new io.inrank.inference.api.ApiError(503, "not_ready", "no model loaded yet: " + loadProblem);
         return m;
     }
 
@@ -135,8 +149,16 @@ public class ModelService {
         public HealthCheckResponse call() {
             // methods, not fields: the injected bean is a client proxy
             ServedModel m = service.engine() == null ? null : service.engine().model();
-            return m == null ? HealthCheckResponse.named("model").down().withData("reason", String.valueOf(service.loadProblem())).build()
-                    : HealthCheckResponse.named("model").up().withData("run", m.run()).withData("step", m.step()).build();
+            return m == null
+                    ? HealthCheckResponse.named("model")
+                            .down()
+                            .withData("reason", String.valueOf(service.loadProblem()))
+                            .build()
+                    : HealthCheckResponse.named("model")
+                            .up()
+                            .withData("run", m.run())
+                            .withData("step", m.step())
+                            .build();
         }
     }
 }

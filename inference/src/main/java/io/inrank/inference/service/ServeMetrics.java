@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -32,18 +31,32 @@ public class ServeMetrics {
 
     void bind(ModelService s) {
         // a restarted application in the same JVM (tests) would otherwise keep the previous instance's meters
-        for (String name : new String[]{"llm.queue.size", "llm.batch.size", "llm.decode.steps", "llm.decode.rows", "llm.prefill.rows",
-                "llm.model.step", "llm.model.parameters", "llm.model.rank"}) {
+        for (String name : new String[] {
+            "llm.queue.size",
+            "llm.batch.size",
+            "llm.decode.steps",
+            "llm.decode.rows",
+            "llm.prefill.rows",
+            "llm.model.step",
+            "llm.model.parameters",
+            "llm.model.rank"
+        }) {
             registry.find(name).meters().forEach(registry::remove);
         }
         registry.gauge("llm.queue.size", s, x -> x.engine().queued());
         registry.gauge("llm.batch.size", s, x -> x.engine().active());
-        io.micrometer.core.instrument.FunctionCounter.builder("llm.decode.steps", s, x -> x.engine().steps())
-                .description("batched decode steps").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("llm.decode.rows", s, x -> x.engine().rows())
-                .description("sequence-tokens advanced by decode steps (rows / steps = mean batch size)").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("llm.prefill.rows", s, x -> x.engine().prefillRows())
-                .description("prompt tokens fed in prefill chunks (several per weight pass)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "llm.decode.steps", s, x -> x.engine().steps())
+                .description("batched decode steps")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "llm.decode.rows", s, x -> x.engine().rows())
+                .description("sequence-tokens advanced by decode steps (rows / steps = mean batch size)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "llm.prefill.rows", s, x -> x.engine().prefillRows())
+                .description("prompt tokens fed in prefill chunks (several per weight pass)")
+                .register(registry);
         registry.gauge("llm.model.step", step);
         registry.gauge("llm.model.parameters", params);
         // event meters exist from the start (at 0): increase()/rate() and alerts then see the first event
@@ -56,7 +69,9 @@ public class ServeMetrics {
     }
 
     private Counter loadFailures() {
-        return Counter.builder("llm.model.load.failures").description("checkpoints refused").register(registry);
+        return Counter.builder("llm.model.load.failures")
+                .description("checkpoints refused")
+                .register(registry);
     }
 
     private Timer latency(String name) {
@@ -66,8 +81,10 @@ public class ServeMetrics {
     void loaded(ServedModel m) {
         step.set(m.step());
         params.set(m.parameters());
-        m.ranks().forEach((layer, k) -> ranks.computeIfAbsent(layer, l -> registry.gauge("llm.model.rank", Tags.of("layer", l), new AtomicLong()))
-                .set(k));
+        m.ranks()
+                .forEach((layer, k) -> ranks.computeIfAbsent(
+                                layer, l -> registry.gauge("llm.model.rank", Tags.of("layer", l), new AtomicLong()))
+                        .set(k));
     }
 
     void loadFailed() {
@@ -75,7 +92,10 @@ public class ServeMetrics {
     }
 
     public void outcome(String endpoint, String outcome) {
-        Counter.builder("llm.requests").tags("endpoint", endpoint, "outcome", outcome).register(registry).increment();
+        Counter.builder("llm.requests")
+                .tags("endpoint", endpoint, "outcome", outcome)
+                .register(registry)
+                .increment();
     }
 
     public void finished(String endpoint, Generation.Result r) {

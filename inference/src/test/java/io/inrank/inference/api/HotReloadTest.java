@@ -1,5 +1,8 @@
 package io.inrank.inference.api;
 
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.inference.TinyCheckpoint;
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.model.io.Checkpoint;
@@ -9,16 +12,6 @@ import io.inrank.protocol.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
-
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,9 +21,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.*;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
 
 /** Hot reload from checkpoint events on a real broker: good ones swap in, bad ones are refused and the old model serves on. */
 @QuarkusTest
@@ -67,14 +66,21 @@ class HotReloadTest {
         publish(event(a, 100, Checkpoint.sha256(a.resolve("state.json"))));
         await(() -> given().get("/q/health/ready").statusCode() == 200, "the first checkpoint loads");
         assertEquals(100, given().get("/info").jsonPath().getLong("step"));
-        String before = given().contentType("application/json").body("{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":5}}")
-                .post("/generate").then().statusCode(200).extract().jsonPath().getString("generated_text");
+        String before = given().contentType("application/json")
+                .body("{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":5}}")
+                .post("/generate")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getString("generated_text");
 
         Path b = TinyCheckpoint.write(root, "hot", 6, 200);
-        publish(event(b, 200, "0".repeat(64)));                                   // hash does not match its state.json
+        publish(event(b, 200, "0".repeat(64))); // hash does not match its state.json
         await(() -> failures() >= 1, "a mismatching hash is refused");
         Path c = TinyCheckpoint.write(root, "hot", 7, 300);
-        try (RandomAccessFile f = new RandomAccessFile(c.resolve("model.safetensors").toFile(), "rw")) { // damaged weights
+        try (RandomAccessFile f =
+                new RandomAccessFile(c.resolve("model.safetensors").toFile(), "rw")) { // damaged weights
             f.seek(f.length() / 2);
             int x = f.read();
             f.seek(f.length() / 2);
@@ -83,42 +89,84 @@ class HotReloadTest {
         publish(event(c, 300, Checkpoint.sha256(c.resolve("state.json"))));
         await(() -> failures() >= 2, "damaged weights are refused");
         assertEquals(100, given().get("/info").jsonPath().getLong("step"), "the old model keeps serving");
-        assertEquals(before, given().contentType("application/json").body("{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":5}}")
-                .post("/generate").then().statusCode(200).extract().jsonPath().getString("generated_text"));
+        assertEquals(
+                before,
+                given().contentType("application/json")
+                        .body("{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":5}}")
+                        .post("/generate")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getString("generated_text"));
 
-        try (var p = producer()) {                                                // garbage for this run: dead-lettered
-            p.send(new ProducerRecord<>(Topics.CHECKPOINTS, "hot".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8))).get();
+        try (var p = producer()) { // garbage for this run: dead-lettered
+            p.send(new ProducerRecord<>(
+                            Topics.CHECKPOINTS,
+                            "hot".getBytes(StandardCharsets.UTF_8),
+                            "{not json".getBytes(StandardCharsets.UTF_8)))
+                    .get();
         }
         publish(event(b, 200, Checkpoint.sha256(b.resolve("state.json"))));
         await(() -> given().get("/info").jsonPath().getLong("step") == 200, "the good step-200 checkpoint swaps in");
-        assertNotEquals(before, given().contentType("application/json").body("{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":5}}")
-                .post("/generate").then().statusCode(200).extract().jsonPath().getString("generated_text"), "other weights answer");
+        assertNotEquals(
+                before,
+                given().contentType("application/json")
+                        .body("{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":5}}")
+                        .post("/generate")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getString("generated_text"),
+                "other weights answer");
         await(() -> deadLetters() >= 1, "the unreadable event is dead-lettered");
     }
 
     static CheckpointEvent event(Path dir, long step, String sha) {
-        return new CheckpointEvent(1, "hot", step, dir.toUri().toString(), sha, 1, "tiny", "inrank", Map.of(), Map.of(), Instant.now().toString());
+        return new CheckpointEvent(
+                1,
+                "hot",
+                step,
+                dir.toUri().toString(),
+                sha,
+                1,
+                "tiny",
+                "inrank",
+                Map.of(),
+                Map.of(),
+                Instant.now().toString());
     }
 
     static KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new ByteArraySerializer(),
+        return new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArraySerializer(),
                 new ByteArraySerializer());
     }
 
     static void publish(CheckpointEvent e) throws Exception {
         try (var p = producer()) {
-            p.send(new ProducerRecord<>(Topics.CHECKPOINTS, e.run().getBytes(StandardCharsets.UTF_8), Messages.encode(e))).get();
+            p.send(new ProducerRecord<>(
+                            Topics.CHECKPOINTS, e.run().getBytes(StandardCharsets.UTF_8), Messages.encode(e)))
+                    .get();
         }
     }
 
     static double failures() {
-        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith("llm_model_load_failures_total"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return given().get("/q/metrics")
+                .asString()
+                .lines()
+                .filter(l -> l.startsWith("llm_model_load_failures_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     static long deadLetters() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(Topics.DEAD_LETTER, 0);
             if (c.partitionsFor(Topics.DEAD_LETTER, Duration.ofSeconds(5)).isEmpty()) return 0;
             return c.endOffsets(List.of(tp)).get(tp);

@@ -1,26 +1,24 @@
 package io.inrank.inference.api;
 
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.inference.TinyCheckpoint;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.generate.Generator;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
-import io.inrank.model.backend.Backends;
 import io.inrank.model.io.Checkpoint;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Every endpoint and error path over real HTTP, on a real (tiny, random) checkpoint. */
 @QuarkusTest
@@ -49,14 +47,25 @@ class InferenceHttpTest {
         assertEquals(4 * info.getLong("parameters"), info.getLong("bytes"));
         assertTrue(info.getDouble("compression") > 1);
         assertEquals(128, info.getInt("max_total_tokens"));
-        assertEquals("served", given().get("/v1/models").then().statusCode(200).extract().jsonPath().getString("data[0].id"));
+        assertEquals(
+                "served",
+                given().get("/v1/models")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getString("data[0].id"));
     }
 
     @Test
     void greedyGenerationEqualsThePlainReferenceGenerator() throws Exception {
-        JsonPath r = post("/generate", "{\"inputs\":\"The history of\",\"parameters\":{\"max_new_tokens\":8,\"details\":true}}", 200);
+        JsonPath r = post(
+                "/generate",
+                "{\"inputs\":\"The history of\",\"parameters\":{\"max_new_tokens\":8,\"details\":true}}",
+                200);
         var loaded = Checkpoint.load(Backends.open("nd4j"), TinyCheckpoint.dir, 1, 1);
-        Generator.Result ref = new Generator(loaded.model()).generate(Tokenizer.encode("The history of"), 8, Sampler.Params.greedy(), null);
+        Generator.Result ref = new Generator(loaded.model())
+                .generate(Tokenizer.encode("The history of"), 8, Sampler.Params.greedy(), null);
         assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
         assertEquals("length", r.getString("details.finish_reason"));
         assertEquals(8, r.getInt("details.generated_tokens"));
@@ -78,7 +87,7 @@ class InferenceHttpTest {
         assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
         // max batch 3: while 3 prompt tokens (besides the last) wait, a chunk of 3 precedes each step, and every step
         // feeds one more prompt token until the last, whose step gives the first new token
-        int left = ids.length - 1, chunks = 0, wantSteps = 6;     // one step per new token
+        int left = ids.length - 1, chunks = 0, wantSteps = 6; // one step per new token
         while (left > 0) {
             if (left >= 3) {
                 chunks += 3;
@@ -89,7 +98,8 @@ class InferenceHttpTest {
             wantSteps++;
         }
         assertEquals(prefilled + chunks, metric("llm_prefill_rows_total"), "prompt tokens prefilled in chunks");
-        assertEquals(steps + wantSteps, metric("llm_decode_steps_total"), "steps for a " + ids.length + "-token prompt");
+        assertEquals(
+                steps + wantSteps, metric("llm_decode_steps_total"), "steps for a " + ids.length + "-token prompt");
     }
 
     @Test
@@ -105,37 +115,55 @@ class InferenceHttpTest {
 
     @Test
     void seededSamplingIsReproducibleAndTheSeedIsEchoed() {
-        String body = "{\"inputs\":\"Once\",\"parameters\":{\"max_new_tokens\":10,\"do_sample\":true,\"temperature\":1.3,\"top_k\":50,\"seed\":7,\"details\":true}}";
+        String body =
+                "{\"inputs\":\"Once\",\"parameters\":{\"max_new_tokens\":10,\"do_sample\":true,\"temperature\":1.3,\"top_k\":50,\"seed\":7,\"details\":true}}";
         JsonPath a = post("/generate", body, 200), b = post("/generate", body, 200);
         assertEquals(a.getString("generated_text"), b.getString("generated_text"));
         assertEquals(7, a.getLong("details.seed"));
         JsonPath c = post("/generate", body.replace("\"seed\":7", "\"seed\":8"), 200);
         assertNotEquals(a.getString("generated_text"), c.getString("generated_text"));
-        JsonPath openai = post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":10,\"temperature\":1.3,\"seed\":7}", 200);
-        assertEquals(openai.getString("choices[0].text"), post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":10,\"temperature\":1.3,\"seed\":7}", 200)
-                .getString("choices[0].text"));
+        JsonPath openai =
+                post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":10,\"temperature\":1.3,\"seed\":7}", 200);
+        assertEquals(
+                openai.getString("choices[0].text"),
+                post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":10,\"temperature\":1.3,\"seed\":7}", 200)
+                        .getString("choices[0].text"));
     }
 
     @Test
     void stopSequencesCutLikeOpenAI() {
-        String full = post("/generate", "{\"inputs\":\"A\",\"parameters\":{\"max_new_tokens\":16}}", 200).getString("generated_text");
+        String full = post("/generate", "{\"inputs\":\"A\",\"parameters\":{\"max_new_tokens\":16}}", 200)
+                .getString("generated_text");
         assertTrue(full.length() >= 6, full);
         String stop = full.substring(3, 6);
         String expected = full.substring(0, full.indexOf(stop));
-        JsonPath r = post("/generate", "{\"inputs\":\"A\",\"parameters\":{\"max_new_tokens\":16,\"stop\":[" + q(stop) + "],\"details\":true}}", 200);
+        JsonPath r = post(
+                "/generate",
+                "{\"inputs\":\"A\",\"parameters\":{\"max_new_tokens\":16,\"stop\":[" + q(stop) + "],\"details\":true}}",
+                200);
         assertEquals(expected, r.getString("generated_text"));
         assertEquals("stop_sequence", r.getString("details.finish_reason"));
-        JsonPath o = post("/v1/completions", "{\"prompt\":\"A\",\"max_tokens\":16,\"temperature\":0,\"stop\":" + q(stop) + "}", 200);
+        JsonPath o = post(
+                "/v1/completions",
+                "{\"prompt\":\"A\",\"max_tokens\":16,\"temperature\":0,\"stop\":" + q(stop) + "}",
+                200);
         assertEquals(expected, o.getString("choices[0].text"));
         assertEquals("stop", o.getString("choices[0].finish_reason"));
     }
 
     @Test
     void tgiStreamingSendsEveryTokenAndTheSummaryLast() {
-        String sse = given().contentType(ContentType.JSON).body("{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":6}}")
-                .post("/generate_stream").then().statusCode(200).extract().asString();
+        String sse = given().contentType(ContentType.JSON)
+                .body("{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":6}}")
+                .post("/generate_stream")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         List<JsonPath> events = new ArrayList<>();
-        for (String line : sse.split("\n")) if (line.startsWith("data:")) events.add(new JsonPath(line.substring(5).trim()));
+        for (String line : sse.split("\n"))
+            if (line.startsWith("data:"))
+                events.add(new JsonPath(line.substring(5).trim()));
         assertEquals(6, events.size(), sse);
         StringBuilder text = new StringBuilder();
         for (JsonPath e : events) text.append(e.getString("token.text"));
@@ -143,22 +171,34 @@ class InferenceHttpTest {
         assertEquals(text.toString(), last.getString("generated_text"));
         assertEquals("length", last.getString("details.finish_reason"));
         assertNull(events.get(0).get("generated_text"));
-        String plain = post("/generate", "{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":6}}", 200).getString("generated_text");
+        String plain = post("/generate", "{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":6}}", 200)
+                .getString("generated_text");
         assertEquals(plain, text.toString());
     }
 
     @Test
     void openAiCompletionsPlainAndStreamedWithUsage() {
-        JsonPath r = post("/v1/completions", "{\"model\":\"served\",\"prompt\":\"Hello there\",\"max_tokens\":5,\"temperature\":0}", 200);
+        JsonPath r = post(
+                "/v1/completions",
+                "{\"model\":\"served\",\"prompt\":\"Hello there\",\"max_tokens\":5,\"temperature\":0}",
+                200);
         assertEquals("text_completion", r.getString("object"));
         assertEquals("length", r.getString("choices[0].finish_reason"));
         int promptTokens = Tokenizer.encode("Hello there").length;
-        assertEquals(Map.of("prompt_tokens", promptTokens, "completion_tokens", 5, "total_tokens", promptTokens + 5), r.getMap("usage"));
+        assertEquals(
+                Map.of("prompt_tokens", promptTokens, "completion_tokens", 5, "total_tokens", promptTokens + 5),
+                r.getMap("usage"));
 
-        String sse = given().contentType(ContentType.JSON).body("{\"prompt\":\"Hello there\",\"max_tokens\":5,\"temperature\":0,\"stream\":true}")
-                .post("/v1/completions").then().statusCode(200).extract().asString();
+        String sse = given().contentType(ContentType.JSON)
+                .body("{\"prompt\":\"Hello there\",\"max_tokens\":5,\"temperature\":0,\"stream\":true}")
+                .post("/v1/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         List<String> data = new ArrayList<>();
-        for (String line : sse.split("\n")) if (line.startsWith("data:")) data.add(line.substring(5).trim());
+        for (String line : sse.split("\n"))
+            if (line.startsWith("data:")) data.add(line.substring(5).trim());
         assertEquals("[DONE]", data.get(data.size() - 1));
         JsonPath last = new JsonPath(data.get(data.size() - 2));
         assertEquals("length", last.getString("choices[0].finish_reason"));
@@ -170,33 +210,65 @@ class InferenceHttpTest {
 
     @Test
     void tokenizeGivesIdsAndByteOffsets() {
-        List<Map<String, Object>> t = given().contentType(ContentType.JSON).body("{\"inputs\":\"héllo world\"}").post("/tokenize")
-                .then().statusCode(200).extract().jsonPath().getList("$");
+        List<Map<String, Object>> t = given().contentType(ContentType.JSON)
+                .body("{\"inputs\":\"héllo world\"}")
+                .post("/tokenize")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("$");
         int[] ids = Tokenizer.encode("héllo world");
         assertEquals(ids.length, t.size());
         assertEquals(0, t.get(0).get("start"));
-        assertEquals("héllo world".getBytes(java.nio.charset.StandardCharsets.UTF_8).length, t.get(t.size() - 1).get("stop"));
+        assertEquals(
+                "héllo world".getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                t.get(t.size() - 1).get("stop"));
     }
 
     @Test
     void badRequestsGetAClearFourHundred() {
-        assertTrue(post("/generate", "{\"inputs\": \"x\", ", 400).getString("error").contains("not valid JSON"));
-        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"typical_p\":0.5}}", 422).getString("error").contains("unknown parameter 'typical_p'"));
-        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":\"many\"}}", 422).getString("error")
+        assertTrue(post("/generate", "{\"inputs\": \"x\", ", 400)
+                .getString("error")
+                .contains("not valid JSON"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"typical_p\":0.5}}", 422)
+                .getString("error")
+                .contains("unknown parameter 'typical_p'"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":\"many\"}}", 422)
+                .getString("error")
                 .contains("parameter 'parameters.max_new_tokens': expected an integer"));
-        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":0}}", 422).getString("error").contains("max_new_tokens must be >= 1"));
-        assertTrue(post("/generate", "{\"inputs\":\"\"}", 422).getString("error").contains("must not be empty"));
-        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"top_p\":1.5}}", 422).getString("error").contains("top_p"));
-        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"do_sample\":false,\"temperature\":0.5}}", 422).getString("error").contains("do_sample"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":0}}", 422)
+                .getString("error")
+                .contains("max_new_tokens must be >= 1"));
+        assertTrue(
+                post("/generate", "{\"inputs\":\"\"}", 422).getString("error").contains("must not be empty"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"top_p\":1.5}}", 422)
+                .getString("error")
+                .contains("top_p"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"do_sample\":false,\"temperature\":0.5}}", 422)
+                .getString("error")
+                .contains("do_sample"));
         String longPrompt = "word ".repeat(200);
-        assertTrue(post("/generate", "{\"inputs\":" + q(longPrompt) + "}", 422).getString("error").contains("context is 128 tokens"));
-        assertEquals(10, post("/generate", "{\"inputs\":" + q(longPrompt) + ",\"parameters\":{\"truncate\":100,\"max_new_tokens\":10,\"details\":true}}", 200)
-                .getInt("details.generated_tokens"));
+        assertTrue(post("/generate", "{\"inputs\":" + q(longPrompt) + "}", 422)
+                .getString("error")
+                .contains("context is 128 tokens"));
+        assertEquals(
+                10,
+                post(
+                                "/generate",
+                                "{\"inputs\":" + q(longPrompt)
+                                        + ",\"parameters\":{\"truncate\":100,\"max_new_tokens\":10,\"details\":true}}",
+                                200)
+                        .getInt("details.generated_tokens"));
         JsonPath o = post("/v1/completions", "{\"prompt\":\"x\",\"n\":2}", 422);
         assertTrue(o.getString("error.message").contains("n must be 1"));
         assertEquals("invalid_request_error", o.getString("error.type"));
-        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"model\":\"gpt-4\"}", 404).getString("error.message").contains("not served here"));
-        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"logprobs\":2}", 422).getString("error.message").contains("unknown parameter 'logprobs'"));
+        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"model\":\"gpt-4\"}", 404)
+                .getString("error.message")
+                .contains("not served here"));
+        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"logprobs\":2}", 422)
+                .getString("error.message")
+                .contains("unknown parameter 'logprobs'"));
     }
 
     @Test
@@ -218,8 +290,14 @@ class InferenceHttpTest {
         }
         for (int i = 0; i < clients; i++) assertEquals(alone[i], answers.get(i).get(), "client " + i);
         double steps = metric("llm_decode_steps_total") - steps0, rows = metric("llm_decode_rows_total") - rows0;
-        assertTrue(rows / steps > 1.5, "requests shared decode steps: " + rows + " rows in " + steps + " steps; "
-                + given().get("/q/metrics").asString().lines().filter(l -> l.contains("decode")).toList());
+        assertTrue(
+                rows / steps > 1.5,
+                "requests shared decode steps: " + rows + " rows in " + steps + " steps; "
+                        + given().get("/q/metrics")
+                                .asString()
+                                .lines()
+                                .filter(l -> l.contains("decode"))
+                                .toList());
 
         // far more clients than batch + queue: the overflow gets 429 with a message, never a 5xx, and the rest answer
         pool.shutdown();
@@ -227,7 +305,9 @@ class InferenceHttpTest {
         List<java.util.concurrent.Future<Integer>> statuses = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             statuses.add(many.submit(() -> given().contentType(ContentType.JSON)
-                    .body("{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":30}}").post("/generate").statusCode()));
+                    .body("{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":30}}")
+                    .post("/generate")
+                    .statusCode()));
         }
         int ok = 0, busy = 0;
         for (var f : statuses) {
@@ -246,13 +326,17 @@ class InferenceHttpTest {
         String url = "http://localhost:" + io.restassured.RestAssured.port + "/v1/completions";
         double before = metric("llm_requests_total{endpoint=\"completions_stream\",outcome=\"cancelled\"}");
         for (int attempt = 0; attempt < 5; attempt++) {
-            var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Go\",\"max_tokens\":120,\"temperature\":0,\"stream\":true}"))
-                    .build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            var resp = http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                    "{\"prompt\":\"Go\",\"max_tokens\":120,\"temperature\":0,\"stream\":true}"))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
             try (var in = resp.body()) {
-                byte[] first = in.readNBytes(16);                     // the stream has started
+                byte[] first = in.readNBytes(16); // the stream has started
                 assertTrue(new String(first).startsWith("data: "));
-            }                                                         // closing mid-stream drops the connection
+            } // closing mid-stream drops the connection
             Thread.sleep(1500);
             if (metric("llm_requests_total{endpoint=\"completions_stream\",outcome=\"cancelled\"}") > before) return;
         }
@@ -261,26 +345,60 @@ class InferenceHttpTest {
 
     static double metric(String name) {
         String prefix = name.contains("{") ? name.substring(0, name.length() - 1) : null;
-        return given().get("/q/metrics").asString().lines().filter(l -> prefix != null ? l.startsWith(prefix)
-                        : l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return given().get("/q/metrics")
+                .asString()
+                .lines()
+                .filter(l ->
+                        prefix != null ? l.startsWith(prefix) : l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     @Test
     void fuzzedBodiesNeverGetAFiveHundred() {
         Random r = new Random(42);
-        String[] pieces = {"{", "}", "[", "]", "\"inputs\"", "\"prompt\"", ":", ",", "\"parameters\"", "\"max_new_tokens\"", "\"max_tokens\"",
-                "-1", "0", "3", "1e309", "null", "true", "\"x\"", "\"stop\"", "\"seed\"", "\"temperature\"", "99999999999999999999", "\"\\ud800\""};
+        String[] pieces = {
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"inputs\"",
+            "\"prompt\"",
+            ":",
+            ",",
+            "\"parameters\"",
+            "\"max_new_tokens\"",
+            "\"max_tokens\"",
+            "-1",
+            "0",
+            "3",
+            "1e309",
+            "null",
+            "true",
+            "\"x\"",
+            "\"stop\"",
+            "\"seed\"",
+            "\"temperature\"",
+            "99999999999999999999",
+            "\"\\ud800\""
+        };
         for (int i = 0; i < 150; i++) {
             StringBuilder b = new StringBuilder();
             int n = 1 + r.nextInt(14);
             for (int k = 0; k < n; k++) b.append(pieces[r.nextInt(pieces.length)]);
             for (String path : List.of("/generate", "/v1/completions", "/tokenize")) {
-                int status = given().contentType(ContentType.JSON).body(b.toString()).post(path).statusCode();
+                int status = given().contentType(ContentType.JSON)
+                        .body(b.toString())
+                        .post(path)
+                        .statusCode();
                 assertTrue(status < 500, path + " answered " + status + " to " + b);
             }
         }
-        assertTrue(given().contentType(ContentType.TEXT).body("hi").post("/generate").statusCode() < 500);
+        assertTrue(given().contentType(ContentType.TEXT)
+                        .body("hi")
+                        .post("/generate")
+                        .statusCode()
+                < 500);
     }
 
     static String q(String s) {

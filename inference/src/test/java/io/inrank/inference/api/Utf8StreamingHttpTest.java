@@ -1,5 +1,8 @@
 package io.inrank.inference.api;
 
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.inference.ScriptedCheckpoint;
 import io.inrank.inference.engine.TextStream;
 import io.inrank.model.generate.Tokenizer;
@@ -8,9 +11,6 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,9 +20,8 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The model itself emits characters split across tokens (a scripted checkpoint: greedy decoding spells TEXT, then
@@ -39,7 +38,8 @@ class Utf8StreamingHttpTest {
         @Override
         public Map<String, String> start() {
             try {
-                var dir = ScriptedCheckpoint.write(Files.createTempDirectory("inrank-utf8"), "utf8", Tokenizer.encode(TEXT));
+                var dir = ScriptedCheckpoint.write(
+                        Files.createTempDirectory("inrank-utf8"), "utf8", Tokenizer.encode(TEXT));
                 return Map.of("inrank.serve.checkpoint", dir.toString());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -71,12 +71,21 @@ class Utf8StreamingHttpTest {
     void plainAnswersAreTheExactText() {
         JsonPath r = given().contentType("application/json")
                 .body("{\"inputs\":\"" + PROMPT + "\",\"parameters\":{\"max_new_tokens\":60,\"details\":true}}")
-                .post("/generate").then().statusCode(200).extract().jsonPath();
+                .post("/generate")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(TEXT, r.getString("generated_text"));
         assertEquals("eos_token", r.getString("details.finish_reason"));
         assertEquals(Tokenizer.encode(TEXT).length + 1, r.getInt("details.generated_tokens"));
-        JsonPath o = given().contentType("application/json").body("{\"prompt\":\"" + PROMPT + "\",\"max_tokens\":60,\"temperature\":0}")
-                .post("/v1/completions").then().statusCode(200).extract().jsonPath();
+        JsonPath o = given().contentType("application/json")
+                .body("{\"prompt\":\"" + PROMPT + "\",\"max_tokens\":60,\"temperature\":0}")
+                .post("/v1/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(TEXT, o.getString("choices[0].text"));
         assertEquals("stop", o.getString("choices[0].finish_reason"));
     }
@@ -85,7 +94,8 @@ class Utf8StreamingHttpTest {
     void tgiStreamSendsWholeCharactersOnly() throws Exception {
         List<String> pieces = new ArrayList<>();
         String last = null;
-        for (String d : sse("/generate_stream", "{\"inputs\":\"" + PROMPT + "\",\"parameters\":{\"max_new_tokens\":60}}")) {
+        for (String d :
+                sse("/generate_stream", "{\"inputs\":\"" + PROMPT + "\",\"parameters\":{\"max_new_tokens\":60}}")) {
             JsonPath e = new JsonPath(d);
             pieces.add(e.getString("token.text"));
             if (e.getString("generated_text") != null) last = e.getString("generated_text");
@@ -93,12 +103,15 @@ class Utf8StreamingHttpTest {
         assertWhole(pieces);
         assertEquals(TEXT, String.join("", pieces));
         assertEquals(TEXT, last);
-        assertTrue(pieces.contains(""), "a token that ends inside a character streams as empty text until it completes");
+        assertTrue(
+                pieces.contains(""), "a token that ends inside a character streams as empty text until it completes");
     }
 
     @Test
     void openAiStreamSendsWholeCharactersOnly() throws Exception {
-        List<String> data = sse("/v1/completions", "{\"prompt\":\"" + PROMPT + "\",\"max_tokens\":60,\"temperature\":0,\"stream\":true}");
+        List<String> data = sse(
+                "/v1/completions",
+                "{\"prompt\":\"" + PROMPT + "\",\"max_tokens\":60,\"temperature\":0,\"stream\":true}");
         assertEquals("[DONE]", data.get(data.size() - 1));
         List<String> pieces = new ArrayList<>();
         for (String d : data.subList(0, data.size() - 1)) pieces.add(new JsonPath(d).getString("choices[0].text"));
@@ -119,11 +132,17 @@ class Utf8StreamingHttpTest {
 
     /** The data: payloads of an SSE response, read as UTF-8 bytes (not whatever charset a client library assumes). */
     private static List<String> sse(String path, String body) throws Exception {
-        HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, r.statusCode());
         List<String> data = new ArrayList<>();
-        for (String line : new String(r.body(), StandardCharsets.UTF_8).split("\n")) if (line.startsWith("data:")) data.add(line.substring(5).trim());
+        for (String line : new String(r.body(), StandardCharsets.UTF_8).split("\n"))
+            if (line.startsWith("data:")) data.add(line.substring(5).trim());
         return data;
     }
 }

@@ -1,10 +1,9 @@
 package io.inrank.inference.engine;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class StopMatcherTest {
 
@@ -14,7 +13,11 @@ class StopMatcherTest {
         StringBuilder sent = new StringBuilder();
         for (String d : List.of("Hello wor", "ld. E", "N", "D and more")) {
             sent.append(m.push(d));
-            assertFalse(sent.toString().contains("E") && !m.stopped() && sent.toString().endsWith("E"), "a stop prefix is held back");
+            assertFalse(
+                    sent.toString().contains("E")
+                            && !m.stopped()
+                            && sent.toString().endsWith("E"),
+                    "a stop prefix is held back");
         }
         assertTrue(m.stopped());
         assertEquals("Hello world. ", sent.toString());

@@ -1,9 +1,9 @@
 package io.inrank.inference.engine;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.model.generate.Tokenizer;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 class TextStreamTest {
 
@@ -13,7 +13,9 @@ class TextStreamTest {
         int[] ids = Tokenizer.encode(text);
         // the premise: some token ends inside a character
         boolean split = false;
-        for (int id : ids) split |= new String(Tokenizer.bytes(new int[]{id}), java.nio.charset.StandardCharsets.UTF_8).contains("\uFFFD");
+        for (int id : ids)
+            split |= new String(Tokenizer.bytes(new int[] {id}), java.nio.charset.StandardCharsets.UTF_8)
+                    .contains("\uFFFD");
         assertTrue(split, "the test text must contain a character that GPT-2 splits across tokens");
 
         TextStream s = new TextStream();
@@ -38,9 +40,13 @@ class TextStreamTest {
 
     @Test
     void completePrefixHoldsBackOnlyAnIncompleteTail() {
-        assertEquals(3, TextStream.completePrefix(new byte[]{'a', 'b', 'c'}));
-        assertEquals(1, TextStream.completePrefix(new byte[]{'a', (byte) 0xF0, (byte) 0x9F}));
-        assertEquals(5, TextStream.completePrefix(new byte[]{'a', (byte) 0xF0, (byte) 0x9F, (byte) 0x9A, (byte) 0x80}));
-        assertEquals(2, TextStream.completePrefix(new byte[]{'a', (byte) 0x80}), "a stray continuation byte passes through");
+        assertEquals(3, TextStream.completePrefix(new byte[] {'a', 'b', 'c'}));
+        assertEquals(1, TextStream.completePrefix(new byte[] {'a', (byte) 0xF0, (byte) 0x9F}));
+        assertEquals(
+                5, TextStream.completePrefix(new byte[] {'a', (byte) 0xF0, (byte) 0x9F, (byte) 0x9A, (byte) 0x80}));
+        assertEquals(
+                2,
+                TextStream.completePrefix(new byte[] {'a', (byte) 0x80}),
+                "a stray continuation byte passes through");
     }
 }

@@ -76,7 +76,8 @@ public interface Backend {
     void layerNormForward(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor rstd);
 
     /** dx overwritten. */
-    void layerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta);
+    void layerNormBackward(
+            Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta);
 
     /** y [n, out] = x [n, in]·w [in, out] + b; w may be an {@link #inferenceCopy}. */
     void linearForward(Tensor x, Tensor w, Tensor b, Tensor y);
@@ -91,8 +92,18 @@ public interface Backend {
     void inRankForward(Tensor x, Tensor aK, Tensor btK, Tensor b, Tensor h, Tensor y);
 
     /** dh (scratch, [n, k]) and dx overwritten (dx may be null); daK, dbtK, db accumulate. */
-    void inRankBackward(Tensor dy, Tensor x, Tensor aK, Tensor btK, Tensor h, Tensor dh, Tensor dx, Tensor daK, Tensor dbtK,
-                        Tensor db, Tensor ones);
+    void inRankBackward(
+            Tensor dy,
+            Tensor x,
+            Tensor aK,
+            Tensor btK,
+            Tensor h,
+            Tensor dh,
+            Tensor dx,
+            Tensor daK,
+            Tensor dbtK,
+            Tensor db,
+            Tensor ones);
 
     /** Exact GELU x·Φ(x), or the tanh approximation. */
     void geluForward(Tensor x, Tensor y, boolean tanh);
@@ -106,11 +117,21 @@ public interface Backend {
      * scaled scores, for the backward, which recomputes the probabilities from it (state O(B·H·T), not [B, H, T, T]).
      * With dropout > 0 the probabilities are dropped with the mask of {@code key} over [B, H, T, T].
      */
-    void attentionForward(Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key);
+    void attentionForward(
+            Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key);
 
     /** dqkv overwritten; y and lse are the forward's outputs; dropout and key as in the forward. */
-    void attentionBackward(Tensor dy, Tensor qkv, Tensor y, Tensor lse, Tensor dqkv, int batch, int heads, double scale,
-                           double dropout, DropoutKey key);
+    void attentionBackward(
+            Tensor dy,
+            Tensor qkv,
+            Tensor y,
+            Tensor lse,
+            Tensor dqkv,
+            int batch,
+            int heads,
+            double scale,
+            double dropout,
+            DropoutKey key);
 
     /**
      * Decoding with key/value caches: for each row i &lt; n of qkv [·, 3C], stores its k and v at position
@@ -120,8 +141,16 @@ public interface Backend {
      * here: how positions are laid out inside them is the backend's business. Each row gets the same arithmetic alone
      * or among others.
      */
-    void attendCached(Tensor qkv, Tensor kCache, Tensor vCache, int[] slots, int[] positions, int n, int heads, double scale,
-                      Tensor y);
+    void attendCached(
+            Tensor qkv,
+            Tensor kCache,
+            Tensor vCache,
+            int[] slots,
+            int[] positions,
+            int n,
+            int heads,
+            double scale,
+            Tensor y);
 
     /** Mean cross-entropy of logits [n, V] against targets; the logits become probabilities. */
     double crossEntropyForward(Tensor logits, int[] targets);
@@ -142,8 +171,18 @@ public interface Backend {
     record Segment(long from, long to, boolean decay) {}
 
     /** One AdamW step (torch semantics) over flat buffers. */
-    void adamw(Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, double lr, double beta1,
-               double beta2, double eps, double weightDecay, long step);
+    void adamw(
+            Tensor values,
+            Tensor grads,
+            Tensor m,
+            Tensor v,
+            List<Segment> segments,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            long step);
 
     // ---- linear algebra for InRank ----
     /** Singular values of A_kᵀ·Bt_k, descending, zero-padded to min(in, out). */

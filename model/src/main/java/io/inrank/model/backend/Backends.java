@@ -65,7 +65,9 @@ public final class Backends {
             if (open != null) return open;
             BackendProvider p = providers().get(n);
             if (p == null) {
-                if (!KNOWN.contains(n)) throw new BackendUnavailableException("unknown backend '" + n + "'; known: " + String.join(", ", KNOWN));
+                if (!KNOWN.contains(n))
+                    throw new BackendUnavailableException(
+                            "unknown backend '" + n + "'; known: " + String.join(", ", KNOWN));
                 throw new BackendUnavailableException(n + ": " + missingModuleReason(n) + "; " + summary());
             }
             String why = p.unavailableReason();
@@ -102,7 +104,10 @@ public final class Backends {
         List<Status> out = new ArrayList<>();
         for (String n : KNOWN) {
             BackendProvider p = found.remove(n);
-            out.add(p == null ? new Status(n, "", missingModuleReason(n)) : new Status(n, p.description(), p.unavailableReason()));
+            out.add(
+                    p == null
+                            ? new Status(n, "", missingModuleReason(n))
+                            : new Status(n, p.description(), p.unavailableReason()));
         }
         for (BackendProvider p : found.values()) out.add(new Status(p.name(), p.description(), p.unavailableReason()));
         return out;
@@ -117,7 +122,8 @@ public final class Backends {
 
     private static Map<String, BackendProvider> providers() {
         Map<String, BackendProvider> byName = new LinkedHashMap<>();
-        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) byName.putIfAbsent(p.name(), p);
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()))
+            byName.putIfAbsent(p.name(), p);
         return byName;
     }
 
@@ -125,7 +131,9 @@ public final class Backends {
     private static String missingModuleReason(String name) {
         if (name.equals("cuda")) {
             String driver = CudaDriver.missingReason();
-            return driver != null ? driver : "a CUDA driver is present but the CUDA backend module is not on the class path";
+            return driver != null
+                    ? driver
+                    : "a CUDA driver is present but the CUDA backend module is not on the class path";
         }
         return "its module is not on the class path";
     }
@@ -134,8 +142,13 @@ public final class Backends {
     static final class CudaDriver {
         private CudaDriver() {}
 
-        static final List<String> DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
-                "/usr/local/nvidia/lib", "/usr/lib/wsl/lib");
+        static final List<String> DIRS = List.of(
+                "/usr/lib/x86_64-linux-gnu",
+                "/usr/lib64",
+                "/usr/lib",
+                "/usr/local/nvidia/lib64",
+                "/usr/local/nvidia/lib",
+                "/usr/lib/wsl/lib");
 
         /** Null if libcuda.so.1 is found (in LD_LIBRARY_PATH or the usual places), else the reason. */
         static String missingReason() {

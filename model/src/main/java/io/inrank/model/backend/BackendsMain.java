@@ -14,19 +14,25 @@ public final class BackendsMain {
             for (Backends.Status s : Backends.list()) {
                 if (!s.name().equals(name)) continue;
                 if (s.available()) return;
-                System.err.println("error: --backend " + name + ": " + s.unavailableReason() + "; " + Backends.summary());
+                System.err.println(
+                        "error: --backend " + name + ": " + s.unavailableReason() + "; " + Backends.summary());
                 System.exit(2);
             }
-            System.err.println("error: --backend: unknown backend '" + name + "'; known: " + String.join(", ", Backends.KNOWN));
+            System.err.println(
+                    "error: --backend: unknown backend '" + name + "'; known: " + String.join(", ", Backends.KNOWN));
             System.exit(2);
         }
         if (args.length > 0) {
             System.err.println("usage: ./inrank backends [--check NAME]");
             System.exit(2);
         }
-        System.out.println("backends (--backend NAME or " + Backends.ENV + "; default now: " + Backends.resolve(null) + "):");
+        System.out.println(
+                "backends (--backend NAME or " + Backends.ENV + "; default now: " + Backends.resolve(null) + "):");
         for (Backends.Status s : Backends.list()) {
-            System.out.printf("  %-10s %s%n", s.name(), s.available() ? "available: " + s.description() : "unavailable: " + s.unavailableReason());
+            System.out.printf(
+                    "  %-10s %s%n",
+                    s.name(),
+                    s.available() ? "available: " + s.description() : "unavailable: " + s.unavailableReason());
         }
     }
 }

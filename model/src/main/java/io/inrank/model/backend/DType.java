@@ -1,4 +1,7 @@
 package io.inrank.model.backend;
 
 /** Element type of a tensor: float32 trains, float64 checks gradients and parity. */
-public enum DType { F32, F64 }
+public enum DType {
+    F32,
+    F64
+}

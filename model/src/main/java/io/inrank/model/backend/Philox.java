@@ -15,11 +15,11 @@ public final class Philox {
     /** out[0..3] = Philox-4x32-10 of the counter (c0, c1, c2, c3) under the key (k0, k1). */
     public static void block(int c0, int c1, int c2, int c3, int k0, int k1, int[] out) {
         for (int round = 0; round < 10; round++) {
-            if (round > 0) {           // the key is bumped between rounds (Weyl sequence)
+            if (round > 0) { // the key is bumped between rounds (Weyl sequence)
                 k0 += W0;
                 k1 += W1;
             }
-            long p0 = M0 * (c0 & 0xFFFFFFFFL), p1 = M1 * (c2 & 0xFFFFFFFFL);   // 32×32 → 64-bit products
+            long p0 = M0 * (c0 & 0xFFFFFFFFL), p1 = M1 * (c2 & 0xFFFFFFFFL); // 32×32 → 64-bit products
             int hi0 = (int) (p0 >>> 32), lo0 = (int) p0, hi1 = (int) (p1 >>> 32), lo1 = (int) p1;
             c0 = hi1 ^ c1 ^ k0;
             c1 = lo1;

@@ -5,7 +5,6 @@ import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
 import io.inrank.model.backend.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -39,13 +38,16 @@ public final class AttentionBench {
         Random r = new Random(1);
         double[] host = new double[n * 3 * c];
         for (int i = 0; i < host.length; i++) host[i] = r.nextGaussian();
-        Tensor qkv = be.zeros(DType.F32, n, 3L * c), y = be.zeros(DType.F32, n, c), lse = be.zeros(DType.F32, batch, heads, seq),
-                dy = be.zeros(DType.F32, n, c), dqkv = be.zeros(DType.F32, n, 3L * c);
+        Tensor qkv = be.zeros(DType.F32, n, 3L * c),
+                y = be.zeros(DType.F32, n, c),
+                lse = be.zeros(DType.F32, batch, heads, seq),
+                dy = be.zeros(DType.F32, n, c),
+                dqkv = be.zeros(DType.F32, n, 3L * c);
         be.fromHost(qkv, host);
         be.fromHost(dy, Arrays.copyOf(host, n * c));
         double scale = 1 / Math.sqrt(hd);
         long[] fwd = new long[reps], bwd = new long[reps];
-        for (int i = -Math.max(3, reps / 4); i < reps; i++) {            // negative: JIT warm-up, not timed
+        for (int i = -Math.max(3, reps / 4); i < reps; i++) { // negative: JIT warm-up, not timed
             DropoutKey key = new DropoutKey(1, i, 1);
             long t0 = System.nanoTime();
             be.attentionForward(qkv, y, lse, batch, heads, scale, dropout, key);
@@ -60,9 +62,22 @@ public final class AttentionBench {
         Arrays.sort(fwd);
         Arrays.sort(bwd);
         long stateBytes = 4L * batch * heads * seq, probBytes = 4L * batch * heads * seq * seq;
-        System.out.printf("{\"bench\":\"attention\",\"impl\":\"%s\",\"batch\":%d,\"heads\":%d,\"seq\":%d,\"head_dim\":%d,\"dropout\":%.2f,"
+        System.out.printf(
+                "{\"bench\":\"attention\",\"impl\":\"%s\",\"batch\":%d,\"heads\":%d,\"seq\":%d,\"head_dim\":%d,\"dropout\":%.2f,"
                         + "\"forward_ms\":%.2f,\"backward_ms\":%.2f,\"step_ms\":%.2f,\"state_bytes_per_layer\":%d,\"state_bytes\":%d,"
-                        + "\"probabilities_bytes\":%d,\"layers\":%d}%n", be.name(), batch, heads, seq, hd, dropout, fwd[reps / 2] / 1e6,
-                bwd[reps / 2] / 1e6, (fwd[reps / 2] + bwd[reps / 2]) / 1e6, stateBytes, stateBytes * layers, probBytes * layers, layers);
+                        + "\"probabilities_bytes\":%d,\"layers\":%d}%n",
+                be.name(),
+                batch,
+                heads,
+                seq,
+                hd,
+                dropout,
+                fwd[reps / 2] / 1e6,
+                bwd[reps / 2] / 1e6,
+                (fwd[reps / 2] + bwd[reps / 2]) / 1e6,
+                stateBytes,
+                stateBytes * layers,
+                probBytes * layers,
+                layers);
     }
 }

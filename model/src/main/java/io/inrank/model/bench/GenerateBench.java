@@ -2,13 +2,12 @@ package io.inrank.model.bench;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
-import io.inrank.model.inrank.DenseTwin;
-import io.inrank.model.generate.BatchDecoder;
-import io.inrank.model.generate.Sampler;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
-
+import io.inrank.model.generate.BatchDecoder;
+import io.inrank.model.generate.Sampler;
+import io.inrank.model.inrank.DenseTwin;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +20,7 @@ import java.util.List;
 public final class GenerateBench {
     public static void main(String[] args) {
         String preset = "tiny", backend = null;
-        int rank = -1, tokens = 200;          // 64 tokens measured too noisily on 2 cores (realised 0.92–1.17)
+        int rank = -1, tokens = 200; // 64 tokens measured too noisily on 2 cores (realised 0.92–1.17)
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--backend" -> backend = args[++i];
@@ -32,19 +31,20 @@ public final class GenerateBench {
             }
         }
         GptConfig dense = GptConfig.preset(preset, GptConfig.Mode.FULL).withDropout(0);
-        int r = rank > 0 ? rank : dense.maxRank() * 2 / 3;      // the same default as bench serve
+        int r = rank > 0 ? rank : dense.maxRank() * 2 / 3; // the same default as bench serve
         int[] stored = new int[2 * dense.layers()];
         java.util.Arrays.fill(stored, r);
         Backend be = Backends.openForCli(backend);
-        GptModel lowRank = new GptModel(be, dense.withMode(GptConfig.Mode.INRANK_EFFICIENT), 1, 1, DType.F32, 1, stored);
+        GptModel lowRank =
+                new GptModel(be, dense.withMode(GptConfig.Mode.INRANK_EFFICIENT), 1, 1, DType.F32, 1, stored);
         GptModel twin = DenseTwin.of(lowRank);
-        tokens = Math.min(tokens, dense.context() - 1);        // what one sequence can hold after its first token
+        tokens = Math.min(tokens, dense.context() - 1); // what one sequence can hold after its first token
         Arm denseArm = new Arm(twin), factoredArm = new Arm(lowRank);
         // Paired: the arms alternate token by token (who goes first alternates too), so the slow phases of a shared
         // machine fall on both alike; separate runs of each arm scattered 0.88–1.10 in the realised ratio here.
         double[] realisedRounds = new double[3];
         long dNanos = 0, fNanos = 0, counted = 0;
-        for (int round = -1; round < realisedRounds.length; round++) {    // round -1 warms up the JIT
+        for (int round = -1; round < realisedRounds.length; round++) { // round -1 warms up the JIT
             denseArm.reset();
             factoredArm.reset();
             long d = 0, f = 0;
@@ -63,13 +63,26 @@ public final class GenerateBench {
             fNanos += f;
             counted += tokens;
         }
-        double denseRate = counted / (dNanos / 1e9), factoredRate = counted / (fNanos / 1e9), paramRatio = paramRatio(twin, lowRank);
+        double denseRate = counted / (dNanos / 1e9),
+                factoredRate = counted / (fNanos / 1e9),
+                paramRatio = paramRatio(twin, lowRank);
         java.util.Arrays.sort(realisedRounds);
-        System.out.printf("{\"bench\":\"generate\",\"impl\":\"%s\",\"preset\":\"%s\",\"rank\":%d,\"tokens\":%d,\"dense_tokens_per_s\":%.1f,"
-                + "\"factored_tokens_per_s\":%.1f,\"speedup\":%.2f,\"param_ratio\":%.3f,\"realised\":%.2f,"
-                + "\"realised_rounds\":[%.2f,%.2f,%.2f],\"paired\":true,\"same_weights\":true}%n",
-                be.name(), preset, r, tokens, denseRate, factoredRate, factoredRate / denseRate, paramRatio, (factoredRate / denseRate) / paramRatio,
-                realisedRounds[0], realisedRounds[1], realisedRounds[2]);
+        System.out.printf(
+                "{\"bench\":\"generate\",\"impl\":\"%s\",\"preset\":\"%s\",\"rank\":%d,\"tokens\":%d,\"dense_tokens_per_s\":%.1f,"
+                        + "\"factored_tokens_per_s\":%.1f,\"speedup\":%.2f,\"param_ratio\":%.3f,\"realised\":%.2f,"
+                        + "\"realised_rounds\":[%.2f,%.2f,%.2f],\"paired\":true,\"same_weights\":true}%n",
+                be.name(),
+                preset,
+                r,
+                tokens,
+                denseRate,
+                factoredRate,
+                factoredRate / denseRate,
+                paramRatio,
+                (factoredRate / denseRate) / paramRatio,
+                realisedRounds[0],
+                realisedRounds[1],
+                realisedRounds[2]);
     }
 
     private static double paramRatio(GptModel dense, GptModel factored) {

@@ -6,7 +6,6 @@ import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
-
 import java.util.Random;
 
 /**
@@ -25,7 +24,8 @@ public final class TrainBench {
         double w = 4.0 * c.dim() * c.dim() * c.layers() + (double) c.vocab() * c.dim();
         for (int l = 0; l < c.layers(); l++) {
             if (c.lowRank()) {
-                w += (double) m.activeModes(2 * l) * (c.dim() + c.hidden()) + (double) m.activeModes(2 * l + 1) * (c.hidden() + c.dim());
+                w += (double) m.activeModes(2 * l) * (c.dim() + c.hidden())
+                        + (double) m.activeModes(2 * l + 1) * (c.hidden() + c.dim());
             } else {
                 w += 2.0 * c.dim() * c.hidden();
             }
@@ -60,12 +60,15 @@ public final class TrainBench {
             Result f = run(be, preset, "full", -1, batch, seq, steps, warmup);
             System.out.println(f.json());
             double flopRatio = f.gflop() / r.gflop(), speedRatio = f.stepMs() / r.stepMs();
-            System.out.printf("{\"bench\":\"train-vs-full\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"flop_ratio\":%.3f,"
-                    + "\"speed_ratio\":%.3f,\"realised\":%.3f}%n", preset, mode, rank, flopRatio, speedRatio, speedRatio / flopRatio);
+            System.out.printf(
+                    "{\"bench\":\"train-vs-full\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"flop_ratio\":%.3f,"
+                            + "\"speed_ratio\":%.3f,\"realised\":%.3f}%n",
+                    preset, mode, rank, flopRatio, speedRatio, speedRatio / flopRatio);
         }
     }
 
-    public static Result run(Backend be, String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
+    public static Result run(
+            Backend be, String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
         GptConfig.Mode m = switch (mode) {
             case "full" -> GptConfig.Mode.FULL;
             case "inrank" -> GptConfig.Mode.INRANK;
@@ -101,11 +104,23 @@ public final class TrainBench {
         }
         double stepMs = total / 1e6 / steps;
         double gflop = flopsPerToken(model, seq) * n / 1e9;
-        String json = String.format("{\"bench\":\"train\",\"impl\":\"%s\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
+        String json = String.format(
+                "{\"bench\":\"train\",\"impl\":\"%s\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
                         + "\"params\":%d,\"step_ms\":%.1f,\"tokens_per_s\":%.0f,\"gflop_per_step\":%.2f,\"gflops\":%.1f,"
                         + "\"loss\":%.4f,\"threads\":%d}",
-                be.name(), preset, mode, rank, batch, seq, model.params().count(), stepMs, n / (stepMs / 1000), gflop,
-                gflop / (stepMs / 1000), loss, Runtime.getRuntime().availableProcessors());
+                be.name(),
+                preset,
+                mode,
+                rank,
+                batch,
+                seq,
+                model.params().count(),
+                stepMs,
+                n / (stepMs / 1000),
+                gflop,
+                gflop / (stepMs / 1000),
+                loss,
+                Runtime.getRuntime().availableProcessors());
         return new Result(stepMs, gflop, json);
     }
 }

@@ -27,20 +27,20 @@ public final class BatchDecoder {
     private final GptConfig cfg;
     private final Backend be;
     private final int slots;
-    private final Tensor[] kCache, vCache;            // [layer] → [slots, context, C], laid out by the backend
-    private final int[] pos;                          // [slot] tokens cached
-    private final BlockActivations[] acts;            // [n]: views of the first n rows of the step buffers
+    private final Tensor[] kCache, vCache; // [layer] → [slots, context, C], laid out by the backend
+    private final int[] pos; // [slot] tokens cached
+    private final BlockActivations[] acts; // [n]: views of the first n rows of the step buffers
     private final Tensor[] x, ln, mean, rstd, logits; // [n] → [n, C], [n, C], [n], [n], [n, V]
-    private final Tensor[] logitsRow;                 // [i] → [1, V]
-    private Tensor fh;                                // [slots · widest inference factor] InRank hidden scratch
-    private final Tensor[][] hView;                   // [n][InRank layer] → [n, modes] view of fh
-    private final BlockWeights[] weights;             // [layer] inference copies
-    private final int[] copiedModes;                  // [InRank layer] the k the copies were made at
+    private final Tensor[] logitsRow; // [i] → [1, V]
+    private Tensor fh; // [slots · widest inference factor] InRank hidden scratch
+    private final Tensor[][] hView; // [n][InRank layer] → [n, modes] view of fh
+    private final BlockWeights[] weights; // [layer] inference copies
+    private final int[] copiedModes; // [InRank layer] the k the copies were made at
     private final Tensor wte, wpe, lnfWeight, lnfBias;
-    private final int[] rowSlots, rowPositions;       // per step: each row's slot and position
-    private final int[] ids;                          // a prefill chunk's tokens from row 0
+    private final int[] rowSlots, rowPositions; // per step: each row's slot and position
+    private final int[] ids; // a prefill chunk's tokens from row 0
     private final TransformerBlock.Attention attention = this::attend;
-    private int rows;                                 // rows of the step in flight
+    private int rows; // rows of the step in flight
 
     public BatchDecoder(GptModel model, int slots) {
         if (slots < 1) throw new IllegalArgumentException("slots must be >= 1");
@@ -60,10 +60,17 @@ public final class BatchDecoder {
         rowSlots = new int[slots];
         rowPositions = new int[slots];
         ids = new int[slots];
-        Tensor fx = be.zeros(t, (long) slots * c), fln = be.zeros(t, (long) slots * c), fqkv = be.zeros(t, 3L * slots * c),
-                fatt = be.zeros(t, (long) slots * c), fproj = be.zeros(t, (long) slots * c), ffc = be.zeros(t, (long) slots * hid),
-                fgelu = be.zeros(t, (long) slots * hid), fmlp = be.zeros(t, (long) slots * c), fmean = be.zeros(t, slots),
-                frstd = be.zeros(t, slots), flog = be.zeros(t, (long) slots * cfg.vocab());
+        Tensor fx = be.zeros(t, (long) slots * c),
+                fln = be.zeros(t, (long) slots * c),
+                fqkv = be.zeros(t, 3L * slots * c),
+                fatt = be.zeros(t, (long) slots * c),
+                fproj = be.zeros(t, (long) slots * c),
+                ffc = be.zeros(t, (long) slots * hid),
+                fgelu = be.zeros(t, (long) slots * hid),
+                fmlp = be.zeros(t, (long) slots * c),
+                fmean = be.zeros(t, slots),
+                frstd = be.zeros(t, slots),
+                flog = be.zeros(t, (long) slots * cfg.vocab());
         acts = new BlockActivations[slots + 1];
         x = new Tensor[slots + 1];
         ln = new Tensor[slots + 1];
@@ -76,8 +83,17 @@ public final class BatchDecoder {
             mean[n] = be.view(fmean, 0, n);
             rstd[n] = be.view(frstd, 0, n);
             logits[n] = be.view(flog, 0, n, cfg.vocab());
-            acts[n] = BlockActivations.forDecoding(x[n], ln[n], mean[n], rstd[n], be.view(fqkv, 0, n, 3L * c), be.view(fatt, 0, n, c),
-                    be.view(fproj, 0, n, c), be.view(ffc, 0, n, hid), be.view(fgelu, 0, n, hid), be.view(fmlp, 0, n, c));
+            acts[n] = BlockActivations.forDecoding(
+                    x[n],
+                    ln[n],
+                    mean[n],
+                    rstd[n],
+                    be.view(fqkv, 0, n, 3L * c),
+                    be.view(fatt, 0, n, c),
+                    be.view(fproj, 0, n, c),
+                    be.view(ffc, 0, n, hid),
+                    be.view(fgelu, 0, n, hid),
+                    be.view(fmlp, 0, n, c));
         }
         logitsRow = new Tensor[slots];
         for (int i = 0; i < slots; i++) logitsRow[i] = be.view(flog, (long) i * cfg.vocab(), 1, cfg.vocab());
@@ -149,8 +165,10 @@ public final class BatchDecoder {
         if (n < 1 || n > slots) throw new IllegalArgumentException("n must be in 1.." + slots);
         for (int i = 0; i < n; i++) {
             int s = slotOf[i];
-            if (pos[s] >= cfg.context()) throw new IllegalStateException("slot " + s + ": context of " + cfg.context() + " tokens is full");
-            if (tokens[i] < 0 || tokens[i] >= cfg.vocab()) throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
+            if (pos[s] >= cfg.context())
+                throw new IllegalStateException("slot " + s + ": context of " + cfg.context() + " tokens is full");
+            if (tokens[i] < 0 || tokens[i] >= cfg.vocab())
+                throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
             rowSlots[i] = s;
             rowPositions[i] = pos[s];
         }
@@ -172,7 +190,8 @@ public final class BatchDecoder {
     public void prefill(int slot, int[] tokens, int from, int count) {
         if (count < 1 || count > slots) throw new IllegalArgumentException("count must be in 1.." + slots);
         if (pos[slot] + count > cfg.context()) {
-            throw new IllegalStateException("slot " + slot + ": " + count + " tokens do not fit the context of " + cfg.context());
+            throw new IllegalStateException(
+                    "slot " + slot + ": " + count + " tokens do not fit the context of " + cfg.context());
         }
         for (int i = 0; i < count; i++) {
             int t = tokens[from + i];
@@ -194,7 +213,9 @@ public final class BatchDecoder {
         be.embeddingRows(ids, rowPositions, n, wte, wpe, x[n]);
         rows = n;
         for (int l = 0; l < cfg.layers(); l++) {
-            if (cfg.lowRank() && (copiedModes[2 * l] != model.activeModes(2 * l) || copiedModes[2 * l + 1] != model.activeModes(2 * l + 1))) {
+            if (cfg.lowRank()
+                    && (copiedModes[2 * l] != model.activeModes(2 * l)
+                            || copiedModes[2 * l + 1] != model.activeModes(2 * l + 1))) {
                 copyBlock(l);
             }
             BlockActivations a = acts[n];
@@ -205,7 +226,16 @@ public final class BatchDecoder {
 
     /** Decoding attention: each row's k and v into its slot's cache, then its q over that sequence. */
     private void attend(int layer, Tensor qkv, Tensor att, Tensor lse) {
-        be.attendCached(qkv, kCache[layer], vCache[layer], rowSlots, rowPositions, rows, cfg.heads(), model.attentionScale(layer), att);
+        be.attendCached(
+                qkv,
+                kCache[layer],
+                vCache[layer],
+                rowSlots,
+                rowPositions,
+                rows,
+                cfg.heads(),
+                model.attentionScale(layer),
+                att);
     }
 
     /** Row i of the last step's logits, [1, V]. */

@@ -1,7 +1,6 @@
 package io.inrank.model.generate;
 
 import io.inrank.model.GptModel;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -20,7 +19,10 @@ public final class Generator {
     }
 
     /** Why generation stopped (the vocabulary of TGI's finish_reason). */
-    public enum Finish { LENGTH, EOS_TOKEN }
+    public enum Finish {
+        LENGTH,
+        EOS_TOKEN
+    }
 
     public record Result(int[] prompt, int[] generated, Finish finish) {}
 

@@ -2,8 +2,6 @@ package io.inrank.model.generate;
 
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
-
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -58,7 +56,7 @@ public final class Sampler {
         if (params.repetitionPenalty() != 1) {
             seen.clear();
             for (int t : history) {
-                if (seen.get(t)) continue;   // each seen token once
+                if (seen.get(t)) continue; // each seen token once
                 seen.set(t);
                 z[t] = z[t] > 0 ? z[t] / params.repetitionPenalty() : z[t] * params.repetitionPenalty();
             }
@@ -68,7 +66,7 @@ public final class Sampler {
         for (int i = 0; i < v; i++) max = Math.max(max, z[i] /= params.temperature());
         double sum = 0;
         for (int i = 0; i < v; i++) sum += z[i] = Math.exp(z[i] - max);
-        if (params.topK() == 0 && params.topP() >= 1) {     // plain sampling: no ordering needed
+        if (params.topK() == 0 && params.topP() >= 1) { // plain sampling: no ordering needed
             double u = rng.nextDouble() * sum;
             for (int i = 0; i < v; i++) {
                 u -= z[i];
@@ -77,9 +75,11 @@ public final class Sampler {
             return argmax(z);
         }
         for (int i = 0; i < v; i++) z[i] /= sum;
-        // order by probability without boxing: key = the (positive) double's high bits, then the index (ties: lower first)
+        // order by probability without boxing: key = the (positive) double's high bits, then the index (ties: lower
+        // first)
         if (keys.length != v) keys = new long[v];
-        for (int i = 0; i < v; i++) keys[i] = ((Double.doubleToRawLongBits(z[i]) >>> INDEX_BITS) << INDEX_BITS) | (MASK - i);
+        for (int i = 0; i < v; i++)
+            keys[i] = ((Double.doubleToRawLongBits(z[i]) >>> INDEX_BITS) << INDEX_BITS) | (MASK - i);
         // only the most probable ranks are ever read: select and sort the top 64, and 4× more only while top-p needs
         // them (sorting all 50,257 keys cost ~2.5 ms a token; the ranks read are the same as a full sort's)
         int limit = params.topK() > 0 ? Math.min(params.topK(), v) : v, sorted = Math.min(limit, 64), keep = limit;
@@ -109,7 +109,7 @@ public final class Sampler {
         return index(keys, v, keep - 1);
     }
 
-    private static final int INDEX_BITS = 17;                 // vocabularies up to 131,072 tokens
+    private static final int INDEX_BITS = 17; // vocabularies up to 131,072 tokens
     private static final long MASK = (1L << INDEX_BITS) - 1;
     private long[] keys = new long[0];
 
@@ -120,11 +120,11 @@ public final class Sampler {
             java.util.Arrays.sort(keys);
             return;
         }
-        int lo = 0, hi = v - 1;      // quickselect: afterwards keys[target] is in place, smaller before, larger after
+        int lo = 0, hi = v - 1; // quickselect: afterwards keys[target] is in place, smaller before, larger after
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             long a = keys[lo], b = keys[mid], c = keys[hi];
-            long pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));   // median of three
+            long pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)); // median of three
             int i = lo, j = hi;
             while (i <= j) {
                 while (keys[i] < pivot) i++;

@@ -4,7 +4,6 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.Params;
 import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.Tensor;
 
 /**
  * The dense twin of a factored model, for "factored vs dense on the same weights" benchmarks: every InRank layer's
@@ -20,8 +19,14 @@ public final class DenseTwin {
         GptConfig cfg = factored.config();
         if (!cfg.lowRank()) throw new IllegalArgumentException("the model is already dense");
         Backend be = factored.backend();
-        GptModel dense = new GptModel(be, cfg.withMode(GptConfig.Mode.FULL).withTanhGelu(cfg.tanhGelu()), factored.batch(), factored.seq(),
-                factored.params().dtype(), 0, null);
+        GptModel dense = new GptModel(
+                be,
+                cfg.withMode(GptConfig.Mode.FULL).withTanhGelu(cfg.tanhGelu()),
+                factored.batch(),
+                factored.seq(),
+                factored.params().dtype(),
+                0,
+                null);
         Params from = factored.params(), to = dense.params();
         for (Params.Entry t : to.all().values()) {
             if (!t.name().contains(".mlp.")) be.copy(from.value(t.name()), t.value());
@@ -29,7 +34,14 @@ public final class DenseTwin {
         for (int layer = 0; layer < factored.inRankLayers(); layer++) {
             String f = GptModel.inRankName(layer), d = f.replace("fc1", "c_fc").replace("fc2", "c_proj");
             int k = factored.activeModes(layer);
-            be.matmul(be.rows(from.value(f + ".A"), k), be.rows(from.value(f + ".Bt"), k), to.value(d + ".weight"), true, false, 1.0, 0.0);
+            be.matmul(
+                    be.rows(from.value(f + ".A"), k),
+                    be.rows(from.value(f + ".Bt"), k),
+                    to.value(d + ".weight"),
+                    true,
+                    false,
+                    1.0,
+                    0.0);
             be.copy(from.value(f + ".bias"), to.value(d + ".bias"));
         }
         return dense;

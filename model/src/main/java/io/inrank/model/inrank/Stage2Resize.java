@@ -20,7 +20,8 @@ public final class Stage2Resize {
     public static Resized resize(GptModel old, AdamW oldOpt, int[] ranks, long seed) {
         if (!old.config().lowRank()) throw new IllegalArgumentException("only an InRank model can be resized");
         Backend be = old.backend();
-        GptModel model = new GptModel(be, old.config(), old.batch(), old.seq(), old.params().dtype(), seed, ranks);
+        GptModel model = new GptModel(
+                be, old.config(), old.batch(), old.seq(), old.params().dtype(), seed, ranks);
         AdamW opt = oldOpt.like(model.params());
         opt.setStepCount(oldOpt.stepCount());
         Params from = old.params(), to = model.params();
@@ -38,7 +39,7 @@ public final class Stage2Resize {
             Tensor[] f = be.truncate(be.rows(from.value(p + ".A"), k), be.rows(from.value(p + ".Bt"), k), r);
             be.copy(f[0], to.value(p + ".A"));
             be.copy(f[1], to.value(p + ".Bt"));
-            for (String suffix : new String[]{".A", ".Bt"}) {
+            for (String suffix : new String[] {".A", ".Bt"}) {
                 Params.Entry src = from.get(p + suffix), dst = to.get(p + suffix);
                 be.copy(be.rows(oldOpt.moment(src, true), r), opt.moment(dst, true));
                 be.copy(be.rows(oldOpt.moment(src, false), r), opt.moment(dst, false));

@@ -11,7 +11,6 @@ import io.inrank.model.Params;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -54,7 +53,10 @@ public final class Checkpoint {
      * A checkpoint's content copied to the Java heap: taking it is fast (one device-to-host copy per tensor), writing it
      * ({@link #write}) can then happen on another thread while training goes on.
      */
-    public record Snapshot(Map<String, Safetensors.HostTensor> tensors, Map<String, Safetensors.HostTensor> moments, ObjectNode state) {}
+    public record Snapshot(
+            Map<String, Safetensors.HostTensor> tensors,
+            Map<String, Safetensors.HostTensor> moments,
+            ObjectNode state) {}
 
     public static Snapshot snapshot(GptModel model, AdamW opt, State state) {
         Params p = model.params();
@@ -77,11 +79,17 @@ public final class Checkpoint {
         Files.createDirectories(tmp);
         ObjectNode s = snap.state().deepCopy();
         ObjectNode files = s.putObject("files");
-        String sha = Safetensors.write(tmp.resolve("model.safetensors"), snap.tensors(), Map.of("format", "inrank/" + FORMAT));
-        files.putObject("model.safetensors").put("bytes", Files.size(tmp.resolve("model.safetensors"))).put("sha256", sha);
+        String sha = Safetensors.write(
+                tmp.resolve("model.safetensors"), snap.tensors(), Map.of("format", "inrank/" + FORMAT));
+        files.putObject("model.safetensors")
+                .put("bytes", Files.size(tmp.resolve("model.safetensors")))
+                .put("sha256", sha);
         if (snap.moments() != null) {
-            sha = Safetensors.write(tmp.resolve("optimizer.safetensors"), snap.moments(), Map.of("format", "inrank/" + FORMAT));
-            files.putObject("optimizer.safetensors").put("bytes", Files.size(tmp.resolve("optimizer.safetensors"))).put("sha256", sha);
+            sha = Safetensors.write(
+                    tmp.resolve("optimizer.safetensors"), snap.moments(), Map.of("format", "inrank/" + FORMAT));
+            files.putObject("optimizer.safetensors")
+                    .put("bytes", Files.size(tmp.resolve("optimizer.safetensors")))
+                    .put("sha256", sha);
         }
         JSON.writeValue(tmp.resolve("state.json").toFile(), s);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -96,7 +104,8 @@ public final class Checkpoint {
         if (model.config().lowRank()) {
             int[] ranks = new int[model.inRankLayers()];
             for (int i = 0; i < ranks.length; i++) ranks[i] = model.activeModes(i);
-            small = new GptModel(model.backend(), model.config(), 1, 1, model.params().dtype(), 0, ranks);
+            small = new GptModel(
+                    model.backend(), model.config(), 1, 1, model.params().dtype(), 0, ranks);
             Backend be = model.backend();
             for (Params.Entry t : small.params().all().values()) {
                 Tensor src = model.params().value(t.name());
@@ -109,13 +118,24 @@ public final class Checkpoint {
 
     private static ObjectNode stateJson(GptModel model, State state, long optStep, String kind) {
         ObjectNode s = JSON.createObjectNode();
-        s.put("format", FORMAT).put("kind", kind).put("step", state.step()).put("stage", state.stage())
-                .put("dropoutSeed", model.dropoutSeed()).put("optimizerStep", optStep);   // the model's: it keys its masks
+        s.put("format", FORMAT)
+                .put("kind", kind)
+                .put("step", state.step())
+                .put("stage", state.stage())
+                .put("dropoutSeed", model.dropoutSeed())
+                .put("optimizerStep", optStep); // the model's: it keys its masks
         GptConfig c = model.config();
-        s.putObject("config").put("vocab", c.vocab()).put("context", c.context()).put("layers", c.layers())
-                .put("heads", c.heads()).put("dim", c.dim()).put("mode", c.mode().name())
-                .put("scaleAttnByLayer", c.scaleAttnByLayer()).put("dropout", c.dropout()).put("layerNormEps", c.layerNormEps())
-                .put("dtype", model.params().dtype().name());   // F32 or F64
+        s.putObject("config")
+                .put("vocab", c.vocab())
+                .put("context", c.context())
+                .put("layers", c.layers())
+                .put("heads", c.heads())
+                .put("dim", c.dim())
+                .put("mode", c.mode().name())
+                .put("scaleAttnByLayer", c.scaleAttnByLayer())
+                .put("dropout", c.dropout())
+                .put("layerNormEps", c.layerNormEps())
+                .put("dtype", model.params().dtype().name()); // F32 or F64
         var stored = s.putArray("storedModes");
         var active = s.putArray("activeModes");
         for (int i = 0; i < model.inRankLayers(); i++) {
@@ -137,32 +157,46 @@ public final class Checkpoint {
         } catch (IOException e) {
             throw new IOException(stateFile + ": corrupt (" + e.getMessage() + ")");
         }
-        if (s.path("format").asInt() != FORMAT) throw new IOException(stateFile + ": unsupported checkpoint format " + s.path("format"));
+        if (s.path("format").asInt() != FORMAT)
+            throw new IOException(stateFile + ": unsupported checkpoint format " + s.path("format"));
         for (var it = s.path("files").fields(); it.hasNext(); ) {
             var f = it.next();
             Path file = dir.resolve(f.getKey());
             if (!Files.isRegularFile(file)) throw new IOException(file + ": missing");
             long bytes = Files.size(file), want = f.getValue().path("bytes").asLong();
-            if (bytes != want) throw new IOException(file + ": " + bytes + " bytes, expected " + want + " (truncated?)");
+            if (bytes != want)
+                throw new IOException(file + ": " + bytes + " bytes, expected " + want + " (truncated?)");
             String sha = sha256(file);
             if (!sha.equals(f.getValue().path("sha256").asText())) {
-                throw new IOException(file + ": sha256 " + sha + " does not match state.json (" + f.getValue().path("sha256").asText() + "): corrupted");
+                throw new IOException(file + ": sha256 " + sha + " does not match state.json ("
+                        + f.getValue().path("sha256").asText() + "): corrupted");
             }
         }
         JsonNode c = s.path("config");
-        GptConfig cfg = new GptConfig(c.path("vocab").asInt(), c.path("context").asInt(), c.path("layers").asInt(),
-                c.path("heads").asInt(), c.path("dim").asInt(), GptConfig.Mode.valueOf(c.path("mode").asText()),
-                c.path("scaleAttnByLayer").asBoolean(), c.path("dropout").asDouble(), c.path("layerNormEps").asDouble());
+        GptConfig cfg = new GptConfig(
+                c.path("vocab").asInt(),
+                c.path("context").asInt(),
+                c.path("layers").asInt(),
+                c.path("heads").asInt(),
+                c.path("dim").asInt(),
+                GptConfig.Mode.valueOf(c.path("mode").asText()),
+                c.path("scaleAttnByLayer").asBoolean(),
+                c.path("dropout").asDouble(),
+                c.path("layerNormEps").asDouble());
         int[] stored = null;
         if (cfg.lowRank()) {
             stored = new int[s.path("storedModes").size()];
-            for (int i = 0; i < stored.length; i++) stored[i] = s.path("storedModes").get(i).asInt();
+            for (int i = 0; i < stored.length; i++)
+                stored[i] = s.path("storedModes").get(i).asInt();
         }
         DType dtype = DType.valueOf(c.path("dtype").asText("F32"));
-        GptModel model = new GptModel(be, cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
-        for (int i = 0; i < model.inRankLayers(); i++) model.setActiveModes(i, s.path("activeModes").get(i).asInt());
+        GptModel model =
+                new GptModel(be, cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
+        for (int i = 0; i < model.inRankLayers(); i++)
+            model.setActiveModes(i, s.path("activeModes").get(i).asInt());
         Safetensors.Contents weights = Safetensors.read(dir.resolve("model.safetensors"));
-        for (Params.Entry t : model.params().all().values()) assign(be, t.value(), weights, "model.safetensors", t.name());
+        for (Params.Entry t : model.params().all().values())
+            assign(be, t.value(), weights, "model.safetensors", t.name());
         AdamW opt = null;
         if (Files.exists(dir.resolve("optimizer.safetensors"))) {
             Safetensors.Contents mom = Safetensors.read(dir.resolve("optimizer.safetensors"));
@@ -174,10 +208,18 @@ public final class Checkpoint {
             }
         }
         Map<String, Object> extra = JSON.convertValue(s.path("extra"), Map.class);
-        return new Loaded(model, opt, new State(s.path("step").asLong(), s.path("stage").asInt(), s.path("dropoutSeed").asLong(), extra));
+        return new Loaded(
+                model,
+                opt,
+                new State(
+                        s.path("step").asLong(),
+                        s.path("stage").asInt(),
+                        s.path("dropoutSeed").asLong(),
+                        extra));
     }
 
-    private static void assign(Backend be, Tensor dst, Safetensors.Contents file, String fileName, String name) throws IOException {
+    private static void assign(Backend be, Tensor dst, Safetensors.Contents file, String fileName, String name)
+            throws IOException {
         Safetensors.HostTensor src = file.tensors().get(name);
         if (src == null) throw new IOException(fileName + ": no tensor " + name);
         if (!java.util.Arrays.equals(dst.shape(), src.shape())) {
@@ -189,7 +231,8 @@ public final class Checkpoint {
     }
 
     private static Safetensors.HostTensor host(Backend be, Tensor t) {
-        return t.dtype() == DType.F64 ? Safetensors.HostTensor.of(be.toHost(t), t.shape())
+        return t.dtype() == DType.F64
+                ? Safetensors.HostTensor.of(be.toHost(t), t.shape())
                 : Safetensors.HostTensor.of(be.toHostF32(t), t.shape());
     }
 

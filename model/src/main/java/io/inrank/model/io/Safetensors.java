@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inrank.model.backend.DType;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -13,11 +12,11 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,7 +75,8 @@ public final class Safetensors {
             ch.read(lenBuf, 0);
             long headerLen = lenBuf.flip().getLong();
             if (headerLen <= 0 || headerLen > size - 8 || headerLen > 100_000_000) {
-                throw new IOException(file + ": corrupt safetensors header length " + headerLen + " (file has " + size + " bytes)");
+                throw new IOException(
+                        file + ": corrupt safetensors header length " + headerLen + " (file has " + size + " bytes)");
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             ch.read(hb, 8);
@@ -92,23 +92,30 @@ public final class Safetensors {
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                    e.getValue()
+                            .fields()
+                            .forEachRemaining(
+                                    m -> meta.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 JsonNode t = e.getValue();
                 String dtype = t.path("dtype").asText();
                 long[] shape = new long[t.path("shape").size()];
                 long count = 1;
-                for (int i = 0; i < shape.length; i++) count *= shape[i] = t.path("shape").get(i).asLong();
-                long from = t.path("data_offsets").path(0).asLong(-1), to = t.path("data_offsets").path(1).asLong(-1);
+                for (int i = 0; i < shape.length; i++)
+                    count *= shape[i] = t.path("shape").get(i).asLong();
+                long from = t.path("data_offsets").path(0).asLong(-1),
+                        to = t.path("data_offsets").path(1).asLong(-1);
                 int width = switch (dtype) {
                     case "F32" -> 4;
                     case "F64", "I64" -> 8;
-                    default -> throw new IOException(file + ": tensor '" + e.getKey() + "' has unsupported dtype " + dtype);
+                    default ->
+                        throw new IOException(file + ": tensor '" + e.getKey() + "' has unsupported dtype " + dtype);
                 };
                 if (from < 0 || to > dataLen || to - from != count * width) {
-                    throw new IOException(file + ": tensor '" + e.getKey() + "' lies outside the file or has the wrong size "
-                            + "(offsets " + from + ".." + to + ", data " + dataLen + " bytes): truncated or corrupted");
+                    throw new IOException(file + ": tensor '" + e.getKey()
+                            + "' lies outside the file or has the wrong size " + "(offsets " + from + ".." + to
+                            + ", data " + dataLen + " bytes): truncated or corrupted");
                 }
                 ByteBuffer buf = ByteBuffer.allocate((int) (to - from)).order(ByteOrder.LITTLE_ENDIAN);
                 ch.read(buf, dataStart + from);
@@ -140,7 +147,8 @@ public final class Safetensors {
     }
 
     /** Writes atomically (temporary file, then rename); returns the file's sha256 (hex), computed while writing it. */
-    public static String write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
+    public static String write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         long offset = 0;
         for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
@@ -168,12 +176,14 @@ public final class Safetensors {
             throw new IllegalStateException(e);
         }
         try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), md)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad);
             out.write(len.array());
             out.write(h);
             for (int i = 0; i < pad; i++) out.write(' ');
             for (HostTensor a : tensors.values()) {
-                ByteBuffer b = ByteBuffer.allocate((int) (a.length() * (a.dtype() == DType.F64 ? 8 : 4))).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer b = ByteBuffer.allocate((int) (a.length() * (a.dtype() == DType.F64 ? 8 : 4)))
+                        .order(ByteOrder.LITTLE_ENDIAN);
                 if (a.dtype() == DType.F64) b.asDoubleBuffer().put(a.f64());
                 else b.asFloatBuffer().put(a.f32());
                 out.write(b.array());

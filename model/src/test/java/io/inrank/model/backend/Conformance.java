@@ -1,10 +1,10 @@
 package io.inrank.model.backend;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs an operation on a backend under test and on the reference with the same inputs and compares every output,
@@ -28,7 +28,11 @@ final class Conformance {
             double[] w = ref.toHost(want[i]), g = subject.toHost(got[i]);
             double abs = TestBackends.maxAbs(g, w), rel = TestBackends.maxRel(g, w);
             record(op, subject, t, abs, rel, tol);
-            assertTrue(rel <= tol, String.format("%s %s on %s, output %d: rel err %.3g > %.1g (abs %.3g)", op, t, subject.name(), i, rel, tol, abs));
+            assertTrue(
+                    rel <= tol,
+                    String.format(
+                            "%s %s on %s, output %d: rel err %.3g > %.1g (abs %.3g)",
+                            op, t, subject.name(), i, rel, tol, abs));
         }
     }
 
@@ -36,17 +40,22 @@ final class Conformance {
     static void checkScalar(String op, Backend subject, DType t, double tol, double got, double want) {
         double abs = Math.abs(got - want), rel = abs == 0 ? 0 : abs / Math.max(Math.abs(want), 1e-300);
         record(op, subject, t, abs, rel, tol);
-        assertTrue(rel <= tol, String.format("%s %s on %s: %.17g vs reference %.17g (rel %.3g > %.1g)", op, t, subject.name(), got, want, rel, tol));
+        assertTrue(
+                rel <= tol,
+                String.format(
+                        "%s %s on %s: %.17g vs reference %.17g (rel %.3g > %.1g)",
+                        op, t, subject.name(), got, want, rel, tol));
     }
 
     static synchronized void record(String op, Backend subject, DType t, double abs, double rel, double tol) {
-        WORST.merge(op + " | " + t + " | " + subject.name(), new double[]{abs, rel, tol},
-                (a, b) -> new double[]{Math.max(a[0], b[0]), Math.max(a[1], b[1]), b[2]});
+        WORST.merge(op + " | " + t + " | " + subject.name(), new double[] {abs, rel, tol}, (a, b) ->
+                new double[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), b[2]});
     }
 
     /** The per-op table: op, dtype, backend, max abs and rel error against the reference, the tolerance. */
     static synchronized String table() {
-        StringBuilder sb = new StringBuilder("| op | dtype | backend | max abs err | max rel err | tolerance |\n|---|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder(
+                "| op | dtype | backend | max abs err | max rel err | tolerance |\n|---|---|---|---|---|---|\n");
         for (Map.Entry<String, double[]> e : WORST.entrySet()) {
             String[] k = e.getKey().split(" \\| ");
             double[] v = e.getValue();

@@ -1,17 +1,16 @@
 package io.inrank.model.backend;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.List;
-import java.util.Random;
-
 import static io.inrank.model.backend.Conformance.check;
 import static io.inrank.model.backend.Conformance.checkScalar;
 import static io.inrank.model.backend.TestBackends.gaussian;
 import static io.inrank.model.backend.TestBackends.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every {@link Backend} kernel of every backend under test ({@link TestBackends#subjects}) against the reference
@@ -39,16 +38,23 @@ class KernelConformanceTest {
     @MethodSource("backends")
     void matmul(Backend be, DType t) {
         Random r = new Random(1);
-        for (int[] s : new int[][]{{1, 1, 1}, {7, 13, 5}, {33, 17, 19}, {2, 130, 3}}) {
+        for (int[] s : new int[][] {{1, 1, 1}, {7, 13, 5}, {33, 17, 19}, {2, 130, 3}}) {
             int m = s[0], k = s[1], n = s[2];
             for (int mode = 0; mode < 4; mode++) {
                 boolean ta = (mode & 1) != 0, tb = (mode & 2) != 0;
                 double[] a = gaussian(r, m * k, 1), b = gaussian(r, k * n, 1), c = gaussian(r, m * n, 1);
-                for (double[] ab : new double[][]{{1, 0}, {0.5, 2}}) {
+                for (double[] ab : new double[][] {{1, 0}, {0.5, 2}}) {
                     check("matmul", be, t, tol(t, 2e-6, 1e-14), x -> {
                         Tensor tc = tensor(x, t, c, m, n);
-                        x.matmul(tensor(x, t, a, ta ? k : m, ta ? m : k), tensor(x, t, b, tb ? n : k, tb ? k : n), tc, ta, tb, ab[0], ab[1]);
-                        return new Tensor[]{tc};
+                        x.matmul(
+                                tensor(x, t, a, ta ? k : m, ta ? m : k),
+                                tensor(x, t, b, tb ? n : k, tb ? k : n),
+                                tc,
+                                ta,
+                                tb,
+                                ab[0],
+                                ab[1]);
+                        return new Tensor[] {tc};
                     });
                 }
             }
@@ -61,24 +67,27 @@ class KernelConformanceTest {
         Random r = new Random(2);
         int v = 11, c = 13, seq = 5, rows = 15;
         int[] ids = r.ints(rows, 0, v).toArray();
-        double[] wte = gaussian(r, v * c, 1), wpe = gaussian(r, seq * c, 1), dx = gaussian(r, rows * c, 1), gte = gaussian(r, v * c, 1),
+        double[] wte = gaussian(r, v * c, 1),
+                wpe = gaussian(r, seq * c, 1),
+                dx = gaussian(r, rows * c, 1),
+                gte = gaussian(r, v * c, 1),
                 gpe = gaussian(r, seq * c, 1);
         check("embedding forward", be, t, tol(t, 0, 0), x -> {
             Tensor out = x.zeros(t, rows, c);
             x.embeddingForward(ids, seq, tensor(x, t, wte, v, c), tensor(x, t, wpe, seq, c), out);
-            return new Tensor[]{out};
+            return new Tensor[] {out};
         });
         check("embedding backward", be, t, tol(t, 1e-6, 1e-15), x -> {
             Tensor dte = tensor(x, t, gte, v, c), dpe = tensor(x, t, gpe, seq, c);
             x.embeddingBackward(tensor(x, t, dx, rows, c), ids, seq, dte, dpe);
-            return new Tensor[]{dte, dpe};
+            return new Tensor[] {dte, dpe};
         });
         int[] tokens = {3, 0, 10, 3}, positions = {4, 0, 2, 2};
         double[] before = gaussian(r, 6 * c, 1);
         check("embedding rows", be, t, tol(t, 0, 0), x -> {
             Tensor out = tensor(x, t, before, 6, c);
             x.embeddingRows(tokens, positions, 4, tensor(x, t, wte, v, c), tensor(x, t, wpe, seq, c), out);
-            return new Tensor[]{out};
+            return new Tensor[] {out};
         });
     }
 
@@ -86,22 +95,26 @@ class KernelConformanceTest {
     @MethodSource("backends")
     void layerNorm(Backend be, DType t) {
         Random r = new Random(3);
-        for (int[] s : new int[][]{{1, 24}, {7, 13}, {5, 130}}) {
+        for (int[] s : new int[][] {{1, 24}, {7, 13}, {5, 130}}) {
             int n = s[0], c = s[1];
-            double[] x = gaussian(r, n * c, 3), g = gaussian(r, c, 1), b = gaussian(r, c, 1), dy = gaussian(r, n * c, 1), dg0 = gaussian(r, c, 1),
+            double[] x = gaussian(r, n * c, 3),
+                    g = gaussian(r, c, 1),
+                    b = gaussian(r, c, 1),
+                    dy = gaussian(r, n * c, 1),
+                    dg0 = gaussian(r, c, 1),
                     db0 = gaussian(r, c, 1);
             for (int i = 0; i < x.length; i++) x[i] += 1;
             check("layerNorm forward", be, t, tol(t, 1e-6, 1e-14), e -> {
                 Tensor y = e.zeros(t, n, c), mean = e.zeros(t, n), rstd = e.zeros(t, n);
                 e.layerNormForward(tensor(e, t, x, n, c), tensor(e, t, g, c), tensor(e, t, b, c), 1e-5, y, mean, rstd);
-                return new Tensor[]{y, mean, rstd};
+                return new Tensor[] {y, mean, rstd};
             });
             check("layerNorm backward", be, t, tol(t, 1e-6, 1e-14), e -> {
                 Tensor tx = tensor(e, t, x, n, c), mean = e.zeros(t, n), rstd = e.zeros(t, n), tg = tensor(e, t, g, c);
                 e.layerNormForward(tx, tg, tensor(e, t, b, c), 1e-5, e.zeros(t, n, c), mean, rstd);
                 Tensor dx = e.zeros(t, n, c), dg = tensor(e, t, dg0, c), db = tensor(e, t, db0, c);
                 e.layerNormBackward(tensor(e, t, dy, n, c), tx, tg, mean, rstd, dx, dg, db);
-                return new Tensor[]{dx, dg, db};
+                return new Tensor[] {dx, dg, db};
             });
         }
     }
@@ -110,24 +123,37 @@ class KernelConformanceTest {
     @MethodSource("backends")
     void linear(Backend be, DType t) {
         Random r = new Random(4);
-        for (int[] s : new int[][]{{1, 13, 5}, {7, 13, 37}, {16, 24, 40}}) {
+        for (int[] s : new int[][] {{1, 13, 5}, {7, 13, 37}, {16, 24, 40}}) {
             int n = s[0], in = s[1], out = s[2];
-            double[] x = gaussian(r, n * in, 1), w = gaussian(r, in * out, 1), b = gaussian(r, out, 1), dy = gaussian(r, n * out, 1),
-                    dw0 = gaussian(r, in * out, 1), db0 = gaussian(r, out, 1), junk = gaussian(r, n * in, 1);
+            double[] x = gaussian(r, n * in, 1),
+                    w = gaussian(r, in * out, 1),
+                    b = gaussian(r, out, 1),
+                    dy = gaussian(r, n * out, 1),
+                    dw0 = gaussian(r, in * out, 1),
+                    db0 = gaussian(r, out, 1),
+                    junk = gaussian(r, n * in, 1);
             check("linear forward", be, t, tol(t, 2e-6, 1e-14), e -> {
                 Tensor y = e.zeros(t, n, out);
                 e.linearForward(tensor(e, t, x, n, in), tensor(e, t, w, in, out), tensor(e, t, b, out), y);
-                return new Tensor[]{y};
+                return new Tensor[] {y};
             });
             check("linear forward (inference copy)", be, t, tol(t, 2e-6, 1e-14), e -> {
                 Tensor y = e.zeros(t, n, out);
-                e.linearForward(tensor(e, t, x, n, in), e.inferenceCopy(tensor(e, t, w, in, out)), tensor(e, t, b, out), y);
-                return new Tensor[]{y};
+                e.linearForward(
+                        tensor(e, t, x, n, in), e.inferenceCopy(tensor(e, t, w, in, out)), tensor(e, t, b, out), y);
+                return new Tensor[] {y};
             });
             check("linear backward", be, t, tol(t, 2e-6, 1e-14), e -> {
                 Tensor dx = tensor(e, t, junk, n, in), dw = tensor(e, t, dw0, in, out), db = tensor(e, t, db0, out);
-                e.linearBackward(tensor(e, t, dy, n, out), tensor(e, t, x, n, in), tensor(e, t, w, in, out), dx, dw, db, e.ones(t, 1, n));
-                return new Tensor[]{dx, dw, db};
+                e.linearBackward(
+                        tensor(e, t, dy, n, out),
+                        tensor(e, t, x, n, in),
+                        tensor(e, t, w, in, out),
+                        dx,
+                        dw,
+                        db,
+                        e.ones(t, 1, n));
+                return new Tensor[] {dx, dw, db};
             });
         }
     }
@@ -136,30 +162,59 @@ class KernelConformanceTest {
     @MethodSource("backends")
     void inRankLinear(Backend be, DType t) {
         Random r = new Random(5);
-        for (int[] s : new int[][]{{1, 13, 11, 5, 3}, {7, 24, 37, 6, 5}, {9, 16, 16, 4, 1}}) {
+        for (int[] s : new int[][] {{1, 13, 11, 5, 3}, {7, 24, 37, 6, 5}, {9, 16, 16, 4, 1}}) {
             int n = s[0], in = s[1], out = s[2], rMax = s[3], k = s[4];
-            double[] x = gaussian(r, n * in, 1), a = gaussian(r, rMax * in, 1), bt = gaussian(r, rMax * out, 1), b = gaussian(r, out, 1),
-                    dy = gaussian(r, n * out, 1), da0 = gaussian(r, rMax * in, 1), dbt0 = gaussian(r, rMax * out, 1), db0 = gaussian(r, out, 1);
+            double[] x = gaussian(r, n * in, 1),
+                    a = gaussian(r, rMax * in, 1),
+                    bt = gaussian(r, rMax * out, 1),
+                    b = gaussian(r, out, 1),
+                    dy = gaussian(r, n * out, 1),
+                    da0 = gaussian(r, rMax * in, 1),
+                    dbt0 = gaussian(r, rMax * out, 1),
+                    db0 = gaussian(r, out, 1);
             check("inRank forward", be, t, tol(t, 2e-6, 1e-14), e -> {
                 Tensor h = e.zeros(t, n, k), y = e.zeros(t, n, out);
-                e.inRankForward(tensor(e, t, x, n, in), e.rows(tensor(e, t, a, rMax, in), k), e.rows(tensor(e, t, bt, rMax, out), k),
-                        tensor(e, t, b, out), h, y);
-                return new Tensor[]{h, y};
+                e.inRankForward(
+                        tensor(e, t, x, n, in),
+                        e.rows(tensor(e, t, a, rMax, in), k),
+                        e.rows(tensor(e, t, bt, rMax, out), k),
+                        tensor(e, t, b, out),
+                        h,
+                        y);
+                return new Tensor[] {h, y};
             });
             check("inRank forward (inference factors)", be, t, tol(t, 2e-6, 1e-14), e -> {
-                Tensor[] f = e.inferenceFactors(e.rows(tensor(e, t, a, rMax, in), k), e.rows(tensor(e, t, bt, rMax, out), k));
+                Tensor[] f = e.inferenceFactors(
+                        e.rows(tensor(e, t, a, rMax, in), k), e.rows(tensor(e, t, bt, rMax, out), k));
                 Tensor y = e.zeros(t, n, out);
-                e.inRankForward(tensor(e, t, x, n, in), f[0], f[1], tensor(e, t, b, out), e.zeros(t, n, f[0].size(0)), y);
-                return new Tensor[]{y};
+                e.inRankForward(
+                        tensor(e, t, x, n, in), f[0], f[1], tensor(e, t, b, out), e.zeros(t, n, f[0].size(0)), y);
+                return new Tensor[] {y};
             });
             check("inRank backward", be, t, tol(t, 2e-6, 1e-14), e -> {
-                Tensor ta = tensor(e, t, a, rMax, in), tbt = tensor(e, t, bt, rMax, out), tx = tensor(e, t, x, n, in), h = e.zeros(t, n, k);
+                Tensor ta = tensor(e, t, a, rMax, in),
+                        tbt = tensor(e, t, bt, rMax, out),
+                        tx = tensor(e, t, x, n, in),
+                        h = e.zeros(t, n, k);
                 e.inRankForward(tx, e.rows(ta, k), e.rows(tbt, k), tensor(e, t, b, out), h, e.zeros(t, n, out));
-                Tensor dh = e.zeros(t, n, k), dx = e.zeros(t, n, in), da = tensor(e, t, da0, rMax, in), dbt = tensor(e, t, dbt0, rMax, out),
+                Tensor dh = e.zeros(t, n, k),
+                        dx = e.zeros(t, n, in),
+                        da = tensor(e, t, da0, rMax, in),
+                        dbt = tensor(e, t, dbt0, rMax, out),
                         db = tensor(e, t, db0, out);
-                e.inRankBackward(tensor(e, t, dy, n, out), tx, e.rows(ta, k), e.rows(tbt, k), h, dh, dx, e.rows(da, k), e.rows(dbt, k), db,
+                e.inRankBackward(
+                        tensor(e, t, dy, n, out),
+                        tx,
+                        e.rows(ta, k),
+                        e.rows(tbt, k),
+                        h,
+                        dh,
+                        dx,
+                        e.rows(da, k),
+                        e.rows(dbt, k),
+                        db,
                         e.ones(t, 1, n));
-                return new Tensor[]{dh, dx, da, dbt, db};   // rows ≥ k of da, dbt must be untouched
+                return new Tensor[] {dh, dx, da, dbt, db}; // rows ≥ k of da, dbt must be untouched
             });
         }
     }
@@ -172,17 +227,17 @@ class KernelConformanceTest {
         x[0] = 0;
         x[1] = -12;
         x[2] = 12;
-        for (boolean tanh : new boolean[]{false, true}) {
+        for (boolean tanh : new boolean[] {false, true}) {
             String name = tanh ? "gelu (tanh)" : "gelu (exact)";
             check(name + " forward", be, t, tol(t, 1e-6, 1e-15), e -> {
                 Tensor y = e.zeros(t, 3, 41);
                 e.geluForward(tensor(e, t, x, 3, 41), y, tanh);
-                return new Tensor[]{y};
+                return new Tensor[] {y};
             });
             check(name + " backward", be, t, tol(t, 1e-6, 1e-15), e -> {
                 Tensor dx = e.zeros(t, 3, 41);
                 e.geluBackward(tensor(e, t, dy, 3, 41), tensor(e, t, x, 3, 41), dx, tanh);
-                return new Tensor[]{dx};
+                return new Tensor[] {dx};
             });
         }
     }
@@ -192,22 +247,25 @@ class KernelConformanceTest {
     void attention(Backend be, DType t) {
         Random r = new Random(7);
         // {batch, seq, heads, head dim}: one position; a sequence ending inside a vector; several tiles; a narrow head
-        for (int[] s : new int[][]{{1, 1, 1, 16}, {2, 13, 3, 16}, {1, 37, 2, 32}, {2, 9, 2, 5}}) {
+        for (int[] s : new int[][] {{1, 1, 1, 16}, {2, 13, 3, 16}, {1, 37, 2, 32}, {2, 9, 2, 5}}) {
             int batch = s[0], seq = s[1], heads = s[2], c = heads * s[3], n = batch * seq;
             double[] qkv = gaussian(r, n * 3 * c, 1), dy = gaussian(r, n * c, 1);
-            for (double p : new double[]{0.0, 0.2}) {
+            for (double p : new double[] {0.0, 0.2}) {
                 DropoutKey key = new DropoutKey(17, 3, 4);
                 String name = p > 0 ? "attention with dropout" : "attention";
                 check(name + " forward", be, t, tol(t, 1e-6, 1e-14), e -> {
                     Tensor y = e.zeros(t, n, c), lse = e.zeros(t, batch, heads, seq);
                     e.attentionForward(tensor(e, t, qkv, n, 3 * c), y, lse, batch, heads, 0.3, p, key);
-                    return new Tensor[]{y, lse};
+                    return new Tensor[] {y, lse};
                 });
                 check(name + " backward", be, t, tol(t, 2e-6, 1e-14), e -> {
-                    Tensor x = tensor(e, t, qkv, n, 3 * c), y = e.zeros(t, n, c), lse = e.zeros(t, batch, heads, seq), d = e.zeros(t, n, 3 * c);
+                    Tensor x = tensor(e, t, qkv, n, 3 * c),
+                            y = e.zeros(t, n, c),
+                            lse = e.zeros(t, batch, heads, seq),
+                            d = e.zeros(t, n, 3 * c);
                     e.attentionForward(x, y, lse, batch, heads, 0.3, p, key);
                     e.attentionBackward(tensor(e, t, dy, n, c), x, y, lse, d, batch, heads, 0.3, p, key);
-                    return new Tensor[]{d};
+                    return new Tensor[] {d};
                 });
             }
         }
@@ -218,11 +276,14 @@ class KernelConformanceTest {
     void attendCached(Backend be, DType t) {
         Random r = new Random(8);
         // {heads, head dim, context}: the vector layout (context a multiple of 16) and the plain one
-        for (int[] s : new int[][]{{2, 16, 32}, {3, 5, 20}}) {
+        for (int[] s : new int[][] {{2, 16, 32}, {3, 5, 20}}) {
             int heads = s[0], c = heads * s[1], ctx = s[2], slots = 3;
             // calls: a 5-row prefill of slot 1, then steps over slots {0, 2, 1} at their own positions
-            List<int[][]> calls = List.of(new int[][]{{1, 1, 1, 1, 1}, {0, 1, 2, 3, 4}}, new int[][]{{0, 2, 1}, {0, 0, 5}},
-                    new int[][]{{2, 1}, {1, 6}}, new int[][]{{0}, {1}});
+            List<int[][]> calls = List.of(
+                    new int[][] {{1, 1, 1, 1, 1}, {0, 1, 2, 3, 4}},
+                    new int[][] {{0, 2, 1}, {0, 0, 5}},
+                    new int[][] {{2, 1}, {1, 6}},
+                    new int[][] {{0}, {1}});
             double[][] rows = new double[calls.size()][];
             for (int i = 0; i < rows.length; i++) rows[i] = gaussian(r, calls.get(i)[0].length * 3 * c, 1);
             check("attendCached", be, t, tol(t, 2e-6, 1e-14), e -> {
@@ -247,12 +308,18 @@ class KernelConformanceTest {
         double[] logits = gaussian(r, n * v, 3);
         int[] tg = r.ints(n, 0, v).toArray();
         Tensor want = tensor(TestBackends.reference(), t, logits, n, v), got = tensor(be, t, logits, n, v);
-        checkScalar("crossEntropy forward (loss)", be, t, tol(t, 1e-6, 1e-14), be.crossEntropyForward(got, tg),
+        checkScalar(
+                "crossEntropy forward (loss)",
+                be,
+                t,
+                tol(t, 1e-6, 1e-14),
+                be.crossEntropyForward(got, tg),
                 TestBackends.reference().crossEntropyForward(want, tg));
-        check("crossEntropy forward (probabilities)", be, t, tol(t, 1e-6, 1e-14), e -> new Tensor[]{e == be ? got : want});
+        check("crossEntropy forward (probabilities)", be, t, tol(t, 1e-6, 1e-14), e ->
+                new Tensor[] {e == be ? got : want});
         be.crossEntropyBackward(got, tg, 0.7);
         TestBackends.reference().crossEntropyBackward(want, tg, 0.7);
-        check("crossEntropy backward", be, t, tol(t, 1e-6, 1e-14), e -> new Tensor[]{e == be ? got : want});
+        check("crossEntropy backward", be, t, tol(t, 1e-6, 1e-14), e -> new Tensor[] {e == be ? got : want});
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -262,22 +329,22 @@ class KernelConformanceTest {
         int n = 7, c = 29;
         double[] x = gaussian(r, n * c, 1), res = gaussian(r, n * c, 1);
         DropoutKey key = new DropoutKey(-5, 12, 2);
-        for (double p : new double[]{0.0, 0.3}) {
+        for (double p : new double[] {0.0, 0.3}) {
             // the same elements dropped, exactly: zero tolerance on the mask
             check("dropout forward", be, t, tol(t, 0, 0), e -> {
                 Tensor y = e.zeros(t, n, c);
                 e.dropoutForward(tensor(e, t, x, n, c), y, p, key);
-                return new Tensor[]{y};
+                return new Tensor[] {y};
             });
             check("dropout residual", be, t, tol(t, 1e-7, 1e-16), e -> {
                 Tensor out = tensor(e, t, res, n, c);
                 e.residualDropoutForward(out, tensor(e, t, x, n, c), out, p, key);
-                return new Tensor[]{out};
+                return new Tensor[] {out};
             });
             check("dropout backward", be, t, tol(t, 0, 0), e -> {
                 Tensor d = tensor(e, t, x, n, c);
                 e.dropoutBackward(d, d, p, key);
-                return new Tensor[]{d};
+                return new Tensor[] {d};
             });
         }
     }
@@ -296,7 +363,7 @@ class KernelConformanceTest {
                 e.fromHost(grad, g[s]);
                 e.adamw(p, grad, m, v, segs, 1e-2, 0.9, 0.999, 1e-8, 0.1, s + 1);
             }
-            return new Tensor[]{p, m, v};
+            return new Tensor[] {p, m, v};
         });
     }
 
@@ -304,17 +371,26 @@ class KernelConformanceTest {
     @MethodSource("backends")
     void spectraAndTruncation(Backend be, DType t) {
         Random r = new Random(12);
-        for (int[] s : new int[][]{{1, 7, 9, 1}, {5, 13, 29, 3}, {12, 40, 24, 12}}) {
+        for (int[] s : new int[][] {{1, 7, 9, 1}, {5, 13, 29, 3}, {12, 40, 24, 12}}) {
             int k = s[0], in = s[1], out = s[2], rank = s[3];
             double[] a = gaussian(r, k * in, 1), bt = gaussian(r, k * out, 1);
             Tensor ta = tensor(be, t, a, k, in), tbt = tensor(be, t, bt, k, out);
-            Tensor ra = tensor(TestBackends.reference(), t, a, k, in), rbt = tensor(TestBackends.reference(), t, bt, k, out);
-            double[] got = be.singularValues(ta, tbt), want = TestBackends.reference().singularValues(ra, rbt);
+            Tensor ra = tensor(TestBackends.reference(), t, a, k, in),
+                    rbt = tensor(TestBackends.reference(), t, bt, k, out);
+            double[] got = be.singularValues(ta, tbt),
+                    want = TestBackends.reference().singularValues(ra, rbt);
             assertEquals(Math.min(in, out), got.length);
             double rel = TestBackends.maxRel(got, want);
             Conformance.record("singularValues", be, t, TestBackends.maxAbs(got, want), rel, tol(t, 1e-12, 1e-13));
             org.junit.jupiter.api.Assertions.assertTrue(rel <= tol(t, 1e-12, 1e-13), "singular values rel err " + rel);
-            check("truncate", be, t, tol(t, 1e-6, 1e-12), e -> e == be ? be.truncate(ta, tbt, rank) : TestBackends.reference().truncate(ra, rbt, rank));
+            check(
+                    "truncate",
+                    be,
+                    t,
+                    tol(t, 1e-6, 1e-12),
+                    e -> e == be
+                            ? be.truncate(ta, tbt, rank)
+                            : TestBackends.reference().truncate(ra, rbt, rank));
         }
     }
 
@@ -325,15 +401,21 @@ class KernelConformanceTest {
         double[] x = gaussian(r, 60, 1), y = gaussian(r, 60, 1);
         check("views, fill, copy, add, scale", be, t, tol(t, 0, 0), e -> {
             Tensor flat = tensor(e, t, x, 60), other = tensor(e, t, y, 60);
-            Tensor m = e.view(flat, 6, 6, 7);                 // rows 6..47 as [6, 7]
-            e.fill(e.rows(m, 2), 0.5);                        // elements 6..19
+            Tensor m = e.view(flat, 6, 6, 7); // rows 6..47 as [6, 7]
+            e.fill(e.rows(m, 2), 0.5); // elements 6..19
             e.addInPlace(e.prefix(other, 3, 4), e.view(flat, 48, 3, 4));
             e.scale(e.view(flat, 50, 10), -2);
             e.copy(e.view(other, 20, 5), e.view(flat, 0, 5));
-            return new Tensor[]{flat, other};
+            return new Tensor[] {flat, other};
         });
         Tensor tx = tensor(be, t, x, 60);
-        checkScalar("norm2", be, t, tol(t, 1e-7, 1e-15), be.norm2(tx), TestBackends.reference().norm2(tensor(TestBackends.reference(), t, x, 60)));
+        checkScalar(
+                "norm2",
+                be,
+                t,
+                tol(t, 1e-7, 1e-15),
+                be.norm2(tx),
+                TestBackends.reference().norm2(tensor(TestBackends.reference(), t, x, 60)));
         float[] f = be.toHostF32(tx);
         Tensor back = be.zeros(t, 60);
         be.fromHostF32(back, f);

@@ -1,15 +1,14 @@
 package io.inrank.model.backend;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static io.inrank.model.backend.TestBackends.gaussian;
+import static io.inrank.model.backend.TestBackends.tensor;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Random;
 import java.util.function.DoubleSupplier;
 import java.util.stream.Stream;
-
-import static io.inrank.model.backend.TestBackends.gaussian;
-import static io.inrank.model.backend.TestBackends.tensor;
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every kernel's backward against central finite differences of its forward, in float64, through the {@link Backend}
@@ -17,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * a fixed random R, so dL/dout = R is what the backward receives.
  */
 class KernelGradientTest {
-    static final double EPS = 1e-6, TOL = 1e-6;   // the differences' own noise reaches ~3e-7 here
+    static final double EPS = 1e-6, TOL = 1e-6; // the differences' own noise reaches ~3e-7 here
     static final DType F64 = DType.F64;
     final Random rnd = new Random(42);
 
@@ -56,7 +55,10 @@ class KernelGradientTest {
             double numeric = (plus - minus) / (2 * EPS);
             double err = Math.abs(a[i] - numeric) / Math.max(1e-3, Math.abs(a[i]) + Math.abs(numeric));
             worst = Math.max(worst, err);
-            if (err > TOL) fail(String.format("%s %s[%d]: analytic %.10g vs numeric %.10g (rel err %.3g)", be.name(), name, i, a[i], numeric, err));
+            if (err > TOL)
+                fail(String.format(
+                        "%s %s[%d]: analytic %.10g vs numeric %.10g (rel err %.3g)",
+                        be.name(), name, i, a[i], numeric, err));
         }
         return worst;
     }
@@ -65,7 +67,11 @@ class KernelGradientTest {
     @MethodSource("backends")
     void linear(Backend be) {
         int n = 5, in = 7, out = 4;
-        Tensor x = rand(be, 1, n, in), w = rand(be, 1, in, out), b = rand(be, 1, out), r = rand(be, 1, n, out), y = be.zeros(F64, n, out);
+        Tensor x = rand(be, 1, n, in),
+                w = rand(be, 1, in, out),
+                b = rand(be, 1, out),
+                r = rand(be, 1, n, out),
+                y = be.zeros(F64, n, out);
         DoubleSupplier loss = () -> {
             be.linearForward(x, w, b, y);
             return dot(be, y, r);
@@ -75,7 +81,8 @@ class KernelGradientTest {
         check(be, "dx", x, dx, loss, 100);
         check(be, "dw", w, dw, loss, 100);
         check(be, "db", b, db, loss, 100);
-        be.linearBackward(r, x, w, dx, dw, db, be.ones(F64, 1, n));   // gradients accumulate: a second backward doubles them
+        be.linearBackward(
+                r, x, w, dx, dw, db, be.ones(F64, 1, n)); // gradients accumulate: a second backward doubles them
         be.scale(dw, 0.5);
         check(be, "2·dw / 2", w, dw, loss, 100);
     }
@@ -84,22 +91,29 @@ class KernelGradientTest {
     @MethodSource("backends")
     void inRankLinearOnTheFirstKModes(Backend be) {
         int n = 6, in = 8, out = 10, rMax = 4, k = 3;
-        Tensor x = rand(be, 1, n, in), a = rand(be, 1, rMax, in), bt = rand(be, 1, rMax, out), b = rand(be, 1, out), r = rand(be, 1, n, out);
+        Tensor x = rand(be, 1, n, in),
+                a = rand(be, 1, rMax, in),
+                bt = rand(be, 1, rMax, out),
+                b = rand(be, 1, out),
+                r = rand(be, 1, n, out);
         Tensor aK = be.rows(a, k), btK = be.rows(bt, k), h = be.zeros(F64, n, k), y = be.zeros(F64, n, out);
         DoubleSupplier loss = () -> {
             be.inRankForward(x, aK, btK, b, h, y);
             return dot(be, y, r);
         };
         loss.getAsDouble();
-        Tensor w = be.zeros(F64, in, out), dense = be.zeros(F64, n, out);      // the effective dense weight is A_kᵀ·Bt_k
+        Tensor w = be.zeros(F64, in, out), dense = be.zeros(F64, n, out); // the effective dense weight is A_kᵀ·Bt_k
         be.matmul(aK, btK, w, true, false, 1, 0);
         be.linearForward(x, w, b, dense);
         assertTrue(TestBackends.maxAbs(be.toHost(dense), be.toHost(y)) < 1e-13);
-        Tensor da = be.zeros(F64, rMax, in), dbt = be.zeros(F64, rMax, out), db = be.zeros(F64, out), dx = be.zeros(F64, n, in),
+        Tensor da = be.zeros(F64, rMax, in),
+                dbt = be.zeros(F64, rMax, out),
+                db = be.zeros(F64, out),
+                dx = be.zeros(F64, n, in),
                 dh = be.zeros(F64, n, k);
         be.inRankBackward(r, x, aK, btK, h, dh, dx, be.rows(da, k), be.rows(dbt, k), db, be.ones(F64, 1, n));
         check(be, "dx", x, dx, loss, 100);
-        check(be, "dA", a, da, loss, 100);   // rows ≥ k: numeric 0 and analytic 0
+        check(be, "dA", a, da, loss, 100); // rows ≥ k: numeric 0 and analytic 0
         check(be, "dBt", bt, dbt, loss, 100);
         check(be, "db", b, db, loss, 100);
         double[] daHost = be.toHost(da);
@@ -127,7 +141,7 @@ class KernelGradientTest {
     @ParameterizedTest
     @MethodSource("backends")
     void geluExactAndTanh(Backend be) {
-        for (boolean tanh : new boolean[]{false, true}) {
+        for (boolean tanh : new boolean[] {false, true}) {
             Tensor x = rand(be, 2.5, 3, 11), r = rand(be, 1, 3, 11), y = be.zeros(F64, 3, 11);
             DoubleSupplier loss = () -> {
                 be.geluForward(x, y, tanh);
@@ -149,11 +163,14 @@ class KernelGradientTest {
     @MethodSource("backends")
     void causalAttentionWithLayerScalingAndDropout(Backend be) {
         int b = 2, t = 5, h = 2, c = 8;
-        for (double p : new double[]{0.0, 0.3}) {
-            for (int layer : new int[]{0, 2}) {
+        for (double p : new double[] {0.0, 0.3}) {
+            for (int layer : new int[] {0, 2}) {
                 double scale = 1 / Math.sqrt(c / h) / (layer + 1);
                 DropoutKey key = new DropoutKey(5, 1, 7);
-                Tensor qkv = rand(be, 1, b * t, 3 * c), r = rand(be, 1, b * t, c), y = be.zeros(F64, b * t, c), lse = be.zeros(F64, b, h, t);
+                Tensor qkv = rand(be, 1, b * t, 3 * c),
+                        r = rand(be, 1, b * t, c),
+                        y = be.zeros(F64, b * t, c),
+                        lse = be.zeros(F64, b, h, t);
                 DoubleSupplier loss = () -> {
                     be.attentionForward(qkv, y, lse, b, h, scale, p, key);
                     return dot(be, y, r);
@@ -175,8 +192,11 @@ class KernelGradientTest {
     @MethodSource("backends")
     void embeddingScatterAddsRepeatedIds(Backend be) {
         int v = 6, c = 4, seq = 3;
-        int[] ids = {1, 4, 1, 1, 0, 5};   // id 1 three times, across two sequences
-        Tensor wte = rand(be, 1, v, c), wpe = rand(be, 1, seq, c), r = rand(be, 1, ids.length, c), x = be.zeros(F64, ids.length, c);
+        int[] ids = {1, 4, 1, 1, 0, 5}; // id 1 three times, across two sequences
+        Tensor wte = rand(be, 1, v, c),
+                wpe = rand(be, 1, seq, c),
+                r = rand(be, 1, ids.length, c),
+                x = be.zeros(F64, ids.length, c);
         DoubleSupplier loss = () -> {
             be.embeddingForward(ids, seq, wte, wpe, x);
             return dot(be, x, r);
@@ -199,7 +219,7 @@ class KernelGradientTest {
         };
         double l = loss.getAsDouble();
         double[] z = be.toHost(logits);
-        double ref = 0;                                      // against a direct log-sum-exp
+        double ref = 0; // against a direct log-sum-exp
         for (int i = 0; i < n; i++) {
             double s = 0;
             for (int j = 0; j < v; j++) s += Math.exp(z[i * v + j]);
@@ -226,7 +246,7 @@ class KernelGradientTest {
         double[] hx = be.toHost(x), hy = be.toHost(y), hr = be.toHost(res), ho = be.toHost(out);
         long threshold = DropoutKey.threshold(p), dropped = 0;
         for (int i = 0; i < hx.length; i++) {
-            double m = key.kept(i, threshold) ? keep : 0;    // y = x·mask/(1 − p), the mask from the key
+            double m = key.kept(i, threshold) ? keep : 0; // y = x·mask/(1 − p), the mask from the key
             if (m == 0) dropped++;
             assertEquals(hx[i] * m, hy[i], 1e-16, "element " + i);
             assertEquals(hr[i] + hx[i] * m, ho[i], 1e-15, "residual element " + i);
@@ -234,9 +254,15 @@ class KernelGradientTest {
         assertTrue(dropped > 30 && dropped < 70, "about a quarter dropped: " + dropped);
         Tensor r = rand(be, 1, n, c), dx = be.zeros(F64, n, c);
         be.dropoutBackward(r, dx, p, key);
-        check(be, "dx", x, dx, () -> {
-            be.dropoutForward(x, y, p, key);
-            return dot(be, y, r);
-        }, 200);
+        check(
+                be,
+                "dx",
+                x,
+                dx,
+                () -> {
+                    be.dropoutForward(x, y, p, key);
+                    return dot(be, y, r);
+                },
+                200);
     }
 }

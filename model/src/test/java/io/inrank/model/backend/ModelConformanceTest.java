@@ -1,20 +1,19 @@
 package io.inrank.model.backend;
 
+import static io.inrank.model.backend.Conformance.check;
+import static io.inrank.model.backend.Conformance.checkScalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.generate.BatchDecoder;
 import io.inrank.model.inrank.Stage2Resize;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.Random;
-
-import static io.inrank.model.backend.Conformance.check;
-import static io.inrank.model.backend.Conformance.checkScalar;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The whole model on every backend under test against the reference backend: the same weights, tokens and dropout
@@ -54,14 +53,16 @@ class ModelConformanceTest {
      * full steps), 7.2e-8, 4e-7; float64 3.9e-16, 7.2e-16, 1.9e-13, 7.8e-16, 9.2e-16).
      */
     static double[] tol(DType t) {
-        return t == DType.F32 ? new double[]{2e-7, 2e-6, 2e-4, 1e-6, 2e-6} : new double[]{1e-14, 1e-14, 5e-12, 1e-14, 1e-14};
+        return t == DType.F32
+                ? new double[] {2e-7, 2e-6, 2e-4, 1e-6, 2e-6}
+                : new double[] {1e-14, 1e-14, 5e-12, 1e-14, 1e-14};
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
     void trainingStepsWithDropout(Backend be, DType t) {
-        for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.FULL, GptConfig.Mode.INRANK}) {
-            for (int dim : new int[]{32, 24}) {
+        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.FULL, GptConfig.Mode.INRANK}) {
+            for (int dim : new int[] {32, 24}) {
                 GptConfig cfg = config(mode, dim);
                 Random r = new Random(dim);
                 int[][] ids = new int[3][], tg = new int[3][];
@@ -80,15 +81,18 @@ class ModelConformanceTest {
                     AdamW opt = AdamW.paperDefaults(models[i].params());
                     for (int s = 0; s < 3; s++) {
                         losses[i][s] = step(models[i], opt, ids[s], tg[s], s);
-                        if (s == 0) firstGrads[i] = both[i].toHost(models[i].params().grads());
+                        if (s == 0)
+                            firstGrads[i] = both[i].toHost(models[i].params().grads());
                     }
                 }
                 double[] tl = tol(t);
                 for (int s = 0; s < 3; s++) checkScalar(name + " loss", be, t, tl[0], losses[1][s], losses[0][s]);
                 double gradErr = TestBackends.maxRel(firstGrads[1], firstGrads[0]);
-                Conformance.record(name + " gradients", be, t, TestBackends.maxAbs(firstGrads[1], firstGrads[0]), gradErr, tl[1]);
+                Conformance.record(
+                        name + " gradients", be, t, TestBackends.maxAbs(firstGrads[1], firstGrads[0]), gradErr, tl[1]);
                 assertTrue(gradErr <= tl[1], name + " gradients rel err " + gradErr);
-                check(name + " parameters after 3 AdamW steps", be, t, tl[2], x -> new Tensor[]{models[x == be ? 1 : 0].params().values()});
+                check(name + " parameters after 3 AdamW steps", be, t, tl[2], x ->
+                        new Tensor[] {models[x == be ? 1 : 0].params().values()});
             }
         }
     }
@@ -108,24 +112,27 @@ class ModelConformanceTest {
             for (int l = 0; l < 4; l++) m.setActiveModes(l, 6);
             AdamW opt = AdamW.paperDefaults(m.params());
             for (int s = 0; s < 2; s++) step(m, opt, ids, tg, s);
-            spectra[i] = both[i].singularValues(both[i].rows(m.params().value("h.1.mlp.fc1.A"), 6),
+            spectra[i] = both[i].singularValues(
+                    both[i].rows(m.params().value("h.1.mlp.fc1.A"), 6),
                     both[i].rows(m.params().value("h.1.mlp.fc1.Bt"), 6));
             Stage2Resize.Resized z = Stage2Resize.resize(m, opt, ranks, 9);
             for (int s = 2; s < 4; s++) step(z.model(), z.optimizer(), ids, tg, s);
             after[i] = z.model();
         }
         double sErr = TestBackends.maxRel(spectra[1], spectra[0]);
-        Conformance.record("model spectra (stage 1)", be, t, TestBackends.maxAbs(spectra[1], spectra[0]), sErr, tol(t)[3]);
+        Conformance.record(
+                "model spectra (stage 1)", be, t, TestBackends.maxAbs(spectra[1], spectra[0]), sErr, tol(t)[3]);
         assertTrue(sErr <= tol(t)[3], "spectra rel err " + sErr);
         assertEquals(after[0].params().count(), after[1].params().count());
-        check("model stage 1 → resize → stage 2 parameters", be, t, tol(t)[2] * 2.5, x -> new Tensor[]{after[x == be ? 1 : 0].params().values()});
+        check("model stage 1 → resize → stage 2 parameters", be, t, tol(t)[2] * 2.5, x ->
+                new Tensor[] {after[x == be ? 1 : 0].params().values()});
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
     void kvDecodingEqualsFullRecomputation(Backend be, DType t) {
-        for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.FULL, GptConfig.Mode.INRANK}) {
-            for (int dim : new int[]{32, 24}) {
+        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.FULL, GptConfig.Mode.INRANK}) {
+            for (int dim : new int[] {32, 24}) {
                 GptConfig cfg = config(mode, dim).withDropout(0);
                 int len = 17;
                 int[] ids = new Random(dim + 1).ints(len, 0, 97).toArray();
@@ -134,10 +141,10 @@ class ModelConformanceTest {
                 full.forward(ids, null, false);
                 double[] want = be.toHost(full.logits());
                 BatchDecoder dec = new BatchDecoder(full, 3);
-                dec.prefill(1, ids, 0, 3);                          // a 3-row chunk, then one token per step
+                dec.prefill(1, ids, 0, 3); // a 3-row chunk, then one token per step
                 double worst = 0;
                 for (int pos = 3; pos < len; pos++) {
-                    double[] got = be.toHost(dec.step(new int[]{ids[pos]}, new int[]{1}, 1));
+                    double[] got = be.toHost(dec.step(new int[] {ids[pos]}, new int[] {1}, 1));
                     double[] row = java.util.Arrays.copyOfRange(want, pos * 97, pos * 97 + 97);
                     worst = Math.max(worst, TestBackends.maxRel(got, row));
                 }
@@ -148,7 +155,7 @@ class ModelConformanceTest {
                     GptModel m = new GptModel(x, cfg, 1, len, t, 4, null);
                     if (cfg.lowRank()) for (int l = 0; l < 4; l++) m.setActiveModes(l, 2 + 3 * l);
                     m.forward(ids, null, false);
-                    return new Tensor[]{m.logits()};
+                    return new Tensor[] {m.logits()};
                 });
             }
         }

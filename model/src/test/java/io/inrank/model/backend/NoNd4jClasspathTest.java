@@ -1,6 +1,6 @@
 package io.inrank.model.backend;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /**
  * The model jar runs the reference backend in a JVM that has no ND4J and no JavaCPP/OpenBLAS jars at all (what a
@@ -31,20 +30,37 @@ class NoNd4jClasspathTest {
     }
 
     static String[] run(String cp, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp", cp,
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                cp,
                 "io.inrank.model.bench.TrainBench"));
         cmd.addAll(Arrays.asList(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "timed out: " + out);
-        return new String[]{String.valueOf(p.exitValue()), out};
+        return new String[] {String.valueOf(p.exitValue()), out};
     }
 
     @Test
     void referenceBackendTrainsWithoutNd4jJars() throws Exception {
         String cp = classPathWithoutNd4j();
         assertFalse(cp.contains("nd4j-native") || cp.contains("openblas") || cp.contains("javacpp"), cp);
-        String[] ok = run(cp, "--backend", "reference", "--preset", "tiny", "--batch", "1", "--seq", "8", "--steps", "1", "--warmup", "0");
+        String[] ok = run(
+                cp,
+                "--backend",
+                "reference",
+                "--preset",
+                "tiny",
+                "--batch",
+                "1",
+                "--seq",
+                "8",
+                "--steps",
+                "1",
+                "--warmup",
+                "0");
         assertEquals("0", ok[0], ok[1]);
         assertTrue(ok[1].contains("\"impl\":\"reference\""), ok[1]);
 

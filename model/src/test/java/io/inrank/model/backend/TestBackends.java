@@ -38,7 +38,7 @@ public final class TestBackends {
     /** Every subject with both dtypes. */
     public static Stream<Object[]> subjectsAndTypes() {
         List<Object[]> out = new ArrayList<>();
-        for (Backend b : subjects()) for (DType t : DType.values()) out.add(new Object[]{b, t});
+        for (Backend b : subjects()) for (DType t : DType.values()) out.add(new Object[] {b, t});
         return out.stream();
     }
 

@@ -1,16 +1,14 @@
 package io.inrank.model.generate;
 
-import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.TestBackends;
+import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
+import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
-import org.junit.jupiter.api.Test;
-
+import io.inrank.model.backend.TestBackends;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /**
  * The batched decoder against one-slot decoding, with sequences at different positions (decoding against full
@@ -21,7 +19,7 @@ class BatchDecoderTest {
 
     @Test
     void batchedStepsEqualSingleSequenceDecoding() {
-        for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
+        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
             GptConfig cfg = new GptConfig(300, 32, 2, 2, 16, mode, true, 0.0, 1e-5);
             GptModel m = new GptModel(BE, cfg, 1, 1, DType.F64, 3, null);
             if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 3);
@@ -53,7 +51,8 @@ class BatchDecoderTest {
                     int s = who[i];
                     double[] got = m.backend().toHost(b.row(i));
                     double[] want = expected[s][at[s]];
-                    for (int v = 0; v < want.length; v++) assertEquals(want[v], got[v], 1e-12, mode + " seq " + s + " token " + at[s]);
+                    for (int v = 0; v < want.length; v++)
+                        assertEquals(want[v], got[v], 1e-12, mode + " seq " + s + " token " + at[s]);
                     at[s]++;
                 }
             }
@@ -68,7 +67,7 @@ class BatchDecoderTest {
      */
     @Test
     void float32BatchedLogitsAreBitIdenticalToDecodingAlone() {
-        for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
+        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
             GptConfig cfg = new GptConfig(301, 16, 2, 3, 48, mode, true, 0.0, 1e-5);
             GptModel m = new GptModel(BE, cfg, 1, 1, DType.F32, 5, null);
             if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 5);
@@ -92,10 +91,12 @@ class BatchDecoderTest {
                 alone.reset(0);
                 KvDecoder reference = new KvDecoder(m);
                 for (int i = 0; i < len; i++) {
-                    double[] solo = m.backend().toHost(alone.step(new int[]{tokens[s][i]}, new int[]{0}, 1));
-                    assertArrayEquals(solo, together[s][i], mode + " seq " + s + " token " + i + ": batched differs from alone");
+                    double[] solo = m.backend().toHost(alone.step(new int[] {tokens[s][i]}, new int[] {0}, 1));
+                    assertArrayEquals(
+                            solo, together[s][i], mode + " seq " + s + " token " + i + ": batched differs from alone");
                     double[] ref = m.backend().toHost(reference.next(tokens[s][i]));
-                    for (int v = 0; v < ref.length; v++) assertEquals(ref[v], solo[v], 1e-4, mode + " vs reference, seq " + s);
+                    for (int v = 0; v < ref.length; v++)
+                        assertEquals(ref[v], solo[v], 1e-4, mode + " vs reference, seq " + s);
                 }
             }
         }
@@ -108,8 +109,8 @@ class BatchDecoderTest {
      */
     @Test
     void prefillInChunksEqualsFeedingThePromptOneTokenPerStep() {
-        for (DType dtype : new DType[]{DType.F32, DType.F64}) {
-            for (GptConfig.Mode mode : new GptConfig.Mode[]{GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
                 GptConfig cfg = new GptConfig(301, 64, 2, 3, 48, mode, true, 0.0, 1e-5);
                 GptModel m = new GptModel(BE, cfg, 1, 1, dtype, 7, null);
                 if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 5);
@@ -120,25 +121,28 @@ class BatchDecoderTest {
                 KvDecoder reference = new KvDecoder(m);
                 double[] a = null;
                 for (int t : prompt) {
-                    a = m.backend().toHost(stepped.step(new int[]{t}, new int[]{0}, 1));
+                    a = m.backend().toHost(stepped.step(new int[] {t}, new int[] {0}, 1));
                     reference.next(t);
                 }
                 chunked.reset(5);
-                for (int from = 0; from < prompt.length - 1; from += 8) chunked.prefill(5, prompt, from, Math.min(8, prompt.length - 1 - from));
+                for (int from = 0; from < prompt.length - 1; from += 8)
+                    chunked.prefill(5, prompt, from, Math.min(8, prompt.length - 1 - from));
                 assertEquals(prompt.length - 1, chunked.position(5));
                 int[] next = {prompt[prompt.length - 1]};
                 for (int k = 0; k < 4; k++) {
-                    double[] b = m.backend().toHost(chunked.step(next, new int[]{5}, 1));
+                    double[] b = m.backend().toHost(chunked.step(next, new int[] {5}, 1));
                     String what = dtype + " " + mode + " token " + k + " after the prompt";
                     if (dtype == DType.F32) assertArrayEquals(a, b, what);
                     else for (int v = 0; v < a.length; v++) assertEquals(a[v], b[v], 1e-12, what);
                     next[0] = argmax(a);
-                    a = m.backend().toHost(stepped.step(next, new int[]{0}, 1));
+                    a = m.backend().toHost(stepped.step(next, new int[] {0}, 1));
                 }
-                assertThrows(IllegalArgumentException.class, () -> chunked.prefill(5, prompt, 0, 9), "more rows than slots");
+                assertThrows(
+                        IllegalArgumentException.class, () -> chunked.prefill(5, prompt, 0, 9), "more rows than slots");
                 BatchDecoder full = new BatchDecoder(m, 8);
                 for (int from = 0; from < 64; from += 8) full.prefill(0, new int[64], from, 8);
-                assertThrows(IllegalStateException.class, () -> full.prefill(0, new int[]{1}, 0, 1), "past the context");
+                assertThrows(
+                        IllegalStateException.class, () -> full.prefill(0, new int[] {1}, 0, 1), "past the context");
             }
         }
     }
@@ -150,10 +154,10 @@ class BatchDecoderTest {
         GptModel m = new GptModel(BE, cfg, 1, 1, DType.F32, 9, null);
         for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 2);
         BatchDecoder early = new BatchDecoder(m, 2);
-        for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 20 + i);   // wider than any earlier copy
+        for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 20 + i); // wider than any earlier copy
         BatchDecoder fresh = new BatchDecoder(m, 2);
-        double[] a = BE.toHost(early.step(new int[]{7, 8}, new int[]{0, 1}, 2));
-        double[] b = BE.toHost(fresh.step(new int[]{7, 8}, new int[]{0, 1}, 2));
+        double[] a = BE.toHost(early.step(new int[] {7, 8}, new int[] {0, 1}, 2));
+        double[] b = BE.toHost(fresh.step(new int[] {7, 8}, new int[] {0, 1}, 2));
         assertArrayEquals(b, a);
     }
 

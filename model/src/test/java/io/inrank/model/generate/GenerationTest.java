@@ -1,20 +1,18 @@
 package io.inrank.model.generate;
 
-import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.TestBackends;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
-import org.junit.jupiter.api.Test;
+import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
-
+import io.inrank.model.backend.TestBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class GenerationTest {
 
@@ -47,8 +45,11 @@ class GenerationTest {
     void tokenizerRoundTripsAndGeneratorStopsAtTheRequestedLength() {
         int[] ids = Tokenizer.encode("Hello world, naïve café!");
         assertEquals("Hello world, naïve café!", Tokenizer.decode(ids));
-        assertArrayEquals(new int[]{15496, 995}, Tokenizer.encode("Hello world"));   // GPT-2's ids
-        assertArrayEquals(new int[]{27, 91, 437, 1659, 5239, 91, 29}, Tokenizer.encode("<|endoftext|>"), "ordinary text, not EOS");
+        assertArrayEquals(new int[] {15496, 995}, Tokenizer.encode("Hello world")); // GPT-2's ids
+        assertArrayEquals(
+                new int[] {27, 91, 437, 1659, 5239, 91, 29},
+                Tokenizer.encode("<|endoftext|>"),
+                "ordinary text, not EOS");
 
         GptConfig cfg = new GptConfig(50257, 32, 1, 2, 16, GptConfig.Mode.INRANK, true, 0.0, 1e-5);
         GptModel m = new GptModel(TestBackends.nd4j(), cfg, 1, 1, DType.F32, 4, null);
@@ -59,9 +60,12 @@ class GenerationTest {
         assertEquals(Generator.Finish.LENGTH, r.finish());
         assertEquals(streamed, java.util.Arrays.stream(r.generated()).boxed().toList());
         // greedy is deterministic; a seeded sampler too
-        assertArrayEquals(r.generated(), g.generate(ids, 5, Sampler.Params.greedy(), null).generated());
+        assertArrayEquals(
+                r.generated(), g.generate(ids, 5, Sampler.Params.greedy(), null).generated());
         var p = new Sampler.Params(1.0, 50, 0.9, 1.1, 123);
-        assertArrayEquals(g.generate(ids, 8, p, null).generated(), g.generate(ids, 8, p, null).generated());
+        assertArrayEquals(
+                g.generate(ids, 8, p, null).generated(),
+                g.generate(ids, 8, p, null).generated());
         // the context bounds the output
         Generator.Result full = g.generate(ids, 100, Sampler.Params.greedy(), null);
         assertEquals(32 - ids.length + 1, full.generated().length);
@@ -80,7 +84,8 @@ class GenerationTest {
         }
         // top-k 2 only ever yields the two best tokens; seeded draws repeat
         List<Integer> a = new ArrayList<>(), b = new ArrayList<>();
-        Sampler s1 = new Sampler(new Sampler.Params(1.0, 2, 1, 1, 7)), s2 = new Sampler(new Sampler.Params(1.0, 2, 1, 1, 7));
+        Sampler s1 = new Sampler(new Sampler.Params(1.0, 2, 1, 1, 7)),
+                s2 = new Sampler(new Sampler.Params(1.0, 2, 1, 1, 7));
         for (int i = 0; i < 200; i++) {
             a.add(s1.next(base.clone(), List.of()));
             b.add(s2.next(base.clone(), List.of()));
@@ -100,21 +105,25 @@ class GenerationTest {
     @Test
     void topKeysSelectedThenSortedEqualAFullSortsTail() {
         java.util.Random rnd = new java.util.Random(9);
-        for (int v : new int[]{1, 2, 7, 1000, 50257}) {
+        for (int v : new int[] {1, 2, 7, 1000, 50257}) {
             long[] keys = new long[v];
             java.util.Set<Long> seen = new java.util.HashSet<>();
             for (int i = 0; i < v; i++) {
                 long k;
-                do k = rnd.nextInt(v * 3 + 5); while (!seen.add(k));    // distinct, many near-equal neighbours
+                do k = rnd.nextInt(v * 3 + 5);
+                while (!seen.add(k)); // distinct, many near-equal neighbours
                 keys[i] = k;
             }
             long[] full = keys.clone();
             java.util.Arrays.sort(full);
-            for (int k : new int[]{1, 2, 40, 64, 256, v - 1, v}) {
+            for (int k : new int[] {1, 2, 40, 64, 256, v - 1, v}) {
                 if (k < 1 || k > v) continue;
                 long[] got = keys.clone();
                 Sampler.topSorted(got, k);
-                assertArrayEquals(java.util.Arrays.copyOfRange(full, v - k, v), java.util.Arrays.copyOfRange(got, v - k, v), "v=" + v + " k=" + k);
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(full, v - k, v),
+                        java.util.Arrays.copyOfRange(got, v - k, v),
+                        "v=" + v + " k=" + k);
             }
         }
     }

@@ -1,17 +1,15 @@
 package io.inrank.model.inrank;
 
-import io.inrank.model.backend.TestBackends;
+import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
-import org.junit.jupiter.api.Test;
-
+import io.inrank.model.backend.TestBackends;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class DenseTwinTest {
     @Test
@@ -27,16 +25,26 @@ class DenseTwinTest {
         for (int layer = 0; layer < 4; layer++) {
             String f = GptModel.inRankName(layer), d = f.replace("fc1", "c_fc").replace("fc2", "c_proj");
             int in = layer % 2 == 0 ? 16 : 64, out = layer % 2 == 0 ? 64 : 16;
-            Tensor x = be.zeros(DType.F64, 3, in), h = be.zeros(DType.F64, 3, active[layer]), yF = be.zeros(DType.F64, 3, out), yD = be.zeros(DType.F64, 3, out);
+            Tensor x = be.zeros(DType.F64, 3, in),
+                    h = be.zeros(DType.F64, 3, active[layer]),
+                    yF = be.zeros(DType.F64, 3, out),
+                    yD = be.zeros(DType.F64, 3, out);
             be.fromHost(x, r.doubles(3L * in, -1, 1).toArray());
-            be.inRankForward(x, be.rows(m.params().value(f + ".A"), active[layer]), be.rows(m.params().value(f + ".Bt"), active[layer]),
-                    m.params().value(f + ".bias"), h, yF);
-            be.linearForward(x, dense.params().value(d + ".weight"), dense.params().value(d + ".bias"), yD);
+            be.inRankForward(
+                    x,
+                    be.rows(m.params().value(f + ".A"), active[layer]),
+                    be.rows(m.params().value(f + ".Bt"), active[layer]),
+                    m.params().value(f + ".bias"),
+                    h,
+                    yF);
+            be.linearForward(
+                    x, dense.params().value(d + ".weight"), dense.params().value(d + ".bias"), yD);
             double[] a = be.toHost(yF), b = be.toHost(yD);
             for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-12, f + " output " + i);
         }
-        for (String name : new String[]{"wte", "wpe", "h.1.attn.c_attn.weight", "h.0.ln_2.bias", "ln_f.weight"}) {
-            assertArrayEquals(be.toHost(m.params().value(name)), be.toHost(dense.params().value(name)), name);
+        for (String name : new String[] {"wte", "wpe", "h.1.attn.c_attn.weight", "h.0.ln_2.bias", "ln_f.weight"}) {
+            assertArrayEquals(
+                    be.toHost(m.params().value(name)), be.toHost(dense.params().value(name)), name);
         }
         int[] ids = r.ints(16, 0, 50).toArray(), tg = r.ints(16, 0, 50).toArray();
         assertFalse(dense.config().tanhGelu(), "the twin keeps the factored model's exact GELU");
@@ -47,7 +55,14 @@ class DenseTwinTest {
 
     @Test
     void refusesADenseModel() {
-        GptModel d = new GptModel(TestBackends.nd4j(), new GptConfig(50, 16, 2, 2, 16, GptConfig.Mode.FULL, true, 0.0, 1e-5), 1, 4, DType.F64, 1, null);
+        GptModel d = new GptModel(
+                TestBackends.nd4j(),
+                new GptConfig(50, 16, 2, 2, 16, GptConfig.Mode.FULL, true, 0.0, 1e-5),
+                1,
+                4,
+                DType.F64,
+                1,
+                null);
         assertThrows(IllegalArgumentException.class, () -> DenseTwin.of(d));
     }
 }

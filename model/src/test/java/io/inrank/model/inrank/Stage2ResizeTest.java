@@ -1,5 +1,7 @@
 package io.inrank.model.inrank;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
@@ -8,14 +10,11 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
 import io.inrank.model.backend.TestBackends;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class Stage2ResizeTest {
 
@@ -45,7 +44,10 @@ class Stage2ResizeTest {
         double after = z.model().forward(ids, tg, false);
 
         // the truncated model, built independently: the old model's factors replaced in place by their truncation
-        double[][] oldMomentA = {be.toHost(opt.moment(m.params().get("h.1.mlp.fc1.A"), true)), be.toHost(opt.moment(m.params().get("h.1.mlp.fc1.A"), false))};
+        double[][] oldMomentA = {
+            be.toHost(opt.moment(m.params().get("h.1.mlp.fc1.A"), true)),
+            be.toHost(opt.moment(m.params().get("h.1.mlp.fc1.A"), false))
+        };
         for (int i = 0; i < 4; i++) {
             String p = GptModel.inRankName(i);
             Tensor a = m.params().value(p + ".A"), bt = m.params().value(p + ".Bt");
@@ -59,15 +61,21 @@ class Stage2ResizeTest {
         assertNotEquals(before, after, "buffer modes really were dropped");
 
         // shapes, parameter count, optimizer state
-        assertArrayEquals(new long[]{3, 16}, z.model().params().get("h.0.mlp.fc1.A").shape());
-        assertArrayEquals(new long[]{5, 16}, z.model().params().get("h.1.mlp.fc2.Bt").shape());
+        assertArrayEquals(
+                new long[] {3, 16}, z.model().params().get("h.0.mlp.fc1.A").shape());
+        assertArrayEquals(
+                new long[] {5, 16}, z.model().params().get("h.1.mlp.fc2.Bt").shape());
         assertTrue(z.model().params().count() < m.params().count());
         assertEquals(3, z.optimizer().stepCount());
-        Params.Entry newA = z.model().params().get("h.1.mlp.fc1.A");       // rank 2 of 16 columns: the first 32 values
-        assertArrayEquals(Arrays.copyOf(oldMomentA[0], 32), be.toHost(z.optimizer().moment(newA, true)));
-        assertArrayEquals(Arrays.copyOf(oldMomentA[1], 32), be.toHost(z.optimizer().moment(newA, false)));
-        Params.Entry oldLn = m.params().get("h.0.ln_1.weight"), newLn = z.model().params().get("h.0.ln_1.weight");
-        assertArrayEquals(be.toHost(opt.moment(oldLn, true)), be.toHost(z.optimizer().moment(newLn, true)));
+        Params.Entry newA = z.model().params().get("h.1.mlp.fc1.A"); // rank 2 of 16 columns: the first 32 values
+        assertArrayEquals(
+                Arrays.copyOf(oldMomentA[0], 32), be.toHost(z.optimizer().moment(newA, true)));
+        assertArrayEquals(
+                Arrays.copyOf(oldMomentA[1], 32), be.toHost(z.optimizer().moment(newA, false)));
+        Params.Entry oldLn = m.params().get("h.0.ln_1.weight"),
+                newLn = z.model().params().get("h.0.ln_1.weight");
+        assertArrayEquals(
+                be.toHost(opt.moment(oldLn, true)), be.toHost(z.optimizer().moment(newLn, true)));
 
         // and training continues
         z.model().params().zeroGrad();

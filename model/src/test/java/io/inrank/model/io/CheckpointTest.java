@@ -1,16 +1,13 @@
 package io.inrank.model.io;
 
-import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.TestBackends;
+import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
-
+import io.inrank.model.backend.TestBackends;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +15,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
 
@@ -59,9 +57,11 @@ class CheckpointTest {
         assertFalse(Files.list(tmp).anyMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary left");
 
         Checkpoint.Loaded l = Checkpoint.load(BE, dir, 2, 8);
-        assertArrayEquals(BE.toHost(m.params().values()), BE.toHost(l.model().params().values()), "parameters bit-exact");
+        assertArrayEquals(
+                BE.toHost(m.params().values()), BE.toHost(l.model().params().values()), "parameters bit-exact");
         assertArrayEquals(BE.toHost(o[0].firstMoment()), BE.toHost(l.optimizer().firstMoment()));
-        assertArrayEquals(BE.toHost(o[0].secondMoment()), BE.toHost(l.optimizer().secondMoment()));
+        assertArrayEquals(
+                BE.toHost(o[0].secondMoment()), BE.toHost(l.optimizer().secondMoment()));
         assertEquals(3, l.optimizer().stepCount());
         assertEquals(3, l.state().step());
         assertEquals(48, ((Number) l.state().extra().get("position")).intValue());
@@ -69,7 +69,8 @@ class CheckpointTest {
 
         double a = trainStep(m, o[0], ids, tg, 3), b = trainStep(l.model(), l.optimizer(), ids, tg, 3);
         assertEquals(a, b, 0.0, "the resumed model computes the same loss");
-        assertArrayEquals(BE.toHost(m.params().values()), BE.toHost(l.model().params().values()), "and the same update");
+        assertArrayEquals(
+                BE.toHost(m.params().values()), BE.toHost(l.model().params().values()), "and the same update");
     }
 
     @Test
@@ -85,7 +86,10 @@ class CheckpointTest {
         b[b.length / 2] ^= 0x01;
         Files.write(model, b);
         var e = assertThrows(IOException.class, () -> Checkpoint.load(BE, dir, 2, 8));
-        assertTrue(e.getMessage().contains("model.safetensors: sha256") && e.getMessage().endsWith("corrupted"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("model.safetensors: sha256")
+                        && e.getMessage().endsWith("corrupted"),
+                e.getMessage());
 
         b[b.length / 2] ^= 0x01;
         Files.write(model, java.util.Arrays.copyOf(b, b.length - 100));
@@ -97,7 +101,10 @@ class CheckpointTest {
 
         // a truncated safetensors file on its own is refused by the reader too
         var e4 = assertThrows(IOException.class, () -> Safetensors.read(model));
-        assertTrue(e4.getMessage().contains("truncated or corrupted") || e4.getMessage().contains("header"), e4.getMessage());
+        assertTrue(
+                e4.getMessage().contains("truncated or corrupted")
+                        || e4.getMessage().contains("header"),
+                e4.getMessage());
     }
 
     @Test
@@ -111,8 +118,10 @@ class CheckpointTest {
         assertFalse(Files.exists(dir.resolve("optimizer.safetensors")));
         Checkpoint.Loaded l = Checkpoint.load(BE, dir, 2, 8);
         assertNull(l.optimizer());
-        assertArrayEquals(new long[]{3, 16}, l.model().params().get("h.0.mlp.fc1.A").shape());
-        assertArrayEquals(new long[]{6, 16}, l.model().params().get("h.1.mlp.fc2.Bt").shape());
+        assertArrayEquals(
+                new long[] {3, 16}, l.model().params().get("h.0.mlp.fc1.A").shape());
+        assertArrayEquals(
+                new long[] {6, 16}, l.model().params().get("h.1.mlp.fc2.Bt").shape());
         assertTrue(l.model().params().count() < m.params().count());
         m.forward(ids, null, false);
         double[] want = BE.toHost(m.logits());
@@ -124,10 +133,22 @@ class CheckpointTest {
         Path probe = tmp.resolve("probe.safetensors");
         double[] tokens = new double[16];
         for (int i = 0; i < 16; i++) tokens[i] = ids[i];
-        Safetensors.write(probe, Map.of("tokens", Safetensors.HostTensor.of(tokens, 2, 8),
-                "logits", Safetensors.HostTensor.of(want, m.logits().shape())), Map.of());
-        Process p = new ProcessBuilder("/usr/bin/python3", "src/test/python/gpt_reference.py", dir.toString(), "--check-java", probe.toString())
-                .redirectErrorStream(true).start();
+        Safetensors.write(
+                probe,
+                Map.of(
+                        "tokens",
+                        Safetensors.HostTensor.of(tokens, 2, 8),
+                        "logits",
+                        Safetensors.HostTensor.of(want, m.logits().shape())),
+                Map.of());
+        Process p = new ProcessBuilder(
+                        "/usr/bin/python3",
+                        "src/test/python/gpt_reference.py",
+                        dir.toString(),
+                        "--check-java",
+                        probe.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         System.out.print(out);
@@ -136,7 +157,9 @@ class CheckpointTest {
 
     static boolean torchAvailable() {
         try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch")
+                    .redirectErrorStream(true)
+                    .start();
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (Exception e) {
             return false;

@@ -16,8 +16,10 @@ public final class RankRule {
     /** The outcome for one layer: the new rank and the policy's ratio at it. */
     public record Decision(int previousRank, int newRank, double ratio, boolean changed) {}
 
-    public static Decision decide(double[] spectrum, int rank, int buffer, int maxRank, double alpha, RatioPolicy policy) {
-        if (rank < 0 || buffer < 0 || maxRank < 1) throw new IllegalArgumentException("rank, buffer and maxRank must be non-negative");
+    public static Decision decide(
+            double[] spectrum, int rank, int buffer, int maxRank, double alpha, RatioPolicy policy) {
+        if (rank < 0 || buffer < 0 || maxRank < 1)
+            throw new IllegalArgumentException("rank, buffer and maxRank must be non-negative");
         double[] ratios = policy.ratios(spectrum);
         if (rank >= maxRank - buffer) return new Decision(rank, rank, ratio(ratios, rank), false);
         int hi = Math.min(rank + buffer, maxRank - buffer);

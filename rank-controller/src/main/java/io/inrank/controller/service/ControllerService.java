@@ -4,7 +4,6 @@ import io.inrank.controller.state.RunState;
 import io.inrank.protocol.DeadLetters;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
-import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.Topics;
@@ -17,6 +16,15 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,16 +39,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The controller loop: rebuild per-run state from {@code inrank.rank-state}, then consume {@code inrank.spectra} and
@@ -73,22 +71,46 @@ public class ControllerService {
 
     void start(@Observes StartupEvent ev) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            ensure(admin, Topics.SPECTRA, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
-            ensure(admin, Topics.RANK_DECISIONS, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
-            ensure(admin, Topics.RANK_STATE, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            ensure(admin, Topics.DEAD_LETTER, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
+            ensure(
+                    admin,
+                    Topics.SPECTRA,
+                    Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
+            ensure(
+                    admin,
+                    Topics.RANK_DECISIONS,
+                    Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
+            ensure(
+                    admin,
+                    Topics.RANK_STATE,
+                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            ensure(
+                    admin,
+                    Topics.DEAD_LETTER,
+                    Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
         }
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 0),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                        "lz4",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         deadLetters();
         latency();
         rebuild();
         running = true;
         loop = new Thread(this::run, "rank-controller");
         loop.start();
-        LOG.infof("rank-controller: %d runs restored from %s; consuming %s", runs.size(), Topics.RANK_STATE, Topics.SPECTRA);
+        LOG.infof(
+                "rank-controller: %d runs restored from %s; consuming %s",
+                runs.size(), Topics.RANK_STATE, Topics.SPECTRA);
     }
 
     void stop(@Observes ShutdownEvent ev) throws InterruptedException {
@@ -104,8 +126,14 @@ public class ControllerService {
 
     /** Reads the compacted state topic to its end: the latest state of every run. */
     private void rebuild() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(Topics.RANK_STATE, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
@@ -126,12 +154,24 @@ public class ControllerService {
     }
 
     private void run() {
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs,
-                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(1000, sessionTimeoutMs / 4)),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        group,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        500,
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                        sessionTimeoutMs,
+                        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                        Math.max(1000, sessionTimeoutMs / 4)),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         DeadLetters dead = new DeadLetters(producer, "rank-controller");
         try {
             consumer.subscribe(List.of(Topics.SPECTRA));
@@ -186,13 +226,23 @@ public class ControllerService {
     }
 
     private void publishGauges(RunState s) {
-        s.layers().forEach((layer, st) -> gauges.computeIfAbsent(s.run() + "/" + layer, k -> {
-            AtomicReference<RunState.LayerState> ref = new AtomicReference<>(st);
-            Tags tags = Tags.of("run", s.run(), "layer", layer);
-            registry.gauge("inrank.controller.rank", tags, ref, x -> x.get().rank());
-            registry.gauge("inrank.controller.explained.ratio", tags, ref, x -> x.get().lastRatio());
-            return ref;
-        }).set(st));
+        s.layers()
+                .forEach((layer, st) -> gauges.computeIfAbsent(s.run() + "/" + layer, k -> {
+                            AtomicReference<RunState.LayerState> ref = new AtomicReference<>(st);
+                            Tags tags = Tags.of("run", s.run(), "layer", layer);
+                            registry.gauge(
+                                    "inrank.controller.rank",
+                                    tags,
+                                    ref,
+                                    x -> x.get().rank());
+                            registry.gauge(
+                                    "inrank.controller.explained.ratio",
+                                    tags,
+                                    ref,
+                                    x -> x.get().lastRatio());
+                            return ref;
+                        })
+                        .set(st));
     }
 
     public Collection<RunState> runs() {

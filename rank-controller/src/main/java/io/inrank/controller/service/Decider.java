@@ -6,7 +6,6 @@ import io.inrank.controller.policy.SpectrumCheck;
 import io.inrank.controller.state.RunState;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,11 +31,13 @@ public final class Decider {
     public static Outcome decide(SpectrumReport report, RunState current) throws Rejected {
         RatioPolicy policy;
         try {
-            policy = RatioPolicy.byName(report.policy() != null ? report.policy() : current == null ? null : current.policy());
+            policy = RatioPolicy.byName(
+                    report.policy() != null ? report.policy() : current == null ? null : current.policy());
         } catch (IllegalArgumentException e) {
             throw new Rejected(e.getMessage());
         }
-        Map<String, Double> params = new LinkedHashMap<>(current == null ? Map.of("alpha", DEFAULT_ALPHA) : current.params());
+        Map<String, Double> params =
+                new LinkedHashMap<>(current == null ? Map.of("alpha", DEFAULT_ALPHA) : current.params());
         params.putAll(report.policyParams());
         double alpha = params.getOrDefault("alpha", DEFAULT_ALPHA);
         if (!(alpha > 0 && alpha < 1)) throw new Rejected("alpha must be in (0, 1), got " + alpha);
@@ -45,13 +46,15 @@ public final class Decider {
         RankDecision earlier = state.decisionAt(report.step());
         if (earlier != null) return new Outcome(earlier, state, true);
         if (report.step() < state.lastStep()) {
-            throw new Rejected("step " + report.step() + " goes backwards (last decided step " + state.lastStep() + ")");
+            throw new Rejected(
+                    "step " + report.step() + " goes backwards (last decided step " + state.lastStep() + ")");
         }
         for (SpectrumReport.LayerSpectrum l : report.layers()) {
             String problem = SpectrumCheck.problem(l);
             if (problem != null) throw new Rejected(problem);
             if (!state.layers().isEmpty() && !state.layers().containsKey(l.name())) {
-                throw new Rejected("layer " + l.name() + " is unknown to run " + report.run() + " (known: " + state.layers().keySet() + ")");
+                throw new Rejected("layer " + l.name() + " is unknown to run " + report.run() + " (known: "
+                        + state.layers().keySet() + ")");
             }
         }
         Map<String, RunState.LayerState> layers = new LinkedHashMap<>(state.layers());
@@ -63,8 +66,14 @@ public final class Decider {
             layers.put(l.name(), new RunState.LayerState(d.newRank(), l.buffer(), l.maxRank(), d.ratio()));
             out.add(new RankDecision.LayerDecision(l.name(), l.rank(), Math.max(1, d.newRank()), d.ratio()));
         }
-        RankDecision decision = new RankDecision(RankDecision.VERSION, report.run(), report.step(), out, policy.name(),
-                params, Instant.now().toString());
+        RankDecision decision = new RankDecision(
+                RankDecision.VERSION,
+                report.run(),
+                report.step(),
+                out,
+                policy.name(),
+                params,
+                Instant.now().toString());
         return new Outcome(decision, state.with(decision, layers), false);
     }
 }

@@ -10,7 +10,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +27,15 @@ public class RunsResource {
 
     @GET
     public List<RunSummary> runs() {
-        return service.runs().stream().sorted(Comparator.comparing(RunState::run))
-                .map(s -> new RunSummary(s.run(), s.policy(), s.lastStep(), s.history().size(), s.layers().size())).toList();
+        return service.runs().stream()
+                .sorted(Comparator.comparing(RunState::run))
+                .map(s -> new RunSummary(
+                        s.run(),
+                        s.policy(),
+                        s.lastStep(),
+                        s.history().size(),
+                        s.layers().size()))
+                .toList();
     }
 
     /** Current rank, last ratio and maxRank per layer. */
@@ -45,8 +51,16 @@ public class RunsResource {
     public List<RankDecision> history(@PathParam("run") String run, @QueryParam("layer") String layer) {
         List<RankDecision> h = find(run).history();
         if (layer == null) return h;
-        return h.stream().map(d -> new RankDecision(d.version(), d.run(), d.step(),
-                d.layers().stream().filter(l -> l.name().equals(layer)).toList(), d.policy(), d.policyParams(), d.decidedAt())).toList();
+        return h.stream()
+                .map(d -> new RankDecision(
+                        d.version(),
+                        d.run(),
+                        d.step(),
+                        d.layers().stream().filter(l -> l.name().equals(layer)).toList(),
+                        d.policy(),
+                        d.policyParams(),
+                        d.decidedAt()))
+                .toList();
     }
 
     private RunState find(String run) {

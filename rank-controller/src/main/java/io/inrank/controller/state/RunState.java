@@ -1,7 +1,6 @@
 package io.inrank.controller.state;
 
 import io.inrank.protocol.RankDecision;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +12,14 @@ import java.util.Map;
  *
  * @param history every decision, in step order
  */
-public record RunState(int version, String run, String policy, Map<String, Double> params, Map<String, LayerState> layers,
-                       long lastStep, List<RankDecision> history) {
+public record RunState(
+        int version,
+        String run,
+        String policy,
+        Map<String, Double> params,
+        Map<String, LayerState> layers,
+        long lastStep,
+        List<RankDecision> history) {
 
     /** Current state of one layer. */
     public record LayerState(int rank, int buffer, int maxRank, double lastRatio) {}
@@ -31,6 +36,7 @@ public record RunState(int version, String run, String policy, Map<String, Doubl
     public RunState with(RankDecision d, Map<String, LayerState> newLayers) {
         List<RankDecision> h = new ArrayList<>(history);
         h.add(d);
-        return new RunState(version, run, policy, params, new LinkedHashMap<>(newLayers), Math.max(lastStep, d.step()), h);
+        return new RunState(
+                version, run, policy, params, new LinkedHashMap<>(newLayers), Math.max(lastStep, d.step()), h);
     }
 }

@@ -1,11 +1,10 @@
 package io.inrank.controller.policy;
 
-import io.inrank.protocol.SpectrumReport;
-import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.*;
+
+import io.inrank.protocol.SpectrumReport;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class RankRuleTest {
 
@@ -20,7 +19,10 @@ class RankRuleTest {
         double[] wantE = {0.0, 0.454545, 0.745455, 0.909091, 0.981818, 1.0};
         for (int k = 0; k < wantE.length; k++) assertEquals(wantE[k], e[k], 5e-7, "energy k=" + k);
         // α = 0.9: the code's rule picks 4, an energy rule 3 (rank 0, buffer 4, maxRank 8 → k in 0..3, then cap)
-        assertEquals(4, RankRule.decide(S, 0, 5, 10, 0.9, RatioPolicy.EXPLAINED_VARIANCE).newRank());
+        assertEquals(
+                4,
+                RankRule.decide(S, 0, 5, 10, 0.9, RatioPolicy.EXPLAINED_VARIANCE)
+                        .newRank());
         assertEquals(3, RankRule.decide(S, 0, 5, 10, 0.9, RatioPolicy.ENERGY).newRank());
     }
 
@@ -28,24 +30,36 @@ class RankRuleTest {
     void strictGreaterThan() {
         double[] v = RatioPolicy.EXPLAINED_VARIANCE.ratios(S);
         // α exactly at ratio(4): k = 4 does not pass, the search goes on to 5
-        assertEquals(5, RankRule.decide(S, 0, 6, 12, v[4], RatioPolicy.EXPLAINED_VARIANCE).newRank());
+        assertEquals(
+                5,
+                RankRule.decide(S, 0, 6, 12, v[4], RatioPolicy.EXPLAINED_VARIANCE)
+                        .newRank());
     }
 
     @Test
     void noPassMeansTheLastKScannedWithTheUpperBoundExcluded() {
         // α above every ratio: r = min(r + b, maxRank − b) − 1
-        assertEquals(2 + 100 - 1, RankRule.decide(new double[384], 2, 100, 384, 0.9, RatioPolicy.EXPLAINED_VARIANCE).newRank());
+        assertEquals(
+                2 + 100 - 1,
+                RankRule.decide(new double[384], 2, 100, 384, 0.9, RatioPolicy.EXPLAINED_VARIANCE)
+                        .newRank());
         double[] flat = new double[384];
-        java.util.Arrays.fill(flat, 1.0);           // Var(s) = 0 → ratio 0 everywhere
-        assertEquals(101, RankRule.decide(flat, 2, 100, 384, 0.9, RatioPolicy.EXPLAINED_VARIANCE).newRank());
+        java.util.Arrays.fill(flat, 1.0); // Var(s) = 0 → ratio 0 everywhere
+        assertEquals(
+                101,
+                RankRule.decide(flat, 2, 100, 384, 0.9, RatioPolicy.EXPLAINED_VARIANCE)
+                        .newRank());
         // near the cap the window is min(r + b, maxRank − b): from 250, at most 283 (= 384 − 100 − 1)
-        assertEquals(283, RankRule.decide(flat, 250, 100, 384, 0.9, RatioPolicy.EXPLAINED_VARIANCE).newRank());
+        assertEquals(
+                283,
+                RankRule.decide(flat, 250, 100, 384, 0.9, RatioPolicy.EXPLAINED_VARIANCE)
+                        .newRank());
     }
 
     @Test
     void rankNeverShrinksAndFreezesAtTheCap() {
         double[] spiky = new double[768];
-        spiky[0] = 100;                              // one dominant mode: ratio(1) is already ≈ 1
+        spiky[0] = 100; // one dominant mode: ratio(1) is already ≈ 1
         RankRule.Decision d = RankRule.decide(spiky, 40, 100, 384, 0.9, RatioPolicy.EXPLAINED_VARIANCE);
         assertEquals(40, d.newRank(), "the search starts at r: never below");
         assertFalse(d.changed());
@@ -57,7 +71,8 @@ class RankRuleTest {
 
     @Test
     void energyAndVariancePoliciesDifferWhereTheyShould() {
-        // property: on random decaying spectra with zero padding, energy stays in [0, 1] and explained variance ≤ 1 (it can
+        // property: on random decaying spectra with zero padding, energy stays in [0, 1] and explained variance ≤ 1 (it
+        // can
         // go negative: zeroing top values can spread the vector), and the two choose different ranks on a good share of
         // them (the paper-spec §1.3 trap)
         Random r = new Random(1);
@@ -68,13 +83,18 @@ class RankRuleTest {
             double decay = 0.7 + 0.29 * r.nextDouble();
             for (int i = 0; i < nz; i++) s[i] = Math.pow(decay, i) * (1 + 0.01 * r.nextDouble());
             java.util.Arrays.sort(s);
-            for (int i = 0; i < n / 2; i++) { double x = s[i]; s[i] = s[n - 1 - i]; s[n - 1 - i] = x; }
+            for (int i = 0; i < n / 2; i++) {
+                double x = s[i];
+                s[i] = s[n - 1 - i];
+                s[n - 1 - i] = x;
+            }
             double[] ev = RatioPolicy.EXPLAINED_VARIANCE.ratios(s), en = RatioPolicy.ENERGY.ratios(s);
             for (int k = 0; k <= n; k++) {
                 assertTrue(ev[k] <= 1 + 1e-12);
                 assertTrue(en[k] >= -1e-12 && en[k] <= 1 + 1e-12);
             }
-            int a = RankRule.decide(s, 0, 30, 64, 0.9, RatioPolicy.EXPLAINED_VARIANCE).newRank();
+            int a = RankRule.decide(s, 0, 30, 64, 0.9, RatioPolicy.EXPLAINED_VARIANCE)
+                    .newRank();
             int b = RankRule.decide(s, 0, 30, 64, 0.9, RatioPolicy.ENERGY).newRank();
             if (a != b) differ++;
         }
@@ -83,12 +103,21 @@ class RankRuleTest {
 
     @Test
     void spectrumChecksNameTheProblem() {
-        var ok = new SpectrumReport.LayerSpectrum("h.0.mlp.fc1", 4, 8, 1, 1, 2, new double[]{3, 2, 1, 0});
+        var ok = new SpectrumReport.LayerSpectrum("h.0.mlp.fc1", 4, 8, 1, 1, 2, new double[] {3, 2, 1, 0});
         assertNull(SpectrumCheck.problem(ok));
-        assertTrue(SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[]{3, 2, 1})).contains("expected min(rows, cols) = 4"));
-        assertTrue(SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[]{3, Double.NaN, 1, 0})).contains("NaN"));
-        assertTrue(SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[]{3, 2, -1, 0})).contains("negative"));
-        assertTrue(SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[]{1, 2, 1, 0})).contains("not descending"));
-        assertTrue(SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 2, 1, 2, new double[]{3, 2, 1, 0})).contains("exceeds maxRank"));
+        assertTrue(SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {3, 2, 1}))
+                .contains("expected min(rows, cols) = 4"));
+        assertTrue(SpectrumCheck.problem(
+                        new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {3, Double.NaN, 1, 0}))
+                .contains("NaN"));
+        assertTrue(
+                SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {3, 2, -1, 0}))
+                        .contains("negative"));
+        assertTrue(
+                SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {1, 2, 1, 0}))
+                        .contains("not descending"));
+        assertTrue(
+                SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 2, 1, 2, new double[] {3, 2, 1, 0}))
+                        .contains("exceeds maxRank"));
     }
 }

@@ -1,11 +1,22 @@
 package io.inrank.controller.service;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.controller.state.RunState;
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.Topics;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,18 +28,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The packaged controller killed (SIGKILL) in the middle of a run and started again: a repeated report gets the very
@@ -48,7 +47,10 @@ class ControllerRestartIT {
             try {
                 send(bs, s225);
                 RankDecision d225 = awaitDecision(bs, "restart", 225, 1).get(0);
-                send(bs, ControllerServiceTest.report("restart", 250, d225.layers().get(0).newRank(), 22));
+                send(
+                        bs,
+                        ControllerServiceTest.report(
+                                "restart", 250, d225.layers().get(0).newRank(), 22));
                 awaitDecision(bs, "restart", 250, 1);
             } finally {
                 a.destroyForcibly();
@@ -56,15 +58,20 @@ class ControllerRestartIT {
             }
             RankDecision d225 = awaitDecision(bs, "restart", 225, 1).get(0);
             RankDecision d250 = awaitDecision(bs, "restart", 250, 1).get(0);
-            SpectrumReport s250 = ControllerServiceTest.report("restart", 250, d225.layers().get(0).newRank(), 22);
-            SpectrumReport s275 = ControllerServiceTest.report("restart", 275, d250.layers().get(0).newRank(), 23);
+            SpectrumReport s250 = ControllerServiceTest.report(
+                    "restart", 250, d225.layers().get(0).newRank(), 22);
+            SpectrumReport s275 = ControllerServiceTest.report(
+                    "restart", 275, d250.layers().get(0).newRank(), 23);
 
             Process b = start(bs);
             try {
-                send(bs, s250);                                   // a trainer re-sending after the crash
+                send(bs, s250); // a trainer re-sending after the crash
                 send(bs, s275);
                 List<RankDecision> again = awaitDecision(bs, "restart", 250, 2);
-                assertEquals(Messages.toJson(d250, false), Messages.toJson(again.get(1), false), "repeat: the stored decision");
+                assertEquals(
+                        Messages.toJson(d250, false),
+                        Messages.toJson(again.get(1), false),
+                        "repeat: the stored decision");
                 RankDecision after = awaitDecision(bs, "restart", 275, 1).get(0);
 
                 // a controller that never stopped
@@ -81,8 +88,15 @@ class ControllerRestartIT {
 
     private Process start(String bootstrap) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx512m", "-Dkafka.bootstrap.servers=" + bootstrap, "-Dquarkus.http.port=0",
-                "-jar", System.getProperty("controller.jar")).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java,
+                        "-Xmx512m",
+                        "-Dkafka.bootstrap.servers=" + bootstrap,
+                        "-Dquarkus.http.port=0",
+                        "-jar",
+                        System.getProperty("controller.jar"))
+                .redirectErrorStream(true)
+                .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String line;
@@ -92,28 +106,33 @@ class ControllerRestartIT {
             if (line.contains("runs restored from")) break;
         }
         assertTrue(line != null && line.contains("runs restored"), "controller did not start:\n" + seen);
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+        Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
         drain.setDaemon(true);
         drain.start();
         return p;
     }
 
     private static void send(String bs, SpectrumReport r) {
-        try (var p = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bs),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (var p = new KafkaProducer<>(
+                Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bs),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             p.send(new ProducerRecord<>(Topics.SPECTRA, r.run().getBytes(StandardCharsets.UTF_8), Messages.encode(r)));
         }
     }
 
     private static List<RankDecision> awaitDecision(String bs, String run, long step, int count) {
         List<RankDecision> out = new ArrayList<>();
-        try (var c = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bs),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var c = new KafkaConsumer<>(
+                Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bs),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(Topics.RANK_DECISIONS, 0);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (out.size() < count && System.nanoTime() < deadline) {
                 if (!c.assignment().contains(tp)) {
-                    if (c.partitionsFor(Topics.RANK_DECISIONS, Duration.ofSeconds(5)).isEmpty()) continue;
+                    if (c.partitionsFor(Topics.RANK_DECISIONS, Duration.ofSeconds(5))
+                            .isEmpty()) continue;
                     c.assign(List.of(tp));
                     c.seekToBeginning(List.of(tp));
                 }

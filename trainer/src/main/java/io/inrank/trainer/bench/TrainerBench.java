@@ -6,7 +6,6 @@ import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
 import io.inrank.trainer.run.TrainingRun;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,20 +44,55 @@ public final class TrainerBench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        if (bootstrap == null) throw new IllegalArgumentException("--bootstrap is required (./inrank bench trainer starts a broker)");
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "inrank-trainer-bench-" + ProcessHandle.current().pid());
+        if (bootstrap == null)
+            throw new IllegalArgumentException("--bootstrap is required (./inrank bench trainer starts a broker)");
+        Path dir = Path.of(
+                System.getProperty("java.io.tmpdir"),
+                "inrank-trainer-bench-" + ProcessHandle.current().pid());
         String run = "bench-" + System.currentTimeMillis();
-        TrainSettings s = SettingKeys.resolve(new String[]{"--run", run, "--preset", preset, "--dataset", dataset, "--batch", "" + batch,
-                "--seq", "" + seq, "--steps", "" + (warmup + steps), "--eval-splits", "", "--checkpoint-every", "" + ckpt,
-                "--checkpoint-dir", dir.toString(), "--log-every", "1000", "--rank-warmup", rankChecks ? "" + warmup : "" + (warmup + steps + 1),
-                "--rank-gap", "5", "--decision-timeout-ms", "10000", "--bootstrap", bootstrap, "--backend", backend}, k -> Optional.empty());
+        TrainSettings s = SettingKeys.resolve(
+                new String[] {
+                    "--run",
+                    run,
+                    "--preset",
+                    preset,
+                    "--dataset",
+                    dataset,
+                    "--batch",
+                    "" + batch,
+                    "--seq",
+                    "" + seq,
+                    "--steps",
+                    "" + (warmup + steps),
+                    "--eval-splits",
+                    "",
+                    "--checkpoint-every",
+                    "" + ckpt,
+                    "--checkpoint-dir",
+                    dir.toString(),
+                    "--log-every",
+                    "1000",
+                    "--rank-warmup",
+                    rankChecks ? "" + warmup : "" + (warmup + steps + 1),
+                    "--rank-gap",
+                    "5",
+                    "--decision-timeout-ms",
+                    "10000",
+                    "--bootstrap",
+                    bootstrap,
+                    "--backend",
+                    backend
+                },
+                k -> Optional.empty());
         int k = s.initRank() + s.bufferFor(s.model());
         if (arm.equals("both")) {
             compare(args, preset, batch, seq, steps, k, ckpt, rankChecks, rounds);
             return;
         }
         if (arm.equals("bare")) {
-            System.out.println(TrainBench.run(Backends.open(s.backend()), preset, "inrank", k, batch, seq, steps, warmup).json());
+            System.out.println(
+                    TrainBench.run(Backends.open(s.backend()), preset, "inrank", k, batch, seq, steps, warmup)
+                            .json());
             return;
         }
         Files.createDirectories(dir);
@@ -74,17 +108,35 @@ public final class TrainerBench {
             deleteTree(dir);
         }
         double ms = (clock[1] - clock[0]) / 1e6 / steps;
-        System.out.printf(Locale.ROOT, "{\"bench\":\"trainer-service\",\"preset\":\"%s\",\"batch\":%d,\"seq\":%d,\"active_modes\":%d,"
-                + "\"checkpoint_every\":%d,\"rank_checks\":%b,\"step_ms\":%.1f,\"tokens_per_s\":%.0f}%n",
-                preset, batch, seq, k, ckpt, rankChecks, ms, batch * seq / (ms / 1000));
+        System.out.printf(
+                Locale.ROOT,
+                "{\"bench\":\"trainer-service\",\"preset\":\"%s\",\"batch\":%d,\"seq\":%d,\"active_modes\":%d,"
+                        + "\"checkpoint_every\":%d,\"rank_checks\":%b,\"step_ms\":%.1f,\"tokens_per_s\":%.0f}%n",
+                preset,
+                batch,
+                seq,
+                k,
+                ckpt,
+                rankChecks,
+                ms,
+                batch * seq / (ms / 1000));
     }
 
     /**
      * Each arm in a fresh JVM, alternating (bare, service, bare, service, …): within one JVM the second workload runs
      * on JIT code profiled by the first, which was measured to skew either arm by up to 25 %.
      */
-    private static void compare(String[] args, String preset, int batch, int seq, int steps, int k, int ckpt, boolean rankChecks,
-                                int rounds) throws Exception {
+    private static void compare(
+            String[] args,
+            String preset,
+            int batch,
+            int seq,
+            int steps,
+            int k,
+            int ckpt,
+            boolean rankChecks,
+            int rounds)
+            throws Exception {
         double bare = 0, service = 0;
         for (int i = 0; i < rounds; i++) {
             bare += stepMs(child(args, "bare"));
@@ -93,25 +145,45 @@ public final class TrainerBench {
         bare /= rounds;
         service /= rounds;
         double tokens = (double) batch * seq;
-        System.out.printf(Locale.ROOT, "{\"bench\":\"trainer\",\"preset\":\"%s\",\"batch\":%d,\"seq\":%d,\"steps\":%d,\"rounds\":%d,"
+        System.out.printf(
+                Locale.ROOT,
+                "{\"bench\":\"trainer\",\"preset\":\"%s\",\"batch\":%d,\"seq\":%d,\"steps\":%d,\"rounds\":%d,"
                         + "\"active_modes\":%d,\"checkpoint_every\":%d,\"rank_checks\":%b,\"service_step_ms\":%.1f,"
                         + "\"service_tokens_per_s\":%.0f,\"bare_step_ms\":%.1f,\"bare_tokens_per_s\":%.0f,\"ratio\":%.3f}%n",
-                preset, batch, seq, steps, rounds, k, ckpt, rankChecks, service, tokens / (service / 1000), bare, tokens / (bare / 1000),
+                preset,
+                batch,
+                seq,
+                steps,
+                rounds,
+                k,
+                ckpt,
+                rankChecks,
+                service,
+                tokens / (service / 1000),
+                bare,
+                tokens / (bare / 1000),
                 bare / service);
     }
 
     private static String child(String[] args, String arm) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g", "-cp", System.getProperty("java.class.path"), TrainerBench.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                TrainerBench.class.getName()));
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--arm") || args[i].equals("--rounds")) i++;
             else cmd.add(args[i]);
         }
         cmd.addAll(List.of("--arm", arm));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) throw new IllegalStateException(arm + " arm failed: " + out);
-        String line = out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
+        String line =
+                out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
         System.out.println(line);
         return line;
     }

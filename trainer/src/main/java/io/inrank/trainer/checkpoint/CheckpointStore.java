@@ -4,8 +4,6 @@ import io.inrank.model.AdamW;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.io.Checkpoint;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 
 /**
  * A run's checkpoints: {@code <dir>/<run>/step-000000100/} (written atomically by {@link Checkpoint#save}); the newest
@@ -52,7 +51,7 @@ public final class CheckpointStore implements AutoCloseable {
 
     /** Writes a checkpoint and returns when it is on disk. */
     public Saved save(long step, GptModel model, AdamW opt, Checkpoint.State state) {
-        saveAsync(step, model, opt, state, s -> { });
+        saveAsync(step, model, opt, state, s -> {});
         return awaitPending();
     }
 
@@ -102,7 +101,8 @@ public final class CheckpointStore implements AutoCloseable {
             prune();
             return new Saved(dir, Checkpoint.sha256(dir.resolve("state.json")));
         } catch (IOException e) {
-            throw new UncheckedIOException("writing checkpoint of step " + step + " under " + runDir + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "writing checkpoint of step " + step + " under " + runDir + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -120,7 +120,9 @@ public final class CheckpointStore implements AutoCloseable {
         if (!Files.isDirectory(runDir)) return List.of();
         try (Stream<Path> s = Files.list(runDir)) {
             return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString())
+                            .reversed())
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -146,8 +148,8 @@ public final class CheckpointStore implements AutoCloseable {
             }
         }
         if (!all.isEmpty()) {
-            throw new IllegalStateException("none of the " + all.size() + " checkpoints in " + runDir + " verifies: " + problems
-                    + " (move them away to start the run over)");
+            throw new IllegalStateException("none of the " + all.size() + " checkpoints in " + runDir + " verifies: "
+                    + problems + " (move them away to start the run over)");
         }
         return Optional.empty();
     }
@@ -161,7 +163,8 @@ public final class CheckpointStore implements AutoCloseable {
         List<Path> all = list();
         for (int i = keep; i < all.size(); i++) deleteTree(all.get(i));
         try (Stream<Path> s = Files.list(runDir)) { // temp dirs of a save that crashed
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".step-")).toList()) deleteTree(p);
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".step-"))
+                    .toList()) deleteTree(p);
         }
     }
 
@@ -170,5 +173,4 @@ public final class CheckpointStore implements AutoCloseable {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
-
 }

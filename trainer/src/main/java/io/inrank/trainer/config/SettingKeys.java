@@ -2,7 +2,6 @@ package io.inrank.trainer.config;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backends;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,8 +33,14 @@ public final class SettingKeys {
     public static final List<Key> KEYS = List.of(
             new Key("run", "run-1", "run id: topic keys, checkpoint folder, metric tag; the same id resumes"),
             new Key("preset", "tiny", "model shape: tiny, gpt2-small, gpt2-medium, gpt2-large"),
-            new Key("mode", "inrank", "full | inrank (ranks grow all run) | efficient (grow for stage1-steps, then resize and freeze)"),
-            new Key("backend", "", "compute backend: nd4j (CPU) | reference (plain Java, slow) | cuda ('' = env INRANK_BACKEND, else nd4j)"),
+            new Key(
+                    "mode",
+                    "inrank",
+                    "full | inrank (ranks grow all run) | efficient (grow for stage1-steps, then resize and freeze)"),
+            new Key(
+                    "backend",
+                    "",
+                    "compute backend: nd4j (CPU) | reference (plain Java, slow) | cuda ('' = env INRANK_BACKEND, else nd4j)"),
             new Key("dataset", "sotu", "dataset name given to the ingest (topics inrank.tokens.<dataset>.<split>)"),
             new Key("train-split", "train", "split trained on"),
             new Key("eval-splits", "validation,test", "splits evaluated (comma list; empty = none)"),
@@ -59,7 +64,10 @@ public final class SettingKeys {
             new Key("rank-warmup", "20", "no rank checks before this optimizer step (paper: 200 forward calls)"),
             new Key("rank-gap", "10", "a rank check every this many optimizer steps (paper: 25 forward calls)"),
             new Key("stage1-steps", "130", "efficient mode: optimizer steps of stage 1 before the resize"),
-            new Key("decision-timeout-ms", "30000", "how long a rank check waits for the controller before keeping ranks"),
+            new Key(
+                    "decision-timeout-ms",
+                    "30000",
+                    "how long a rank check waits for the controller before keeping ranks"),
             new Key("manifest-wait-ms", "600000", "how long to wait for the dataset's finished manifest"),
             new Key("eval-every", "100", "evaluate every this many steps (0 = only at the end)"),
             new Key("eval-batches", "0", "batches per evaluation (0 = the whole split)"),
@@ -80,22 +88,58 @@ public final class SettingKeys {
      */
     public static TrainSettings resolve(String[] args, Function<String, Optional<String>> config) {
         Map<String, String> flags = parse(args);
-        Function<String, String> v = name -> flags.containsKey(name) ? flags.get(name)
-                : config.apply(BY_NAME.get(name).configKey()).orElse(BY_NAME.get(name).defaultValue());
-        String bootstrap = flags.containsKey("bootstrap") ? flags.get("bootstrap")
+        Function<String, String> v = name -> flags.containsKey(name)
+                ? flags.get(name)
+                : config.apply(BY_NAME.get(name).configKey())
+                        .orElse(BY_NAME.get(name).defaultValue());
+        String bootstrap = flags.containsKey("bootstrap")
+                ? flags.get("bootstrap")
                 : config.apply("kafka.bootstrap.servers").orElse("localhost:9092");
         String schedule = v.apply("schedule");
-        if (!schedule.equals("linear") && !schedule.equals("cosine")) throw new IllegalArgumentException("--schedule: linear or cosine, got " + schedule);
-        List<String> evalSplits = Arrays.stream(v.apply("eval-splits").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (!schedule.equals("linear") && !schedule.equals("cosine"))
+            throw new IllegalArgumentException("--schedule: linear or cosine, got " + schedule);
+        List<String> evalSplits = Arrays.stream(v.apply("eval-splits").split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
         try {
-            return new TrainSettings(v.apply("run"), v.apply("preset"), mode(v.apply("mode")), v.apply("dataset"), v.apply("train-split"),
-                    evalSplits, i(v, "batch"), i(v, "seq"), i(v, "accumulation"), l(v, "steps"),
-                    d(v, "lr"), l(v, "warmup-steps"), schedule.equals("cosine"), d(v, "weight-decay"), d(v, "beta1"), d(v, "beta2"),
-                    d(v, "clip"), d(v, "dropout"), l(v, "seed"),
-                    i(v, "init-rank"), i(v, "buffer"), d(v, "alpha"), v.apply("policy"), l(v, "rank-warmup"), l(v, "rank-gap"),
-                    l(v, "stage1-steps"), l(v, "decision-timeout-ms"), l(v, "manifest-wait-ms"),
-                    l(v, "eval-every"), i(v, "eval-batches"), l(v, "checkpoint-every"), i(v, "keep-checkpoints"),
-                    Path.of(v.apply("checkpoint-dir")), l(v, "log-every"), bootstrap, Backends.resolve(v.apply("backend")));
+            return new TrainSettings(
+                    v.apply("run"),
+                    v.apply("preset"),
+                    mode(v.apply("mode")),
+                    v.apply("dataset"),
+                    v.apply("train-split"),
+                    evalSplits,
+                    i(v, "batch"),
+                    i(v, "seq"),
+                    i(v, "accumulation"),
+                    l(v, "steps"),
+                    d(v, "lr"),
+                    l(v, "warmup-steps"),
+                    schedule.equals("cosine"),
+                    d(v, "weight-decay"),
+                    d(v, "beta1"),
+                    d(v, "beta2"),
+                    d(v, "clip"),
+                    d(v, "dropout"),
+                    l(v, "seed"),
+                    i(v, "init-rank"),
+                    i(v, "buffer"),
+                    d(v, "alpha"),
+                    v.apply("policy"),
+                    l(v, "rank-warmup"),
+                    l(v, "rank-gap"),
+                    l(v, "stage1-steps"),
+                    l(v, "decision-timeout-ms"),
+                    l(v, "manifest-wait-ms"),
+                    l(v, "eval-every"),
+                    i(v, "eval-batches"),
+                    l(v, "checkpoint-every"),
+                    i(v, "keep-checkpoints"),
+                    Path.of(v.apply("checkpoint-dir")),
+                    l(v, "log-every"),
+                    bootstrap,
+                    Backends.resolve(v.apply("backend")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid setting: " + e.getMessage(), e);
         }
@@ -114,7 +158,8 @@ public final class SettingKeys {
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "' (flags are --name value)");
+            if (!a.startsWith("--"))
+                throw new IllegalArgumentException("unexpected argument '" + a + "' (flags are --name value)");
             String name = a.substring(2), value;
             int eq = name.indexOf('=');
             if (eq >= 0) {
@@ -158,12 +203,17 @@ public final class SettingKeys {
 
     public static String help() {
         List<String> lines = new ArrayList<>();
-        lines.add("usage: trainer [--name value ...]   one process = one run; a restarted run resumes from its latest checkpoint");
+        lines.add(
+                "usage: trainer [--name value ...]   one process = one run; a restarted run resumes from its latest checkpoint");
         lines.add("");
         for (Key k : KEYS) {
-            lines.add(String.format("  --%-22s %s (default %s; env %s)", k.name(), k.help(), k.defaultValue().isEmpty() ? "''" : k.defaultValue(), k.envName()));
+            lines.add(String.format(
+                    "  --%-22s %s (default %s; env %s)",
+                    k.name(), k.help(), k.defaultValue().isEmpty() ? "''" : k.defaultValue(), k.envName()));
         }
-        lines.add(String.format("  --%-22s %s", "bootstrap", "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS; default localhost:9092)"));
+        lines.add(String.format(
+                "  --%-22s %s",
+                "bootstrap", "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS; default localhost:9092)"));
         return String.join("\n", lines);
     }
 }

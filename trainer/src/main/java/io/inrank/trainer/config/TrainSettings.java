@@ -1,7 +1,6 @@
 package io.inrank.trainer.config;
 
 import io.inrank.model.GptConfig;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,17 +10,47 @@ import java.util.List;
  * (the difference is documented in trainer/README.md). {@code backend} is the resolved backend name.
  */
 public record TrainSettings(
-        String run, String preset, GptConfig.Mode mode, String dataset, String trainSplit, List<String> evalSplits,
-        int batch, int seq, int accumulation, long steps,
-        double lr, long warmupSteps, boolean cosine, double weightDecay, double beta1, double beta2, double clip,
-        double dropout, long seed,
-        int initRank, int buffer, double alpha, String policy, long rankWarmup, long rankGap, long stage1Steps,
-        long decisionTimeoutMs, long manifestWaitMs,
-        long evalEvery, int evalBatches, long checkpointEvery, int keepCheckpoints, Path checkpointDir,
-        long logEvery, String bootstrap, String backend) {
+        String run,
+        String preset,
+        GptConfig.Mode mode,
+        String dataset,
+        String trainSplit,
+        List<String> evalSplits,
+        int batch,
+        int seq,
+        int accumulation,
+        long steps,
+        double lr,
+        long warmupSteps,
+        boolean cosine,
+        double weightDecay,
+        double beta1,
+        double beta2,
+        double clip,
+        double dropout,
+        long seed,
+        int initRank,
+        int buffer,
+        double alpha,
+        String policy,
+        long rankWarmup,
+        long rankGap,
+        long stage1Steps,
+        long decisionTimeoutMs,
+        long manifestWaitMs,
+        long evalEvery,
+        int evalBatches,
+        long checkpointEvery,
+        int keepCheckpoints,
+        Path checkpointDir,
+        long logEvery,
+        String bootstrap,
+        String backend) {
 
     public TrainSettings {
-        require(run != null && run.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"), "run must be 1-100 of [A-Za-z0-9._-], got '" + run + "'");
+        require(
+                run != null && run.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
+                "run must be 1-100 of [A-Za-z0-9._-], got '" + run + "'");
         require(batch >= 1, "batch must be >= 1");
         require(seq >= 1, "seq must be >= 1");
         require(accumulation >= 1, "accumulation must be >= 1");
@@ -35,7 +64,9 @@ public record TrainSettings(
         require(alpha > 0 && alpha < 1, "alpha must be in (0, 1)");
         require(rankGap >= 1, "rank-gap must be >= 1");
         require(stage1Steps >= 1, "stage1-steps must be >= 1");
-        require(evalEvery >= 0 && checkpointEvery >= 0, "eval-every and checkpoint-every must be >= 0 (0 = only at the end)");
+        require(
+                evalEvery >= 0 && checkpointEvery >= 0,
+                "eval-every and checkpoint-every must be >= 0 (0 = only at the end)");
         require(keepCheckpoints >= 1, "keep-checkpoints must be >= 1");
         require(logEvery >= 1, "log-every must be >= 1");
         require(decisionTimeoutMs >= 0, "decision-timeout-ms must be >= 0");
@@ -49,7 +80,9 @@ public record TrainSettings(
     /** The model shape: the preset, with this run's mode and dropout. */
     public GptConfig model() {
         GptConfig c = GptConfig.preset(preset, mode).withDropout(dropout);
-        if (seq > c.context()) throw new IllegalArgumentException("seq " + seq + " exceeds the context of preset " + preset + " (" + c.context() + ")");
+        if (seq > c.context())
+            throw new IllegalArgumentException(
+                    "seq " + seq + " exceeds the context of preset " + preset + " (" + c.context() + ")");
         return c;
     }
 

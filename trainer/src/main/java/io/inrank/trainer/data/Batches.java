@@ -21,7 +21,8 @@ public final class Batches {
     private int index;
 
     public Batches(BlockStore store, int batch, long seed) {
-        if (batch < 1 || batch > store.blocks()) throw new IllegalArgumentException("batch must be in 1.." + store.blocks());
+        if (batch < 1 || batch > store.blocks())
+            throw new IllegalArgumentException("batch must be in 1.." + store.blocks());
         this.store = store;
         this.batch = batch;
         this.seed = seed;

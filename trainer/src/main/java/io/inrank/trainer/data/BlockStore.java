@@ -5,18 +5,17 @@ import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * One split held in memory: waits for its manifest to say done, then reads the whole token topic once and keeps the
@@ -26,7 +25,7 @@ import java.util.Map;
  */
 public final class BlockStore {
     private final DatasetManifest manifest;
-    private final int width;          // L + 1
+    private final int width; // L + 1
     private final char[] ids;
     private final int blocks;
 
@@ -38,10 +37,17 @@ public final class BlockStore {
     }
 
     public static BlockStore load(String bootstrap, String dataset, String split, Duration waitForManifest) {
-        Map<String, Object> cfg = new HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false));
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        Map<String, Object> cfg = new HashMap<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                5000,
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                false));
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             DatasetManifest m = awaitManifest(c, Topics.manifestKey(dataset, split), waitForManifest);
             if (m.blocks() > Integer.MAX_VALUE / (m.blockLength() + 1)) {
                 throw new IllegalStateException(m.key() + ": " + m.blocks() + " blocks do not fit one in-memory store");
@@ -53,7 +59,8 @@ public final class BlockStore {
             c.seekToBeginning(List.of(tp));
             long end = c.endOffsets(List.of(tp)).get(tp);
             if (end != m.blocks()) {
-                throw new IllegalStateException(m.topic() + " holds " + end + " records but its manifest says " + m.blocks() + " blocks");
+                throw new IllegalStateException(
+                        m.topic() + " holds " + end + " records but its manifest says " + m.blocks() + " blocks");
             }
             long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (c.position(tp) < end) {
@@ -62,7 +69,8 @@ public final class BlockStore {
                     try {
                         TokenBlocks.checkCodec(r.headers());
                         long index = TokenBlocks.blockIndex(r.key());
-                        if (index != r.offset()) throw new MalformedRecordException("key " + index + " at offset " + r.offset());
+                        if (index != r.offset())
+                            throw new MalformedRecordException("key " + index + " at offset " + r.offset());
                         int[] block = TokenBlocks.decode(r.value(), width, m.vocabSize());
                         int base = (int) (index * width);
                         for (int i = 0; i < width; i++) ids[base + i] = (char) block[i];
@@ -81,8 +89,9 @@ public final class BlockStore {
             DatasetManifest m = latest(c, key);
             if (m != null && m.done()) return m;
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no finished manifest for " + key + " on " + Topics.DATASETS + " after "
-                        + wait.toSeconds() + " s" + (m == null ? "" : " (one exists but is not done)") + ": run the ingest first");
+                throw new IllegalStateException(
+                        "no finished manifest for " + key + " on " + Topics.DATASETS + " after " + wait.toSeconds()
+                                + " s" + (m == null ? "" : " (one exists but is not done)") + ": run the ingest first");
             }
             try {
                 Thread.sleep(500);
@@ -96,7 +105,9 @@ public final class BlockStore {
     private static DatasetManifest latest(KafkaConsumer<byte[], byte[]> c, String key) {
         List<PartitionInfo> parts = c.partitionsFor(Topics.DATASETS, Duration.ofSeconds(10));
         if (parts == null || parts.isEmpty()) return null;
-        List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        List<TopicPartition> tps = parts.stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         Map<TopicPartition, Long> end = c.endOffsets(tps);
         c.assign(tps);
         c.seekToBeginning(tps);

@@ -18,10 +18,14 @@ public final class Evaluator {
     /** @param maxBatches 0 = the whole split */
     public static Result evaluate(GptModel model, BlockStore store, int maxBatches) {
         int b = model.batch(), l = model.seq();
-        if (store.width() != l + 1) throw new IllegalArgumentException(store.manifest().key() + " has blocks of " + (store.width() - 1) + " tokens, the model " + l);
+        if (store.width() != l + 1)
+            throw new IllegalArgumentException(
+                    store.manifest().key() + " has blocks of " + (store.width() - 1) + " tokens, the model " + l);
         int batches = store.blocks() / b;
         if (maxBatches > 0) batches = Math.min(batches, maxBatches);
-        if (batches == 0) throw new IllegalArgumentException(store.manifest().key() + ": " + store.blocks() + " blocks, fewer than one batch of " + b);
+        if (batches == 0)
+            throw new IllegalArgumentException(
+                    store.manifest().key() + ": " + store.blocks() + " blocks, fewer than one batch of " + b);
         int[] ids = new int[b * l], tg = new int[b * l], buf = new int[l + 1];
         double nll = 0, batchPpl = 0;
         for (int i = 0; i < batches; i++) {
@@ -35,6 +39,7 @@ public final class Evaluator {
             batchPpl += Math.exp(loss);
         }
         double mean = nll / batches; // equal-size batches: the mean of batch means is the token mean
-        return new Result(store.manifest().split(), mean, Math.exp(mean), batchPpl / batches, batches * b, store.blocks());
+        return new Result(
+                store.manifest().split(), mean, Math.exp(mean), batchPpl / batches, batches * b, store.blocks());
     }
 }

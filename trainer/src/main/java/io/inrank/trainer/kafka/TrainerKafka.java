@@ -5,18 +5,17 @@ import io.inrank.protocol.Messages;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /** The trainer's producer side: spectra and checkpoint events, keyed by run id, idempotent, acks=all, lz4. */
 public final class TrainerKafka implements AutoCloseable {
@@ -28,16 +27,32 @@ public final class TrainerKafka implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             String week = String.valueOf(TimeUnit.DAYS.toMillis(7));
             TopicSetup.ensure(admin, Topics.SPECTRA, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
-            TopicSetup.ensure(admin, Topics.RANK_DECISIONS, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
-            TopicSetup.ensure(admin, Topics.CHECKPOINTS, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), Optional.empty());
-            TopicSetup.ensure(admin, Topics.DEAD_LETTER, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
+            TopicSetup.ensure(
+                    admin, Topics.RANK_DECISIONS, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
+            TopicSetup.ensure(
+                    admin,
+                    Topics.CHECKPOINTS,
+                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT),
+                    Optional.empty());
+            TopicSetup.ensure(
+                    admin, Topics.DEAD_LETTER, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
         } catch (Exception e) {
             throw new IllegalStateException("cannot set up topics on " + bootstrap + ": " + e.getMessage(), e);
         }
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 0),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                        "lz4",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     public String bootstrap() {
@@ -60,9 +75,11 @@ public final class TrainerKafka implements AutoCloseable {
 
     private void sendSync(String topic, String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get(60, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value))
+                    .get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("publishing to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "publishing to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (Exception e) {
             throw new IllegalStateException("publishing to " + topic + " failed: " + e, e);
         }

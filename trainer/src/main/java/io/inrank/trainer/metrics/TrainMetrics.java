@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +32,28 @@ public final class TrainMetrics {
             int k = i;
             registry.gauge("inrank.trainer." + names[i], tags, values, v -> v[k]);
         }
-        stepTime = Timer.builder("inrank.trainer.step.time").tags(tags).publishPercentileHistogram().description("optimizer step time").register(registry);
-        timeouts = Counter.builder("inrank.trainer.decision.timeouts").tags(tags).description("rank checks the controller did not answer in time").register(registry);
-        decisions = Counter.builder("inrank.trainer.rank.decisions").tags(tags).description("rank decisions applied").register(registry);
+        stepTime = Timer.builder("inrank.trainer.step.time")
+                .tags(tags)
+                .publishPercentileHistogram()
+                .description("optimizer step time")
+                .register(registry);
+        timeouts = Counter.builder("inrank.trainer.decision.timeouts")
+                .tags(tags)
+                .description("rank checks the controller did not answer in time")
+                .register(registry);
+        decisions = Counter.builder("inrank.trainer.rank.decisions")
+                .tags(tags)
+                .description("rank decisions applied")
+                .register(registry);
         checkpoints = Counter.builder("inrank.trainer.checkpoints").tags(tags).register(registry);
-        damaged = Counter.builder("inrank.trainer.checkpoints.damaged").tags(tags).description("checkpoints that failed verification on resume").register(registry);
-        dropped = Counter.builder("inrank.trainer.decisions.rejected").tags(tags).description("decisions refused as unusable").register(registry);
+        damaged = Counter.builder("inrank.trainer.checkpoints.damaged")
+                .tags(tags)
+                .description("checkpoints that failed verification on resume")
+                .register(registry);
+        dropped = Counter.builder("inrank.trainer.decisions.rejected")
+                .tags(tags)
+                .description("decisions refused as unusable")
+                .register(registry);
     }
 
     public void step(long step, double loss, double lr, double gradNorm, double tokensPerSecond, long nanos) {
@@ -60,8 +75,10 @@ public final class TrainMetrics {
 
     public void eval(String split, double loss, double ppl, double meanBatchPpl) {
         keyed("inrank.trainer.eval.loss", Tags.of("split", split)).set(loss);
-        keyed("inrank.trainer.eval.ppl", Tags.of("split", split, "kind", "corpus")).set(ppl);
-        keyed("inrank.trainer.eval.ppl", Tags.of("split", split, "kind", "mean_batch")).set(meanBatchPpl);
+        keyed("inrank.trainer.eval.ppl", Tags.of("split", split, "kind", "corpus"))
+                .set(ppl);
+        keyed("inrank.trainer.eval.ppl", Tags.of("split", split, "kind", "mean_batch"))
+                .set(meanBatchPpl);
     }
 
     private AtomicReference<Double> keyed(String name, Tags extra) {

@@ -5,19 +5,18 @@ import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads {@code inrank.rank-decisions} for one run. The reader is positioned at the topic's end when the run starts, so
@@ -36,9 +35,16 @@ public final class RankChannel implements AutoCloseable {
         this.run = run;
         this.key = run.getBytes(StandardCharsets.UTF_8);
         this.dead = new DeadLetters(producer, "trainer");
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         TopicPartition tp = new TopicPartition(Topics.RANK_DECISIONS, 0);
         consumer.assign(List.of(tp));
         consumer.seekToEnd(List.of(tp));
@@ -51,7 +57,8 @@ public final class RankChannel implements AutoCloseable {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) return Optional.empty();
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofNanos(Math.min(left, Duration.ofMillis(200).toNanos())))) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(
+                    Duration.ofNanos(Math.min(left, Duration.ofMillis(200).toNanos())))) {
                 if (r.key() == null || !Arrays.equals(r.key(), key)) continue;
                 try {
                     RankDecision d = Messages.decode(r.value(), RankDecision.class);

@@ -6,7 +6,6 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,7 +29,8 @@ public final class Ranks {
 
     public static Ranks initial(GptConfig c, int layers, int r0, int buffer) {
         if (r0 + buffer > c.maxRank()) {
-            throw new IllegalArgumentException("init-rank " + r0 + " + buffer " + buffer + " exceeds maxRank " + c.maxRank() + " of this preset");
+            throw new IllegalArgumentException(
+                    "init-rank " + r0 + " + buffer " + buffer + " exceeds maxRank " + c.maxRank() + " of this preset");
         }
         int[] r = new int[layers];
         Arrays.fill(r, r0);
@@ -65,10 +65,12 @@ public final class Ranks {
         for (int i = 0; i < r.length; i++) {
             String name = GptModel.inRankName(i);
             int k = model.activeModes(i);
-            Tensor a = be.rows(model.params().value(name + ".A"), k), bt = be.rows(model.params().value(name + ".Bt"), k);
+            Tensor a = be.rows(model.params().value(name + ".A"), k),
+                    bt = be.rows(model.params().value(name + ".Bt"), k);
             boolean fc1 = i % 2 == 0;
             int rows = fc1 ? c.hidden() : c.dim(), cols = fc1 ? c.dim() : c.hidden(); // W is out × in
-            layers.add(new SpectrumReport.LayerSpectrum(name, rows, cols, r[i], buffer, maxRank, be.singularValues(a, bt)));
+            layers.add(new SpectrumReport.LayerSpectrum(
+                    name, rows, cols, r[i], buffer, maxRank, be.singularValues(a, bt)));
         }
         return new SpectrumReport(SpectrumReport.VERSION, run, step, layers, policy, Map.of("alpha", alpha));
     }
@@ -90,9 +92,12 @@ public final class Ranks {
         for (RankDecision.LayerDecision l : d.layers()) {
             Integer i = index.get(l.name());
             if (i == null) throw new IllegalArgumentException("decision names unknown layer " + l.name());
-            if (l.newRank() < r[i]) throw new IllegalArgumentException(l.name() + ": new rank " + l.newRank() + " < current " + r[i] + " (ranks never shrink)");
+            if (l.newRank() < r[i])
+                throw new IllegalArgumentException(
+                        l.name() + ": new rank " + l.newRank() + " < current " + r[i] + " (ranks never shrink)");
             if (l.newRank() + buffer > maxRank) {
-                throw new IllegalArgumentException(l.name() + ": new rank " + l.newRank() + " + buffer " + buffer + " > maxRank " + maxRank);
+                throw new IllegalArgumentException(
+                        l.name() + ": new rank " + l.newRank() + " + buffer " + buffer + " > maxRank " + maxRank);
             }
             if (l.newRank() != r[i]) changes.add(new Change(l.name(), r[i], l.newRank(), l.ratio()));
             next[i] = l.newRank();

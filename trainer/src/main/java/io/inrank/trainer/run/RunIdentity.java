@@ -1,7 +1,6 @@
 package io.inrank.trainer.run;
 
 import io.inrank.trainer.config.TrainSettings;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,12 +36,14 @@ final class RunIdentity {
         List<String> diffs = new ArrayList<>();
         of(s).forEach((k, v) -> {
             Object r = recorded.get(k);
-            boolean same = r instanceof Number n && v instanceof Number w ? n.longValue() == w.longValue() : Objects.equals(String.valueOf(r), String.valueOf(v));
+            boolean same = r instanceof Number n && v instanceof Number w
+                    ? n.longValue() == w.longValue()
+                    : Objects.equals(String.valueOf(r), String.valueOf(v));
             if (!same) diffs.add(k + " " + r + " (checkpoint) vs " + v + " (now)");
         });
         if (!diffs.isEmpty()) {
-            throw new IllegalArgumentException("checkpoints in " + dir + " belong to a run with other settings: " + String.join(", ", diffs)
-                    + ". Use another --run id (or --checkpoint-dir) for a new run.");
+            throw new IllegalArgumentException("checkpoints in " + dir + " belong to a run with other settings: "
+                    + String.join(", ", diffs) + ". Use another --run id (or --checkpoint-dir) for a new run.");
         }
     }
 }

@@ -3,8 +3,6 @@ package io.inrank.trainer.run;
 import io.inrank.trainer.config.TrainSettings;
 import io.inrank.trainer.eval.Evaluator;
 import io.inrank.trainer.rank.Ranks;
-import org.jboss.logging.Logger;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
+import org.jboss.logging.Logger;
 
 /**
  * The run's own record: {@code <checkpoint-dir>/<run>/steps.jsonl}, one JSON line per step and per evaluation
@@ -31,33 +30,59 @@ final class StepLog implements AutoCloseable {
         this.s = s;
         try {
             Files.createDirectories(file.getParent());
-            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            out = Files.newBufferedWriter(
+                    file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
     void step(long step, double loss, double lr, double gradNorm, long nanos, Ranks ranks, int stage) {
-        write(String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%s,\"lr\":%s,\"grad_norm\":%s,\"step_ms\":%.2f,\"stage\":%d,\"ranks\":%s}",
-                step, loss, lr, gradNorm, nanos / 1e6, stage, ranks == null ? "[]" : Arrays.toString(ranks.ranks()).replace(" ", "")));
+        write(String.format(
+                Locale.ROOT,
+                "{\"step\":%d,\"loss\":%s,\"lr\":%s,\"grad_norm\":%s,\"step_ms\":%.2f,\"stage\":%d,\"ranks\":%s}",
+                step,
+                loss,
+                lr,
+                gradNorm,
+                nanos / 1e6,
+                stage,
+                ranks == null ? "[]" : Arrays.toString(ranks.ranks()).replace(" ", "")));
         windowNanos += nanos;
         windowSteps++;
         windowLoss += loss;
         if (step % s.logEvery() == 0 || step == s.steps()) {
             double meanLoss = windowLoss / windowSteps, stepSec = windowNanos / 1e9 / windowSteps;
             long etaSec = Math.round((s.steps() - step) * stepSec);
-            LOG.infof("step %d/%d | loss %.4f | ppl %.1f | lr %.2e | %,.0f tok/s | %s | ETA %dm%02ds", step, s.steps(), meanLoss,
-                    Math.exp(meanLoss), lr, s.tokensPerStep() / stepSec,
-                    ranks == null ? "dense" : "rank min/med/max " + ranks.summary() + (stage == 1 ? " (+" + ranks.buffer() + " buffer)" : " (fixed)"),
-                    etaSec / 60, etaSec % 60);
+            LOG.infof(
+                    "step %d/%d | loss %.4f | ppl %.1f | lr %.2e | %,.0f tok/s | %s | ETA %dm%02ds",
+                    step,
+                    s.steps(),
+                    meanLoss,
+                    Math.exp(meanLoss),
+                    lr,
+                    s.tokensPerStep() / stepSec,
+                    ranks == null
+                            ? "dense"
+                            : "rank min/med/max " + ranks.summary()
+                                    + (stage == 1 ? " (+" + ranks.buffer() + " buffer)" : " (fixed)"),
+                    etaSec / 60,
+                    etaSec % 60);
             windowNanos = windowSteps = 0;
             windowLoss = 0;
         }
     }
 
     void eval(long step, Evaluator.Result r) {
-        write(String.format(Locale.ROOT, "{\"step\":%d,\"eval\":\"%s\",\"loss\":%s,\"ppl\":%s,\"mean_batch_ppl\":%s,\"blocks\":%d}",
-                step, r.split(), r.loss(), r.ppl(), r.meanBatchPpl(), r.blocks()));
+        write(String.format(
+                Locale.ROOT,
+                "{\"step\":%d,\"eval\":\"%s\",\"loss\":%s,\"ppl\":%s,\"mean_batch_ppl\":%s,\"blocks\":%d}",
+                step,
+                r.split(),
+                r.loss(),
+                r.ppl(),
+                r.meanBatchPpl(),
+                r.blocks()));
     }
 
     private void write(String line) {

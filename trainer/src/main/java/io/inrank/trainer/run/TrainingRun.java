@@ -21,14 +21,13 @@ import io.inrank.trainer.metrics.TrainMetrics;
 import io.inrank.trainer.rank.RankChannel;
 import io.inrank.trainer.rank.Ranks;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * One training run: per optimizer step t (1-based) — micro-batches forward/backward, clip, AdamW at lr(t−1) — then,
@@ -53,7 +52,7 @@ public final class TrainingRun implements AutoCloseable {
     private final int[] ids, targets;
     private GptModel model;
     private AdamW opt;
-    private Ranks ranks;           // null for a dense run
+    private Ranks ranks; // null for a dense run
     private int stage = 1;
     private long step;
     private long timeouts;
@@ -61,7 +60,7 @@ public final class TrainingRun implements AutoCloseable {
     private Map<String, Double> lastEval = Map.of();
     private volatile RunStatus status;
     private volatile boolean stopRequested;
-    private StepListener listener = (step, loss) -> { };
+    private StepListener listener = (step, loss) -> {};
 
     /** Called after every optimizer step (tests collect losses, the bench takes its clock). */
     public interface StepListener {
@@ -70,14 +69,15 @@ public final class TrainingRun implements AutoCloseable {
 
     public TrainingRun(TrainSettings s, MeterRegistry registry) {
         this.s = s;
-        this.be = Backends.open(s.backend());   // first: a backend that cannot run here fails before any I/O
+        this.be = Backends.open(s.backend()); // first: a backend that cannot run here fails before any I/O
         this.metrics = new TrainMetrics(registry, s.run());
         GptConfig cfg = s.model();
         Duration wait = Duration.ofMillis(s.manifestWaitMs());
         BlockStore train = BlockStore.load(s.bootstrap(), s.dataset(), s.trainSplit(), wait);
         requireBlockLength(train, s.seq());
         if (train.manifest().vocabSize() > cfg.vocab()) {
-            throw new IllegalArgumentException(train.manifest().key() + " uses a vocabulary of " + train.manifest().vocabSize() + ", the model " + cfg.vocab());
+            throw new IllegalArgumentException(train.manifest().key() + " uses a vocabulary of "
+                    + train.manifest().vocabSize() + ", the model " + cfg.vocab());
         }
         evalSets = new LinkedHashMap<>();
         for (String split : s.evalSplits()) {
@@ -114,8 +114,9 @@ public final class TrainingRun implements AutoCloseable {
 
     private static void requireBlockLength(BlockStore b, int seq) {
         if (b.width() != seq + 1) {
-            throw new IllegalArgumentException(b.manifest().key() + " has blocks of " + (b.width() - 1) + " tokens but --seq is " + seq
-                    + ": ingest with --block-length " + seq + " (or train with --seq " + (b.width() - 1) + ")");
+            throw new IllegalArgumentException(
+                    b.manifest().key() + " has blocks of " + (b.width() - 1) + " tokens but --seq is " + seq
+                            + ": ingest with --block-length " + seq + " (or train with --seq " + (b.width() - 1) + ")");
         }
     }
 
@@ -123,7 +124,9 @@ public final class TrainingRun implements AutoCloseable {
         Map<String, Object> x = l.state().extra();
         RunIdentity.check(s, x, checkpoints.runDir());
         model = l.model();
-        if (!model.config().equals(cfg)) throw new IllegalStateException("checkpoint model " + model.config() + " differs from the settings' " + cfg);
+        if (!model.config().equals(cfg))
+            throw new IllegalStateException(
+                    "checkpoint model " + model.config() + " differs from the settings' " + cfg);
         opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
         be.copy(l.optimizer().firstMoment(), opt.firstMoment());
         be.copy(l.optimizer().secondMoment(), opt.secondMoment());
@@ -133,17 +136,30 @@ public final class TrainingRun implements AutoCloseable {
         timeouts = ((Number) x.getOrDefault("decisionTimeouts", 0)).longValue();
         batches.seek(new Batches.Position(((Number) x.get("epoch")).longValue(), ((Number) x.get("index")).intValue()));
         if (cfg.lowRank()) {
-            @SuppressWarnings("unchecked") List<Number> r = (List<Number>) x.get("ranks");
-            ranks = new Ranks(r.stream().mapToInt(Number::intValue).toArray(), ((Number) x.get("buffer")).intValue(), cfg.maxRank());
+            @SuppressWarnings("unchecked")
+            List<Number> r = (List<Number>) x.get("ranks");
+            ranks = new Ranks(
+                    r.stream().mapToInt(Number::intValue).toArray(),
+                    ((Number) x.get("buffer")).intValue(),
+                    cfg.maxRank());
             ranks.applyTo(model, stage);
         }
-        LOG.infof("run %s resumed from step %d (stage %d, epoch %d, ranks %s)", s.run(), step, stage, ((Number) x.get("epoch")).longValue(),
-                ranks == null ? "dense" : ranks.summary());
+        LOG.infof(
+                "run %s resumed from step %d (stage %d, epoch %d, ranks %s)",
+                s.run(), step, stage, ((Number) x.get("epoch")).longValue(), ranks == null ? "dense" : ranks.summary());
     }
 
     /** What the run has done, for the caller and the bench. */
-    public record Summary(long steps, long resumedFrom, double lastLoss, double seconds, double trainSeconds, long tokens,
-                          long decisionTimeouts, Map<String, Double> eval, long parameters) {
+    public record Summary(
+            long steps,
+            long resumedFrom,
+            double lastLoss,
+            double seconds,
+            double trainSeconds,
+            long tokens,
+            long decisionTimeouts,
+            Map<String, Double> eval,
+            long parameters) {
         public double tokensPerSecond() {
             return tokens / seconds;
         }
@@ -152,9 +168,20 @@ public final class TrainingRun implements AutoCloseable {
     public Summary run() {
         long startNanos = System.nanoTime(), trainNanos = 0, tokens = 0;
         double loss = Double.NaN;
-        LOG.infof("run %s: %s %s, %,d parameters, batch %d x %d x accumulation %d, steps %d (from %d), lr %.2e, dataset %s, backend %s",
-                s.run(), s.preset(), s.mode().name().toLowerCase(), model.params().count(), s.batch(), s.seq(), s.accumulation(),
-                s.steps(), step, s.lr(), s.dataset(), be.name());
+        LOG.infof(
+                "run %s: %s %s, %,d parameters, batch %d x %d x accumulation %d, steps %d (from %d), lr %.2e, dataset %s, backend %s",
+                s.run(),
+                s.preset(),
+                s.mode().name().toLowerCase(),
+                model.params().count(),
+                s.batch(),
+                s.seq(),
+                s.accumulation(),
+                s.steps(),
+                step,
+                s.lr(),
+                s.dataset(),
+                be.name());
         while (step < s.steps()) {
             long t0 = System.nanoTime();
             double lr = schedule.at(step);
@@ -179,16 +206,28 @@ public final class TrainingRun implements AutoCloseable {
                 checkpoint();
             }
             if (stopRequested) {
-                LOG.infof("run %s stopped at step %d on request (checkpoint written; a restart resumes here)", s.run(), step);
+                LOG.infof(
+                        "run %s stopped at step %d on request (checkpoint written; a restart resumes here)",
+                        s.run(), step);
                 break;
             }
         }
         checkpoints.awaitPending(); // the run is done when its last checkpoint is on disk and announced
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         status = RunStatus.of(s, step, stage, loss, ranks, lastEval, "done");
-        LOG.infof("run %s done: step %d, loss %.4f, %.1f s (%.0f tokens/s), %d decision timeouts", s.run(), step, loss, seconds,
-                tokens / Math.max(seconds, 1e-9), timeouts);
-        return new Summary(step, resumedFrom, loss, seconds, trainNanos / 1e9, tokens, timeouts, lastEval, model.params().count());
+        LOG.infof(
+                "run %s done: step %d, loss %.4f, %.1f s (%.0f tokens/s), %d decision timeouts",
+                s.run(), step, loss, seconds, tokens / Math.max(seconds, 1e-9), timeouts);
+        return new Summary(
+                step,
+                resumedFrom,
+                loss,
+                seconds,
+                trainNanos / 1e9,
+                tokens,
+                timeouts,
+                lastEval,
+                model.params().count());
     }
 
     private double lastGradNorm;
@@ -197,7 +236,8 @@ public final class TrainingRun implements AutoCloseable {
         model.params().zeroGrad();
         double loss = 0;
         for (int a = 0; a < s.accumulation(); a++) {
-            model.setDropoutStep(step * s.accumulation() + a);   // masks keyed by (seed, micro-step): a resumed run draws the same
+            model.setDropoutStep(
+                    step * s.accumulation() + a); // masks keyed by (seed, micro-step): a resumed run draws the same
             batches.next(ids, targets);
             loss += model.forward(ids, targets, true);
             model.backward(1.0 / s.accumulation());
@@ -214,7 +254,8 @@ public final class TrainingRun implements AutoCloseable {
         if (d.isEmpty()) {
             timeouts++;
             metrics.decisionTimeout();
-            LOG.warnf("step %d: no rank decision from the rank-controller within %d ms: keeping ranks %s (%d timeouts so far)",
+            LOG.warnf(
+                    "step %d: no rank decision from the rank-controller within %d ms: keeping ranks %s (%d timeouts so far)",
                     step, s.decisionTimeoutMs(), ranks.summary(), timeouts);
             return;
         }
@@ -224,8 +265,9 @@ public final class TrainingRun implements AutoCloseable {
             metrics.decisionApplied();
             publishRanks();
             if (!changes.isEmpty()) {
-                LOG.infof("step %d: rank decision (%d ms), ranks from step %d on: %s", step, (System.nanoTime() - t0) / 1_000_000, step + 1,
-                        RunStatus.describe(changes));
+                LOG.infof(
+                        "step %d: rank decision (%d ms), ranks from step %d on: %s",
+                        step, (System.nanoTime() - t0) / 1_000_000, step + 1, RunStatus.describe(changes));
             }
         } catch (IllegalArgumentException e) {
             metrics.decisionRejected();
@@ -241,7 +283,8 @@ public final class TrainingRun implements AutoCloseable {
         stage = 2;
         ranks.applyTo(model, stage);
         metrics.stage(stage);
-        LOG.infof("step %d: end of stage 1: resized to ranks %s (buffer dropped), parameters %,d -> %,d; ranks are fixed from now on",
+        LOG.infof(
+                "step %d: end of stage 1: resized to ranks %s (buffer dropped), parameters %,d -> %,d; ranks are fixed from now on",
                 step, ranks.summary(), before, model.params().count());
     }
 
@@ -253,8 +296,9 @@ public final class TrainingRun implements AutoCloseable {
             e.put(r.split() + "_loss", r.loss());
             e.put(r.split() + "_ppl", r.ppl());
             e.put(r.split() + "_mean_batch_ppl", r.meanBatchPpl());
-            LOG.infof("step %d: eval %s: loss %.4f, ppl %.2f (mean of batch ppl %.2f) on %d of %d blocks", step, r.split(), r.loss(),
-                    r.ppl(), r.meanBatchPpl(), r.blocks(), r.total());
+            LOG.infof(
+                    "step %d: eval %s: loss %.4f, ppl %.2f (mean of batch ppl %.2f) on %d of %d blocks",
+                    step, r.split(), r.loss(), r.ppl(), r.meanBatchPpl(), r.blocks(), r.total());
             log.eval(step, r);
         }
         e.put("eval_step", (double) step);
@@ -277,10 +321,22 @@ public final class TrainingRun implements AutoCloseable {
         int st = stage;
         Map<String, Double> eval = lastEval;
         checkpoints.saveAsync(step, model, opt, new Checkpoint.State(step, stage, s.seed(), extra), saved -> {
-            kafka.send(new CheckpointEvent(CheckpointEvent.VERSION, s.run(), at, saved.dir().toUri().toString(), saved.sha256(), st,
-                    s.preset(), modeName(s.mode()), r, eval, Instant.now().toString()));
+            kafka.send(new CheckpointEvent(
+                    CheckpointEvent.VERSION,
+                    s.run(),
+                    at,
+                    saved.dir().toUri().toString(),
+                    saved.sha256(),
+                    st,
+                    s.preset(),
+                    modeName(s.mode()),
+                    r,
+                    eval,
+                    Instant.now().toString()));
             metrics.checkpoint();
-            LOG.infof("step %d: checkpoint %s (sha256 %s…)", at, saved.dir(), saved.sha256().substring(0, 12));
+            LOG.infof(
+                    "step %d: checkpoint %s (sha256 %s…)",
+                    at, saved.dir(), saved.sha256().substring(0, 12));
         });
     }
 
@@ -293,7 +349,8 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private void publishRanks() {
-        for (int i = 0; ranks != null && i < model.inRankLayers(); i++) metrics.rank(GptModel.inRankName(i), ranks.rank(i));
+        for (int i = 0; ranks != null && i < model.inRankLayers(); i++)
+            metrics.rank(GptModel.inRankName(i), ranks.rank(i));
     }
 
     public void onStep(StepListener l) {

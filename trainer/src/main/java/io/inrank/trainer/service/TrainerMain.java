@@ -10,11 +10,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.jboss.logging.Logger;
-
 import java.util.Arrays;
 import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * The trainer process: one run, Kubernetes-Job style. Exit codes: 0 done, 1 bad settings or data (message on stderr),
@@ -41,7 +40,8 @@ public class TrainerMain implements QuarkusApplication {
         try {
             s = SettingKeys.resolve(args, key -> ConfigProvider.getConfig().getOptionalValue(key, String.class));
             s.model();
-            Backends.open(s.backend());          // a backend that cannot run here is a usage error, reported before anything starts
+            Backends.open(
+                    s.backend()); // a backend that cannot run here is a usage error, reported before anything starts
         } catch (BackendUnavailableException e) {
             System.err.println("error: --backend " + e.getMessage());
             return 2;
@@ -52,9 +52,27 @@ public class TrainerMain implements QuarkusApplication {
         try (TrainingRun run = new TrainingRun(s, registry)) {
             current.set(run);
             TrainingRun.Summary sum = run.run();
-            System.out.println(Messages.toJson(Map.of("run", s.run(), "steps", sum.steps(), "resumed_from", sum.resumedFrom(),
-                    "loss", sum.lastLoss(), "seconds", sum.seconds(), "tokens_per_s", sum.tokensPerSecond(),
-                    "decision_timeouts", sum.decisionTimeouts(), "eval", sum.eval(), "parameters", sum.parameters()), false));
+            System.out.println(Messages.toJson(
+                    Map.of(
+                            "run",
+                            s.run(),
+                            "steps",
+                            sum.steps(),
+                            "resumed_from",
+                            sum.resumedFrom(),
+                            "loss",
+                            sum.lastLoss(),
+                            "seconds",
+                            sum.seconds(),
+                            "tokens_per_s",
+                            sum.tokensPerSecond(),
+                            "decision_timeouts",
+                            sum.decisionTimeouts(),
+                            "eval",
+                            sum.eval(),
+                            "parameters",
+                            sum.parameters()),
+                    false));
             return 0;
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             LOG.debug("run failed", e);

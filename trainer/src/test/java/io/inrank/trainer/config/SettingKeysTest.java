@@ -1,19 +1,20 @@
 package io.inrank.trainer.config;
 
-import io.inrank.model.GptConfig;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
+import io.inrank.model.GptConfig;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class SettingKeysTest {
 
     @Test
     void flagsBeatConfigWhichBeatsDefaults() {
-        Map<String, String> config = Map.of("inrank.train.steps", "77", "inrank.train.batch", "3", "kafka.bootstrap.servers", "k:1");
-        TrainSettings s = SettingKeys.resolve(new String[]{"--batch", "5", "--mode=efficient"}, k -> Optional.ofNullable(config.get(k)));
+        Map<String, String> config =
+                Map.of("inrank.train.steps", "77", "inrank.train.batch", "3", "kafka.bootstrap.servers", "k:1");
+        TrainSettings s = SettingKeys.resolve(
+                new String[] {"--batch", "5", "--mode=efficient"}, k -> Optional.ofNullable(config.get(k)));
         assertEquals(5, s.batch(), "flag");
         assertEquals(77, s.steps(), "config");
         assertEquals(128, s.seq(), "default");
@@ -24,12 +25,18 @@ class SettingKeysTest {
 
     @Test
     void everyKeyHasAnEnvNameAndHelp() {
-        assertEquals("INRANK_TRAIN_DECISION_TIMEOUT_MS", SettingKeys.KEYS.stream().filter(k -> k.name().equals("decision-timeout-ms"))
-                .findFirst().orElseThrow().envName());
+        assertEquals(
+                "INRANK_TRAIN_DECISION_TIMEOUT_MS",
+                SettingKeys.KEYS.stream()
+                        .filter(k -> k.name().equals("decision-timeout-ms"))
+                        .findFirst()
+                        .orElseThrow()
+                        .envName());
         String help = SettingKeys.help();
         for (SettingKeys.Key k : SettingKeys.KEYS) assertTrue(help.contains("--" + k.name()), k.name());
         // the defaults themselves are valid settings
-        assertDoesNotThrow(() -> SettingKeys.resolve(new String[0], k -> Optional.empty()).model());
+        assertDoesNotThrow(
+                () -> SettingKeys.resolve(new String[0], k -> Optional.empty()).model());
     }
 
     @Test
@@ -40,13 +47,16 @@ class SettingKeysTest {
         assertMessage("alpha must be in (0, 1)", "--alpha", "1.5");
         assertMessage("--batch needs a value", "--batch");
         assertMessage("run must be", "--run", "a b");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SettingKeys.resolve(new String[]{"--seq", "4096"}, k -> Optional.empty()).model());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> SettingKeys.resolve(new String[] {"--seq", "4096"}, k -> Optional.empty())
+                        .model());
         assertTrue(e.getMessage().contains("exceeds the context of preset tiny (128)"), e.getMessage());
     }
 
     private static void assertMessage(String expected, String... args) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingKeys.resolve(args, k -> Optional.empty()));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> SettingKeys.resolve(args, k -> Optional.empty()));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 }

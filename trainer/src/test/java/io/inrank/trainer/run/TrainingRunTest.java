@@ -1,5 +1,7 @@
 package io.inrank.trainer.run;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.kafka.KafkaLocalExtension;
 import io.inrank.model.GptConfig;
@@ -9,11 +11,6 @@ import io.inrank.protocol.Topics;
 import io.inrank.trainer.Fixtures;
 import io.inrank.trainer.config.TrainSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -23,8 +20,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Training runs in-process on a real broker, with a fixture dataset and no rank-controller (TrainerPipelineIT has one). */
 @ExtendWith(KafkaLocalExtension.class)
@@ -34,6 +33,7 @@ class TrainingRunTest {
 
     @TempDir
     Path tmp;
+
     String bs;
 
     @BeforeEach
@@ -47,7 +47,8 @@ class TrainingRunTest {
 
     @Test
     void withoutAControllerTheRunKeepsItsRanksCountsTheMissesAndStillCheckpoints() throws Exception {
-        TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "no-controller", "--steps", "6", "--rank-warmup", "2", "--rank-gap", "2");
+        TrainSettings s = Fixtures.settings(
+                bs, DATASET, tmp, "no-controller", "--steps", "6", "--rank-warmup", "2", "--rank-gap", "2");
         SimpleMeterRegistry reg = new SimpleMeterRegistry();
         TrainingRun.Summary sum;
         try (TrainingRun r = new TrainingRun(s, reg)) {
@@ -57,7 +58,12 @@ class TrainingRunTest {
         assertEquals(6, sum.steps());
         assertEquals(2, sum.decisionTimeouts(), "checks at steps 4 and 6, both unanswered");
         assertEquals(2.0, reg.get("inrank.trainer.decision.timeouts").counter().count());
-        assertEquals(2.0, reg.get("inrank.trainer.rank").tag("layer", "h.1.mlp.fc2").gauge().value());
+        assertEquals(
+                2.0,
+                reg.get("inrank.trainer.rank")
+                        .tag("layer", "h.1.mlp.fc2")
+                        .gauge()
+                        .value());
 
         List<SpectrumReport> reports = Fixtures.read(bs, Topics.SPECTRA, SpectrumReport.class, "no-controller");
         assertEquals(List.of(4L, 6L), reports.stream().map(SpectrumReport::step).toList());
@@ -73,14 +79,31 @@ class TrainingRunTest {
         Path dir = Path.of(java.net.URI.create(last.uri()));
         assertEquals(io.inrank.model.io.Checkpoint.sha256(dir.resolve("state.json")), last.sha256());
         assertEquals(2, last.ranks().get("h.0.mlp.fc1"));
-        assertTrue(last.eval().containsKey("validation_ppl") && last.eval().containsKey("test_mean_batch_ppl"), last.eval().toString());
+        assertTrue(
+                last.eval().containsKey("validation_ppl") && last.eval().containsKey("test_mean_batch_ppl"),
+                last.eval().toString());
         assertTrue(Files.readAllLines(dir.getParent().resolve("steps.jsonl")).size() >= 6);
     }
 
     @Test
     void efficientModeResizesAtTheEndOfStage1AndFreezesRanks() {
-        TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "efficient", "--mode", "efficient", "--stage1-steps", "3", "--steps", "5",
-                "--rank-warmup", "1", "--rank-gap", "1", "--decision-timeout-ms", "100");
+        TrainSettings s = Fixtures.settings(
+                bs,
+                DATASET,
+                tmp,
+                "efficient",
+                "--mode",
+                "efficient",
+                "--stage1-steps",
+                "3",
+                "--steps",
+                "5",
+                "--rank-warmup",
+                "1",
+                "--rank-gap",
+                "1",
+                "--decision-timeout-ms",
+                "100");
         GptConfig c = s.model();
         long before, after;
         try (TrainingRun r = new TrainingRun(s, new SimpleMeterRegistry())) {
@@ -92,12 +115,31 @@ class TrainingRunTest {
         // every InRank layer goes from maxRank stored modes to r = 2: (maxRank − 2)·(d + 4d) fewer weights each
         long dropped = (long) 2 * c.layers() * (c.maxRank() - 2) * (c.dim() + c.hidden());
         assertEquals(before - dropped, after);
-        assertEquals(List.of(2L, 3L), Fixtures.read(bs, Topics.SPECTRA, SpectrumReport.class, "efficient").stream().map(SpectrumReport::step).toList(),
+        assertEquals(
+                List.of(2L, 3L),
+                Fixtures.read(bs, Topics.SPECTRA, SpectrumReport.class, "efficient").stream()
+                        .map(SpectrumReport::step)
+                        .toList(),
                 "no rank checks after stage 1");
 
         // a resumed stage-2 run stays in stage 2 with the same shape
-        TrainSettings more = Fixtures.settings(bs, DATASET, tmp, "efficient", "--mode", "efficient", "--stage1-steps", "3", "--steps", "6",
-                "--rank-warmup", "1", "--rank-gap", "1", "--decision-timeout-ms", "100");
+        TrainSettings more = Fixtures.settings(
+                bs,
+                DATASET,
+                tmp,
+                "efficient",
+                "--mode",
+                "efficient",
+                "--stage1-steps",
+                "3",
+                "--steps",
+                "6",
+                "--rank-warmup",
+                "1",
+                "--rank-gap",
+                "1",
+                "--decision-timeout-ms",
+                "100");
         try (TrainingRun r = new TrainingRun(more, new SimpleMeterRegistry())) {
             assertEquals(2, r.stage());
             assertEquals(after, r.model().params().count());
@@ -125,19 +167,22 @@ class TrainingRunTest {
             r.onStep(rest::put);
             assertEquals(4, r.run().resumedFrom(), "the damaged step-5 checkpoint is skipped");
         }
-        assertEquals(1.0, reg.get("inrank.trainer.checkpoints.damaged").counter().count());
+        assertEquals(
+                1.0, reg.get("inrank.trainer.checkpoints.damaged").counter().count());
         assertEquals(List.of(5L, 6L, 7L, 8L), new ArrayList<>(rest.keySet()));
         for (long t = 5; t <= 8; t++) assertEquals(uninterrupted.get(t), rest.get(t), "loss at step " + t);
 
         TrainSettings other = Fixtures.settings(bs, DATASET, tmp, "resume-b", "--steps", "8", "--batch", "4");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainingRun(other, new SimpleMeterRegistry()).close());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new TrainingRun(other, new SimpleMeterRegistry()).close());
         assertTrue(e.getMessage().contains("batch 2 (checkpoint) vs 4 (now)"), e.getMessage());
     }
 
     @Test
     void aDatasetOfAnotherBlockLengthIsRefusedWithTheFix() {
         TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "wrong-seq", "--seq", "32");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainingRun(s, new SimpleMeterRegistry()).close());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new TrainingRun(s, new SimpleMeterRegistry()).close());
         assertTrue(e.getMessage().contains("has blocks of 16 tokens but --seq is 32"), e.getMessage());
     }
 
@@ -163,5 +208,4 @@ class TrainingRunTest {
             ch.write(b, pos);
         }
     }
-
 }

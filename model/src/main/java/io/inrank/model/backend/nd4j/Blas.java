@@ -35,8 +35,12 @@ final class Blas {
     /** dst += src (same type and length, both contiguous); anything else falls back to ND4J. */
     static void addInPlace(INDArray dst, INDArray src) {
         DataType t = dst.dataType();
-        boolean direct = (t == DataType.FLOAT || t == DataType.DOUBLE) && src.dataType() == t && dst.length() == src.length()
-                && dst.length() <= Integer.MAX_VALUE && contiguous(dst) && contiguous(src);
+        boolean direct = (t == DataType.FLOAT || t == DataType.DOUBLE)
+                && src.dataType() == t
+                && dst.length() == src.length()
+                && dst.length() <= Integer.MAX_VALUE
+                && contiguous(dst)
+                && contiguous(src);
         if (!direct) {
             dst.addi(src);
             return;
@@ -63,15 +67,23 @@ final class Blas {
 
     private static boolean vectorReady(INDArray a, INDArray b, INDArray c) {
         DataType t = a.dataType();
-        return (t == DataType.FLOAT || t == DataType.DOUBLE) && b.dataType() == t && c.dataType() == t && b.rank() == 2
-                && b.ordering() == 'c' && b.stride(1) == 1 && b.stride(0) == b.size(1) && contiguous(a) && contiguous(c);
+        return (t == DataType.FLOAT || t == DataType.DOUBLE)
+                && b.dataType() == t
+                && c.dataType() == t
+                && b.rank() == 2
+                && b.ordering() == 'c'
+                && b.stride(1) == 1
+                && b.stride(0) == b.size(1)
+                && contiguous(a)
+                && contiguous(c);
     }
 
     private static void checkShapes(INDArray a, INDArray b, INDArray c, boolean tb) {
         long rows = b.size(0), cols = b.size(1);
         if ((tb ? cols : rows) != a.size(1) || (tb ? rows : cols) != c.size(1) || c.size(0) != a.size(0)) {
-            throw new IllegalArgumentException("shapes " + java.util.Arrays.toString(a.shape()) + " · " + java.util.Arrays.toString(b.shape())
-                    + (tb ? "ᵀ" : "") + " → " + java.util.Arrays.toString(c.shape()));
+            throw new IllegalArgumentException(
+                    "shapes " + java.util.Arrays.toString(a.shape()) + " · " + java.util.Arrays.toString(b.shape())
+                            + (tb ? "ᵀ" : "") + " → " + java.util.Arrays.toString(c.shape()));
         }
     }
 
@@ -82,13 +94,16 @@ final class Blas {
     private static void gemvRows(INDArray a, INDArray b, INDArray c, boolean tb, double alpha, double beta) {
         int m = (int) a.size(0), rows = (int) b.size(0), cols = (int) b.size(1);
         long k = a.size(1), n = c.size(1);
-        int block = m == 1 ? rows : (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) cols * a.data().getElementSize())));
+        int block = m == 1
+                ? rows
+                : (int) Math.max(
+                        1, Math.min(rows, BLOCK_BYTES / ((long) cols * a.data().getElementSize())));
         for (int r0 = 0; r0 < rows; r0 += block) {
             int h = Math.min(block, rows - r0);
             for (int i = 0; i < m; i++) {
-                if (tb) {   // c[i, r0:r0+h] = α·b[r0:r0+h, :]·a[i, :] + β·c[i, r0:r0+h]
+                if (tb) { // c[i, r0:r0+h] = α·b[r0:r0+h, :]·a[i, :] + β·c[i, r0:r0+h]
                     gemv(false, h, cols, cols, alpha, b, (long) r0 * cols, a, i * k, beta, c, i * n + r0);
-                } else {    // c[i, :] = α·b[r0:r0+h, :]ᵀ·a[i, r0:r0+h] + (β for the first block, then 1)·c[i, :]
+                } else { // c[i, :] = α·b[r0:r0+h, :]ᵀ·a[i, r0:r0+h] + (β for the first block, then 1)·c[i, :]
                     gemv(true, h, cols, cols, alpha, b, (long) r0 * cols, a, i * k + r0, r0 == 0 ? beta : 1, c, i * n);
                 }
             }
@@ -99,25 +114,72 @@ final class Blas {
      * y = α·A·x (or α·Aᵀ·x with trans), y overwritten, for A a [rows, cols] block inside a row-major array with leading
      * dimension lda, starting aOff elements in; x and y contiguous from their offsets. Bounds are checked here.
      */
-    static void gemvAt(boolean trans, int rows, int cols, int lda, INDArray a, long aOff, INDArray x, long xOff, double alpha, INDArray y,
-                       long yOff) {
-        if (x.dataType() != a.dataType() || y.dataType() != a.dataType()) throw new IllegalArgumentException("mixed types");
-        long aEnd = aOff + (long) (rows - 1) * lda + cols, xEnd = xOff + (trans ? rows : cols), yEnd = yOff + (trans ? cols : rows);
-        if (aEnd > a.length() || xEnd > x.length() || yEnd > y.length()) throw new IndexOutOfBoundsException("gemv block outside its arrays");
+    static void gemvAt(
+            boolean trans,
+            int rows,
+            int cols,
+            int lda,
+            INDArray a,
+            long aOff,
+            INDArray x,
+            long xOff,
+            double alpha,
+            INDArray y,
+            long yOff) {
+        if (x.dataType() != a.dataType() || y.dataType() != a.dataType())
+            throw new IllegalArgumentException("mixed types");
+        long aEnd = aOff + (long) (rows - 1) * lda + cols,
+                xEnd = xOff + (trans ? rows : cols),
+                yEnd = yOff + (trans ? cols : rows);
+        if (aEnd > a.length() || xEnd > x.length() || yEnd > y.length())
+            throw new IndexOutOfBoundsException("gemv block outside its arrays");
         gemv(trans, rows, cols, lda, alpha, a, aOff, x, xOff, 0.0, y, yOff);
     }
 
     /** y = α·op(A)·x + β·y on FLOAT or DOUBLE arrays at element offsets; A row-major with leading dimension lda. */
-    private static void gemv(boolean trans, int rows, int cols, int lda, double alpha, INDArray a, long aOff, INDArray x, long xOff,
-                             double beta, INDArray y, long yOff) {
+    private static void gemv(
+            boolean trans,
+            int rows,
+            int cols,
+            int lda,
+            double alpha,
+            INDArray a,
+            long aOff,
+            INDArray x,
+            long xOff,
+            double beta,
+            INDArray y,
+            long yOff) {
         Pointers p = Pointers.get();
         int op = trans ? openblas.CblasTrans : openblas.CblasNoTrans;
         if (a.dataType() == DataType.FLOAT) {
-            openblas.cblas_sgemv(openblas.CblasRowMajor, op, rows, cols, (float) alpha, p.f(0, a, aOff), lda, p.f(1, x, xOff), 1,
-                    (float) beta, p.f(2, y, yOff), 1);
+            openblas.cblas_sgemv(
+                    openblas.CblasRowMajor,
+                    op,
+                    rows,
+                    cols,
+                    (float) alpha,
+                    p.f(0, a, aOff),
+                    lda,
+                    p.f(1, x, xOff),
+                    1,
+                    (float) beta,
+                    p.f(2, y, yOff),
+                    1);
         } else {
-            openblas.cblas_dgemv(openblas.CblasRowMajor, op, rows, cols, alpha, p.d(0, a, aOff), lda, p.d(1, x, xOff), 1, beta,
-                    p.d(2, y, yOff), 1);
+            openblas.cblas_dgemv(
+                    openblas.CblasRowMajor,
+                    op,
+                    rows,
+                    cols,
+                    alpha,
+                    p.d(0, a, aOff),
+                    lda,
+                    p.d(1, x, xOff),
+                    1,
+                    beta,
+                    p.d(2, y, yOff),
+                    1);
         }
     }
 

@@ -1,13 +1,12 @@
 package io.inrank.model.backend.nd4j;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.function.IntConsumer;
 
 /**
  * Decode rows' attention over their KV caches in float32 on the Vector API, the (row, head) pairs split across the
@@ -38,14 +37,29 @@ final class CachedAttention {
      */
     static boolean accepts(INDArray qkv, INDArray kCache, INDArray vCache, INDArray y, int heads) {
         long c = y.size(1);
-        return RowProducts.AVAILABLE && Flat.vectorReadable(qkv) && Flat.vectorReadable(kCache) && Flat.vectorReadable(vCache)
-                && Flat.vectorReadable(y) && (c / heads) % L == 0 && kCache.rank() == 3 && kCache.size(1) % L == 0
-                && kCache.size(2) == c && java.util.Arrays.equals(kCache.shape(), vCache.shape());
+        return RowProducts.AVAILABLE
+                && Flat.vectorReadable(qkv)
+                && Flat.vectorReadable(kCache)
+                && Flat.vectorReadable(vCache)
+                && Flat.vectorReadable(y)
+                && (c / heads) % L == 0
+                && kCache.rank() == 3
+                && kCache.size(1) % L == 0
+                && kCache.size(2) == c
+                && java.util.Arrays.equals(kCache.shape(), vCache.shape());
     }
 
     /** Stores each row's k and v at its slot's position, then y[i] = the attention of row i's q over positions 0..pos. */
-    static void forward(INDArray qkv, INDArray kCache, INDArray vCache, int[] slots, int[] positions, int n, int heads, float scale,
-                        INDArray y) {
+    static void forward(
+            INDArray qkv,
+            INDArray kCache,
+            INDArray vCache,
+            int[] slots,
+            int[] positions,
+            int n,
+            int heads,
+            float scale,
+            INDArray y) {
         Job job = Job.PER_THREAD.get();
         job.prepare(qkv, kCache, vCache, slots, positions, n, heads, scale, y);
         try {
@@ -65,10 +79,19 @@ final class CachedAttention {
         ByteBuffer q, k, v, out;
         int qOff, kOff, vOff, yOff, c, hd, ctx, heads, n, parts;
         int[] slots, positions;
-        long kAddress, vAddress;     // of each cache's element 0
+        long kAddress, vAddress; // of each cache's element 0
         float scale;
 
-        void prepare(INDArray qkv, INDArray kCache, INDArray vCache, int[] slots, int[] positions, int n, int heads, float scale, INDArray y) {
+        void prepare(
+                INDArray qkv,
+                INDArray kCache,
+                INDArray vCache,
+                int[] slots,
+                int[] positions,
+                int n,
+                int heads,
+                float scale,
+                INDArray y) {
             q = Flat.bytes(qkv);
             k = Flat.bytes(kCache);
             v = Flat.bytes(vCache);
@@ -105,7 +128,10 @@ final class CachedAttention {
 
         /** Writes row i's k (one value per tile row) and v (one contiguous row per head) into its slot's region. */
         void append(int i) {
-            int pos = positions[i], tileBase = (pos / L) * hd * L + pos % L, region = 4 * slots[i] * ctx * c, row = qOff + 4 * 3 * c * i;
+            int pos = positions[i],
+                    tileBase = (pos / L) * hd * L + pos % L,
+                    region = 4 * slots[i] * ctx * c,
+                    row = qOff + 4 * 3 * c * i;
             for (int h = 0; h < heads; h++) {
                 int kAt = kOff + region + 4 * (h * ctx * hd + tileBase), vAt = vOff + region + 4 * (h * ctx + pos) * hd;
                 int kSrc = row + 4 * (c + h * hd), vSrc = row + 4 * (2 * c + h * hd);
@@ -121,8 +147,22 @@ final class CachedAttention {
             int units = n * heads, u0 = units * part / parts, u1 = units * (part + 1) / parts;
             for (int u = u0; u < u1; u++) {
                 int i = u / heads, h = u % heads, region = 4 * slots[i] * ctx * c, head = 4 * h * ctx * hd;
-                head(q, qOff + 4 * (3 * c * i + h * hd), k, kOff + region + head, kAddress + region + head, v, vOff + region + head,
-                        vAddress + region + head, out, yOff + 4 * (c * i + h * hd), hd, positions[i] + 1, scale, query[part], scores[part]);
+                head(
+                        q,
+                        qOff + 4 * (3 * c * i + h * hd),
+                        k,
+                        kOff + region + head,
+                        kAddress + region + head,
+                        v,
+                        vOff + region + head,
+                        vAddress + region + head,
+                        out,
+                        yOff + 4 * (c * i + h * hd),
+                        hd,
+                        positions[i] + 1,
+                        scale,
+                        query[part],
+                        scores[part]);
             }
         }
     }
@@ -132,16 +172,34 @@ final class CachedAttention {
      * are the head's regions; each is first read into cache by a bare line walk (many more misses in flight than the
      * FMA loops keep), then computed on.
      */
-    private static void head(ByteBuffer qkv, int qAt, ByteBuffer k, int kAt, long kAddress, ByteBuffer v, int vAt, long vAddress,
-                             ByteBuffer out, int yAt, int hd, int len, float scale, float[] qh, float[] p) {
-        for (int d = 0; d < hd; d += L) FloatVector.fromByteBuffer(S, qkv, qAt + 4 * d, NATIVE).intoArray(qh, d);
+    private static void head(
+            ByteBuffer qkv,
+            int qAt,
+            ByteBuffer k,
+            int kAt,
+            long kAddress,
+            ByteBuffer v,
+            int vAt,
+            long vAddress,
+            ByteBuffer out,
+            int yAt,
+            int hd,
+            int len,
+            float scale,
+            float[] qh,
+            float[] p) {
+        for (int d = 0; d < hd; d += L)
+            FloatVector.fromByteBuffer(S, qkv, qAt + 4 * d, NATIVE).intoArray(qh, d);
         int tiles = (len + L - 1) / L, tileBytes = 4 * hd * L;
         Flat.touch(kAddress, (long) tiles * tileBytes);
         // four tiles (4·L positions) at a time: independent FMA chains. Past the last tile the group repeats the last
         // one (same sums, written to the same place) instead of a one-chain loop, which is latency-bound.
         for (int j = 0; j < tiles; j += 4) {
             int j1 = Math.min(j + 1, tiles - 1), j2 = Math.min(j + 2, tiles - 1), j3 = Math.min(j + 3, tiles - 1);
-            int t0 = kAt + j * tileBytes, t1 = kAt + j1 * tileBytes, t2 = kAt + j2 * tileBytes, t3 = kAt + j3 * tileBytes;
+            int t0 = kAt + j * tileBytes,
+                    t1 = kAt + j1 * tileBytes,
+                    t2 = kAt + j2 * tileBytes,
+                    t3 = kAt + j3 * tileBytes;
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int d = 0; d < hd; d++) {
                 FloatVector qd = FloatVector.broadcast(S, qh[d]);
@@ -171,7 +229,7 @@ final class CachedAttention {
         float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
         Flat.touch(vAddress, 4L * len * hd);
         int d = 0, rowBytes = 4 * hd;
-        for (; d + 4 * L <= hd; d += 4 * L) {     // four vectors of the head in registers down the rows
+        for (; d + 4 * L <= hd; d += 4 * L) { // four vectors of the head in registers down the rows
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int u = 0; u < len; u++) {
                 int at = vAt + u * rowBytes + 4 * d;
@@ -187,9 +245,11 @@ final class CachedAttention {
             a2.mul(inv).intoByteBuffer(out, y0 + 8 * L, NATIVE);
             a3.mul(inv).intoByteBuffer(out, y0 + 12 * L, NATIVE);
         }
-        for (; d < hd; d += L) {                   // heads narrower than four vectors, or the rest
+        for (; d < hd; d += L) { // heads narrower than four vectors, or the rest
             FloatVector a = FloatVector.zero(S);
-            for (int u = 0; u < len; u++) a = FloatVector.fromByteBuffer(S, v, vAt + u * rowBytes + 4 * d, NATIVE).fma(FloatVector.broadcast(S, p[u]), a);
+            for (int u = 0; u < len; u++)
+                a = FloatVector.fromByteBuffer(S, v, vAt + u * rowBytes + 4 * d, NATIVE)
+                        .fma(FloatVector.broadcast(S, p[u]), a);
             a.mul(inv).intoByteBuffer(out, yAt + 4 * d, NATIVE);
         }
     }

@@ -13,15 +13,28 @@ import org.nd4j.linalg.factory.Nd4j;
 final class DecodeAttention {
     private DecodeAttention() {}
 
-    static void forward(INDArray qkv, INDArray kCache, INDArray vCache, int[] slots, int[] positions, int n, int heads, double scale,
-                        INDArray y) {
-        if (kCache.rank() != 3 || !java.util.Arrays.equals(kCache.shape(), vCache.shape()) || kCache.size(2) != y.size(1)) {
-            throw new IllegalArgumentException("caches must be [slots, context, C], got " + java.util.Arrays.toString(kCache.shape()));
+    static void forward(
+            INDArray qkv,
+            INDArray kCache,
+            INDArray vCache,
+            int[] slots,
+            int[] positions,
+            int n,
+            int heads,
+            double scale,
+            INDArray y) {
+        if (kCache.rank() != 3
+                || !java.util.Arrays.equals(kCache.shape(), vCache.shape())
+                || kCache.size(2) != y.size(1)) {
+            throw new IllegalArgumentException(
+                    "caches must be [slots, context, C], got " + java.util.Arrays.toString(kCache.shape()));
         }
         int ctx = (int) kCache.size(1);
         for (int i = 0; i < n; i++) {
-            if (positions[i] < 0 || positions[i] >= ctx) throw new IllegalArgumentException("position " + positions[i] + " outside a cache of " + ctx);
-            if (slots[i] < 0 || slots[i] >= kCache.size(0)) throw new IllegalArgumentException("slot " + slots[i] + " outside " + kCache.size(0));
+            if (positions[i] < 0 || positions[i] >= ctx)
+                throw new IllegalArgumentException("position " + positions[i] + " outside a cache of " + ctx);
+            if (slots[i] < 0 || slots[i] >= kCache.size(0))
+                throw new IllegalArgumentException("slot " + slots[i] + " outside " + kCache.size(0));
         }
         // checked first so that the vector class loads only with its module
         if (RowProducts.AVAILABLE && CachedAttention.accepts(qkv, kCache, vCache, y, heads)) {
@@ -44,7 +57,18 @@ final class DecodeAttention {
             long base = (long) slots[i] * ctx * c;
             for (int h = 0; h < heads; h++) {
                 // scores over the cache rows (this head's columns, leading dimension C), softmax, then Σ_u p_u·v_u
-                Blas.gemvAt(false, len, hd, c, kCache, base + (long) h * hd, qkv, (long) i * 3 * c + (long) h * hd, scale, p, 0);
+                Blas.gemvAt(
+                        false,
+                        len,
+                        hd,
+                        c,
+                        kCache,
+                        base + (long) h * hd,
+                        qkv,
+                        (long) i * 3 * c + (long) h * hd,
+                        scale,
+                        p,
+                        0);
                 double max = Double.NEGATIVE_INFINITY;
                 for (int u = 0; u < len; u++) max = Math.max(max, fp.get(u));
                 double sum = 0;

@@ -30,7 +30,7 @@ public final class Dropout {
         if (x.length() != y.length() || (residual != null && residual.length() != y.length())) {
             throw new IllegalArgumentException("dropout: sizes differ");
         }
-        if (p == 0 && residual == y) {            // decoding's residual add: BLAS axpy
+        if (p == 0 && residual == y) { // decoding's residual add: BLAS axpy
             Blas.addInPlace(y, x);
             return;
         }

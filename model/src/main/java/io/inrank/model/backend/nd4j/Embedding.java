@@ -33,7 +33,8 @@ public final class Embedding {
         int c = (int) wte.size(1);
         Flat fte = new Flat(wte), fpe = new Flat(wpe), fx = new Flat(x);
         for (int i = 0; i < n; i++) {
-            if (tokens[i] < 0 || tokens[i] >= wte.size(0)) throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
+            if (tokens[i] < 0 || tokens[i] >= wte.size(0))
+                throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
             long te = (long) tokens[i] * c, pe = (long) positions[i] * c, o = (long) i * c;
             for (int j = 0; j < c; j++) fx.set(o + j, fte.get(te + j) + fpe.get(pe + j));
         }

@@ -15,7 +15,10 @@ final class Erf {
     static double erfFast(double x) {
         double ax = Math.abs(x);
         double t = 1.0 / (1.0 + 0.3275911 * ax);
-        double y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-ax * ax);
+        double y = 1.0
+                - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592)
+                        * t
+                        * Math.exp(-ax * ax);
         return x < 0 ? -y : y;
     }
 }

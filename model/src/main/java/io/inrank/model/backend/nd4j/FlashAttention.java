@@ -25,18 +25,29 @@ public final class FlashAttention {
     static int seq(INDArray qkv, INDArray y, INDArray lse, int batch, int heads) {
         long rows = qkv.size(0), c = y.size(1);
         if (qkv.size(1) != 3 * c || y.size(0) != rows || rows % batch != 0 || c % heads != 0) {
-            throw new IllegalArgumentException("attention shapes: qkv " + java.util.Arrays.toString(qkv.shape()) + ", y "
-                    + java.util.Arrays.toString(y.shape()) + ", batch " + batch + ", heads " + heads);
+            throw new IllegalArgumentException("attention shapes: qkv " + java.util.Arrays.toString(qkv.shape())
+                    + ", y " + java.util.Arrays.toString(y.shape()) + ", batch " + batch + ", heads " + heads);
         }
         int seq = (int) (rows / batch);
-        if (lse.length() != (long) batch * heads * seq) throw new IllegalArgumentException("lse needs B·H·T = " + (long) batch * heads * seq + " elements");
-        if ((long) batch * heads * seq * seq > DropoutKey.MAX_ELEMENTS) throw new IllegalArgumentException("B·H·T² exceeds the dropout counter");
+        if (lse.length() != (long) batch * heads * seq)
+            throw new IllegalArgumentException("lse needs B·H·T = " + (long) batch * heads * seq + " elements");
+        if ((long) batch * heads * seq * seq > DropoutKey.MAX_ELEMENTS)
+            throw new IllegalArgumentException("B·H·T² exceeds the dropout counter");
         return seq;
     }
 
-    public static void forward(INDArray qkv, INDArray y, INDArray lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
+    public static void forward(
+            INDArray qkv,
+            INDArray y,
+            INDArray lse,
+            int batch,
+            int heads,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         int seq = seq(qkv, y, lse, batch, heads), c = (int) y.size(1), hd = c / heads;
-        if (RowProducts.AVAILABLE && FlashAttentionVector.accepts(qkv, y, lse, hd)) {   // the vector class loads only with its module
+        if (RowProducts.AVAILABLE
+                && FlashAttentionVector.accepts(qkv, y, lse, hd)) { // the vector class loads only with its module
             FlashAttentionVector.forward(qkv, y, lse, batch, heads, seq, scale, dropout, key);
             return;
         }
@@ -71,10 +82,21 @@ public final class FlashAttention {
     }
 
     /** dqkv overwritten. */
-    public static void backward(INDArray dy, INDArray qkv, INDArray y, INDArray lse, INDArray dqkv, int batch, int heads, double scale,
-                                double dropout, DropoutKey key) {
+    public static void backward(
+            INDArray dy,
+            INDArray qkv,
+            INDArray y,
+            INDArray lse,
+            INDArray dqkv,
+            int batch,
+            int heads,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         int seq = seq(qkv, y, lse, batch, heads), c = (int) y.size(1), hd = c / heads;
-        if (RowProducts.AVAILABLE && FlashAttentionVector.accepts(qkv, y, lse, hd) && FlashAttentionVector.accepts(dqkv, dy, lse, hd)) {
+        if (RowProducts.AVAILABLE
+                && FlashAttentionVector.accepts(qkv, y, lse, hd)
+                && FlashAttentionVector.accepts(dqkv, dy, lse, hd)) {
             FlashAttentionVector.backward(dy, qkv, y, lse, dqkv, batch, heads, seq, scale, dropout, key);
             return;
         }

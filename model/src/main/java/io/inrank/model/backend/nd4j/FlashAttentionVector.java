@@ -22,10 +22,23 @@ final class FlashAttentionVector {
 
     /** The vector module, float32 contiguous arrays, heads a whole number of vectors wide. */
     static boolean accepts(INDArray a, INDArray b, INDArray lse, int hd) {
-        return RowProducts.AVAILABLE && hd % L == 0 && Flat.vectorReadable(a) && Flat.vectorReadable(b) && Flat.vectorReadable(lse);
+        return RowProducts.AVAILABLE
+                && hd % L == 0
+                && Flat.vectorReadable(a)
+                && Flat.vectorReadable(b)
+                && Flat.vectorReadable(lse);
     }
 
-    static void forward(INDArray qkv, INDArray y, INDArray lse, int batch, int heads, int seq, double scale, double dropout, DropoutKey key) {
+    static void forward(
+            INDArray qkv,
+            INDArray y,
+            INDArray lse,
+            int batch,
+            int heads,
+            int seq,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         int c = (int) y.size(1), hd = c / heads;
         Flat fq = new Flat(qkv), fy = new Flat(y), fl = new Flat(lse);
         long threshold = dropout > 0 ? DropoutKey.threshold(dropout) : 0;
@@ -44,7 +57,8 @@ final class FlashAttentionVector {
                     float max = mv.reduceLanes(VectorOperators.MAX);
                     FloatVector sum = FloatVector.zero(S);
                     for (int u = 0; u < len; u += L) {
-                        FloatVector e = VectorExp.exp(FloatVector.fromArray(S, w.s, u).sub(max));
+                        FloatVector e =
+                                VectorExp.exp(FloatVector.fromArray(S, w.s, u).sub(max));
                         e.intoArray(w.p, u);
                         sum = sum.add(e);
                     }
@@ -52,12 +66,16 @@ final class FlashAttentionVector {
                     fl.set(bh * seq + i, max + Math.log(total));
                     mask(key, (bh * seq + i) * seq, len, threshold, keep, w);
                     for (int u = 0; u < len; u += L) {
-                        FloatVector.fromArray(S, w.p, u).mul(inv).mul(FloatVector.fromArray(S, w.m, u)).intoArray(w.p, u);
+                        FloatVector.fromArray(S, w.p, u)
+                                .mul(inv)
+                                .mul(FloatVector.fromArray(S, w.m, u))
+                                .intoArray(w.p, u);
                     }
                     long out = (long) (b * seq + i) * c + h * hd;
                     for (int d = 0; d < hd; d += L) {
                         FloatVector acc = FloatVector.zero(S);
-                        for (int u = 0; u < len; u++) acc = FloatVector.fromArray(S, w.v, u * hd + d).fma(FloatVector.broadcast(S, w.p[u]), acc);
+                        for (int u = 0; u < len; u++)
+                            acc = FloatVector.fromArray(S, w.v, u * hd + d).fma(FloatVector.broadcast(S, w.p[u]), acc);
                         acc.intoArray(w.row, 0);
                         for (int e = 0; e < L; e++) fy.set(out + d + e, w.row[e]);
                     }
@@ -66,8 +84,18 @@ final class FlashAttentionVector {
         });
     }
 
-    static void backward(INDArray dy, INDArray qkv, INDArray y, INDArray lse, INDArray dqkv, int batch, int heads, int seq, double scale,
-                         double dropout, DropoutKey key) {
+    static void backward(
+            INDArray dy,
+            INDArray qkv,
+            INDArray y,
+            INDArray lse,
+            INDArray dqkv,
+            int batch,
+            int heads,
+            int seq,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         int c = (int) y.size(1), hd = c / heads;
         Flat fq = new Flat(qkv), fy = new Flat(y), fdy = new Flat(dy), fl = new Flat(lse), fd = new Flat(dqkv);
         long threshold = dropout > 0 ? DropoutKey.threshold(dropout) : 0;
@@ -85,24 +113,31 @@ final class FlashAttentionVector {
                     int len = i + 1, tiles = (len + L - 1) / L, qi = i * hd;
                     float rowLse = (float) fl.get(bh * seq + i), dSum = 0;
                     for (int d = 0; d < hd; d++) dSum += w.dy[qi + d] * w.y[qi + d];
-                    rowProducts(w.q, qi, w.kt, w.tp, hd, tiles, sc, w.s);          // scores again
-                    rowProducts(w.dy, qi, w.vt, w.tp, hd, tiles, 1f, w.ds);        // dy_i·v_j
+                    rowProducts(w.q, qi, w.kt, w.tp, hd, tiles, sc, w.s); // scores again
+                    rowProducts(w.dy, qi, w.vt, w.tp, hd, tiles, 1f, w.ds); // dy_i·v_j
                     for (int u = len; u < tiles * L; u++) w.s[u] = Float.NEGATIVE_INFINITY;
                     mask(key, (bh * seq + i) * seq, len, threshold, keep, w);
                     for (int u = 0; u < len; u += L) {
-                        FloatVector p = VectorExp.exp(FloatVector.fromArray(S, w.s, u).sub(rowLse)), m = FloatVector.fromArray(S, w.m, u);
+                        FloatVector
+                                p =
+                                        VectorExp.exp(
+                                                FloatVector.fromArray(S, w.s, u).sub(rowLse)),
+                                m = FloatVector.fromArray(S, w.m, u);
                         FloatVector dp = FloatVector.fromArray(S, w.ds, u).mul(m);
-                        p.mul(m).intoArray(w.p, u);                                         // P·M
-                        p.mul(dp.sub(dSum)).mul(sc).intoArray(w.ds, u);                     // dS
+                        p.mul(m).intoArray(w.p, u); // P·M
+                        p.mul(dp.sub(dSum)).mul(sc).intoArray(w.ds, u); // dS
                     }
                     for (int u = 0; u < len; u++) {
                         FloatVector pm = FloatVector.broadcast(S, w.p[u]), ds = FloatVector.broadcast(S, w.ds[u]);
                         int ku = u * hd;
                         for (int d = 0; d < hd; d += L) {
-                            FloatVector dyi = FloatVector.fromArray(S, w.dy, qi + d), q = FloatVector.fromArray(S, w.q, qi + d);
+                            FloatVector dyi = FloatVector.fromArray(S, w.dy, qi + d),
+                                    q = FloatVector.fromArray(S, w.q, qi + d);
                             dyi.fma(pm, FloatVector.fromArray(S, w.dv, ku + d)).intoArray(w.dv, ku + d);
                             q.fma(ds, FloatVector.fromArray(S, w.dk, ku + d)).intoArray(w.dk, ku + d);
-                            FloatVector.fromArray(S, w.k, ku + d).fma(ds, FloatVector.fromArray(S, w.dq, qi + d)).intoArray(w.dq, qi + d);
+                            FloatVector.fromArray(S, w.k, ku + d)
+                                    .fma(ds, FloatVector.fromArray(S, w.dq, qi + d))
+                                    .intoArray(w.dq, qi + d);
                         }
                     }
                 }
@@ -122,7 +157,8 @@ final class FlashAttentionVector {
      * out[u] = scale·(x[xi, xi + hd)·col u of mt) for the first tiles·L columns of mt [hd, tp]: hd broadcast FMAs per
      * tile, four tiles at a time (independent chains; past the last tile a group repeats it, writing the same values).
      */
-    private static void rowProducts(float[] x, int xi, float[] mt, int tp, int hd, int tiles, float scale, float[] out) {
+    private static void rowProducts(
+            float[] x, int xi, float[] mt, int tp, int hd, int tiles, float scale, float[] out) {
         for (int j = 0; j < tiles; j += 4) {
             int j1 = Math.min(j + 1, tiles - 1), j2 = Math.min(j + 2, tiles - 1), j3 = Math.min(j + 3, tiles - 1);
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -160,7 +196,20 @@ final class FlashAttentionVector {
     /** One thread's copies of a (batch, head) pair's slices: [T, hd] rows, K and V also as [hd, T'] columns. */
     private static final class Scratch {
         private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
-        float[] q = new float[0], k = q, v = q, y = q, dy = q, dq = q, dk = q, dv = q, kt = q, vt = q, s = q, p = q, ds = q, m = q;
+        float[] q = new float[0],
+                k = q,
+                v = q,
+                y = q,
+                dy = q,
+                dq = q,
+                dk = q,
+                dv = q,
+                kt = q,
+                vt = q,
+                s = q,
+                p = q,
+                ds = q,
+                m = q;
         final float[] row = new float[L];
         final int[] words = new int[4];
         int tp;

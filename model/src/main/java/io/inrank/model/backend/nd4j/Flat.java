@@ -1,13 +1,12 @@
 package io.inrank.model.backend.nd4j;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.lang.reflect.Field;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Element access to a contiguous row-major array (a whole buffer or a prefix view of one) for the kernels written as
@@ -33,17 +32,19 @@ final class Flat {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new ExceptionInInitializerError("little-endian hosts only");
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+            throw new ExceptionInInitializerError("little-endian hosts only");
     }
 
-    private final org.nd4j.linalg.api.buffer.DataBuffer keep;    // holds the memory while this view is used
-    private final long address;       // of element 0 of this array
+    private final org.nd4j.linalg.api.buffer.DataBuffer keep; // holds the memory while this view is used
+    private final long address; // of element 0 of this array
     private final int length;
     private final boolean isFloat;
 
     Flat(INDArray a) {
         if (a.ordering() != 'c' || (a.length() > 1 && a.elementWiseStride() != 1)) {
-            throw new IllegalArgumentException("kernel arrays must be contiguous row-major, got " + a.shapeInfoToString());
+            throw new IllegalArgumentException(
+                    "kernel arrays must be contiguous row-major, got " + a.shapeInfoToString());
         }
         if (a.dataType() != DataType.FLOAT && a.dataType() != DataType.DOUBLE) {
             throw new IllegalArgumentException("kernels take FLOAT or DOUBLE arrays, got " + a.dataType());
@@ -52,7 +53,8 @@ final class Flat {
         // the buffer's own pointer, not an NIO view (asNio() is a JNI call and an allocation: a layer norm made six per
         // call, most of its cost in a decode step); a view starts data().offset() elements into its allocation
         keep = a.data();
-        if (a.data().offset() + a.length() > a.data().underlyingLength()) throw new IllegalArgumentException("view exceeds its buffer");
+        if (a.data().offset() + a.length() > a.data().underlyingLength())
+            throw new IllegalArgumentException("view exceeds its buffer");
         address = address(a);
         length = Math.toIntExact(a.length());
     }
@@ -73,7 +75,9 @@ final class Flat {
      * last byte at an int offset (ByteBuffer indices are ints). Their callers also check {@link RowProducts#AVAILABLE}.
      */
     static boolean vectorReadable(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && (a.length() <= 1 || a.elementWiseStride() == 1)
+        return a.dataType() == DataType.FLOAT
+                && a.ordering() == 'c'
+                && (a.length() <= 1 || a.elementWiseStride() == 1)
                 && (a.data().offset() + a.length()) * 4 < Integer.MAX_VALUE;
     }
 
@@ -110,7 +114,8 @@ final class Flat {
     }
 
     private static void checkFloats(INDArray a, int count) {
-        if (a.dataType() != DataType.FLOAT) throw new IllegalArgumentException("FLOAT arrays only, got " + a.dataType());
+        if (a.dataType() != DataType.FLOAT)
+            throw new IllegalArgumentException("FLOAT arrays only, got " + a.dataType());
         if (count > a.length()) throw new IndexOutOfBoundsException(count + " elements of an array of " + a.length());
     }
 

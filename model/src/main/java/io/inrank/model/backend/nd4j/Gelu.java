@@ -16,7 +16,7 @@ public final class Gelu {
 
     public static void forward(INDArray x, INDArray y, boolean tanhApprox) {
         if (RowProducts.AVAILABLE && x.length() == y.length() && Flat.vectorReadable(x) && Flat.vectorReadable(y)) {
-            GeluVector.forward(x, y, tanhApprox);   // checked first so that class loads only with the vector module
+            GeluVector.forward(x, y, tanhApprox); // checked first so that class loads only with the vector module
             return;
         }
         Flat fx = new Flat(x), fy = new Flat(y);
@@ -24,8 +24,11 @@ public final class Gelu {
         WorkerTeam.SHARED.forRanges(x.length(), MIN_PER_PART, (from, to) -> {
             for (long i = from; i < to; i++) {
                 double v = fx.get(i);
-                fy.set(i, tanhApprox ? 0.5 * v * (1 + tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v), fast))
-                        : 0.5 * v * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))));
+                fy.set(
+                        i,
+                        tanhApprox
+                                ? 0.5 * v * (1 + tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v), fast))
+                                : 0.5 * v * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))));
             }
         });
     }
@@ -42,7 +45,8 @@ public final class Gelu {
                     double t = tanh(u, fast);
                     d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
                 } else {
-                    d = 0.5 * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2))) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+                    d = 0.5 * (1 + (fast ? Erf.erfFast(v * INV_SQRT_2) : Erf.erf(v * INV_SQRT_2)))
+                            + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
                 }
                 fdx.set(i, fdy.get(i) * d);
             }

@@ -1,12 +1,11 @@
 package io.inrank.model.backend.nd4j;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * Float32 GELU forward on the Vector API: the same formulas as {@link Gelu} (exact: A&amp;S 7.1.26 erf; tanh variant
@@ -29,16 +28,20 @@ final class GeluVector {
     static void forward(INDArray x, INDArray y, boolean tanhApprox) {
         ByteBuffer in = Flat.bytes(x), out = Flat.bytes(y);
         int inOff = Math.toIntExact(Flat.byteOffset(x)), outOff = Math.toIntExact(Flat.byteOffset(y));
-        WorkerTeam.SHARED.forRanges(x.length(), MIN_PER_PART, (from, to) -> range(in, inOff, out, outOff, (int) from, (int) to, tanhApprox));
+        WorkerTeam.SHARED.forRanges(
+                x.length(),
+                MIN_PER_PART,
+                (from, to) -> range(in, inOff, out, outOff, (int) from, (int) to, tanhApprox));
     }
 
-    private static void range(ByteBuffer in, int inOff, ByteBuffer out, int outOff, int from, int to, boolean tanhApprox) {
+    private static void range(
+            ByteBuffer in, int inOff, ByteBuffer out, int outOff, int from, int to, boolean tanhApprox) {
         int i = from;
         for (; i + L <= to; i += L) {
             FloatVector v = FloatVector.fromByteBuffer(S, in, inOff + 4 * i, NATIVE);
             (tanhApprox ? tanhGelu(v) : exactGelu(v)).intoByteBuffer(out, outOff + 4 * i, NATIVE);
         }
-        if (i < to) {   // the tail under a mask: the same lanewise code
+        if (i < to) { // the tail under a mask: the same lanewise code
             VectorMask<Float> m = S.indexInRange(i, to);
             FloatVector v = FloatVector.fromByteBuffer(S, in, inOff + 4 * i, NATIVE, m);
             (tanhApprox ? tanhGelu(v) : exactGelu(v)).intoByteBuffer(out, outOff + 4 * i, NATIVE, m);
@@ -49,8 +52,11 @@ final class GeluVector {
     private static FloatVector exactGelu(FloatVector v) {
         FloatVector az = v.abs().mul(INV_SQRT_2);
         FloatVector t = FloatVector.broadcast(S, 1f).div(az.fma(0.3275911f, 1f));
-        FloatVector poly = t.fma(1.061405429f, -1.453152027f).fma(t, FloatVector.broadcast(S, 1.421413741f))
-                .fma(t, FloatVector.broadcast(S, -0.284496736f)).fma(t, FloatVector.broadcast(S, 0.254829592f)).mul(t);
+        FloatVector poly = t.fma(1.061405429f, -1.453152027f)
+                .fma(t, FloatVector.broadcast(S, 1.421413741f))
+                .fma(t, FloatVector.broadcast(S, -0.284496736f))
+                .fma(t, FloatVector.broadcast(S, 0.254829592f))
+                .mul(t);
         FloatVector erfAbs = poly.mul(VectorExp.exp(az.mul(az).neg())).neg().add(1f);
         FloatVector erf = erfAbs.blend(erfAbs.neg(), v.lt(0f));
         return v.mul(0.5f).mul(erf.add(1f));

@@ -33,8 +33,18 @@ public final class InRankLinear {
     /**
      * dBt_k += hᵀ·dy; dh = dy·Bt_kᵀ; dA_k += dhᵀ·x; dx = dh·A_k; db += Σ_rows dy. Gradients of modes ≥ k are untouched.
      */
-    public static void backward(INDArray dy, INDArray x, INDArray aK, INDArray btK, INDArray h, INDArray dh,
-                                INDArray dx, INDArray daK, INDArray dbtK, INDArray db, INDArray ones) {
+    public static void backward(
+            INDArray dy,
+            INDArray x,
+            INDArray aK,
+            INDArray btK,
+            INDArray h,
+            INDArray dh,
+            INDArray dx,
+            INDArray daK,
+            INDArray dbtK,
+            INDArray db,
+            INDArray ones) {
         Nd4j.gemm(h, dy, dbtK, true, false, 1.0, 1.0);
         Nd4j.gemm(dy, btK, dh, false, true, 1.0, 0.0);
         Nd4j.gemm(dh, x, daK, true, false, 1.0, 1.0);

@@ -7,15 +7,26 @@ public final class LayerNorm {
     private LayerNorm() {}
 
     /** x, y [N, C]; mean, rstd [N] are saved for backward. */
-    public static void forward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
+    public static void forward(
+            INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
         // float32 with the vector module: LayerNormVector (checked first so that class loads only then)
-        if (RowProducts.AVAILABLE && Flat.vectorReadable(x) && Flat.vectorReadable(y) && Flat.vectorReadable(gamma)
-                && Flat.vectorReadable(beta) && mean.dataType() == rstd.dataType() && mean.dataType() == x.dataType()) {
+        if (RowProducts.AVAILABLE
+                && Flat.vectorReadable(x)
+                && Flat.vectorReadable(y)
+                && Flat.vectorReadable(gamma)
+                && Flat.vectorReadable(beta)
+                && mean.dataType() == rstd.dataType()
+                && mean.dataType() == x.dataType()) {
             LayerNormVector.forward(x, gamma, beta, eps, y, mean, rstd);
             return;
         }
         int n = (int) x.size(0), c = (int) x.size(1);
-        Flat fx = new Flat(x), fy = new Flat(y), fg = new Flat(gamma), fb = new Flat(beta), fm = new Flat(mean), fr = new Flat(rstd);
+        Flat fx = new Flat(x),
+                fy = new Flat(y),
+                fg = new Flat(gamma),
+                fb = new Flat(beta),
+                fm = new Flat(mean),
+                fr = new Flat(rstd);
         // rows are independent: split across the team once there are a few thousand values
         WorkerTeam.SHARED.forRanges(n, Math.max(1, 4096 / Math.max(1, c)), (from, to) -> {
             for (long i = from; i < to; i++) normaliseRow(fx, fy, fg, fb, fm, fr, i, c, eps);
@@ -43,8 +54,15 @@ public final class LayerNorm {
      * dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ and x̂ the normalised input; dγ += Σ dy·x̂; dβ += Σ dy.
      * dx is overwritten.
      */
-    public static void backward(INDArray dy, INDArray x, INDArray gamma, INDArray mean, INDArray rstd,
-                                INDArray dx, INDArray dgamma, INDArray dbeta) {
+    public static void backward(
+            INDArray dy,
+            INDArray x,
+            INDArray gamma,
+            INDArray mean,
+            INDArray rstd,
+            INDArray dx,
+            INDArray dgamma,
+            INDArray dbeta) {
         int n = (int) x.size(0), c = (int) x.size(1);
         Flat fdy = new Flat(dy), fx = new Flat(x), fg = new Flat(gamma), fm = new Flat(mean), fr = new Flat(rstd);
         Flat fdx = new Flat(dx), fdg = new Flat(dgamma), fdb = new Flat(dbeta);

@@ -1,12 +1,11 @@
 package io.inrank.model.backend.nd4j;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * Float32 LayerNorm forward on the Vector API, row by row (the same formula as {@link LayerNorm}: biased variance,
@@ -22,14 +21,16 @@ final class LayerNormVector {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /** x, y [N, C]; gamma, beta [C]; mean, rstd [N] (all FLOAT, contiguous). */
-    static void forward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
+    static void forward(
+            INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
         int n = (int) x.size(0), c = (int) x.size(1);
         ByteBuffer bx = Flat.bytes(x), by = Flat.bytes(y), bg = Flat.bytes(gamma), bb = Flat.bytes(beta);
         int xo = off(x), yo = off(y), go = off(gamma), bo = off(beta);
         Flat fm = new Flat(mean), fr = new Flat(rstd);
         float e = (float) eps;
         WorkerTeam.SHARED.forRanges(n, Math.max(1, 4096 / Math.max(1, c)), (from, to) -> {
-            for (int i = (int) from; i < to; i++) row(bx, xo + 4 * i * c, by, yo + 4 * i * c, bg, go, bb, bo, c, e, fm, fr, i);
+            for (int i = (int) from; i < to; i++)
+                row(bx, xo + 4 * i * c, by, yo + 4 * i * c, bg, go, bb, bo, c, e, fm, fr, i);
         });
     }
 
@@ -38,8 +39,20 @@ final class LayerNormVector {
     }
 
     /** Normalises row i; its mean and rstd go to fm, fr. */
-    private static void row(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer g, int gAt, ByteBuffer b, int bAt, int c, float eps,
-                            Flat fm, Flat fr, int i) {
+    private static void row(
+            ByteBuffer x,
+            int xAt,
+            ByteBuffer y,
+            int yAt,
+            ByteBuffer g,
+            int gAt,
+            ByteBuffer b,
+            int bAt,
+            int c,
+            float eps,
+            Flat fm,
+            Flat fr,
+            int i) {
         int cv = c - c % L;
         FloatVector s = FloatVector.zero(S);
         for (int j = 0; j < cv; j += L) s = s.add(FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE));
@@ -48,7 +61,8 @@ final class LayerNormVector {
         float m = sum / c;
         FloatVector v = FloatVector.zero(S);
         for (int j = 0; j < cv; j += L) {
-            FloatVector d = FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE).sub(m);
+            FloatVector d =
+                    FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE).sub(m);
             v = d.fma(d, v);
         }
         float var = v.reduceLanes(VectorOperators.ADD);
@@ -58,12 +72,17 @@ final class LayerNormVector {
         }
         float r = (float) (1.0 / Math.sqrt(var / c + eps));
         for (int j = 0; j < cv; j += L) {
-            FloatVector xh = FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE).sub(m).mul(r);
-            xh.fma(FloatVector.fromByteBuffer(S, g, gAt + 4 * j, NATIVE), FloatVector.fromByteBuffer(S, b, bAt + 4 * j, NATIVE))
+            FloatVector xh =
+                    FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE).sub(m).mul(r);
+            xh.fma(
+                            FloatVector.fromByteBuffer(S, g, gAt + 4 * j, NATIVE),
+                            FloatVector.fromByteBuffer(S, b, bAt + 4 * j, NATIVE))
                     .intoByteBuffer(y, yAt + 4 * j, NATIVE);
         }
         for (int j = cv; j < c; j++) {
-            y.putFloat(yAt + 4 * j, Math.fma((x.getFloat(xAt + 4 * j) - m) * r, g.getFloat(gAt + 4 * j), b.getFloat(bAt + 4 * j)));
+            y.putFloat(
+                    yAt + 4 * j,
+                    Math.fma((x.getFloat(xAt + 4 * j) - m) * r, g.getFloat(gAt + 4 * j), b.getFloat(bAt + 4 * j)));
         }
         fm.set(i, m);
         fr.set(i, r);

@@ -46,7 +46,8 @@ public final class Linear {
      * @param ones a [1, N] row of ones (preallocated by the caller), null when there is no bias
      * @param dx   may be null when the input needs no gradient
      */
-    public static void backward(INDArray dy, INDArray x, INDArray w, INDArray dx, INDArray dw, INDArray db, INDArray ones) {
+    public static void backward(
+            INDArray dy, INDArray x, INDArray w, INDArray dx, INDArray dw, INDArray db, INDArray ones) {
         if (dx != null) Nd4j.gemm(dy, w, dx, false, true, 1.0, 0.0);
         Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);
         if (db != null) Nd4j.gemm(ones, dy, asRow(db), false, false, 1.0, 1.0);

@@ -4,15 +4,14 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
 import io.inrank.model.backend.Tensor;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The CPU backend ({@code nd4j}): ND4J (nd4j-native, OpenBLAS) for GEMMs and LAPACK; loop kernels over native memory
@@ -33,8 +32,10 @@ public final class Nd4jBackend implements Backend {
     public static INDArray array(Tensor t) {
         if (t == null) return null;
         if (t instanceof Nd4jTensor n) return n.array();
-        if (t instanceof Nd4jInferenceWeight) throw new IllegalArgumentException("an inference copy is only a weight of linearForward/inRankForward");
-        throw new IllegalArgumentException("not an nd4j-backend tensor: " + t.getClass().getName());
+        if (t instanceof Nd4jInferenceWeight)
+            throw new IllegalArgumentException("an inference copy is only a weight of linearForward/inRankForward");
+        throw new IllegalArgumentException(
+                "not an nd4j-backend tensor: " + t.getClass().getName());
     }
 
     public static Tensor wrap(INDArray a) {
@@ -59,7 +60,9 @@ public final class Nd4jBackend implements Backend {
     public Tensor view(Tensor flat, long offset, long... shape) {
         long n = 1;
         for (long s : shape) n *= s;
-        return wrap(a(flat).reshape(a(flat).length()).get(NDArrayIndex.interval(offset, offset + n)).reshape('c', shape));
+        return wrap(a(flat).reshape(a(flat).length())
+                .get(NDArrayIndex.interval(offset, offset + n))
+                .reshape('c', shape));
     }
 
     @Override
@@ -96,7 +99,8 @@ public final class Nd4jBackend implements Backend {
     @Override
     public double norm2(Tensor t) {
         INDArray x = a(t);
-        if (x.data().offset() != 0 || x.length() > Integer.MAX_VALUE) return x.norm2Number().doubleValue();
+        if (x.data().offset() != 0 || x.length() > Integer.MAX_VALUE)
+            return x.norm2Number().doubleValue();
         int n = (int) x.length(), chunk = 1 << 18, parts = (n + chunk - 1) / chunk;
         double[] partial = new double[parts];
         if (x.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
@@ -132,7 +136,8 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public void toHost(Tensor t, double[] out) {
-        if (out.length != t.length()) throw new IllegalArgumentException(out.length + " values for a tensor of " + t.length());
+        if (out.length != t.length())
+            throw new IllegalArgumentException(out.length + " values for a tensor of " + t.length());
         Flat f = new Flat(a(t));
         for (int i = 0; i < out.length; i++) out[i] = f.get(i);
     }
@@ -144,7 +149,10 @@ public final class Nd4jBackend implements Backend {
 
     @Override
     public float[] toHostF32(Tensor t) {
-        return a(t).dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+        return a(t).dup('c')
+                .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+                .data()
+                .asFloat();
     }
 
     @Override
@@ -173,7 +181,8 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void layerNormBackward(Tensor dy, Tensor x, Tensor g, Tensor mean, Tensor rstd, Tensor dx, Tensor dg, Tensor db) {
+    public void layerNormBackward(
+            Tensor dy, Tensor x, Tensor g, Tensor mean, Tensor rstd, Tensor dx, Tensor dg, Tensor db) {
         LayerNorm.backward(a(dy), a(x), a(g), a(mean), a(rstd), a(dx), a(dg), a(db));
     }
 
@@ -195,8 +204,18 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void inRankBackward(Tensor dy, Tensor x, Tensor aK, Tensor btK, Tensor h, Tensor dh, Tensor dx, Tensor daK,
-                               Tensor dbtK, Tensor db, Tensor ones) {
+    public void inRankBackward(
+            Tensor dy,
+            Tensor x,
+            Tensor aK,
+            Tensor btK,
+            Tensor h,
+            Tensor dh,
+            Tensor dx,
+            Tensor daK,
+            Tensor dbtK,
+            Tensor db,
+            Tensor ones) {
         InRankLinear.backward(a(dy), a(x), a(aK), a(btK), a(h), a(dh), a(dx), a(daK), a(dbtK), a(db), a(ones));
     }
 
@@ -211,19 +230,37 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void attentionForward(Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
+    public void attentionForward(
+            Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
         FlashAttention.forward(a(qkv), a(y), a(lse), batch, heads, scale, dropout, key);
     }
 
     @Override
-    public void attentionBackward(Tensor dy, Tensor qkv, Tensor y, Tensor lse, Tensor dqkv, int batch, int heads, double scale,
-                                  double dropout, DropoutKey key) {
+    public void attentionBackward(
+            Tensor dy,
+            Tensor qkv,
+            Tensor y,
+            Tensor lse,
+            Tensor dqkv,
+            int batch,
+            int heads,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         FlashAttention.backward(a(dy), a(qkv), a(y), a(lse), a(dqkv), batch, heads, scale, dropout, key);
     }
 
     @Override
-    public void attendCached(Tensor qkv, Tensor kCache, Tensor vCache, int[] slots, int[] positions, int n, int heads, double scale,
-                             Tensor y) {
+    public void attendCached(
+            Tensor qkv,
+            Tensor kCache,
+            Tensor vCache,
+            int[] slots,
+            int[] positions,
+            int n,
+            int heads,
+            double scale,
+            Tensor y) {
         DecodeAttention.forward(a(qkv), a(kCache), a(vCache), slots, positions, n, heads, scale, a(y));
     }
 
@@ -233,8 +270,8 @@ public final class Nd4jBackend implements Backend {
     @Override
     public synchronized double crossEntropyForward(Tensor logits, int[] targets) {
         INDArray l = a(logits);
-        INDArray[] s = ceScratch.computeIfAbsent(l.dataType() + "/" + l.size(0),
-                k -> new INDArray[]{Nd4j.create(l.dataType(), l.size(0), 1), Nd4j.create(l.dataType(), l.size(0), 1)});
+        INDArray[] s = ceScratch.computeIfAbsent(l.dataType() + "/" + l.size(0), k ->
+                new INDArray[] {Nd4j.create(l.dataType(), l.size(0), 1), Nd4j.create(l.dataType(), l.size(0), 1)});
         return CrossEntropy.forward(l, targets, s[0], s[1]);
     }
 
@@ -259,12 +296,23 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void adamw(Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, double lr, double beta1,
-                      double beta2, double eps, double weightDecay, long step) {
+    public void adamw(
+            Tensor values,
+            Tensor grads,
+            Tensor m,
+            Tensor v,
+            List<Segment> segments,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            long step) {
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         if (values.dtype() == DType.F32) {
             FloatBuffer p = floats(a(values)), g = floats(a(grads)), mm = floats(a(m)), vv = floats(a(v));
-            // 1 − β in double, then rounded: 1 − (float) 0.999 is 0.0010000467, 4.7e-5 off (torch also passes 1 − β2 as a double)
+            // 1 − β in double, then rounded: 1 − (float) 0.999 is 0.0010000467, 4.7e-5 off (torch also passes 1 − β2 as
+            // a double)
             float b1 = (float) beta1, b2 = (float) beta2, ob1 = (float) (1 - beta1), ob2 = (float) (1 - beta2);
             float c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
             float decayOn = (float) (1 - lr * weightDecay);
@@ -298,6 +346,7 @@ public final class Nd4jBackend implements Backend {
 
     /** The chunk list of the last segment list seen (one optimizer: computed once, not per step). */
     private List<Segment> chunkSource;
+
     private List<Segment> chunkCache;
 
     private synchronized List<Segment> chunksOf(List<Segment> segments) {
@@ -311,7 +360,8 @@ public final class Nd4jBackend implements Backend {
     private static List<Segment> chunks(List<Segment> segments) {
         List<Segment> out = new ArrayList<>();
         for (Segment s : segments) {
-            for (long from = s.from(); from < s.to(); from += 1 << 18) out.add(new Segment(from, Math.min(s.to(), from + (1 << 18)), s.decay()));
+            for (long from = s.from(); from < s.to(); from += 1 << 18)
+                out.add(new Segment(from, Math.min(s.to(), from + (1 << 18)), s.decay()));
         }
         return out;
     }
@@ -335,7 +385,7 @@ public final class Nd4jBackend implements Backend {
     @Override
     public Tensor[] truncate(Tensor aK, Tensor btK, int r) {
         INDArray[] f = Spectrum.truncate(a(aK), a(btK), r);
-        return new Tensor[]{wrap(f[0]), wrap(f[1])};
+        return new Tensor[] {wrap(f[0]), wrap(f[1])};
     }
 
     /** The weight transposed, [out, in]: every decode product becomes a row-dot-product ({@link Nd4jInferenceWeight}). */
@@ -353,10 +403,13 @@ public final class Nd4jBackend implements Backend {
     @Override
     public Tensor[] inferenceFactors(Tensor aK, Tensor btK) {
         int k = (int) aK.size(0), kp = (k + MODE_PAD - 1) / MODE_PAD * MODE_PAD;
-        INDArray aPad = Nd4j.zeros(a(aK).dataType(), kp, aK.size(1)), btPad = Nd4j.zeros(a(btK).dataType(), kp, btK.size(1));
+        INDArray aPad = Nd4j.zeros(a(aK).dataType(), kp, aK.size(1)),
+                btPad = Nd4j.zeros(a(btK).dataType(), kp, btK.size(1));
         aPad.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).assign(a(aK));
         btPad.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).assign(a(btK));
-        return new Tensor[]{wrap(aPad), new Nd4jInferenceWeight(btPad.transpose().dup('c'))};
+        return new Tensor[] {
+            wrap(aPad), new Nd4jInferenceWeight(btPad.transpose().dup('c'))
+        };
     }
 
     /** Modes of inference factors are padded to a multiple of this: the widest vector (AVX-512: 16 floats). */

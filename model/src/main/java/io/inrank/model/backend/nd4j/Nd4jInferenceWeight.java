@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 record Nd4jInferenceWeight(INDArray transposed) implements Tensor {
     @Override
     public long[] shape() {
-        return new long[]{transposed.size(1), transposed.size(0)};
+        return new long[] {transposed.size(1), transposed.size(0)};
     }
 
     @Override

@@ -30,10 +30,12 @@ public final class Nd4jProvider implements BackendProvider {
         } catch (ClassNotFoundException | LinkageError e) {
             return "ND4J is not on the class path";
         }
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux") || !System.getProperty("os.arch", "").matches("amd64|x86_64")) {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
+                || !System.getProperty("os.arch", "").matches("amd64|x86_64")) {
             return "this build carries ND4J's linux-x86_64 natives only";
         }
-        if (cl.getResource(NATIVE_LIBRARY) == null) return "ND4J's native jar (nd4j-native, linux-x86_64) is not on the class path";
+        if (cl.getResource(NATIVE_LIBRARY) == null)
+            return "ND4J's native jar (nd4j-native, linux-x86_64) is not on the class path";
         return null;
     }
 

@@ -1,11 +1,10 @@
 package io.inrank.model.backend.nd4j;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * The two register-blocked kernels behind {@link RowProducts}: eight rows of activations against a weight in native
@@ -26,53 +25,121 @@ final class RowKernels {
     static final int L = S.length();
     /** Columns per register tile of {@link #timesW}. */
     static final int COLS = 2 * L;
+
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
      * c[0:8, j0:j1] (+)= x[0:8, k0:k1] · W[k0:k1, j0:j1], W row-major [K, N] starting at byte wOff of w; x is [8, K] at
      * x[xOff], c is [8, N] at c[cOff]. With accumulate false the sum starts from zero.
      */
-    static void timesW(float[] x, int xOff, int K, ByteBuffer w, int wOff, int N, float[] c, int cOff, int j0, int j1, int k0, int k1,
-                       boolean accumulate) {
+    static void timesW(
+            float[] x,
+            int xOff,
+            int K,
+            ByteBuffer w,
+            int wOff,
+            int N,
+            float[] c,
+            int cOff,
+            int j0,
+            int j1,
+            int k0,
+            int k1,
+            boolean accumulate) {
         int j = j0;
         for (; j + COLS <= j1; j += COLS) {
-            int c0 = cOff + j, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N, c4 = c3 + N, c5 = c4 + N, c6 = c5 + N, c7 = c6 + N;
+            int c0 = cOff + j,
+                    c1 = c0 + N,
+                    c2 = c1 + N,
+                    c3 = c2 + N,
+                    c4 = c3 + N,
+                    c5 = c4 + N,
+                    c6 = c5 + N,
+                    c7 = c6 + N;
             FloatVector z = FloatVector.zero(S);
-            FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z,
-                    a40 = z, a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z;
+            FloatVector a00 = z,
+                    a01 = z,
+                    a10 = z,
+                    a11 = z,
+                    a20 = z,
+                    a21 = z,
+                    a30 = z,
+                    a31 = z,
+                    a40 = z,
+                    a41 = z,
+                    a50 = z,
+                    a51 = z,
+                    a60 = z,
+                    a61 = z,
+                    a70 = z,
+                    a71 = z;
             if (accumulate) {
-                a00 = load(c, c0); a01 = load(c, c0 + L); a10 = load(c, c1); a11 = load(c, c1 + L);
-                a20 = load(c, c2); a21 = load(c, c2 + L); a30 = load(c, c3); a31 = load(c, c3 + L);
-                a40 = load(c, c4); a41 = load(c, c4 + L); a50 = load(c, c5); a51 = load(c, c5 + L);
-                a60 = load(c, c6); a61 = load(c, c6 + L); a70 = load(c, c7); a71 = load(c, c7 + L);
+                a00 = load(c, c0);
+                a01 = load(c, c0 + L);
+                a10 = load(c, c1);
+                a11 = load(c, c1 + L);
+                a20 = load(c, c2);
+                a21 = load(c, c2 + L);
+                a30 = load(c, c3);
+                a31 = load(c, c3 + L);
+                a40 = load(c, c4);
+                a41 = load(c, c4 + L);
+                a50 = load(c, c5);
+                a51 = load(c, c5 + L);
+                a60 = load(c, c6);
+                a61 = load(c, c6 + L);
+                a70 = load(c, c7);
+                a71 = load(c, c7 + L);
             }
             for (int k = k0; k < k1; k++) {
                 int wAt = wOff + 4 * (k * N + j), xk = xOff + k;
-                FloatVector w0 = FloatVector.fromByteBuffer(S, w, wAt, NATIVE), w1 = FloatVector.fromByteBuffer(S, w, wAt + 4 * L, NATIVE);
+                FloatVector w0 = FloatVector.fromByteBuffer(S, w, wAt, NATIVE),
+                        w1 = FloatVector.fromByteBuffer(S, w, wAt + 4 * L, NATIVE);
                 FloatVector b = FloatVector.broadcast(S, x[xk]);
-                a00 = w0.fma(b, a00); a01 = w1.fma(b, a01);
+                a00 = w0.fma(b, a00);
+                a01 = w1.fma(b, a01);
                 b = FloatVector.broadcast(S, x[xk + K]);
-                a10 = w0.fma(b, a10); a11 = w1.fma(b, a11);
+                a10 = w0.fma(b, a10);
+                a11 = w1.fma(b, a11);
                 b = FloatVector.broadcast(S, x[xk + 2 * K]);
-                a20 = w0.fma(b, a20); a21 = w1.fma(b, a21);
+                a20 = w0.fma(b, a20);
+                a21 = w1.fma(b, a21);
                 b = FloatVector.broadcast(S, x[xk + 3 * K]);
-                a30 = w0.fma(b, a30); a31 = w1.fma(b, a31);
+                a30 = w0.fma(b, a30);
+                a31 = w1.fma(b, a31);
                 b = FloatVector.broadcast(S, x[xk + 4 * K]);
-                a40 = w0.fma(b, a40); a41 = w1.fma(b, a41);
+                a40 = w0.fma(b, a40);
+                a41 = w1.fma(b, a41);
                 b = FloatVector.broadcast(S, x[xk + 5 * K]);
-                a50 = w0.fma(b, a50); a51 = w1.fma(b, a51);
+                a50 = w0.fma(b, a50);
+                a51 = w1.fma(b, a51);
                 b = FloatVector.broadcast(S, x[xk + 6 * K]);
-                a60 = w0.fma(b, a60); a61 = w1.fma(b, a61);
+                a60 = w0.fma(b, a60);
+                a61 = w1.fma(b, a61);
                 b = FloatVector.broadcast(S, x[xk + 7 * K]);
-                a70 = w0.fma(b, a70); a71 = w1.fma(b, a71);
+                a70 = w0.fma(b, a70);
+                a71 = w1.fma(b, a71);
             }
-            a00.intoArray(c, c0); a01.intoArray(c, c0 + L); a10.intoArray(c, c1); a11.intoArray(c, c1 + L);
-            a20.intoArray(c, c2); a21.intoArray(c, c2 + L); a30.intoArray(c, c3); a31.intoArray(c, c3 + L);
-            a40.intoArray(c, c4); a41.intoArray(c, c4 + L); a50.intoArray(c, c5); a51.intoArray(c, c5 + L);
-            a60.intoArray(c, c6); a61.intoArray(c, c6 + L); a70.intoArray(c, c7); a71.intoArray(c, c7 + L);
+            a00.intoArray(c, c0);
+            a01.intoArray(c, c0 + L);
+            a10.intoArray(c, c1);
+            a11.intoArray(c, c1 + L);
+            a20.intoArray(c, c2);
+            a21.intoArray(c, c2 + L);
+            a30.intoArray(c, c3);
+            a31.intoArray(c, c3 + L);
+            a40.intoArray(c, c4);
+            a41.intoArray(c, c4 + L);
+            a50.intoArray(c, c5);
+            a51.intoArray(c, c5 + L);
+            a60.intoArray(c, c6);
+            a61.intoArray(c, c6 + L);
+            a70.intoArray(c, c7);
+            a71.intoArray(c, c7 + L);
         }
-        if (j < j1) {   // columns past the last full register tile
-            for (int r = 0; r < 8; r++) rowTimesW(x, xOff + r * K, w, wOff, N, c, cOff + r * N, j, j1, k0, k1, accumulate);
+        if (j < j1) { // columns past the last full register tile
+            for (int r = 0; r < 8; r++)
+                rowTimesW(x, xOff + r * K, w, wOff, N, c, cOff + r * N, j, j1, k0, k1, accumulate);
         }
     }
 
@@ -80,43 +147,155 @@ final class RowKernels {
      * c[0:8, n0:n1] = x[0:8, :] · W[n0:n1, :]ᵀ, W row-major [N, K] starting at byte wOff of w (the LM head's [V, C]
      * embedding, the first InRank factor's [r, in] rows): two weight rows at a time, dot products over K.
      */
-    static void timesWt(float[] x, int xOff, int K, ByteBuffer w, int wOff, int N, float[] c, int cOff, int n0, int n1) {
+    static void timesWt(
+            float[] x, int xOff, int K, ByteBuffer w, int wOff, int N, float[] c, int cOff, int n0, int n1) {
         int kv = K - K % L, n = n0;
         for (; n + 2 <= n1; n += 2) {
             FloatVector z = FloatVector.zero(S);
-            FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z,
-                    a40 = z, a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z;
+            FloatVector a00 = z,
+                    a01 = z,
+                    a10 = z,
+                    a11 = z,
+                    a20 = z,
+                    a21 = z,
+                    a30 = z,
+                    a31 = z,
+                    a40 = z,
+                    a41 = z,
+                    a50 = z,
+                    a51 = z,
+                    a60 = z,
+                    a61 = z,
+                    a70 = z,
+                    a71 = z;
             int r0 = wOff + 4 * n * K, r1 = r0 + 4 * K;
             for (int k = 0; k < kv; k += L) {
-                FloatVector w0 = FloatVector.fromByteBuffer(S, w, r0 + 4 * k, NATIVE), w1 = FloatVector.fromByteBuffer(S, w, r1 + 4 * k, NATIVE);
+                FloatVector w0 = FloatVector.fromByteBuffer(S, w, r0 + 4 * k, NATIVE),
+                        w1 = FloatVector.fromByteBuffer(S, w, r1 + 4 * k, NATIVE);
                 int xk = xOff + k;
                 FloatVector v = load(x, xk);
-                a00 = w0.fma(v, a00); a01 = w1.fma(v, a01);
+                a00 = w0.fma(v, a00);
+                a01 = w1.fma(v, a01);
                 v = load(x, xk + K);
-                a10 = w0.fma(v, a10); a11 = w1.fma(v, a11);
+                a10 = w0.fma(v, a10);
+                a11 = w1.fma(v, a11);
                 v = load(x, xk + 2 * K);
-                a20 = w0.fma(v, a20); a21 = w1.fma(v, a21);
+                a20 = w0.fma(v, a20);
+                a21 = w1.fma(v, a21);
                 v = load(x, xk + 3 * K);
-                a30 = w0.fma(v, a30); a31 = w1.fma(v, a31);
+                a30 = w0.fma(v, a30);
+                a31 = w1.fma(v, a31);
                 v = load(x, xk + 4 * K);
-                a40 = w0.fma(v, a40); a41 = w1.fma(v, a41);
+                a40 = w0.fma(v, a40);
+                a41 = w1.fma(v, a41);
                 v = load(x, xk + 5 * K);
-                a50 = w0.fma(v, a50); a51 = w1.fma(v, a51);
+                a50 = w0.fma(v, a50);
+                a51 = w1.fma(v, a51);
                 v = load(x, xk + 6 * K);
-                a60 = w0.fma(v, a60); a61 = w1.fma(v, a61);
+                a60 = w0.fma(v, a60);
+                a61 = w1.fma(v, a61);
                 v = load(x, xk + 7 * K);
-                a70 = w0.fma(v, a70); a71 = w1.fma(v, a71);
+                a70 = w0.fma(v, a70);
+                a71 = w1.fma(v, a71);
             }
-            finish(x, xOff + 0 * K, K, w, r0, r1, kv, c, cOff + 0 * N + n, a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD));
-            finish(x, xOff + 1 * K, K, w, r0, r1, kv, c, cOff + 1 * N + n, a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD));
-            finish(x, xOff + 2 * K, K, w, r0, r1, kv, c, cOff + 2 * N + n, a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD));
-            finish(x, xOff + 3 * K, K, w, r0, r1, kv, c, cOff + 3 * N + n, a30.reduceLanes(VectorOperators.ADD), a31.reduceLanes(VectorOperators.ADD));
-            finish(x, xOff + 4 * K, K, w, r0, r1, kv, c, cOff + 4 * N + n, a40.reduceLanes(VectorOperators.ADD), a41.reduceLanes(VectorOperators.ADD));
-            finish(x, xOff + 5 * K, K, w, r0, r1, kv, c, cOff + 5 * N + n, a50.reduceLanes(VectorOperators.ADD), a51.reduceLanes(VectorOperators.ADD));
-            finish(x, xOff + 6 * K, K, w, r0, r1, kv, c, cOff + 6 * N + n, a60.reduceLanes(VectorOperators.ADD), a61.reduceLanes(VectorOperators.ADD));
-            finish(x, xOff + 7 * K, K, w, r0, r1, kv, c, cOff + 7 * N + n, a70.reduceLanes(VectorOperators.ADD), a71.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 0 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 0 * N + n,
+                    a00.reduceLanes(VectorOperators.ADD),
+                    a01.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 1 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 1 * N + n,
+                    a10.reduceLanes(VectorOperators.ADD),
+                    a11.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 2 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 2 * N + n,
+                    a20.reduceLanes(VectorOperators.ADD),
+                    a21.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 3 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 3 * N + n,
+                    a30.reduceLanes(VectorOperators.ADD),
+                    a31.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 4 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 4 * N + n,
+                    a40.reduceLanes(VectorOperators.ADD),
+                    a41.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 5 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 5 * N + n,
+                    a50.reduceLanes(VectorOperators.ADD),
+                    a51.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 6 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 6 * N + n,
+                    a60.reduceLanes(VectorOperators.ADD),
+                    a61.reduceLanes(VectorOperators.ADD));
+            finish(
+                    x,
+                    xOff + 7 * K,
+                    K,
+                    w,
+                    r0,
+                    r1,
+                    kv,
+                    c,
+                    cOff + 7 * N + n,
+                    a70.reduceLanes(VectorOperators.ADD),
+                    a71.reduceLanes(VectorOperators.ADD));
         }
-        if (n < n1) {   // an odd last weight row
+        if (n < n1) { // an odd last weight row
             for (int r = 0; r < 8; r++) rowTimesWt(x, xOff + r * K, K, w, wOff, c, cOff + r * N, n, n1);
         }
     }
@@ -126,11 +305,23 @@ final class RowKernels {
      * (k ascending, one fused multiply-add per term, from zero), so a row's result does not depend on how many rows
      * share its step. Register strips down the block, like the tile: the block should be in cache.
      */
-    static void rowTimesW(float[] x, int xOff, ByteBuffer w, int wOff, int N, float[] c, int cOff, int j0, int j1, int k0, int k1,
-                          boolean accumulate) {
+    static void rowTimesW(
+            float[] x,
+            int xOff,
+            ByteBuffer w,
+            int wOff,
+            int N,
+            float[] c,
+            int cOff,
+            int j0,
+            int j1,
+            int k0,
+            int k1,
+            boolean accumulate) {
         int j = j0;
         for (; j + COLS <= j1; j += COLS) {
-            FloatVector a0 = accumulate ? load(c, cOff + j) : FloatVector.zero(S), a1 = accumulate ? load(c, cOff + j + L) : FloatVector.zero(S);
+            FloatVector a0 = accumulate ? load(c, cOff + j) : FloatVector.zero(S),
+                    a1 = accumulate ? load(c, cOff + j + L) : FloatVector.zero(S);
             for (int k = k0; k < k1; k++) {
                 int wAt = wOff + 4 * (k * N + j);
                 FloatVector b = FloatVector.broadcast(S, x[xOff + k]);
@@ -156,7 +347,8 @@ final class RowKernels {
         for (int n = n0; n < n1; n++) {
             int rn = wOff + 4 * n * K;
             FloatVector a = FloatVector.zero(S);
-            for (int k = 0; k < kv; k += L) a = FloatVector.fromByteBuffer(S, w, rn + 4 * k, NATIVE).fma(load(x, xOff + k), a);
+            for (int k = 0; k < kv; k += L)
+                a = FloatVector.fromByteBuffer(S, w, rn + 4 * k, NATIVE).fma(load(x, xOff + k), a);
             float t = a.reduceLanes(VectorOperators.ADD);
             for (int k = kv; k < K; k++) t = Math.fma(x[xOff + k], w.getFloat(rn + 4 * k), t);
             c[cOff + n] = t;
@@ -167,7 +359,8 @@ final class RowKernels {
      * A row's two dot products: the vector sums (reduced by the caller: vectors never cross a call, where a missed
      * inlining would box them) plus the K % L tail.
      */
-    private static void finish(float[] x, int xi, int K, ByteBuffer w, int r0, int r1, int kv, float[] c, int ci, float t0, float t1) {
+    private static void finish(
+            float[] x, int xi, int K, ByteBuffer w, int r0, int r1, int kv, float[] c, int ci, float t0, float t1) {
         for (int k = kv; k < K; k++) {
             t0 = Math.fma(x[xi + k], w.getFloat(r0 + 4 * k), t0);
             t1 = Math.fma(x[xi + k], w.getFloat(r1 + 4 * k), t1);

@@ -1,10 +1,9 @@
 package io.inrank.model.backend.nd4j;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Products of a few rows (a decode step: 1–16 sequences) with a FLOAT weight, c = a·W or a·Wᵀ, on the
@@ -24,8 +23,9 @@ final class RowProducts {
     private RowProducts() {}
 
     /** The incubator module is in the boot layer and the vector kernels (products, decode attention, GELU) are not turned off. */
-    static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !"false".equals(System.getProperty("inrank.rowKernels"));
+    static final boolean AVAILABLE =
+            ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                    && !"false".equals(System.getProperty("inrank.rowKernels"));
     /**
      * Row counts this path takes. One row too for a·Wᵀ, the form {@code BatchDecoder} uses for every product: a
      * sequence must get the same logits alone as in a batch (seeded sampling gives each client its single-client
@@ -43,10 +43,16 @@ final class RowProducts {
 
     /** Whether c = a·op(b) (α = 1, β = 0) can run here: FLOAT, contiguous, a few rows, byte offsets within an int. */
     static boolean accepts(INDArray a, INDArray b, INDArray c, boolean tb) {
-        if (!AVAILABLE || a.dataType() != DataType.FLOAT || b.dataType() != DataType.FLOAT || c.dataType() != DataType.FLOAT) return false;
+        if (!AVAILABLE
+                || a.dataType() != DataType.FLOAT
+                || b.dataType() != DataType.FLOAT
+                || c.dataType() != DataType.FLOAT) return false;
         long m = a.size(0);
-        return m >= (tb ? MIN_ROWS : 2) && m <= MAX_ROWS && (b.data().offset() + b.length()) * 4 < Integer.MAX_VALUE
-                && a.length() * 4 < Integer.MAX_VALUE / 16 && c.length() * 4 < Integer.MAX_VALUE / 16;
+        return m >= (tb ? MIN_ROWS : 2)
+                && m <= MAX_ROWS
+                && (b.data().offset() + b.length()) * 4 < Integer.MAX_VALUE
+                && a.length() * 4 < Integer.MAX_VALUE / 16
+                && c.length() * 4 < Integer.MAX_VALUE / 16;
     }
 
     /**
@@ -89,7 +95,7 @@ final class RowProducts {
             if (in.length < rows * k) in = new float[rows * k];
             if (out.length < rows * n) out = new float[rows * n];
             Flat.copyToHeap(a, in, m * k);
-            java.util.Arrays.fill(in, m * k, rows * k, 0f);   // padding rows: zeros, never denormal garbage
+            java.util.Arrays.fill(in, m * k, rows * k, 0f); // padding rows: zeros, never denormal garbage
             weight = Flat.bytes(b);
             weightOffset = Math.toIntExact(Flat.byteOffset(b));
             weightAddress = Flat.baseAddress(weight) + weightOffset;
@@ -106,7 +112,7 @@ final class RowProducts {
          * each block is first touched into cache and then serves every tile and single row.
          */
         private void plainPart(int part) {
-            int units = n / RowKernels.COLS;   // whole register tiles; the last part also takes the ragged columns
+            int units = n / RowKernels.COLS; // whole register tiles; the last part also takes the ragged columns
             int j0 = RowKernels.COLS * (int) ((long) units * part / parts);
             int j1 = part == parts - 1 ? n : RowKernels.COLS * (int) ((long) units * (part + 1) / parts);
             if (j0 >= j1) return;
@@ -115,7 +121,8 @@ final class RowProducts {
                 int k1 = Math.min(k, k0 + rowsPerBlock);
                 for (int r = k0; r < k1; r++) Flat.touch(weightAddress + 4L * ((long) r * n + j0), 4L * (j1 - j0));
                 for (int t = 0; t < tiles; t++) {
-                    RowKernels.timesW(in, t * 8 * k, k, weight, weightOffset, n, out, t * 8 * n, j0, j1, k0, k1, k0 > 0);
+                    RowKernels.timesW(
+                            in, t * 8 * k, k, weight, weightOffset, n, out, t * 8 * n, j0, j1, k0, k1, k0 > 0);
                 }
                 for (int i = 8 * tiles; i < m; i++) {
                     RowKernels.rowTimesW(in, i * k, weight, weightOffset, n, out, i * n, j0, j1, k0, k1, k0 > 0);
@@ -133,13 +140,15 @@ final class RowProducts {
          */
         private void transposedPart(int part) {
             int rowsPerBlock = Math.max(2, BLOCK_BYTES / (4 * k) & ~1), blocks = (n + rowsPerBlock - 1) / rowsPerBlock;
-            int own = part == 0 ? 0 : blocks - 1;      // the next block of this part when there are two
+            int own = part == 0 ? 0 : blocks - 1; // the next block of this part when there are two
             for (int taken = nextBlock.getAndIncrement(); taken < blocks; taken = nextBlock.getAndIncrement()) {
                 int blk = parts != 2 ? taken : part == 0 ? own++ : own--;
                 int b0 = blk * rowsPerBlock, b1 = Math.min(n, b0 + rowsPerBlock);
                 if (m > 1) Flat.touch(weightAddress + 4L * b0 * k, 4L * (b1 - b0) * k);
-                for (int t = 0; t < tiles; t++) RowKernels.timesWt(in, t * 8 * k, k, weight, weightOffset, n, out, t * 8 * n, b0, b1);
-                for (int i = 8 * tiles; i < m; i++) RowKernels.rowTimesWt(in, i * k, k, weight, weightOffset, out, i * n, b0, b1);
+                for (int t = 0; t < tiles; t++)
+                    RowKernels.timesWt(in, t * 8 * k, k, weight, weightOffset, n, out, t * 8 * n, b0, b1);
+                for (int i = 8 * tiles; i < m; i++)
+                    RowKernels.rowTimesWt(in, i * k, k, weight, weightOffset, out, i * n, b0, b1);
             }
         }
     }

@@ -4,11 +4,10 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
+import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.Random;
 
 /**
  * {@code ./inrank bench spectrum}: singular values of one InRank layer via thin QR + core SVD on the chosen backend
@@ -51,7 +50,9 @@ public final class SpectrumBench {
             dense = Math.min(dense, t2 - t1);
             for (int j = 0; j < k; j++) maxRel = Math.max(maxRel, Math.abs(s[j] - d[j]) / d[0]);
         }
-        System.out.printf("{\"bench\":\"spectrum\",\"impl\":\"%s\",\"in\":%d,\"out\":%d,\"k\":%d,\"qr_ms\":%.1f,\"full_svd_ms\":%.1f,\"speedup\":%.1f,"
-                + "\"max_rel_diff\":%.1e}%n", be.name(), in, out, k, fast / 1e6, dense / 1e6, (double) dense / fast, maxRel);
+        System.out.printf(
+                "{\"bench\":\"spectrum\",\"impl\":\"%s\",\"in\":%d,\"out\":%d,\"k\":%d,\"qr_ms\":%.1f,\"full_svd_ms\":%.1f,\"speedup\":%.1f,"
+                        + "\"max_rel_diff\":%.1e}%n",
+                be.name(), in, out, k, fast / 1e6, dense / 1e6, (double) dense / fast, maxRel);
     }
 }

@@ -32,14 +32,19 @@ final class VectorExp {
         FloatVector t = xc.mul(LOG2E).add(ROUND), n = t.sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f).fma(r, FloatVector.broadcast(S, 8.3334519073e-3f))
-                .fma(r, FloatVector.broadcast(S, 4.1665795894e-2f)).fma(r, FloatVector.broadcast(S, 1.6666665459e-1f))
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f)
+                .fma(r, FloatVector.broadcast(S, 8.3334519073e-3f))
+                .fma(r, FloatVector.broadcast(S, 4.1665795894e-2f))
+                .fma(r, FloatVector.broadcast(S, 1.6666665459e-1f))
                 .fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         FloatVector er = p.mul(r.mul(r)).add(r).add(1f);
         // 2^n: n + 127 in the exponent field (n is in [-126, 127] after the clamp). t's low bits already hold n (t is
         // 1.5·2^23 + n), and the shift drops everything above them: no float→int conversion (Java 17 does not compile
         // that one into a vector instruction: it cost 2 ns a value)
-        FloatVector scale = t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector scale = t.reinterpretAsInts()
+                .add(127)
+                .lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
         FloatVector e = er.mul(scale);
         e = e.blend(0f, x.lt(MIN_X));
         return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, MAX_X));

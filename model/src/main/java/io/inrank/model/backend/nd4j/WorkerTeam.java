@@ -102,7 +102,7 @@ final class WorkerTeam {
         }
 
         void post() {
-            posted++;   // only the lock holder writes it
+            posted++; // only the lock holder writes it
             LockSupport.unpark(this);
         }
 

@@ -2,7 +2,6 @@ package io.inrank.model.backend.reference;
 
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -20,7 +19,8 @@ final class RefTensor implements Tensor {
     RefTensor(double[] data, int offset, long[] shape, DType dtype) {
         long n = 1;
         for (long s : shape) n *= s;
-        if (offset < 0 || offset + n > data.length) throw new IllegalArgumentException("view [" + offset + ", +" + n + ") outside " + data.length);
+        if (offset < 0 || offset + n > data.length)
+            throw new IllegalArgumentException("view [" + offset + ", +" + n + ") outside " + data.length);
         this.data = data;
         this.offset = offset;
         this.length = (int) n;
@@ -30,7 +30,8 @@ final class RefTensor implements Tensor {
 
     static RefTensor of(Tensor t) {
         if (t instanceof RefTensor r) return r;
-        throw new IllegalArgumentException("not a reference-backend tensor: " + (t == null ? "null" : t.getClass().getName()));
+        throw new IllegalArgumentException("not a reference-backend tensor: "
+                + (t == null ? "null" : t.getClass().getName()));
     }
 
     @Override

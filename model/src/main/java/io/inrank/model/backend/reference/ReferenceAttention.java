@@ -16,7 +16,15 @@ import io.inrank.model.backend.DropoutKey;
 final class ReferenceAttention {
     private ReferenceAttention() {}
 
-    static void forward(RefTensor qkv, RefTensor y, RefTensor lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
+    static void forward(
+            RefTensor qkv,
+            RefTensor y,
+            RefTensor lse,
+            int batch,
+            int heads,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         int c3 = qkv.cols(), c = c3 / 3, hd = c / heads, seq = qkv.rows() / batch;
         double[] s = new double[seq];
         for (int b = 0; b < batch; b++) {
@@ -35,7 +43,8 @@ final class ReferenceAttention {
                     for (int j = 0; j <= i; j++) sum += Math.exp(s[j] - max);
                     double rowLse = max + Math.log(sum);
                     lse.set((b * heads + h) * seq + i, rowLse);
-                    for (int j = 0; j <= i; j++) s[j] = Math.exp(s[j] - rowLse) * mask(key, b, h, i, j, heads, seq, dropout);  // P·M
+                    for (int j = 0; j <= i; j++)
+                        s[j] = Math.exp(s[j] - rowLse) * mask(key, b, h, i, j, heads, seq, dropout); // P·M
                     int out = (b * seq + i) * c + h * hd;
                     for (int d = 0; d < hd; d++) {
                         double acc = 0;
@@ -47,8 +56,17 @@ final class ReferenceAttention {
         }
     }
 
-    static void backward(RefTensor dy, RefTensor qkv, RefTensor y, RefTensor lse, RefTensor dqkv, int batch, int heads, double scale,
-                         double dropout, DropoutKey key) {
+    static void backward(
+            RefTensor dy,
+            RefTensor qkv,
+            RefTensor y,
+            RefTensor lse,
+            RefTensor dqkv,
+            int batch,
+            int heads,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         int c3 = qkv.cols(), c = c3 / 3, hd = c / heads, seq = qkv.rows() / batch;
         for (int i = 0; i < dqkv.length; i++) dqkv.set(i, 0);
         for (int b = 0; b < batch; b++) {
@@ -56,7 +74,7 @@ final class ReferenceAttention {
                 for (int i = 0; i < seq; i++) {
                     int q = (b * seq + i) * c3 + h * hd, o = (b * seq + i) * c + h * hd;
                     double rowLse = lse.get((b * heads + h) * seq + i), dSum = 0;
-                    for (int d = 0; d < hd; d++) dSum += dy.get(o + d) * y.get(o + d);          // D_i
+                    for (int d = 0; d < hd; d++) dSum += dy.get(o + d) * y.get(o + d); // D_i
                     for (int j = 0; j <= i; j++) {
                         int k = (b * seq + j) * c3 + c + h * hd, v = k + c;
                         double dot = 0, dyv = 0;
@@ -82,11 +100,20 @@ final class ReferenceAttention {
     }
 
     /** Decoding: caches [slots, context, C] row-major (position u of slot s at row s·context + u). */
-    static void cached(RefTensor qkv, RefTensor kCache, RefTensor vCache, int[] slots, int[] positions, int n, int heads, double scale,
-                       RefTensor y) {
+    static void cached(
+            RefTensor qkv,
+            RefTensor kCache,
+            RefTensor vCache,
+            int[] slots,
+            int[] positions,
+            int n,
+            int heads,
+            double scale,
+            RefTensor y) {
         int c = y.cols(), c3 = 3 * c, hd = c / heads, ctx = (int) kCache.shape()[1];
-        for (int i = 0; i < n; i++) {                       // store every row's k and v first
-            if (positions[i] < 0 || positions[i] >= ctx) throw new IllegalArgumentException("position " + positions[i] + " outside a cache of " + ctx);
+        for (int i = 0; i < n; i++) { // store every row's k and v first
+            if (positions[i] < 0 || positions[i] >= ctx)
+                throw new IllegalArgumentException("position " + positions[i] + " outside a cache of " + ctx);
             int row = (slots[i] * ctx + positions[i]) * c;
             for (int j = 0; j < c; j++) {
                 kCache.set(row + j, qkv.get(i * c3 + c + j));
@@ -100,7 +127,8 @@ final class ReferenceAttention {
                 double max = Double.NEGATIVE_INFINITY;
                 for (int u = 0; u < len; u++) {
                     double dot = 0;
-                    for (int d = 0; d < hd; d++) dot += qkv.get(i * c3 + h * hd + d) * kCache.get(base + u * c + h * hd + d);
+                    for (int d = 0; d < hd; d++)
+                        dot += qkv.get(i * c3 + h * hd + d) * kCache.get(base + u * c + h * hd + d);
                     s[u] = scale * dot;
                     max = Math.max(max, s[u]);
                 }

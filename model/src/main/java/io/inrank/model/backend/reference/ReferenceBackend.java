@@ -1,14 +1,13 @@
 package io.inrank.model.backend.reference;
 
+import static io.inrank.model.backend.reference.RefTensor.of;
+
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
 import io.inrank.model.backend.Tensor;
-
 import java.util.List;
 import java.util.stream.IntStream;
-
-import static io.inrank.model.backend.reference.RefTensor.of;
 
 /**
  * The reference backend: every method as plain float64 loops over Java arrays, written to be read — no ND4J, no JNI,
@@ -33,7 +32,8 @@ public final class ReferenceBackend implements Backend {
     public Tensor zeros(DType t, long... shape) {
         long n = 1;
         for (long s : shape) n *= s;
-        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("the reference backend holds at most 2^31 elements per tensor");
+        if (n > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("the reference backend holds at most 2^31 elements per tensor");
         return new RefTensor(new double[(int) n], 0, shape, t);
     }
 
@@ -49,7 +49,8 @@ public final class ReferenceBackend implements Backend {
         RefTensor f = of(flat);
         long n = 1;
         for (long s : shape) n *= s;
-        if (offset < 0 || offset + n > f.length) throw new IllegalArgumentException("view [" + offset + ", +" + n + ") outside " + f);
+        if (offset < 0 || offset + n > f.length)
+            throw new IllegalArgumentException("view [" + offset + ", +" + n + ") outside " + f);
         return new RefTensor(f.data, f.offset + (int) offset, shape, f.dtype());
     }
 
@@ -57,7 +58,7 @@ public final class ReferenceBackend implements Backend {
     public Tensor rows(Tensor m, int k) {
         RefTensor t = of(m);
         if (k < 0 || k > t.rows()) throw new IllegalArgumentException(k + " rows of " + t);
-        return new RefTensor(t.data, t.offset, new long[]{k, t.cols()}, t.dtype());
+        return new RefTensor(t.data, t.offset, new long[] {k, t.cols()}, t.dtype());
     }
 
     @Override
@@ -75,7 +76,7 @@ public final class ReferenceBackend implements Backend {
     public void copy(Tensor src, Tensor dst) {
         RefTensor s = of(src), d = of(dst);
         sameLength(s, d);
-        double[] tmp = new double[s.length];          // src and dst may overlap
+        double[] tmp = new double[s.length]; // src and dst may overlap
         for (int i = 0; i < s.length; i++) tmp[i] = s.get(i);
         for (int i = 0; i < s.length; i++) d.set(i, tmp[i]);
     }
@@ -144,8 +145,11 @@ public final class ReferenceBackend implements Backend {
     public void matmul(Tensor ta, Tensor tb, Tensor tc, boolean transA, boolean transB, double alpha, double beta) {
         RefTensor a = of(ta), b = of(tb), c = of(tc);
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
-        if ((transA ? a.cols() : a.rows()) != m || (transB ? b.cols() : b.rows()) != k || (transB ? b.rows() : b.cols()) != n) {
-            throw new IllegalArgumentException("matmul shapes: " + a + (transA ? "ᵀ" : "") + " · " + b + (transB ? "ᵀ" : "") + " → " + c);
+        if ((transA ? a.cols() : a.rows()) != m
+                || (transB ? b.cols() : b.rows()) != k
+                || (transB ? b.rows() : b.cols()) != n) {
+            throw new IllegalArgumentException(
+                    "matmul shapes: " + a + (transA ? "ᵀ" : "") + " · " + b + (transB ? "ᵀ" : "") + " → " + c);
         }
         int lda = a.cols(), ldb = b.cols();
         IntStream.range(0, m).parallel().forEach(i -> {
@@ -184,38 +188,49 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void layerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+    public void layerNormBackward(
+            Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta) {
         ReferenceKernels.layerNormBackward(of(dy), of(x), of(gamma), of(mean), of(rstd), of(dx), of(dgamma), of(dbeta));
     }
 
     @Override
     public void linearForward(Tensor x, Tensor w, Tensor b, Tensor y) {
-        matmul(x, w, y, false, false, 1.0, 0.0);                // y = x·w
-        addRowVector(of(y), of(b));                              //   + b
+        matmul(x, w, y, false, false, 1.0, 0.0); // y = x·w
+        addRowVector(of(y), of(b)); //   + b
     }
 
     @Override
     public void linearBackward(Tensor dy, Tensor x, Tensor w, Tensor dx, Tensor dw, Tensor db, Tensor ones) {
-        if (dx != null) matmul(dy, w, dx, false, true, 1.0, 0.0);   // dx = dy·wᵀ
-        matmul(x, dy, dw, true, false, 1.0, 1.0);                    // dw += xᵀ·dy
-        sumRowsInto(of(dy), of(db));                                  // db += Σ_rows dy
+        if (dx != null) matmul(dy, w, dx, false, true, 1.0, 0.0); // dx = dy·wᵀ
+        matmul(x, dy, dw, true, false, 1.0, 1.0); // dw += xᵀ·dy
+        sumRowsInto(of(dy), of(db)); // db += Σ_rows dy
     }
 
     @Override
     public void inRankForward(Tensor x, Tensor aK, Tensor btK, Tensor b, Tensor h, Tensor y) {
-        matmul(x, aK, h, false, true, 1.0, 0.0);                // h = x·A_kᵀ      [n, k]
-        matmul(h, btK, y, false, false, 1.0, 0.0);              // y = h·Bt_k + b  [n, out]
+        matmul(x, aK, h, false, true, 1.0, 0.0); // h = x·A_kᵀ      [n, k]
+        matmul(h, btK, y, false, false, 1.0, 0.0); // y = h·Bt_k + b  [n, out]
         addRowVector(of(y), of(b));
     }
 
     @Override
-    public void inRankBackward(Tensor dy, Tensor x, Tensor aK, Tensor btK, Tensor h, Tensor dh, Tensor dx, Tensor daK,
-                               Tensor dbtK, Tensor db, Tensor ones) {
-        matmul(dy, btK, dh, false, true, 1.0, 0.0);             // dh = dy·Bt_kᵀ     [n, k]
-        matmul(h, dy, dbtK, true, false, 1.0, 1.0);             // dBt_k += hᵀ·dy    [k, out]
+    public void inRankBackward(
+            Tensor dy,
+            Tensor x,
+            Tensor aK,
+            Tensor btK,
+            Tensor h,
+            Tensor dh,
+            Tensor dx,
+            Tensor daK,
+            Tensor dbtK,
+            Tensor db,
+            Tensor ones) {
+        matmul(dy, btK, dh, false, true, 1.0, 0.0); // dh = dy·Bt_kᵀ     [n, k]
+        matmul(h, dy, dbtK, true, false, 1.0, 1.0); // dBt_k += hᵀ·dy    [k, out]
         sumRowsInto(of(dy), of(db));
-        matmul(dh, x, daK, true, false, 1.0, 1.0);              // dA_k += dhᵀ·x     [k, in]
-        if (dx != null) matmul(dh, aK, dx, false, false, 1.0, 0.0);   // dx = dh·A_k [n, in]
+        matmul(dh, x, daK, true, false, 1.0, 1.0); // dA_k += dhᵀ·x     [k, in]
+        if (dx != null) matmul(dh, aK, dx, false, false, 1.0, 0.0); // dx = dh·A_k [n, in]
     }
 
     private static void addRowVector(RefTensor y, RefTensor b) {
@@ -243,19 +258,37 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void attentionForward(Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
+    public void attentionForward(
+            Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
         ReferenceAttention.forward(of(qkv), of(y), of(lse), batch, heads, scale, dropout, key);
     }
 
     @Override
-    public void attentionBackward(Tensor dy, Tensor qkv, Tensor y, Tensor lse, Tensor dqkv, int batch, int heads, double scale,
-                                  double dropout, DropoutKey key) {
+    public void attentionBackward(
+            Tensor dy,
+            Tensor qkv,
+            Tensor y,
+            Tensor lse,
+            Tensor dqkv,
+            int batch,
+            int heads,
+            double scale,
+            double dropout,
+            DropoutKey key) {
         ReferenceAttention.backward(of(dy), of(qkv), of(y), of(lse), of(dqkv), batch, heads, scale, dropout, key);
     }
 
     @Override
-    public void attendCached(Tensor qkv, Tensor kCache, Tensor vCache, int[] slots, int[] positions, int n, int heads, double scale,
-                             Tensor y) {
+    public void attendCached(
+            Tensor qkv,
+            Tensor kCache,
+            Tensor vCache,
+            int[] slots,
+            int[] positions,
+            int n,
+            int heads,
+            double scale,
+            Tensor y) {
         ReferenceAttention.cached(of(qkv), of(kCache), of(vCache), slots, positions, n, heads, scale, of(y));
     }
 
@@ -286,17 +319,27 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void dropoutBackward(Tensor dy, Tensor dx, double p, DropoutKey key) {
-        dropoutForward(dy, dx, p, key);          // the mask is linear: the same product
+        dropoutForward(dy, dx, p, key); // the mask is linear: the same product
     }
 
     // ---- optimizer ----
     @Override
-    public void adamw(Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, double lr, double beta1,
-                      double beta2, double eps, double weightDecay, long step) {
+    public void adamw(
+            Tensor values,
+            Tensor grads,
+            Tensor m,
+            Tensor v,
+            List<Segment> segments,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            long step) {
         RefTensor p = of(values), g = of(grads), mm = of(m), vv = of(v);
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         for (Segment s : segments) {
-            double decay = s.decay() ? 1 - lr * weightDecay : 1.0;      // decoupled weight decay, before the Adam step
+            double decay = s.decay() ? 1 - lr * weightDecay : 1.0; // decoupled weight decay, before the Adam step
             for (int i = (int) s.from(); i < s.to(); i++) {
                 double gi = g.get(i);
                 mm.set(i, beta1 * mm.get(i) + (1 - beta1) * gi);
@@ -320,7 +363,7 @@ public final class ReferenceBackend implements Backend {
         Tensor na = zeros(a.dtype(), r, a.cols()), nbt = zeros(bt.dtype(), r, bt.cols());
         fromHost(na, f[0]);
         fromHost(nbt, f[1]);
-        return new Tensor[]{na, nbt};
+        return new Tensor[] {na, nbt};
     }
 
     // ---- inference layouts: plain copies ----
@@ -333,7 +376,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor[] inferenceFactors(Tensor aK, Tensor btK) {
-        return new Tensor[]{inferenceCopy(aK), inferenceCopy(btK)};
+        return new Tensor[] {inferenceCopy(aK), inferenceCopy(btK)};
     }
 
     private static void sameLength(RefTensor a, RefTensor b) {

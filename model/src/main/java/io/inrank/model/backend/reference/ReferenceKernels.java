@@ -12,7 +12,8 @@ final class ReferenceKernels {
     static void embeddingRows(int[] tokens, int[] positions, int n, RefTensor wte, RefTensor wpe, RefTensor x) {
         int c = wte.cols();
         for (int i = 0; i < n; i++) {
-            if (tokens[i] < 0 || tokens[i] >= wte.rows()) throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
+            if (tokens[i] < 0 || tokens[i] >= wte.rows())
+                throw new IllegalArgumentException("token " + tokens[i] + " outside the vocabulary");
             for (int j = 0; j < c; j++) x.set(i * c + j, wte.at(tokens[i], j) + wpe.at(positions[i], j));
         }
     }
@@ -29,7 +30,8 @@ final class ReferenceKernels {
     }
 
     // ---- layer norm: y = (x − μ)·rstd·γ + β, rstd = 1/√(σ² + eps), σ² the biased variance (as torch) ----
-    static void layerNormForward(RefTensor x, RefTensor gamma, RefTensor beta, double eps, RefTensor y, RefTensor mean, RefTensor rstd) {
+    static void layerNormForward(
+            RefTensor x, RefTensor gamma, RefTensor beta, double eps, RefTensor y, RefTensor mean, RefTensor rstd) {
         int n = x.rows(), c = x.cols();
         for (int i = 0; i < n; i++) {
             double mu = 0;
@@ -46,8 +48,15 @@ final class ReferenceKernels {
     }
 
     /** dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ and x̂ the normalised input; dγ += Σ dy·x̂, dβ += Σ dy. */
-    static void layerNormBackward(RefTensor dy, RefTensor x, RefTensor gamma, RefTensor mean, RefTensor rstd, RefTensor dx,
-                                  RefTensor dgamma, RefTensor dbeta) {
+    static void layerNormBackward(
+            RefTensor dy,
+            RefTensor x,
+            RefTensor gamma,
+            RefTensor mean,
+            RefTensor rstd,
+            RefTensor dx,
+            RefTensor dgamma,
+            RefTensor dbeta) {
         int n = x.rows(), c = x.cols();
         for (int i = 0; i < n; i++) {
             double mu = mean.get(i), r = rstd.get(i), meanG = 0, meanGX = 0;

@@ -51,7 +51,7 @@ final class ReferenceLinalg {
                 for (int i = 0; i < out; i++) bt[m * out + i] = -bt[m * out + i];
             }
         }
-        return new double[][]{a, bt};
+        return new double[][] {a, bt};
     }
 
     /** A row-major [k, n] factor as the k columns (length n) of its transpose. */
@@ -78,11 +78,11 @@ final class ReferenceLinalg {
                 double alpha = x[j][j] > 0 ? -norm : norm;
                 for (int i = j; i < m; i++) vj[i] = x[j][i];
                 vj[j] -= alpha;
-                reflect(vj, x, j);                              // every column from j on: x ← H_j·x
+                reflect(vj, x, j); // every column from j on: x ← H_j·x
             }
             v[j] = vj;
         }
-        return new double[][][]{x, v};
+        return new double[][][] {x, v};
     }
 
     /** Applies H = I − 2·v·vᵀ/(vᵀv) to columns from..end of x (v is zero above its first entry). */
@@ -116,7 +116,8 @@ final class ReferenceLinalg {
         for (int col = 0; col < k; col++) {
             for (int row = 0; row < k; row++) {
                 double s = 0;
-                for (int l = Math.max(row, col); l < k; l++) s += ra[l][row] * rb[l][col];   // R(i, l) = column l, row i; upper: i ≤ l
+                for (int l = Math.max(row, col); l < k; l++)
+                    s += ra[l][row] * rb[l][col]; // R(i, l) = column l, row i; upper: i ≤ l
                 g[col][row] = s;
             }
         }
@@ -171,7 +172,7 @@ final class ReferenceLinalg {
             for (int i = 0; i < k; i++) u[j][i] = sv[o] == 0 ? 0 : g[o][i] / sv[o];
             vs[j] = v[o];
         }
-        return new double[][][]{u, {s}, vs};
+        return new double[][][] {u, {s}, vs};
     }
 
     /** (x, y) ← (c·x − s·y, s·x + c·y) element by element. */

@@ -1,12 +1,12 @@
 package io.inrank.model.backend.nd4j;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Kernel element access on views of a larger buffer (parameters are views of one flat buffer). A consistent offset
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class FlatTest {
     @Test
     void readsAndWritesTheViewNotTheStartOfTheAllocation() {
-        for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+        for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
             INDArray flat = Nd4j.arange(0, 100).castTo(t);
             INDArray view = flat.get(NDArrayIndex.interval(40, 60)).reshape('c', 4, 5);
             INDArray rows = view.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());

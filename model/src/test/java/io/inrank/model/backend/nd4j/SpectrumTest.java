@@ -1,14 +1,13 @@
 package io.inrank.model.backend.nd4j;
 
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-
-import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 class SpectrumTest {
 
@@ -21,7 +20,7 @@ class SpectrumTest {
     @Test
     void qrSpectrumEqualsFullSvdOfTheProduct() {
         Random rnd = new Random(5);
-        for (int[] s : new int[][]{{64, 256, 20}, {256, 64, 31}, {128, 512, 64}}) {
+        for (int[] s : new int[][] {{64, 256, 20}, {256, 64, 31}, {128, 512, 64}}) {
             INDArray a = rand(rnd, DataType.FLOAT, s[2], s[0]), bt = rand(rnd, DataType.FLOAT, s[2], s[1]);
             double[] fast = Spectrum.singularValues(a, bt), ref = Spectrum.denseSingularValues(a, bt);
             assertEquals(Math.min(s[0], s[1]), fast.length);
@@ -40,8 +39,8 @@ class SpectrumTest {
         INDArray a = rand(rnd, DataType.DOUBLE, k, in), bt = rand(rnd, DataType.DOUBLE, k, out);
         INDArray w = a.transpose().mmul(bt);
         INDArray[] f = Spectrum.truncate(a, bt, r);
-        assertArrayEquals(new long[]{r, in}, f[0].shape());
-        assertArrayEquals(new long[]{r, out}, f[1].shape());
+        assertArrayEquals(new long[] {r, in}, f[0].shape());
+        assertArrayEquals(new long[] {r, out}, f[1].shape());
         INDArray wr = f[0].transpose().mmul(f[1]);
         double[] s = Spectrum.denseSingularValues(a, bt);
         // Eckart–Young: ‖W − W_r‖_F² = Σ_{i>r} σ_i², and W_r keeps exactly the top r values

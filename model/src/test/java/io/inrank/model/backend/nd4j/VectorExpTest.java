@@ -1,9 +1,9 @@
 package io.inrank.model.backend.nd4j;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * {@link VectorExp}: accuracy against Math.exp, the edges the softmax relies on, and the same bits from the compiled
@@ -39,11 +39,15 @@ class VectorExpTest {
     void compiledKernelGivesTheBitsOfItsScalarSteps() {
         float[] x = new float[L], y = new float[L];
         java.util.Random rnd = new java.util.Random(5);
-        for (int round = 0; round < 40_000; round++) {           // long enough for the JIT to compile the kernel
+        for (int round = 0; round < 40_000; round++) { // long enough for the JIT to compile the kernel
             for (int i = 0; i < L; i++) x[i] = (float) (rnd.nextGaussian() * 20);
             VectorExp.exp(FloatVector.fromArray(RowKernels.S, x, 0)).intoArray(y, 0);
             if (round % 97 != 0 && round < 39_000) continue;
-            for (int i = 0; i < L; i++) assertEquals(Float.floatToIntBits(scalarSteps(x[i])), Float.floatToIntBits(y[i]), "exp(" + x[i] + ") round " + round);
+            for (int i = 0; i < L; i++)
+                assertEquals(
+                        Float.floatToIntBits(scalarSteps(x[i])),
+                        Float.floatToIntBits(y[i]),
+                        "exp(" + x[i] + ") round " + round);
         }
     }
 

@@ -1,13 +1,12 @@
 package io.inrank.model.backend.nd4j;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 class WorkerTeamTest {
     private final WorkerTeam team = new WorkerTeam(3);
@@ -29,9 +28,11 @@ class WorkerTeamTest {
 
     @Test
     void aFailingPartIsRethrownToTheCallerAndTheTeamStillWorks() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> team.run(3, p -> {
-            if (p == 2) throw new IllegalStateException("part 2 failed");
-        }));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> team.run(3, p -> {
+                    if (p == 2) throw new IllegalStateException("part 2 failed");
+                }));
         assertEquals("part 2 failed", e.getMessage());
         AtomicInteger count = new AtomicInteger();
         team.run(3, p -> count.incrementAndGet());
@@ -41,7 +42,7 @@ class WorkerTeamTest {
     @Test
     void nestedAndConcurrentCallersRunInlineInsteadOfDeadlocking() throws Exception {
         AtomicLong sum = new AtomicLong();
-        team.run(3, p -> team.run(2, q -> sum.addAndGet(10L * p + q)));   // nested: inline on each part's thread
+        team.run(3, p -> team.run(2, q -> sum.addAndGet(10L * p + q))); // nested: inline on each part's thread
         assertEquals((0 + 1) + (10 + 11) + (20 + 21), sum.get());
         CountDownLatch go = new CountDownLatch(1);
         AtomicLong total = new AtomicLong();
