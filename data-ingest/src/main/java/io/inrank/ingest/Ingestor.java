@@ -16,6 +16,7 @@ import io.inrank.ingest.source.SourceRef;
 import io.inrank.ingest.source.SplitInput;
 import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.TokenBlocks;
+import io.inrank.protocol.TopicSpec;
 import io.inrank.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +117,8 @@ public final class Ingestor implements AutoCloseable {
                     + "…). A finished split is immutable: use another --dataset name, or --force to replace it.");
         }
 
-        long resumeFrom = prepareTopic(topic, fingerprint, existing != null && existing.done());
+        long resumeFrom = prepareTopic(
+                Topics.tokensSpec(settings.dataset(), split), fingerprint, existing != null && existing.done());
         listener.splitStarted(split, in.textBytes(), resumeFrom);
 
         byte[] fp = fingerprint.getBytes(StandardCharsets.UTF_8);
@@ -203,15 +205,15 @@ public final class Ingestor implements AutoCloseable {
     }
 
     /** Makes the topic ready and returns the first block to send (0, or where an interrupted run stopped). */
-    private long prepareTopic(String topic, String fingerprint, boolean replacingFinished) throws Exception {
-        var cfg = TopicAdmin.TOKENS_CONFIG;
+    private long prepareTopic(TopicSpec spec, String fingerprint, boolean replacingFinished) throws Exception {
+        String topic = spec.name();
         if (!TopicAdmin.exists(admin, topic)) {
-            TopicAdmin.ensure(admin, topic, cfg, settings.replicationFactor());
+            TopicAdmin.ensure(admin, spec, settings.replicationFactor());
             return 0;
         }
         if (settings.force() || replacingFinished) {
             LOG.infof("%s: replacing (force)", topic);
-            TopicAdmin.recreate(admin, topic, cfg, settings.replicationFactor());
+            TopicAdmin.recreate(admin, spec, settings.replicationFactor());
             return 0;
         }
         try (KafkaConsumer<byte[], byte[]> c = clients.reader()) {
@@ -229,7 +231,7 @@ public final class Ingestor implements AutoCloseable {
                     "%s: discarding %d blocks of an unfinished ingest with %s",
                     topic, last.offset() + 1, same ? "a gap in block order" : "other sources or settings");
         }
-        TopicAdmin.recreate(admin, topic, cfg, settings.replicationFactor());
+        TopicAdmin.recreate(admin, spec, settings.replicationFactor());
         return 0;
     }
 

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
+import io.inrank.protocol.TopicSpec;
 import io.inrank.protocol.Topics;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -206,10 +208,14 @@ class CrossCheckTest {
                     kafka.getMetadata().getName(),
                     t.getMetadata().getLabels().get("strimzi.io/cluster"),
                     t.getMetadata().getName());
-            assertEquals(
-                    1,
-                    t.getSpec().getPartitions(),
-                    t.getMetadata().getName() + ": the services read one ordered partition");
+            TopicSpec spec = declared(
+                    t.getSpec().getTopicName() != null
+                            ? t.getSpec().getTopicName()
+                            : t.getMetadata().getName());
+            assertEquals(spec.partitions(), t.getSpec().getPartitions(), spec.name() + ": partitions");
+            Map<String, String> config = new TreeMap<>();
+            t.getSpec().getConfig().forEach((k, v) -> config.put(k, String.valueOf(v)));
+            assertEquals(new TreeMap<>(spec.configs()), config, spec.name() + ": config = the protocol's TopicSpec");
         }
         assertEquals(want, have, "KafkaTopics = the protocol's topics");
 
@@ -276,6 +282,13 @@ class CrossCheckTest {
     }
 
     // --- helpers
+
+    /** The protocol's declaration of a topic: a fixed one, or a split's token topic. */
+    static TopicSpec declared(String topic) {
+        if (!topic.startsWith("inrank.tokens.")) return Topics.spec(topic);
+        String[] parts = topic.substring("inrank.tokens.".length()).split("\\.");
+        return Topics.tokensSpec(parts[0], parts[1]);
+    }
 
     static List<String> fixedTopics() throws IllegalAccessException {
         List<String> names = new ArrayList<>();

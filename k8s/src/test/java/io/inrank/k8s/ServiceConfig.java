@@ -30,7 +30,7 @@ record ServiceConfig(String module, String portEnv, int portDefault, Set<String>
                 String src = Rendered.read(f);
                 find(src, "@ConfigProperty\\(name\\s*=\\s*\"([^\"]+)\"", g -> env.add(envForm(g)));
                 find(src, "get(?:Optional)?Value\\(\"([^\"]+)\"", g -> env.add(envForm(g)));
-                find(src, "new Key\\(\"([a-z0-9-]+)\"", g -> env.add(envForm("inrank.train." + g)));
+                find(src, "new Key\\(\\s*\"([a-z0-9-]+)\"", g -> env.add(envForm("inrank.train." + g)));
                 placeholders(src, env);
             }
         } catch (IOException e) {

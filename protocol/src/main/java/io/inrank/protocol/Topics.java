@@ -1,8 +1,12 @@
 package io.inrank.protocol;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
-/** Kafka topic names shared by every service (architecture.md §2). */
+/**
+ * The pipeline's Kafka topics: names and, in {@link #ALL} / {@link #tokensSpec}, their layout ({@link TopicSpec}).
+ * Who writes and reads each one: docs/ARCHITECTURE.md.
+ */
 public final class Topics {
     private Topics() {}
 
@@ -18,6 +22,28 @@ public final class Topics {
     public static final String CHECKPOINTS = "inrank.checkpoints";
     /** Records a consumer could not process: original key and bytes plus error headers. */
     public static final String DEAD_LETTER = "inrank.dead-letter";
+
+    /** The fixed topics with their layout; every service creates the ones it uses from these. */
+    public static final List<TopicSpec> ALL = List.of(
+            TopicSpec.compacted(DATASETS),
+            TopicSpec.week(SPECTRA),
+            TopicSpec.week(RANK_DECISIONS),
+            TopicSpec.compacted(RANK_STATE),
+            TopicSpec.compacted(CHECKPOINTS),
+            TopicSpec.week(DEAD_LETTER));
+
+    /** The layout of a fixed topic by name. */
+    public static TopicSpec spec(String name) {
+        return ALL.stream()
+                .filter(t -> t.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("not a fixed pipeline topic: " + name));
+    }
+
+    /** The layout of one split's token topic: one partition (blocks stay in order), kept forever. */
+    public static TopicSpec tokensSpec(String dataset, String split) {
+        return TopicSpec.forever(tokens(dataset, split));
+    }
 
     private static final String TOKENS_PREFIX = "inrank.tokens.";
     /** Dataset and split names become part of a topic name: Kafka allows [a-zA-Z0-9._-], we keep to lower case. */

@@ -30,7 +30,7 @@ public final class ManifestStore {
     }
 
     public static void ensureTopic(Admin admin, Optional<Short> replication) throws Exception {
-        TopicAdmin.ensure(admin, Topics.DATASETS, TopicAdmin.COMPACTED, replication);
+        TopicAdmin.ensure(admin, Topics.spec(Topics.DATASETS), replication);
     }
 
     /** The latest manifest of every key (reads the topic from the start to its current end). */

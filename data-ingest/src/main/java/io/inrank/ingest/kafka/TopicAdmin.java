@@ -1,17 +1,15 @@
 package io.inrank.ingest.kafka;
 
 import io.inrank.protocol.TopicSetup;
+import io.inrank.protocol.TopicSpec;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -19,38 +17,26 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 public final class TopicAdmin {
     private TopicAdmin() {}
 
-    /** Token topics: one partition (blocks stay in order), kept forever. */
-    public static final Map<String, String> TOKENS_CONFIG = Map.of(
-            TopicConfig.RETENTION_MS_CONFIG, "-1",
-            TopicConfig.RETENTION_BYTES_CONFIG, "-1");
-
-    public static final Map<String, String> COMPACTED =
-            Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-
     public static boolean exists(Admin admin, String topic) throws Exception {
         return TopicSetup.exists(admin, topic);
     }
 
     /** Creates the topic unless it exists (a concurrent creator is fine). */
-    public static void ensure(Admin admin, String topic, Map<String, String> config, Optional<Short> replication)
-            throws Exception {
-        TopicSetup.ensure(admin, topic, config, replication);
+    public static void ensure(Admin admin, TopicSpec topic, Optional<Short> replication) throws Exception {
+        TopicSetup.ensure(admin, topic, replication);
     }
 
     /** Deletes and creates the topic again, waiting out the broker's asynchronous deletion. */
-    public static void recreate(Admin admin, String topic, Map<String, String> config, Optional<Short> replication)
-            throws Exception {
+    public static void recreate(Admin admin, TopicSpec topic, Optional<Short> replication) throws Exception {
         try {
-            admin.deleteTopics(List.of(topic)).all().get();
+            admin.deleteTopics(List.of(topic.name())).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try {
-                admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), replication).configs(config)))
-                        .all()
-                        .get();
+                admin.createTopics(List.of(topic.newTopic(replication))).all().get();
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException) || System.nanoTime() > deadline) throw e;

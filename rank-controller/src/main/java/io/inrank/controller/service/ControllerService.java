@@ -21,10 +21,10 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,7 +33,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -71,22 +70,12 @@ public class ControllerService {
 
     void start(@Observes StartupEvent ev) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            ensure(
+            // what the controller reads (spectra, its state) and writes (decisions, state, dead letters)
+            TopicSetup.ensure(
                     admin,
-                    Topics.SPECTRA,
-                    Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
-            ensure(
-                    admin,
-                    Topics.RANK_DECISIONS,
-                    Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
-            ensure(
-                    admin,
-                    Topics.RANK_STATE,
-                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            ensure(
-                    admin,
-                    Topics.DEAD_LETTER,
-                    Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7))));
+                    Stream.of(Topics.SPECTRA, Topics.RANK_DECISIONS, Topics.RANK_STATE, Topics.DEAD_LETTER)
+                            .map(Topics::spec)
+                            .toList());
         }
         producer = new KafkaProducer<>(
                 Map.of(
@@ -118,10 +107,6 @@ public class ControllerService {
         if (consumer != null) consumer.wakeup();
         if (loop != null) loop.join(10_000);
         if (producer != null) producer.close();
-    }
-
-    private static void ensure(Admin admin, String topic, Map<String, String> cfg) throws Exception {
-        TopicSetup.ensure(admin, topic, cfg, Optional.empty());
     }
 
     /** Reads the compacted state topic to its end: the latest state of every run. */

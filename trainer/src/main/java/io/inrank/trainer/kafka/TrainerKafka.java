@@ -4,38 +4,35 @@ import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
+import io.inrank.protocol.TopicSpec;
 import io.inrank.protocol.Topics;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The trainer's producer side: spectra and checkpoint events, keyed by run id, idempotent, acks=all, lz4. */
 public final class TrainerKafka implements AutoCloseable {
+    /** What the trainer writes (spectra, checkpoint events, dead letters) and reads (decisions). */
+    static final List<TopicSpec> TOPICS = Stream.of(
+                    Topics.SPECTRA, Topics.RANK_DECISIONS, Topics.CHECKPOINTS, Topics.DEAD_LETTER)
+            .map(Topics::spec)
+            .toList();
+
     private final String bootstrap;
     private final KafkaProducer<byte[], byte[]> producer;
 
     public TrainerKafka(String bootstrap) {
         this.bootstrap = bootstrap;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            String week = String.valueOf(TimeUnit.DAYS.toMillis(7));
-            TopicSetup.ensure(admin, Topics.SPECTRA, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
-            TopicSetup.ensure(
-                    admin, Topics.RANK_DECISIONS, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
-            TopicSetup.ensure(
-                    admin,
-                    Topics.CHECKPOINTS,
-                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT),
-                    Optional.empty());
-            TopicSetup.ensure(
-                    admin, Topics.DEAD_LETTER, Map.of(TopicConfig.RETENTION_MS_CONFIG, week), Optional.empty());
+            TopicSetup.ensure(admin, TOPICS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot set up topics on " + bootstrap + ": " + e.getMessage(), e);
         }
