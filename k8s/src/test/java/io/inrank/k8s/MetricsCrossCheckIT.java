@@ -176,11 +176,11 @@ class MetricsCrossCheckIT {
     // --- processes
 
     private Process start(String name, Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-Dorg.bytedeco.javacpp.maxbytes=2G",
-                "-Dorg.bytedeco.javacpp.maxphysicalbytes=3G"));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // the test JVM settings of jvm.properties (passed in by the pom), with a smaller heap for each service
+        cmd.addAll(List.of(System.getProperty("inrank.jvm.child").trim().split("\\s+")));
+        cmd.add("-Xmx1g");
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)

@@ -37,6 +37,7 @@ record ServiceConfig(String module, String portEnv, int portDefault, Set<String>
             throw new AssertionError(e);
         }
         find(Rendered.read(Rendered.K8S.resolve("images/Dockerfile.jvm")), "\\$([A-Z][A-Z0-9_]+)", env::add);
+        find(Rendered.read(Rendered.K8S.resolve("images/entrypoint.sh")), "\\$\\{?([A-Z][A-Z0-9_]+)", env::add);
         Matcher port =
                 Pattern.compile("\\$\\{([A-Z0-9_]+):(\\d+)}").matcher(props.getOrDefault("quarkus.http.port", ""));
         if (!port.matches())

@@ -20,7 +20,7 @@ import org.apache.kafka.common.utils.Time;
 
 /**
  * A real single-node Apache Kafka broker in KRaft combined mode (broker + controller in one node), built from Kafka's own
- * server classes. Used in-process by tests and as its own process by {@code ./inrank kafka} ({@link KafkaLocalMain}).
+ * server classes. Used in-process by tests and by the {@code inrank} CLI ({@code ./inrank kafka}, the demo).
  *
  * <p>Single-broker settings are set for you: the offsets, transaction and share-state topics use replication factor 1.
  * Without them a consumer group never finds its coordinator and consumers silently receive nothing.

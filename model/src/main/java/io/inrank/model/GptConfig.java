@@ -1,7 +1,7 @@
 package io.inrank.model;
 
 /**
- * Shape and variant of a GPT-2 model (architecture.md §4, paper-spec.md §2).
+ * Shape and variant of a GPT-2 model (docs/ARCHITECTURE.md §2.1, §3.6).
  *
  * @param mode              FULL: dense MLP with tanh GELU (the HF baseline); INRANK / INRANK_EFFICIENT: MLP linears as
  *                          factors A·B with exact GELU (the paper's repo model). The two InRank modes differ only in

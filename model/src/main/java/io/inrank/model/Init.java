@@ -5,7 +5,7 @@ import java.util.Random;
 /**
  * Initialisation as in the paper's code: GPT-2's (N(0, 0.02) weights and embeddings, c_proj N(0, 0.02/√(2L)), zero
  * biases, unit LayerNorm) and, for InRank factors, kaiming-uniform: A ~ U(±1/√in), B ~ U(±1/√R_max), every one of the
- * R_max modes initialised up front (paper-spec.md §1.1).
+ * R_max modes initialised up front (docs/ARCHITECTURE.md §2.1, §3.2).
  */
 final class Init {
     private Init() {}

@@ -196,12 +196,14 @@ class TrainerPipelineIT {
 
     private Process start(String name, List<String> args) throws Exception {
         List<String> cmd = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // the test JVM settings of jvm.properties (passed in by the pom), with a smaller heap for each service
+        cmd.addAll(List.of(System.getProperty("inrank.jvm.child").trim().split("\\s+")));
+        cmd.add("-Xmx1g");
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve(name + ".log").toFile());
-        pb.environment().put("MALLOC_ARENA_MAX", "2");
         return pb.start();
     }
 

@@ -2,9 +2,11 @@ package io.inrank.inference.bench;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
-import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
+import io.inrank.model.cli.BackendOption;
 import io.inrank.model.io.Checkpoint;
+import io.inrank.protocol.cli.Commands;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,57 +18,144 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code ./inrank bench serve}: load against a running server — for each client count, every client sends requests
- * back to back for a fixed time; one JSON line per count with throughput (generated tokens/s), requests/s, p50/p99
- * latency and errors. {@code --write-checkpoint DIR} only writes a random checkpoint of a preset at a rank to serve
+ * {@code inrank bench serve}: load against a running server. For each client count, every client sends requests back
+ * to back for a fixed time; one JSON line per count with throughput (generated tokens/s), requests/s, p50/p99 latency
+ * and errors. {@code --write-checkpoint DIR} only writes a random checkpoint of a preset at a rank to serve
  * ({@code --backend} makes it). The server's backend is its own setting ({@code inrank.serve.backend}).
- * Options: --url http://localhost:8080 --clients 1,8,32 --seconds 20 --max-new-tokens 32 --warmup-seconds 10. The warm-up
- * (at the largest client count, not reported) matters: measured cold, whichever count runs first looked ~25 % slower.
  */
-public final class ServeBench {
-    public static void main(String[] args) throws Exception {
-        String url = "http://localhost:8080", preset = "tiny", write = null, backend = null;
-        int[] clients = {1, 8, 32};
-        int seconds = 20, maxNew = 32, rank = -1, warmup = 10;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--url" -> url = args[++i];
-                case "--clients" ->
-                    clients = Arrays.stream(args[++i].split(","))
-                            .mapToInt(Integer::parseInt)
-                            .toArray();
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--warmup-seconds" -> warmup = Integer.parseInt(args[++i]);
-                case "--max-new-tokens" -> maxNew = Integer.parseInt(args[++i]);
-                case "--write-checkpoint" -> write = args[++i];
-                case "--preset" -> preset = args[++i];
-                case "--rank" -> rank = Integer.parseInt(args[++i]);
-                case "--backend" -> backend = args[++i];
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Load against a running server: per client count, throughput (tokens/s), requests/s, p50/p99 latency and"
+                    + " errors. --write-checkpoint DIR instead writes a random checkpoint to serve.",
+            "Prints one JSON line per client count."
+        })
+public final class ServeBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            defaultValue = "http://localhost:8080",
+            description = "The server to load (default: ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(
+            names = "--clients",
+            paramLabel = "N",
+            split = ",",
+            defaultValue = "1,8,32",
+            description = "Client counts, one JSON line each (default: ${DEFAULT-VALUE}).")
+    int[] clients;
+
+    @Option(
+            names = "--seconds",
+            paramLabel = "S",
+            defaultValue = "20",
+            description = "Measured seconds per client count (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    // Against a cold server and client whichever count runs first measures slower; the warm-up absorbs that.
+    @Option(
+            names = "--warmup-seconds",
+            paramLabel = "S",
+            defaultValue = "10",
+            description = "Unreported load first, at the largest client count; 0: none (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+            names = "--max-new-tokens",
+            paramLabel = "N",
+            defaultValue = "32",
+            description = "Tokens each request generates (default: ${DEFAULT-VALUE}).")
+    int maxNew;
+
+    @Option(
+            names = "--write-checkpoint",
+            paramLabel = "DIR",
+            description = "Only write a random checkpoint of --preset at --rank to DIR/bench/step-000000001 and exit.")
+    Path write;
+
+    @Option(
+            names = "--preset",
+            paramLabel = "NAME",
+            defaultValue = "tiny",
+            description =
+                    "With --write-checkpoint: tiny, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(
+            names = "--rank",
+            paramLabel = "R",
+            defaultValue = "-1",
+            description = "With --write-checkpoint: stored rank of every factored MLP layer; -1: two thirds of the"
+                    + " preset's maximum (default: ${DEFAULT-VALUE}).")
+    int rank;
+
+    public static void main(String[] args) {
+        Commands.exit(new ServeBench(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
         if (write != null) {
-            GptConfig cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK_EFFICIENT);
-            int r = rank > 0 ? rank : cfg.maxRank() * 2 / 3;
-            int[] stored = new int[2 * cfg.layers()];
-            Arrays.fill(stored, r);
-            GptModel m = new GptModel(Backends.open(backend), cfg, 1, 1, DType.F32, 1, stored);
-            Path d = Path.of(write).resolve("bench").resolve("step-000000001");
-            Files.createDirectories(d.getParent());
-            Checkpoint.save(d, m, null, new Checkpoint.State(1, 2, 1, Map.of("run", "bench", "preset", preset)));
-            System.err.println("wrote " + d + " (" + preset + ", rank " + r + ")");
-            return;
+            writeCheckpoint();
+            return 0;
         }
+        if (clients.length == 0 || Arrays.stream(clients).anyMatch(n -> n < 1))
+            throw new ParameterException(spec.commandLine(), "--clients: counts must be at least 1");
+        if (seconds < 1 || warmup < 0 || maxNew < 1)
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--seconds and --max-new-tokens must be at least 1, --warmup-seconds at least 0");
         HttpClient http =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         if (warmup > 0) run(http, url, Arrays.stream(clients).max().orElse(1), warmup, maxNew);
-        for (int n : clients) System.out.println(run(http, url, n, seconds, maxNew));
+        PrintWriter out = spec.commandLine().getOut();
+        for (int n : clients) {
+            out.println(run(http, url, n, seconds, maxNew));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private void writeCheckpoint() throws Exception {
+        GptConfig cfg;
+        try {
+            cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK_EFFICIENT);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
+        }
+        int r = rank > 0 ? rank : cfg.maxRank() * 2 / 3;
+        if (r > cfg.maxRank())
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--rank " + r + ": above the largest rank of " + preset + " (" + cfg.maxRank() + ")");
+        int[] stored = new int[2 * cfg.layers()];
+        Arrays.fill(stored, r);
+        GptModel m = new GptModel(backend.open(), cfg, 1, 1, DType.F32, 1, stored);
+        Path d = write.resolve("bench").resolve("step-000000001");
+        Files.createDirectories(d.getParent());
+        Checkpoint.save(d, m, null, new Checkpoint.State(1, 2, 1, Map.of("run", "bench", "preset", preset)));
+        spec.commandLine().getErr().println("wrote " + d + " (" + preset + ", rank " + r + ")");
     }
 
     static String run(HttpClient http, String url, int clients, int seconds, int maxNew) throws Exception {

@@ -6,95 +6,132 @@ import io.inrank.inference.engine.GenerationListener;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.BackendUnavailableException;
-import io.inrank.model.backend.Backends;
+import io.inrank.model.cli.BackendOption;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
+import io.inrank.protocol.cli.Commands;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code ./inrank generate "prompt" [--checkpoint DIR] [--max-new-tokens 40] [--temperature 0.8] [--top-k 40] [--seed 1]
- * [--backend B]}:
- * one generation on the command line, streamed to stdout, with the same engine the server uses.
+ * {@code inrank generate "prompt"}: one generation on the command line, streamed to stdout, with the same engine the
+ * server uses. A relative {@code --checkpoint} is the caller's; the default (the demo's run) is under the repository
+ * ({@code inrank.home}), wherever the command is run from.
  */
-public final class GenerateMain {
-    public static void main(String[] args) throws Exception {
-        String prompt = null, checkpoint = ".inrank/demo/checkpoints/demo", backend = null;
-        int max = 40, topK = 40;
-        double temperature = 0.8;
-        long seed = 1;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--checkpoint" -> checkpoint = args[++i];
-                case "--backend" -> backend = args[++i];
-                case "--max-new-tokens" -> max = Integer.parseInt(args[++i]);
-                case "--temperature" -> temperature = Double.parseDouble(args[++i]);
-                case "--top-k" -> topK = Integer.parseInt(args[++i]);
-                case "--seed" -> seed = Long.parseLong(args[++i]);
-                case "--help", "-h" -> {
-                    System.out.println(
-                            "usage: ./inrank generate \"prompt\" [--checkpoint DIR (a step-* dir or a run dir; default the demo's)]"
-                                    + " [--max-new-tokens 40] [--temperature 0.8 (0 = greedy)] [--top-k 40] [--seed 1] [--backend nd4j|reference|cuda]");
-                    return;
-                }
-                default -> {
-                    if (args[i].startsWith("--") || prompt != null) {
-                        System.err.println("error: unexpected argument " + args[i]);
-                        System.exit(2);
-                    }
-                    prompt = args[i];
-                }
-            }
-        }
-        if (prompt == null || prompt.isEmpty()) {
-            System.err.println("error: give a prompt: ./inrank generate \"The history of\"");
-            System.exit(2);
-        }
-        Backend be;
-        try {
-            be = Backends.open(backend);
-        } catch (BackendUnavailableException e) {
-            System.err.println("error: --backend " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "One generation from a checkpoint, streamed to stdout, with the server's engine.",
+            "The model's run, step and ranks, then tokens/s, go to stderr."
+        })
+public final class GenerateMain implements Callable<Integer> {
+    static final String DEMO_CHECKPOINT = ".inrank/demo/checkpoints/demo";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BackendOption backend;
+
+    @Parameters(index = "0", paramLabel = "PROMPT", description = "The text to continue, e.g. \"The history of\".")
+    String prompt;
+
+    @Option(
+            names = "--checkpoint",
+            paramLabel = "DIR",
+            defaultValue = DEMO_CHECKPOINT,
+            description = {
+                "A step-* checkpoint or a run directory (its newest checkpoint).",
+                "Default: the demo's run,",
+                "${DEFAULT-VALUE} in the repository."
+            })
+    String checkpoint;
+
+    @Option(
+            names = "--max-new-tokens",
+            paramLabel = "N",
+            defaultValue = "40",
+            description = "Tokens to generate, at most what the context leaves (default: ${DEFAULT-VALUE}).")
+    int max;
+
+    @Option(
+            names = "--temperature",
+            paramLabel = "T",
+            defaultValue = "0.8",
+            description = "Sampling temperature; 0: greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(
+            names = "--top-k",
+            paramLabel = "K",
+            defaultValue = "40",
+            description = "Sample among the K most likely tokens (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    public static void main(String[] args) {
+        Commands.exit(new GenerateMain(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (prompt.isEmpty())
+            throw new ParameterException(spec.commandLine(), "give a prompt, e.g. \"The history of\"");
+        if (max < 1) throw new ParameterException(spec.commandLine(), "--max-new-tokens must be at least 1");
+        if (temperature < 0) throw new ParameterException(spec.commandLine(), "--temperature must be at least 0");
+        if (temperature > 0 && topK < 1) throw new ParameterException(spec.commandLine(), "--top-k must be at least 1");
+        Backend be = backend.open();
+        boolean demo = !spec.commandLine().getParseResult().hasMatchedOption("--checkpoint");
+        Path dir = demo ? home().resolve(DEMO_CHECKPOINT) : Path.of(checkpoint);
         ServedModel m;
         try {
-            m = ServedModel.load(be, ServedModel.resolve(Path.of(checkpoint)));
+            m = ServedModel.load(be, ServedModel.resolve(dir));
         } catch (Exception e) {
-            System.err.println("error: " + e.getMessage()
-                    + (checkpoint.startsWith(".inrank/demo")
-                            ? " (run ./inrank demo first, or pass --checkpoint)"
-                            : ""));
-            System.exit(1);
-            return;
+            throw new Commands.BadInputException(
+                    e.getMessage() + (demo ? " (run `inrank demo` first, or pass --checkpoint)" : ""), e);
         }
         int[] ids = Tokenizer.encode(prompt);
         int room = m.context() - ids.length;
-        if (room < 1) {
-            System.err.println(
-                    "error: the prompt has " + ids.length + " tokens; the model's context is " + m.context());
-            System.exit(1);
-        }
+        if (room < 1)
+            throw new Commands.BadInputException(
+                    "the prompt has " + ids.length + " tokens; the model's context is " + m.context());
         GenerationRequest req = new GenerationRequest(
                 ids,
                 Math.min(max, room),
                 temperature == 0 ? Sampler.Params.greedy() : new Sampler.Params(temperature, topK, 1, 1, seed),
                 List.of());
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         CountDownLatch done = new CountDownLatch(1);
         Generation.Result[] result = new Generation.Result[1];
-        System.err.printf(
-                "[%s step %d, ranks %s]%n", m.run(), m.step(), m.ranks().values());
-        System.out.print(prompt);
+        Throwable[] failure = new Throwable[1];
+        err.printf("[%s step %d, ranks %s]%n", m.run(), m.step(), m.ranks().values());
+        err.flush();
+        out.print(prompt);
+        out.flush();
         try (Engine engine = new Engine(1, 1)) {
             engine.swap(m);
             engine.submit(req, new GenerationListener() {
                 @Override
                 public void token(int id, String text) {
-                    System.out.print(text);
-                    System.out.flush();
+                    out.print(text);
+                    out.flush();
                 }
 
                 @Override
@@ -105,19 +142,28 @@ public final class GenerateMain {
 
                 @Override
                 public void failed(Throwable e) {
-                    e.printStackTrace();
+                    failure[0] = e;
                     done.countDown();
                 }
             });
             done.await();
         }
-        System.out.println();
-        if (result[0] != null) {
-            System.err.printf(
-                    "[%d tokens, %.1f tokens/s, finish: %s]%n",
-                    result[0].tokens().length,
-                    result[0].tokens().length / (result[0].totalNanos() / 1e9),
-                    result[0].finish().name().toLowerCase());
-        }
+        out.println();
+        out.flush();
+        if (failure[0] != null) throw new IllegalStateException("generation failed", failure[0]);
+        Generation.Result r = result[0];
+        err.printf(
+                "[%d tokens, %.1f tokens/s, finish: %s]%n",
+                r.tokens().length,
+                r.tokens().length / (r.totalNanos() / 1e9),
+                r.finish().name().toLowerCase());
+        err.flush();
+        return 0;
+    }
+
+    /** The repository root: {@code inrank.home} (the launcher sets it), else the working directory. */
+    static Path home() {
+        String home = System.getProperty("inrank.home");
+        return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.dir"));
     }
 }

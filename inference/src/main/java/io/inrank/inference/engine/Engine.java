@@ -145,8 +145,8 @@ public final class Engine implements AutoCloseable {
                 // one full chunk (maxBatch tokens) of one waiting prompt per step: its rows share one pass over the
                 // weights, so a long prompt of N tokens costs ~N / maxBatch passes instead of N, and the others keep
                 // decoding. A chunk is an extra pass, so a short prompt (or a long one's rest) rides along in the steps
-                // instead: beside other sequences those steps are needed anyway (8 clients with 4-token prompts served
-                // 309 tok/s with a chunk per new prompt, ~313 without), and alone it saves only a step or two
+                // instead: beside other sequences those steps are needed anyway (a chunk per short prompt gained
+                // nothing: inference/BENCHMARKS.md), and alone it saves only a step or two
                 for (Sequence s : batch) {
                     int c = Math.min(maxBatch, s.prefillable());
                     if (c < maxBatch) continue;

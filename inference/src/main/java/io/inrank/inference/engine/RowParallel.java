@@ -9,7 +9,8 @@ import java.util.function.IntConsumer;
 /**
  * The engine's own threads for per-sequence work after a decode step (sampling, detokenising, listeners): rows are
  * dealt round-robin to the calling thread and {@code threads − 1} helpers. The backend's compute threads are the
- * backend's business; a hand-off here costs tens of microseconds against ~0.3–1 ms of sampling per row.
+ * backend's business. A plain pool is enough here: its hand-off is small next to sampling one row
+ * (inference/BENCHMARKS.md).
  */
 final class RowParallel implements AutoCloseable {
     private final int threads;

@@ -84,20 +84,6 @@ public final class Backends {
         }
     }
 
-    /**
-     * For command-line mains: {@link #open}, or the one-line reason on stderr and exit code 2 (a usage error) when the
-     * backend cannot run here.
-     */
-    public static Backend openForCli(String name) {
-        try {
-            return open(name);
-        } catch (BackendUnavailableException e) {
-            System.err.println("error: --backend " + e.getMessage());
-            System.exit(2);
-            throw e;
-        }
-    }
-
     /** Every known backend (and any other provider found) with its state here. */
     public static List<Status> list() {
         Map<String, BackendProvider> found = providers();

@@ -3,45 +3,97 @@ package io.inrank.model.bench;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
+import io.inrank.model.cli.BackendOption;
 import io.inrank.model.generate.BatchDecoder;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.inrank.DenseTwin;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code ./inrank bench generate} (also the first line of {@code ./inrank bench serve}): single-stream decoding tokens/s
+ * {@code inrank bench generate} (also the first line of {@code inrank bench serve}): single-stream decoding tokens/s
  * with the KV cache, factored (InRank, stored rank R) vs its dense twin on the same weights (W = A·B merged:
- * {@link DenseTwin}), both through the server's decoder, timed token by token in alternation (see main). Options:
- * --backend nd4j|reference|… --preset tiny --rank 32 --tokens 200 (at most the context)
+ * {@link DenseTwin}), both through the server's decoder, timed token by token in alternation (see {@link #call}).
  */
-public final class GenerateBench {
-    public static void main(String[] args) {
-        String preset = "tiny", backend = null;
-        int rank = -1, tokens = 200; // 64 tokens measured too noisily on 2 cores (realised 0.92–1.17)
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--backend" -> backend = args[++i];
-                case "--preset" -> preset = args[++i];
-                case "--rank" -> rank = Integer.parseInt(args[++i]);
-                case "--tokens" -> tokens = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Single-stream KV-cache decoding tokens/s: the factored model at rank R vs its dense twin (same weights),"
+                    + " through the server's decoder, alternating token by token.",
+            "Prints one JSON line."
+        })
+public final class GenerateBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(
+            names = "--preset",
+            paramLabel = "NAME",
+            defaultValue = "tiny",
+            description = "Model size: tiny, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(
+            names = "--rank",
+            paramLabel = "R",
+            defaultValue = "-1",
+            description =
+                    "Stored rank of every factored MLP layer; -1: two thirds of the preset's maximum, as bench serve"
+                            + " (default: ${DEFAULT-VALUE}).")
+    int rank;
+
+    // 64 tokens measured too noisily on 2 cores (realised 0.92–1.17)
+    @Option(
+            names = "--tokens",
+            paramLabel = "N",
+            defaultValue = "200",
+            description = "Tokens decoded per round, at most the context less one (default: ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(
+            names = "--with-torch",
+            description = "Then run the PyTorch reference (bench/torch_generate.py with /usr/bin/python3) on the same"
+                    + " config.")
+    boolean withTorch;
+
+    @Override
+    public Integer call() throws Exception {
+        if (tokens < 1) throw new ParameterException(spec.commandLine(), "--tokens must be at least 1");
+        GptConfig dense;
+        try {
+            dense = GptConfig.preset(preset, GptConfig.Mode.FULL).withDropout(0);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
         }
-        GptConfig dense = GptConfig.preset(preset, GptConfig.Mode.FULL).withDropout(0);
         int r = rank > 0 ? rank : dense.maxRank() * 2 / 3; // the same default as bench serve
+        if (r > dense.maxRank())
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--rank " + r + ": above the largest rank of " + preset + " (" + dense.maxRank() + ")");
         int[] stored = new int[2 * dense.layers()];
         java.util.Arrays.fill(stored, r);
-        Backend be = Backends.openForCli(backend);
+        Backend be = backend.open();
         GptModel lowRank =
                 new GptModel(be, dense.withMode(GptConfig.Mode.INRANK_EFFICIENT), 1, 1, DType.F32, 1, stored);
         GptModel twin = DenseTwin.of(lowRank);
-        tokens = Math.min(tokens, dense.context() - 1); // what one sequence can hold after its first token
+        int tokens = Math.min(this.tokens, dense.context() - 1); // what one sequence can hold after its first token
         Arm denseArm = new Arm(twin), factoredArm = new Arm(lowRank);
         // Paired: the arms alternate token by token (who goes first alternates too), so the slow phases of a shared
-        // machine fall on both alike; separate runs of each arm scattered 0.88–1.10 in the realised ratio here.
+        // machine fall on both alike; separate runs of each arm scatter far more (model/BENCHMARKS.md).
         double[] realisedRounds = new double[3];
         long dNanos = 0, fNanos = 0, counted = 0;
         for (int round = -1; round < realisedRounds.length; round++) { // round -1 warms up the JIT
@@ -67,7 +119,9 @@ public final class GenerateBench {
                 factoredRate = counted / (fNanos / 1e9),
                 paramRatio = paramRatio(twin, lowRank);
         java.util.Arrays.sort(realisedRounds);
-        System.out.printf(
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+                Locale.ROOT,
                 "{\"bench\":\"generate\",\"impl\":\"%s\",\"preset\":\"%s\",\"rank\":%d,\"tokens\":%d,\"dense_tokens_per_s\":%.1f,"
                         + "\"factored_tokens_per_s\":%.1f,\"speedup\":%.2f,\"param_ratio\":%.3f,\"realised\":%.2f,"
                         + "\"realised_rounds\":[%.2f,%.2f,%.2f],\"paired\":true,\"same_weights\":true}%n",
@@ -83,6 +137,11 @@ public final class GenerateBench {
                 realisedRounds[0],
                 realisedRounds[1],
                 realisedRounds[2]);
+        out.flush();
+        if (!withTorch) return 0;
+        // The reference takes only these three. The resolved rank, not -1: its own default rank differs from this one.
+        return TorchReference.run(
+                "torch_generate.py", List.of("--preset", preset, "--rank", "" + r, "--tokens", "" + this.tokens));
     }
 
     private static double paramRatio(GptModel dense, GptModel factored) {

@@ -4,17 +4,103 @@ import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
+import io.inrank.model.cli.BackendOption;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code ./inrank bench train}: training-step throughput of the model on random tokens, one JSON line.
- * Options: --backend nd4j|reference|… --preset tiny --mode full|inrank|efficient --rank R --batch 8 --seq 64 --steps 10
- * --warmup 2 [--compare-full]
- * (--compare-full also runs the full-rank model and prints the FLOP ratio, the speed ratio and how much of it is realised)
+ * {@code inrank bench train}: training-step throughput of the model on random tokens, one JSON line ({@code
+ * --compare-full}: also the full-rank model's line and the FLOP ratio, the speed ratio and how much of it is realised).
  */
-public final class TrainBench {
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Training-step throughput (forward, backward, AdamW) of the model on random tokens: step ms, tokens/s,"
+                    + " GFLOP/s.",
+            "Prints one JSON line (--compare-full: two more)."
+        })
+public final class TrainBench implements Callable<Integer> {
+    static final List<String> MODES = List.of("full", "inrank", "efficient");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(
+            names = "--preset",
+            paramLabel = "NAME",
+            defaultValue = "tiny",
+            description = "Model size: tiny, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(
+            names = "--mode",
+            paramLabel = "MODE",
+            defaultValue = "inrank",
+            description = "full (dense MLP), inrank or efficient (factored MLP) (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(
+            names = "--rank",
+            paramLabel = "R",
+            defaultValue = "-1",
+            description = "Stored rank of every factored MLP layer; -1: the preset's maximum; ignored with --mode full"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(
+            names = "--batch",
+            paramLabel = "B",
+            defaultValue = "8",
+            description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+            names = "--seq",
+            paramLabel = "T",
+            defaultValue = "64",
+            description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    int seq;
+
+    @Option(
+            names = "--steps",
+            paramLabel = "N",
+            defaultValue = "10",
+            description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(
+            names = "--warmup",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "Untimed steps first, for the JIT (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+            names = "--compare-full",
+            description = "Also run the full-rank model on the same shape and print a train-vs-full line: FLOP ratio,"
+                    + " speed ratio, realised = speed / FLOP ratio.")
+    boolean compareFull;
+
+    @Option(
+            names = "--with-torch",
+            description = "Then run the PyTorch reference (bench/torch_reference.py with /usr/bin/python3) on the same"
+                    + " config.")
+    boolean withTorch;
+
     /**
      * Training FLOPs per token (forward + backward = 3 × forward): 6 per weight of every matmul (attention projections,
      * the MLP as dense or as its active factors, the tied LM head) plus causal attention scores, 6·L·T·C.
@@ -35,36 +121,63 @@ public final class TrainBench {
 
     public record Result(double stepMs, double gflop, String json) {}
 
-    public static void main(String[] args) {
-        String preset = "tiny", mode = "inrank", backend = null;
-        int batch = 8, seq = 64, steps = 10, warmup = 3, rank = -1;
-        boolean compareFull = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--backend" -> backend = args[++i];
-                case "--preset" -> preset = args[++i];
-                case "--mode" -> mode = args[++i];
-                case "--rank" -> rank = Integer.parseInt(args[++i]);
-                case "--batch" -> batch = Integer.parseInt(args[++i]);
-                case "--seq" -> seq = Integer.parseInt(args[++i]);
-                case "--steps" -> steps = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--compare-full" -> compareFull = true;
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
-        Backend be = Backends.openForCli(backend);
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        Backend be = backend.open();
+        PrintWriter out = spec.commandLine().getOut();
         Result r = run(be, preset, mode, rank, batch, seq, steps, warmup);
-        System.out.println(r.json());
+        out.println(r.json());
         if (compareFull && !mode.equals("full")) {
             Result f = run(be, preset, "full", -1, batch, seq, steps, warmup);
-            System.out.println(f.json());
+            out.println(f.json());
             double flopRatio = f.gflop() / r.gflop(), speedRatio = f.stepMs() / r.stepMs();
-            System.out.printf(
+            out.printf(
+                    Locale.ROOT,
                     "{\"bench\":\"train-vs-full\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"flop_ratio\":%.3f,"
                             + "\"speed_ratio\":%.3f,\"realised\":%.3f}%n",
-                    preset, mode, rank, flopRatio, speedRatio, speedRatio / flopRatio);
+                    preset,
+                    mode,
+                    rank,
+                    flopRatio,
+                    speedRatio,
+                    speedRatio / flopRatio);
         }
+        out.flush();
+        if (!withTorch) return 0;
+        // The reference takes only the model and shape options; passing the resolved values (not the raw arguments)
+        // keeps its run on exactly this config, defaults included.
+        return TorchReference.run(
+                "torch_reference.py",
+                List.of(
+                        "--preset", preset,
+                        "--mode", mode,
+                        "--rank", "" + rank,
+                        "--batch", "" + batch,
+                        "--seq", "" + seq,
+                        "--steps", "" + steps,
+                        "--warmup", "" + warmup));
+    }
+
+    private void validate() {
+        if (!MODES.contains(mode))
+            usage("--mode: expected one of " + String.join(", ", MODES) + ", got '" + mode + "'");
+        GptConfig cfg;
+        try {
+            cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
+        }
+        if (rank > cfg.maxRank())
+            usage("--rank " + rank + ": above the largest rank of " + preset + " (" + cfg.maxRank() + ")");
+        if (batch < 1 || seq < 1 || steps < 1 || warmup < 0)
+            usage("--batch, --seq and --steps must be at least 1 and --warmup at least 0");
+        if (seq > cfg.context())
+            usage("--seq " + seq + ": longer than the context of " + preset + " (" + cfg.context() + ")");
+    }
+
+    private void usage(String message) {
+        throw new ParameterException(spec.commandLine(), message);
     }
 
     public static Result run(
@@ -105,6 +218,7 @@ public final class TrainBench {
         double stepMs = total / 1e6 / steps;
         double gflop = flopsPerToken(model, seq) * n / 1e9;
         String json = String.format(
+                Locale.ROOT,
                 "{\"bench\":\"train\",\"impl\":\"%s\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"batch\":%d,\"seq\":%d,"
                         + "\"params\":%d,\"step_ms\":%.1f,\"tokens_per_s\":%.0f,\"gflop_per_step\":%.2f,\"gflops\":%.1f,"
                         + "\"loss\":%.4f,\"threads\":%d}",

@@ -81,7 +81,8 @@ public final class Sampler {
         for (int i = 0; i < v; i++)
             keys[i] = ((Double.doubleToRawLongBits(z[i]) >>> INDEX_BITS) << INDEX_BITS) | (MASK - i);
         // only the most probable ranks are ever read: select and sort the top 64, and 4× more only while top-p needs
-        // them (sorting all 50,257 keys cost ~2.5 ms a token; the ranks read are the same as a full sort's)
+        // them (sorting the whole vocabulary per token dominated sampling; the ranks read are the same as a full
+        // sort's)
         int limit = params.topK() > 0 ? Math.min(params.topK(), v) : v, sorted = Math.min(limit, 64), keep = limit;
         topSorted(keys, sorted);
         double cum = 0;

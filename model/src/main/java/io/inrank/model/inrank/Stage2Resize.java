@@ -7,9 +7,10 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
 
 /**
- * The end of stage 1 of InRank-efficient (paper-spec.md §1.5): every InRank layer is replaced by the balanced best
- * rank-r approximation of its current product (the b buffer modes are dropped), and AdamW's moments are sliced to the
- * first r modes — not rotated, not reset — with the step count kept, so the LR schedule and bias correction continue.
+ * The end of stage 1 of InRank-efficient (docs/ARCHITECTURE.md §2.4): every InRank layer is replaced by the balanced
+ * best rank-r approximation of its current product (the b buffer modes are dropped), and AdamW's moments are sliced to
+ * the first r modes — not rotated, not reset — with the step count kept, so the LR schedule and bias correction
+ * continue.
  */
 public final class Stage2Resize {
     private Stage2Resize() {}

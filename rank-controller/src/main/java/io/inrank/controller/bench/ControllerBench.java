@@ -4,13 +4,17 @@ import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.Topics;
+import io.inrank.protocol.cli.Commands;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -19,29 +23,90 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code ./inrank bench rank-controller}: against a running controller, R rounds of one report per run (100 runs ×
- * 24 layers × 1024 singular values by default); latency = report published → its decision consumed. One JSON line.
- * Options: --bootstrap HOST:PORT --runs 100 --layers 24 --values 1024 --rounds 3 --warmup-rounds 1 --interval-ms 30
- * (reports arrive every interval; 0 sends each round as one burst, which measures throughput, not latency)
+ * {@code inrank bench rank-controller}: against a running controller, R rounds of one report per run (100 runs × 24
+ * layers × 1024 singular values by default); latency = report published → its decision consumed. One JSON line.
  */
-public final class ControllerBench {
-    public static void main(String[] args) throws Exception {
-        String bootstrap = "localhost:9092";
-        int runs = 100, layers = 24, values = 1024, rounds = 3, intervalMs = 30, warmupRounds = 1;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--bootstrap" -> bootstrap = args[++i];
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--layers" -> layers = Integer.parseInt(args[++i]);
-                case "--values" -> values = Integer.parseInt(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--interval-ms" -> intervalMs = Integer.parseInt(args[++i]);
-                case "--warmup-rounds" -> warmupRounds = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+@Command(
+        name = "rank-controller",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Against a running rank-controller: decisions/s and p50/p99 latency from a spectrum report published to"
+                    + " its decision consumed, over rounds of one report per run.",
+            "Prints one JSON line."
+        })
+public final class ControllerBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            defaultValue = "localhost:9092",
+            description = "Kafka of the controller (default: ${DEFAULT-VALUE}).")
+    String bootstrap;
+
+    @Option(
+            names = "--runs",
+            paramLabel = "N",
+            defaultValue = "100",
+            description = "Training runs simulated, one report each per round (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(
+            names = "--layers",
+            paramLabel = "N",
+            defaultValue = "24",
+            description = "InRank layers per report (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(
+            names = "--values",
+            paramLabel = "N",
+            defaultValue = "1024",
+            description = "Singular values per layer, at least 4 (default: ${DEFAULT-VALUE}).")
+    int values;
+
+    @Option(
+            names = "--rounds",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "Measured rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    // A running service is warm: the first rounds only feed the JIT.
+    @Option(
+            names = "--warmup-rounds",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Unmeasured rounds first (default: ${DEFAULT-VALUE}).")
+    int warmupRounds;
+
+    @Option(
+            names = "--interval-ms",
+            paramLabel = "MS",
+            defaultValue = "30",
+            description = "Pause between reports; 0 sends each round as one burst, which measures throughput, not"
+                    + " latency (default: ${DEFAULT-VALUE}).")
+    int intervalMs;
+
+    public static void main(String[] args) {
+        Commands.exit(new ControllerBench(), args);
+    }
+
+    @Override
+    public Integer call() {
+        if (runs < 1 || layers < 1 || values < 4 || rounds < 1 || warmupRounds < 0 || intervalMs < 0)
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--runs, --layers and --rounds must be at least 1, --values at least 4, --warmup-rounds and"
+                            + " --interval-ms at least 0");
         String tag = Long.toString(System.currentTimeMillis(), 36);
         Random rnd = new Random(1);
         List<Double> latencies = new ArrayList<>();
@@ -68,7 +133,7 @@ public final class ControllerBench {
             java.util.Arrays.fill(rank, 2);
             int maxRank = values / 2, buffer = Math.max(1, maxRank / 4);
             for (int round = 0; round < warmupRounds + rounds; round++) {
-                if (round == warmupRounds) { // a running service is warm: the first rounds only feed the JIT
+                if (round == warmupRounds) {
                     latencies.clear();
                     t0 = System.nanoTime();
                 }
@@ -108,7 +173,9 @@ public final class ControllerBench {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         latencies.sort(null);
-        System.out.printf(
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+                Locale.ROOT,
                 "{\"bench\":\"rank-controller\",\"runs\":%d,\"layers\":%d,\"values\":%d,\"reports\":%d,\"interval_ms\":%d,"
                         + "\"decisions_per_s\":%.1f,\"layer_decisions_per_s\":%.0f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f}%n",
                 runs,
@@ -121,6 +188,8 @@ public final class ControllerBench {
                 pct(latencies, 0.50),
                 pct(latencies, 0.99),
                 latencies.get(latencies.size() - 1));
+        out.flush();
+        return 0;
     }
 
     private static void collect(

@@ -1,7 +1,7 @@
 package io.inrank.controller.policy;
 
 /**
- * The InRank rank rule exactly as the official code applies it (paper-spec.md §1.3):
+ * The InRank rank rule exactly as the official code applies it (docs/ARCHITECTURE.md §2.2, §3.3):
  * <pre>
  *   if r &lt; maxRank − b:
  *       for k in range(r, min(r + b, maxRank − b)):   # upper bound excluded

@@ -12,8 +12,8 @@ public interface RatioPolicy {
     double[] ratios(double[] s);
 
     /**
-     * The official code's rule (paper-spec.md §1.3): 1 − Var(t)/Var(s) where t is s with its top k values zeroed —
-     * sklearn-style explained variance of the singular-value vector (ddof cancels).
+     * The official code's rule (docs/ARCHITECTURE.md §2.2): 1 − Var(t)/Var(s) where t is s with its top k values
+     * zeroed — sklearn-style explained variance of the singular-value vector (ddof cancels).
      */
     RatioPolicy EXPLAINED_VARIANCE = new RatioPolicy() {
         @Override

@@ -71,10 +71,9 @@ class RankRuleTest {
 
     @Test
     void energyAndVariancePoliciesDifferWhereTheyShould() {
-        // property: on random decaying spectra with zero padding, energy stays in [0, 1] and explained variance ≤ 1 (it
-        // can
-        // go negative: zeroing top values can spread the vector), and the two choose different ranks on a good share of
-        // them (the paper-spec §1.3 trap)
+        // property: on random decaying spectra with zero padding, energy stays in [0, 1] and explained variance ≤ 1
+        // (it can go negative: zeroing top values can spread the vector), and the two choose different ranks on a
+        // good share of them (the trap described in docs/ARCHITECTURE.md §2.2)
         Random r = new Random(1);
         int differ = 0;
         for (int t = 0; t < 500; t++) {

@@ -5,8 +5,9 @@ import io.inrank.trainer.data.BlockStore;
 
 /**
  * Perplexity on a held-out split, dropout off, blocks in order, non-overlapping (no sliding window, as in the paper).
- * Reports both numbers the paper's logs could mean (paper-spec.md §4): exp(mean token NLL), the corpus perplexity,
- * and the mean over batches of exp(batch NLL), which Lightning logs as val/ppl (slightly higher, by Jensen).
+ * Reports both numbers the paper's logs could mean (docs/ARCHITECTURE.md §2.6): exp(mean token NLL), the corpus
+ * perplexity, and the mean over batches of exp(batch NLL), which Lightning logs as val/ppl (slightly higher, by
+ * Jensen).
  * Only whole batches are evaluated (the model's batch size is fixed); a tail of fewer blocks is left out and said so.
  */
 public final class Evaluator {

@@ -13,13 +13,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * <li>Products whose left operand has at most {@link #GEMV_ROWS} rows (decoding: one token, or a continuous batch):
  * float32 ones with α = 1, β = 0 go to the Vector-API kernels of {@link RowProducts} when the module is present (all
  * row counts for a·Wᵀ, the decoder's form; two or more for a·W); the rest to GEMV, one call per row over ~4 MB blocks
- * of the right operand, each block read from memory once and from cache by the other rows. ND4J sends them through
- * GEMM, measured 2.5–3× slower at one row (768×3072: 489 vs 192 µs) and
- * OpenBLAS's GEMM with few rows packs the weight at ~7 GB/s (the 50,257×768 LM head, 8 rows: 17 ms by GEMM, 9 ms by
- * blocked GEMV). Everything larger (training) is {@code Nd4j.gemm}.</li>
+ * of the right operand, each block read from memory once and from cache by the other rows. ND4J would send them
+ * through GEMM, which is slower at one row, and OpenBLAS's GEMM with few rows spends its time packing the weight
+ * (model/BENCHMARKS.md). Everything larger (training) is {@code Nd4j.gemm}.</li>
  * <li>The cached attention's per-head products ({@link #gemvAt}: a head's columns of the K or V cache).</li>
  * <li>The residual add as axpy: ND4J's {@code addi} on an offset view (the batched decoder's [n, C] rows of a shared
- * buffer) was measured at 3.4 ms for 8 × 768 values — 150× a plain add.</li>
+ * buffer) costs far more than the add itself (model/BENCHMARKS.md).</li>
  * </ul>
  * The typed pointers handed to BLAS are per-thread objects re-aimed for every call, so decoding loops allocate nothing
  * here.

@@ -60,7 +60,8 @@ public final class Dropout {
 
     /**
      * p = 0 (evaluation, decoding) in its own loop: one loop serving both cases gets a mixed branch profile once
-     * evaluation has run, and the JIT's recompiled training loop was measured ~15 % slower per step afterwards.
+     * evaluation has run, and the JIT's recompiled training loop is then slower for the rest of the run
+     * (model/BENCHMARKS.md).
      */
     private static void identity(Flat fr, Flat fx, Flat fy, long n) {
         if (fr == null) for (long i = 0; i < n; i++) fy.set(i, fx.get(i));

@@ -3,7 +3,7 @@ package io.inrank.model.backend.nd4j;
 /**
  * erf for the exact GELU. Double precision (gradient checks, parity in float64) uses Apache Commons Math (~1e-15);
  * float32 training uses Abramowitz &amp; Stegun 7.1.26 (|error| ≤ 1.5e-7, below float32 resolution of GELU's output
- * scale), which is ~30× faster than the series behind the precise one.
+ * scale), which is far cheaper than the series behind the precise one (model/BENCHMARKS.md).
  */
 final class Erf {
     private Erf() {}

@@ -16,8 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Reads and writes go straight to the native memory through {@code Unsafe} (bounds-checked with
  * {@link Objects#checkIndex}, which the JIT hoists out of loops). Why not a {@code FloatBuffer} view: its get/put are
  * virtual calls the JIT devirtualises only while a single FloatBuffer class is loaded; the first little-endian heap
- * buffer anywhere in the process (a checkpoint write, a library) invalidates that, and every kernel was measured
- * ~40 % slower from then on (trainer: 550 → 800 ms per tiny step after its first checkpoint).
+ * buffer anywhere in the process (a checkpoint write, a library) invalidates that, and every kernel then stays slower
+ * for the rest of the process (model/BENCHMARKS.md).
  */
 final class Flat {
     private static final sun.misc.Unsafe U;

@@ -54,8 +54,8 @@ public final class Gelu {
     }
 
     /**
-     * Elementwise, so the range is split across the team with identical results; ~7 ns an element on the scalar
-     * path, so a decode step's 8 × 3072 values are worth two threads.
+     * Elementwise, so the range is split across the team with identical results; on the scalar path a decode step's
+     * 8 × 3072 values take long enough to be worth two threads.
      */
     private static final long MIN_PER_PART = 4096;
 

@@ -9,8 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Float32 GELU forward on the Vector API: the same formulas as {@link Gelu} (exact: A&amp;S 7.1.26 erf; tanh variant
- * from one exp), evaluated in float with {@link VectorExp} (a scalar {@code Math.exp} is ~12 ns on Java 17: a GPT-2-small decode
- * step spent 0.38 of its ~11 ms in GELU, now ~0.05). Every value, the tail included, goes through the same
+ * from one exp), evaluated in float with {@link VectorExp}, because a scalar {@code Math.exp} per value made GELU a
+ * large part of a one-row decode step (model/BENCHMARKS.md). Every value, the tail included, goes through the same
  * lanewise code (the tail under a mask), so a value's result does not depend on where the range was cut.
  */
 final class GeluVector {
@@ -21,7 +21,7 @@ final class GeluVector {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
-    /** Values per part below which the range is not split (a decode row of 3,072 is ~1 µs). */
+    /** Values per part below which the range is not split (a decode row is too short to repay a hand-off). */
     private static final long MIN_PER_PART = 32_768;
 
     /** y = GELU(x), both contiguous FLOAT arrays of one length (y may be x). */

@@ -10,11 +10,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link RowKernels} Vector-API kernels, split over the {@link WorkerTeam}.
  *
  * <p>Why: decoding is memory-bound for one row, but at eight rows the weight must be used eight times per load.
- * OpenBLAS's GEMM packs the whole weight first (~7 GB/s here) and GEMV per row streams it eight times (from cache
- * after the first row, see {@link Blas}); both leave most of the FMA units idle. Here, with two or more rows, each
- * block of the weight is first read sequentially into cache (one load per 64-byte line, which the hardware prefetcher streams at full
- * bandwidth; the FMA-dense kernel alone reached only about half of it) and then used by all rows from cache.
- * Measured on GPT-2 small's shapes, 8 rows, 2 cores: in {@code ./inrank bench generate} and the README.
+ * OpenBLAS's GEMM packs the whole weight first (well below memory bandwidth) and GEMV per row streams it eight times
+ * (from cache after the first row, see {@link Blas}); both leave most of the FMA units idle. Here, with two or more
+ * rows, each block of the weight is first read sequentially into cache (one load per 64-byte line, which the hardware
+ * prefetcher streams at full bandwidth; the FMA-dense kernel alone does not keep memory busy) and then used by all
+ * rows from cache. Numbers: model/BENCHMARKS.md.
  *
  * <p>Needs {@code --add-modules jdk.incubator.vector}; without it {@link #AVAILABLE} is false and {@link Blas} keeps
  * its GEMV path. {@code -Dinrank.rowKernels=false} turns it off for comparisons.
@@ -131,12 +131,12 @@ final class RowProducts {
         }
 
         /**
-         * c = a·Wᵀ: blocks of W's rows handed out one at a time to whichever thread is free (a fixed half each left
-         * one thread waiting ~20 % of the time on this shared machine); each block is touched into cache (more than
-         * one row) and then used by every tile and single row. With two parts, one takes blocks from the front and
-         * the other from the back until they meet: the same balance, but each thread walks memory in one direction
-         * instead of every other block (paired decode steps, both arms: 3–4 % faster; smaller blocks, 32 or 128 KB,
-         * were slower, which says the memory system wants long runs per core).
+         * c = a·Wᵀ: blocks of W's rows handed out one at a time to whichever thread is free (a fixed half each
+         * leaves one thread waiting whenever the other core is slowed by other work); each block is touched into
+         * cache (more than one row) and then used by every tile and single row. With two parts, one takes blocks from
+         * the front and the other from the back until they meet: the same balance, but each thread walks memory in
+         * one direction instead of every other block, because the memory system wants long runs per core
+         * (model/BENCHMARKS.md).
          */
         private void transposedPart(int part) {
             int rowsPerBlock = Math.max(2, BLOCK_BYTES / (4 * k) & ~1), blocks = (n + rowsPerBlock - 1) / rowsPerBlock;

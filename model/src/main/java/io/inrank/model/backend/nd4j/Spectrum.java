@@ -11,9 +11,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Singular values of an InRank layer's effective weight W = A_kᵀ·Bt_k ([in, out]) without forming W: with thin QR
  * A_kᵀ = Q_A·R_A and Bt_kᵀ = Q_B·R_B, W = Q_A·(R_A·R_Bᵀ)·Q_Bᵀ, so W's non-zero singular values are those of the k×k core
  * R_A·R_Bᵀ. The values come from OpenBLAS's LAPACKE directly (dgeqrf without forming Q, dgesdd values only); the
- * resize, which needs the vectors, uses ND4J's geqrf/gesvd wrappers (the only SVD path that works in ND4J M2.1,
- * nd4j.md §2).
- * Computed in float64 whatever the model's precision.
+ * resize, which needs the vectors, uses ND4J's geqrf/gesvd wrappers (the only SVD path that works in ND4J M2.1: its
+ * other SVD routes crash or return wrong values). Computed in float64 whatever the model's precision. See
+ * docs/ARCHITECTURE.md §2.5.
  */
 public final class Spectrum {
     private Spectrum() {}
@@ -111,7 +111,8 @@ public final class Spectrum {
 
     /**
      * The balanced best rank-r approximation of W (Eckart–Young): A' = (Q_A·U_r·√S_r)ᵀ [r, in] and
-     * Bt' = √S_r·V_rᵀ·Q_Bᵀ [r, out], so A'ᵀ·Bt' is W truncated to its top r singular values (paper-spec.md §1.5).
+     * Bt' = √S_r·V_rᵀ·Q_Bᵀ [r, out], so A'ᵀ·Bt' is W truncated to its top r singular values
+     * (docs/ARCHITECTURE.md §2.4).
      */
     public static INDArray[] truncate(INDArray aK, INDArray btK, int r) {
         Core c = core(aK, btK, true);

@@ -39,8 +39,8 @@ final class VectorExp {
                 .fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         FloatVector er = p.mul(r.mul(r)).add(r).add(1f);
         // 2^n: n + 127 in the exponent field (n is in [-126, 127] after the clamp). t's low bits already hold n (t is
-        // 1.5·2^23 + n), and the shift drops everything above them: no float→int conversion (Java 17 does not compile
-        // that one into a vector instruction: it cost 2 ns a value)
+        // 1.5·2^23 + n), and the shift drops everything above them: no float→int conversion, which Java 17 does not
+        // compile into a vector instruction
         FloatVector scale = t.reinterpretAsInts()
                 .add(127)
                 .lanewise(VectorOperators.LSHL, 23)

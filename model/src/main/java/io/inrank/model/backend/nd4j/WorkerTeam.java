@@ -6,13 +6,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
- * A fixed team of threads for splitting one product across cores, with hand-offs in about a microsecond.
+ * A fixed team of threads for splitting one product across cores, with cheap hand-offs.
  *
- * <p>Why not an executor: a decode step of GPT-2 small makes ~70 products of 0.05–0.5 ms each; submitting to a pool and
- * waiting on a future costs tens of microseconds per hand-off (a park/unpark pair each way), which is 5–20 % of the
- * small products. Here a worker spins (CPU pause) for {@link #SPIN_NANOS} after its last task before it parks, so
- * the products of one step, which follow each other within microseconds, find it awake ({@code
- * -Dinrank.team.spinNanos}, default 200 µs: 30 µs measured the same at 8 clients).
+ * <p>Why not an executor: a decode step of GPT-2 small makes dozens of short products; submitting to a pool and
+ * waiting on a future costs a park/unpark pair each way per hand-off, a noticeable share of the smallest products
+ * (model/BENCHMARKS.md). Here a worker spins (CPU pause) for {@link #SPIN_NANOS} after its last task before it parks,
+ * so the products of one step, which follow each other within microseconds, find it awake ({@code
+ * -Dinrank.team.spinNanos}, default 200 µs).
  *
  * <p>One caller at a time uses the helpers; a second concurrent caller (another thread decoding), or a part that splits
  * work again, runs its parts on its own thread rather than wait. The caller always runs part 0 itself.

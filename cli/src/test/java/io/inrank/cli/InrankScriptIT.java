@@ -1,4 +1,4 @@
-package io.inrank.trainer;
+package io.inrank.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The user's first commands, as a user runs them: {@code ./inrank demo} (here with 40 training steps; the default is 200)
- * and {@code --help} of every subcommand. Lives in the last module of the build, where every jar it runs is packaged.
+ * and {@code --help} of every subcommand, through the launcher script. Lives in the cli module, built after every
+ * service it starts.
  */
 class InrankScriptIT {
 
@@ -72,6 +73,10 @@ class InrankScriptIT {
                 new String[] {"rank-controller", "--help"},
                 new String[] {"train", "--help"},
                 new String[] {"bench", "trainer", "--help"},
+                new String[] {"bench", "serve", "--help"},
+                new String[] {"bench", "rank-controller", "--help"},
+                new String[] {"bench", "train", "--help"},
+                new String[] {"backends", "--help"},
                 new String[] {"serve", "--help"},
                 new String[] {"generate", "--help"})) {
             Run r = inrank(Map.of(), c);
@@ -80,8 +85,8 @@ class InrankScriptIT {
         }
         Run bad = inrank(Map.of(), "nonsense");
         assertEquals(2, bad.exit());
-        assertTrue(bad.out().contains("unknown command 'nonsense'"), bad.out());
-        Run badFlag = inrank(Map.of(), "train", "--stpes", "10");
+        assertTrue(bad.out().contains("error: Unmatched argument at index 0: 'nonsense'"), bad.out());
+        Run badFlag = inrank(Map.of(), "train", "--bootstrap", "localhost:1", "--stpes", "10");
         assertEquals(2, badFlag.exit(), badFlag.out());
         assertTrue(badFlag.out().contains("unknown flag --stpes"), badFlag.out());
     }

@@ -1,0 +1,53 @@
+package io.inrank.cli.commands;
+
+import io.inrank.cli.launch.JavaProcess;
+import io.inrank.cli.launch.Layout;
+import io.inrank.cli.launch.LocalStack;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/** End-to-end ingest throughput: data-ingest's own bench (options pass through), on a temporary broker by default. */
+@Command(
+        name = "ingest",
+        description = {
+            "End-to-end ingest throughput (tokenize + produce).",
+            "",
+            "Starts a temporary local broker unless --bootstrap. Options (--input, --size-mb, --threads, ...):",
+            "bench ingest --help."
+        })
+public final class BenchIngest implements Callable<Integer> {
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A running broker to measure against.")
+    String bootstrap;
+
+    @Unmatched
+    List<String> rest = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Layout layout = Layout.current();
+        if (Passthrough.wantsHelp(rest))
+            return ingestBench(layout, List.of("bench", "--help")).run();
+        List<String> args = new ArrayList<>(List.of("bench", "ingest"));
+        args.addAll(rest);
+        if (bootstrap != null) {
+            Passthrough.add(args, "--bootstrap", bootstrap);
+            return ingestBench(layout, args).run();
+        }
+        try (LocalStack stack = LocalStack.start(layout, Files.createTempDirectory("inrank-bench"))) {
+            Passthrough.add(args, "--bootstrap", stack.bootstrap());
+            return ingestBench(layout, args).run();
+        }
+    }
+
+    private static JavaProcess.Builder ingestBench(Layout layout, List<String> args) {
+        return JavaProcess.builder("data-ingest bench", layout.jvm())
+                .heap("2g")
+                .jar(layout.ingest().jar())
+                .args(args);
+    }
+}

@@ -1,0 +1,52 @@
+package io.inrank.cli.commands;
+
+import io.inrank.cli.launch.JavaProcess;
+import io.inrank.cli.launch.Layout;
+import io.inrank.cli.launch.LocalStack;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/** Decisions/s and report-to-decision latency of the rank-controller: its module's ControllerBench. */
+@Command(
+        name = "rank-controller",
+        description = {
+            "Rank-controller decisions/s and p99 latency from report to decision.",
+            "",
+            "Starts a broker and a controller unless --bootstrap (then a controller must be running on it).",
+            "Options: bench rank-controller --help."
+        })
+public final class BenchRankController implements Callable<Integer> {
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A broker with a rank-controller on it.")
+    String bootstrap;
+
+    @Unmatched
+    List<String> rest = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Layout layout = Layout.current();
+        if (Passthrough.wantsHelp(rest)) return bench(layout, List.of("--help")).run();
+        List<String> args = new ArrayList<>(rest);
+        if (bootstrap != null) {
+            Passthrough.add(args, "--bootstrap", bootstrap);
+            return bench(layout, args).run();
+        }
+        try (LocalStack stack = LocalStack.start(layout, Files.createTempDirectory("inrank-bench"))) {
+            stack.startController(0);
+            Passthrough.add(args, "--bootstrap", stack.bootstrap());
+            return bench(layout, args).run();
+        }
+    }
+
+    private static JavaProcess.Builder bench(Layout layout, List<String> args) {
+        return JavaProcess.builder("rank-controller bench", layout.jvm())
+                .heap("2g")
+                .main(layout.controller().classpath(), "io.inrank.controller.bench.ControllerBench")
+                .args(args);
+    }
+}

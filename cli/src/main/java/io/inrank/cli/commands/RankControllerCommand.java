@@ -1,0 +1,35 @@
+package io.inrank.cli.commands;
+
+import io.inrank.cli.launch.JavaProcess;
+import io.inrank.cli.launch.Layout;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The rank-controller service in the foreground (the same jar and settings as its container). */
+@Command(
+        name = "rank-controller",
+        mixinStandardHelpOptions = true,
+        description = "The rank-decision service: spectra in, decisions out; REST /runs, /q/health, /q/metrics.")
+public final class RankControllerCommand implements Callable<Integer> {
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+            description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
+    String bootstrap;
+
+    @Option(names = "--port", defaultValue = "8082", description = "HTTP port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Override
+    public Integer call() {
+        Layout layout = Layout.current();
+        return JavaProcess.builder("rank-controller", layout.jvm())
+                .heap("1g")
+                .property("kafka.bootstrap.servers", bootstrap)
+                .property("quarkus.http.port", port)
+                .jar(layout.controller().jar())
+                .run();
+    }
+}

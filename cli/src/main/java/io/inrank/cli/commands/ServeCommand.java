@@ -1,0 +1,73 @@
+package io.inrank.cli.commands;
+
+import io.inrank.cli.launch.JavaProcess;
+import io.inrank.cli.launch.Layout;
+import io.inrank.model.cli.BackendOption;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The inference service in the foreground on a checkpoint (the same jar and settings as its container). */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The inference server on a checkpoint (TGI and OpenAI-style HTTP APIs).",
+            "",
+            "Endpoints: /generate, /generate_stream (SSE), /v1/completions, /v1/models, /tokenize, /info, /q/health,",
+            "/q/metrics."
+        })
+public final class ServeCommand implements Callable<Integer> {
+    @Option(
+            names = "--checkpoint",
+            paramLabel = "DIR",
+            defaultValue = "${env:INRANK_SERVE_CHECKPOINT}",
+            description = "A step-* checkpoint, or a run directory (its newest valid one). Default: the demo's run.")
+    Path checkpoint;
+
+    @Option(
+            names = "--run",
+            description = "Follow inrank.checkpoints for this run and hot-reload each new checkpoint (verified; a bad"
+                    + " one is refused and the old model keeps serving).")
+    String run;
+
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+            description = "Kafka bootstrap servers, used with --run (default ${DEFAULT-VALUE}).")
+    String bootstrap;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(
+            names = "--max-queue",
+            defaultValue = "16",
+            description = "Requests waiting beyond the running batch before 503 (default ${DEFAULT-VALUE}).")
+    int maxQueue;
+
+    @Option(names = "--model-name", description = "The model id clients see (default: the run's name).")
+    String modelName;
+
+    @Mixin
+    BackendOption backend;
+
+    @Override
+    public Integer call() {
+        backend.check();
+        Layout layout = Layout.current();
+        Path ckpt = checkpoint != null ? checkpoint : layout.work("demo").resolve("checkpoints/demo");
+        JavaProcess.Builder b = JavaProcess.builder("inference", layout.jvm())
+                .property("inrank.serve.checkpoint", ckpt.toAbsolutePath())
+                .property("inrank.serve.max-queue", maxQueue)
+                .property("inrank.serve.backend", backend.resolved())
+                .property("quarkus.http.port", port)
+                .property("kafka.bootstrap.servers", bootstrap);
+        if (run != null) b.property("inrank.serve.run", run);
+        if (modelName != null) b.property("inrank.serve.model-name", modelName);
+        return b.jar(layout.inference().jar()).run();
+    }
+}

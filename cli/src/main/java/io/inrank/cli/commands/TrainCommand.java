@@ -1,0 +1,85 @@
+package io.inrank.cli.commands;
+
+import io.inrank.cli.launch.JavaProcess;
+import io.inrank.cli.launch.Layout;
+import io.inrank.cli.launch.LocalStack;
+import io.inrank.model.cli.BackendOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * One training run: the trainer service's own settings table (every {@code --name value} of {@code train --help}) is
+ * passed through; the options here are the ones the CLI acts on before starting it.
+ */
+@Command(
+        name = "train",
+        description = {
+            "One training run (full | inrank | efficient); resumes from its own checkpoints.",
+            "",
+            "Without --bootstrap: a temporary local broker with the built-in corpus ingested at --seq.",
+            "All run settings (--run, --mode, --steps, ...): train --help."
+        })
+public final class TrainCommand implements Callable<Integer> {
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
+            description = "Kafka bootstrap servers (default: env KAFKA_BOOTSTRAP_SERVERS, else a temporary local one).")
+    String bootstrap;
+
+    @Option(names = "--dataset", defaultValue = "sotu", description = "Dataset to train on (default ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--seq", defaultValue = "128", description = "Tokens per sequence (default ${DEFAULT-VALUE}).")
+    int seq;
+
+    @Option(names = "--port", description = "HTTP port of /q/metrics, /q/health and /run (default 8083; 0 = any).")
+    Integer port;
+
+    @Mixin
+    BackendOption backend;
+
+    @Unmatched
+    List<String> settings = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Layout layout = Layout.current();
+        if (Passthrough.wantsHelp(settings))
+            return trainer(layout, List.of("--help"), null).run();
+        backend.check(); // before any broker starts: a run that cannot train here fails at once
+        List<String> args = new ArrayList<>(settings);
+        Passthrough.add(args, "--dataset", dataset);
+        Passthrough.add(args, "--seq", seq);
+        Passthrough.add(args, "--backend", backend.resolved());
+        if (bootstrap != null) {
+            Passthrough.add(args, "--bootstrap", bootstrap);
+            return trainer(layout, args, port).run();
+        }
+        Path tmp = Files.createTempDirectory("inrank-train");
+        System.err.printf(
+                "inrank train: no --bootstrap: starting a local broker and ingesting the built-in corpus as '%s'"
+                        + " (blocks of %d)%n",
+                dataset, seq);
+        try (LocalStack stack = LocalStack.start(layout, tmp)) {
+            stack.ingestBuiltIn(dataset, seq);
+            Passthrough.add(args, "--bootstrap", stack.bootstrap());
+            return trainer(layout, args, port != null ? port : 0).run();
+        }
+    }
+
+    static JavaProcess.Builder trainer(Layout layout, List<String> args, Integer port) {
+        JavaProcess.Builder b = JavaProcess.builder("trainer", layout.jvm())
+                .jar(layout.trainer().jar())
+                .args(args);
+        if (port != null) b.property("quarkus.http.port", port);
+        return b;
+    }
+}

@@ -1,0 +1,129 @@
+package io.inrank.cli.launch;
+
+import io.inrank.kafka.KafkaLocal;
+import io.inrank.protocol.cli.Commands;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The pieces a local run starts around the trainer, shared by the demo, {@code train} without {@code --bootstrap} and
+ * the benches that need them: a Kafka broker in this JVM, the built-in corpus ingested, a rank-controller process.
+ * Closing stops them in reverse order.
+ */
+public final class LocalStack implements AutoCloseable {
+    private final Layout layout;
+    private final Path dir;
+    private final KafkaLocal broker;
+    private final List<JavaProcess> processes = new ArrayList<>();
+
+    private LocalStack(Layout layout, Path dir, KafkaLocal broker) {
+        this.layout = layout;
+        this.dir = dir;
+        this.broker = broker;
+    }
+
+    /** A broker on a free port with its data and log under {@code dir/kafka}. */
+    public static LocalStack start(Layout layout, Path dir) throws IOException {
+        KafkaLocal broker = startBroker(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), 0, List.of());
+        return new LocalStack(layout, dir, broker);
+    }
+
+    /** The broker's log goes to {@code logDir/broker.log} (cli-log4j2.xml), so it must be set before Kafka logs. */
+    public static KafkaLocal startBroker(Path dataDir, Path logDir, int port, List<String[]> config)
+            throws IOException {
+        Files.createDirectories(logDir);
+        System.setProperty("inrank.kafka.logDir", logDir.toAbsolutePath().toString());
+        KafkaLocal.Builder b = KafkaLocal.builder().port(port).dataDir(dataDir.toAbsolutePath());
+        for (String[] kv : config) b.config(kv[0], kv[1]);
+        return b.start();
+    }
+
+    public String bootstrap() {
+        return broker.bootstrapServers();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Ingests the built-in corpus as {@code dataset} in blocks of {@code blockLength} (all splits, or those given);
+     * returns the ingest's summary (one JSON line per split), its log is {@code dir/ingest.log}. A failure is bad
+     * input (exit 1) with the log's end.
+     */
+    public String ingestBuiltIn(String dataset, int blockLength, String... splits) throws IOException {
+        List<String> args = new ArrayList<>(List.of(
+                "ingest",
+                "--bootstrap",
+                bootstrap(),
+                "--dataset",
+                dataset,
+                "--block-length",
+                String.valueOf(blockLength),
+                "--no-progress"));
+        if (splits.length > 0) args.addAll(List.of("--splits", String.join(",", splits)));
+        Path log = dir.resolve("ingest.log"), summary = dir.resolve("ingest-summary.jsonl");
+        int code;
+        try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            JavaProcess p = JavaProcess.builder("data-ingest", layout.jvm())
+                    .heap("1g")
+                    .jar(layout.ingest().jar())
+                    .args(args)
+                    .start(summary, line -> {
+                        try {
+                            w.write(line);
+                            w.newLine();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+            code = p.waitFor(Duration.ofMinutes(30));
+        }
+        if (code != 0) {
+            throw new Commands.BadInputException(
+                    "ingesting the built-in corpus failed (exit " + code + "); log " + log + ":\n" + read(log));
+        }
+        return read(summary);
+    }
+
+    /** Starts the rank-controller on this broker ({@code port} 0 = any); returns once it has restored its runs. */
+    public JavaProcess startController(int port) {
+        JavaProcess c = JavaProcess.builder("rank-controller", layout.jvm())
+                .heap("1g")
+                .property("kafka.bootstrap.servers", bootstrap())
+                .property("quarkus.http.port", port)
+                .jar(layout.controller().jar())
+                .start(dir.resolve("controller.log"));
+        processes.add(c);
+        c.awaitLine(Pattern.compile("runs restored"), Duration.ofSeconds(120));
+        return c;
+    }
+
+    /** Keeps a process to stop with the stack. */
+    public JavaProcess own(JavaProcess p) {
+        processes.add(p);
+        return p;
+    }
+
+    static String read(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = processes.size() - 1; i >= 0; i--) processes.get(i).close();
+        broker.close();
+    }
+}
