@@ -1,7 +1,8 @@
-package io.inrank.ingest;
+package io.inrank.ingest.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.inrank.ingest.Fixtures;
 import io.inrank.kafka.KafkaLocal;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;

@@ -1,10 +1,12 @@
-package io.inrank.ingest;
+package io.inrank.ingest.cli;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.inrank.ingest.cli.IngestMetrics;
+import io.inrank.ingest.Fixtures;
+import io.inrank.ingest.IngestSettings;
+import io.inrank.ingest.Ingestor;
 import io.inrank.ingest.kafka.KafkaClients;
 import io.inrank.ingest.source.Sources;
 import io.inrank.kafka.KafkaLocalTestResource;

@@ -1,11 +1,7 @@
-package io.inrank.ingest;
+package io.inrank.ingest.source;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.inrank.ingest.source.CorpusSource;
-import io.inrank.ingest.source.Line;
-import io.inrank.ingest.source.LineReader;
-import io.inrank.ingest.source.Sources;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +21,7 @@ class SotuCorpusTest {
         List<String> out = new ArrayList<>();
         String text =
                 "Fellow-Citizens: We met. [Applause] It was good. Then \u0002more! \"Yes.\" Another one? Six. Seven.";
-        io.inrank.ingest.source.SotuCorpusAccess.render("1790_george_washington_n", text, out);
+        SotuCorpus.render("1790_george_washington_n", text, out);
         assertEquals(" = 1790 George Washington = \n", out.get(0));
         assertEquals("", out.get(1));
         assertEquals("Fellow-Citizens: We met. It was good. Then more! \"Yes.\" Another one?\n", out.get(2));

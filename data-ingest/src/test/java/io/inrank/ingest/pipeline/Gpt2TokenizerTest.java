@@ -1,9 +1,8 @@
-package io.inrank.ingest;
+package io.inrank.ingest.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.inrank.ingest.pipeline.Gpt2Tokenizer;
 import org.junit.jupiter.api.Test;
 
 /** The ingest's tokenizer gives GPT-2's own ids, and the end-of-text marker in a line stays ordinary text. */

@@ -1,12 +1,13 @@
-package io.inrank.ingest;
+package io.inrank.ingest.download;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.sun.net.httpserver.HttpServer;
-import io.inrank.ingest.download.HubDownloader;
+import io.inrank.ingest.Fixtures;
 import io.inrank.ingest.source.BadInputException;
 import io.inrank.ingest.source.CorpusSource;
 import io.inrank.ingest.source.Hashing;
+import io.inrank.ingest.source.SourceLayoutsTest;
 import io.inrank.ingest.source.Sources;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,12 +1,8 @@
-package io.inrank.ingest;
+package io.inrank.ingest.source;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.inrank.ingest.source.BadInputException;
-import io.inrank.ingest.source.CorpusSource;
-import io.inrank.ingest.source.Line;
-import io.inrank.ingest.source.LineReader;
-import io.inrank.ingest.source.Sources;
+import io.inrank.ingest.Fixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,12 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The same text rendered as a WikiText directory, the official zip and HF parquet shards reads back identically. */
-class SourceLayoutsTest {
+public class SourceLayoutsTest {
 
     @TempDir
     Path tmp;
 
-    static List<String> rows(CorpusSource c, String split) throws IOException {
+    public static List<String> rows(CorpusSource c, String split) throws IOException {
         List<String> out = new ArrayList<>();
         try (LineReader r = c.split(split).open()) {
             for (Line l; (l = r.next()) != null; ) out.add(l.text());
