@@ -75,7 +75,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static JavaProcess.Builder trainer(Layout layout, List<String> args, Integer port) {
+    /** The trainer process as the CLI starts it everywhere (train, demo, the pipeline test); port null = its default. */
+    public static JavaProcess.Builder trainer(Layout layout, List<String> args, Integer port) {
         JavaProcess.Builder b = JavaProcess.builder("trainer", layout.jvm())
                 .jar(layout.trainer().jar())
                 .args(args);

@@ -206,6 +206,17 @@ public final class JavaProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The log file of a background process ({@link Builder#start(Path)}), else null. */
+    public Path log() {
+        return log;
+    }
+
+    /** SIGKILL, for tests of what survives a crash (no shutdown hook, no final checkpoint). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+        LIVE.remove(process);
+    }
+
     /** Waits for the process to end; returns its exit code. */
     public int waitFor(Duration timeout) {
         try {

@@ -56,27 +56,29 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Ingests the built-in corpus as {@code dataset} in blocks of {@code blockLength} (all splits, or those given);
-     * returns the ingest's summary (one JSON line per split), its log is {@code dir/ingest.log}. A failure is bad
-     * input (exit 1) with the log's end.
+     * returns the ingest's summary (one JSON line per split).
      */
     public String ingestBuiltIn(String dataset, int blockLength, String... splits) throws IOException {
-        List<String> args = new ArrayList<>(List.of(
-                "ingest",
-                "--bootstrap",
-                bootstrap(),
-                "--dataset",
-                dataset,
-                "--block-length",
-                String.valueOf(blockLength),
-                "--no-progress"));
+        List<String> args = new ArrayList<>(
+                List.of("--dataset", dataset, "--block-length", String.valueOf(blockLength), "--no-progress"));
         if (splits.length > 0) args.addAll(List.of("--splits", String.join(",", splits)));
+        return ingest(args);
+    }
+
+    /**
+     * Runs data-ingest's {@code ingest} on this broker with {@code args}; returns its summary (stdout), its log is
+     * {@code dir/ingest.log}. A failure is bad input (exit 1) with the log.
+     */
+    public String ingest(List<String> args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("ingest", "--bootstrap", bootstrap()));
+        all.addAll(args);
         Path log = dir.resolve("ingest.log"), summary = dir.resolve("ingest-summary.jsonl");
         int code;
         try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             JavaProcess p = JavaProcess.builder("data-ingest", layout.jvm())
                     .heap("1g")
                     .jar(layout.ingest().jar())
-                    .args(args)
+                    .args(all)
                     .start(summary, line -> {
                         try {
                             w.write(line);
@@ -88,8 +90,7 @@ public final class LocalStack implements AutoCloseable {
             code = p.waitFor(Duration.ofMinutes(30));
         }
         if (code != 0) {
-            throw new Commands.BadInputException(
-                    "ingesting the built-in corpus failed (exit " + code + "); log " + log + ":\n" + read(log));
+            throw new Commands.BadInputException("ingest failed (exit " + code + "); log " + log + ":\n" + read(log));
         }
         return read(summary);
     }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Training runs in-process on a real broker, with a fixture dataset and no rank-controller (TrainerPipelineIT has one). */
+/** Training runs in-process on a real broker, with a fixture dataset and no rank-controller (cli PipelineIT has one). */
 @ExtendWith(KafkaLocalExtension.class)
 class TrainingRunTest {
     static final String DATASET = "fx-run";
