@@ -11,5 +11,5 @@ for kv in $(sed -n 's/^inrank\.env\.//p' "$settings"); do
   [ -n "$set_already" ] || export "$kv"
 done
 # shellcheck disable=SC2046,SC2086 # flags are whitespace-separated lists on purpose
-exec java $(prop inrank.jvm.common) $(prop inrank.jvm.container) ${JAVA_OPTS:-} ${JAVA_OPTS_APPEND:-} \
+exec java $(prop inrank.jvm.common) $(prop inrank.jvm.vector) $(prop inrank.jvm.container) ${JAVA_OPTS:-} ${JAVA_OPTS_APPEND:-} \
   -jar /deployments/quarkus-run.jar "$@"

@@ -33,6 +33,8 @@ public final class IngestCommand implements Callable<Integer> {
         }
         Layout layout = Layout.current();
         return JavaProcess.builder("data-ingest", layout.jvm())
+                // Quarkus' start/stop banner says nothing a command-line user needs; the ingest's own lines stay
+                .property("quarkus.log.category.\"io.quarkus\".level", "WARN")
                 .jar(layout.ingest().jar())
                 .args(forward)
                 .run();

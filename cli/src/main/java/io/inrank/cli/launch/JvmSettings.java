@@ -19,14 +19,14 @@ public record JvmSettings(List<String> flags, Map<String, String> env) {
 
     public static final String FILE = "jvm.properties";
 
-    /** Flags for a local run: common + local, then the user's {@code JAVA_OPTS}. */
+    /** Flags for a local run: common + vector + local, then the user's {@code JAVA_OPTS}. */
     public static JvmSettings local(Path home) {
-        return load(home.resolve(FILE), "common", "local");
+        return load(home.resolve(FILE), "common", "vector", "local");
     }
 
-    /** Flags for a test's child JVM: common + test. */
+    /** Flags for a test's child JVM: common + vector + test. */
     public static JvmSettings test(Path home) {
-        return load(home.resolve(FILE), "common", "test");
+        return load(home.resolve(FILE), "common", "vector", "test");
     }
 
     static JvmSettings load(Path file, String... groups) {
