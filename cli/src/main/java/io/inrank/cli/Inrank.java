@@ -57,7 +57,9 @@ public final class Inrank implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return Commands.commandLine(new Inrank());
+        CommandLine cl = Commands.commandLine(new Inrank());
+        BenchCommand.addBackendBenches(cl.getSubcommands().get("bench"));
+        return cl;
     }
 
     public static void main(String[] args) {

@@ -1,9 +1,10 @@
 package io.inrank.cli.commands;
 
-import io.inrank.model.backend.nd4j.SpectrumBench;
+import io.inrank.model.backend.Backends;
 import io.inrank.model.bench.AttentionBench;
 import io.inrank.model.bench.GenerateBench;
 import io.inrank.model.bench.TrainBench;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The benchmarks: each prints one JSON line per measurement, so runs can be compared and plotted. Timing goals live
- * here, never in pass/fail tests. Model benches run in this JVM; service benches start what they measure.
+ * here, never in pass/fail tests. Model benches run in this JVM; service benches start what they measure. Benches of
+ * one backend only (nd4j's spectrum against ND4J's own SVD) come from its provider ({@link #addBackendBenches}).
  */
 @Command(
         name = "bench",
@@ -22,7 +24,6 @@ import picocli.CommandLine.Spec;
             TrainBench.class,
             BenchTrainer.class,
             BenchServe.class,
-            SpectrumBench.class,
             AttentionBench.class,
             GenerateBench.class,
             BenchRankController.class
@@ -30,6 +31,15 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
+
+    /** Adds every available backend's own benches under {@code bench}, so this module names no implementation. */
+    public static void addBackendBenches(CommandLine bench) {
+        for (Object c : Backends.benchCommands()) {
+            CommandLine sub = new CommandLine(c);
+            sub.setUsageHelpWidth(bench.getUsageHelpWidth());
+            bench.addSubcommand(sub);
+        }
+    }
 
     @Override
     public void run() {

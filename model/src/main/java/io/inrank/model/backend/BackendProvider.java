@@ -1,5 +1,7 @@
 package io.inrank.model.backend;
 
+import java.util.List;
+
 /**
  * How a backend module makes itself known to {@link Backends}: a {@code java.util.ServiceLoader} service listed in its
  * jar's {@code META-INF/services/io.inrank.model.backend.BackendProvider}. {@link #unavailableReason} must be cheap and
@@ -18,4 +20,12 @@ public interface BackendProvider {
 
     /** Starts the backend (native libraries, devices); throws with a one-line message when that fails. */
     Backend open();
+
+    /**
+     * Benchmarks that only make sense for this backend (e.g. against its own library), as picocli command objects
+     * for {@code inrank bench}; asked only when the backend is available, so they may load its classes.
+     */
+    default List<Object> benchCommands() {
+        return List.of();
+    }
 }

@@ -106,6 +106,15 @@ public final class Backends {
         return "backends here: " + String.join(", ", parts);
     }
 
+    /** The backend-specific benchmarks of every available backend ({@link BackendProvider#benchCommands}). */
+    public static List<Object> benchCommands() {
+        List<Object> out = new ArrayList<>();
+        for (BackendProvider p : providers().values()) {
+            if (p.unavailableReason() == null) out.addAll(p.benchCommands());
+        }
+        return out;
+    }
+
     private static Map<String, BackendProvider> providers() {
         Map<String, BackendProvider> byName = new LinkedHashMap<>();
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()))

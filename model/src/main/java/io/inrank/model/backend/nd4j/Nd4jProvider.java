@@ -2,6 +2,7 @@ package io.inrank.model.backend.nd4j;
 
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.BackendProvider;
+import java.util.List;
 
 /**
  * Registers {@code nd4j} with {@link io.inrank.model.backend.Backends}. Available when ND4J's classes and its
@@ -42,5 +43,10 @@ public final class Nd4jProvider implements BackendProvider {
     @Override
     public Backend open() {
         return Nd4jBackend.INSTANCE;
+    }
+
+    @Override
+    public List<Object> benchCommands() {
+        return List.of(new SpectrumBench());
     }
 }
