@@ -64,10 +64,10 @@ class GenerateMainTest {
                 Commands.USAGE, run(new GenerateMain(), "a", "--top-k", "x").code());
         Run empty = run(new GenerateMain(), "");
         assertEquals(Commands.USAGE, empty.code());
-        assertTrue(empty.err().startsWith("give a prompt"), empty.err());
+        assertTrue(empty.err().startsWith("error: give a prompt"), empty.err());
         Run backend = run(new GenerateMain(), "a", "--backend", "abacus");
         assertEquals(Commands.USAGE, backend.code());
-        assertTrue(backend.err().startsWith("--backend unknown backend 'abacus'"), backend.err());
+        assertTrue(backend.err().startsWith("error: --backend unknown backend 'abacus'"), backend.err());
         assertEquals(Commands.USAGE, run(new ServeBench(), "--clients", "1,0").code());
         assertEquals(
                 Commands.USAGE,

@@ -92,7 +92,7 @@ class TrainerBenchTest {
         assertTrue(noBroker.err().contains("--bootstrap"), noBroker.err());
         Run arm = run(new TrainerBench(), "--bootstrap", "h:1", "--arm", "neither");
         assertEquals(Commands.USAGE, arm.code());
-        assertTrue(arm.err().startsWith("--arm: expected one of both, bare, service"), arm.err());
+        assertTrue(arm.err().startsWith("error: --arm: expected one of both, bare, service"), arm.err());
         assertEquals(
                 Commands.USAGE,
                 run(new TrainerBench(), "--bootstrap", "h:1", "--steps", "0").code());
