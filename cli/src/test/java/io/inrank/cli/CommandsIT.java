@@ -75,6 +75,14 @@ class CommandsIT {
     }
 
     @Test
+    void aTrainerSettingTypoFailsBeforeABrokerIsStarted() {
+        // without --bootstrap the CLI would start a broker and ingest; the trainer's --dry-run refuses first
+        assertEquals(2, Inrank.commandLine().execute("train", "--stpes", "10"));
+        assertEquals(0, Inrank.commandLine().execute("train", "--dry-run", "--steps", "7", "--mode", "efficient"));
+        assertEquals(2, Inrank.commandLine().execute("train", "--dry-run", "--steps", "0"));
+    }
+
+    @Test
     void aSettingTheTrainerRejectsIsAUsageErrorBeforeAnyBrokerStarts() {
         assertEquals(2, Inrank.commandLine().execute("train", "--bootstrap", "localhost:1", "--steps", "0"));
     }

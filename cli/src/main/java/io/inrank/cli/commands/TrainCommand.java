@@ -6,6 +6,7 @@ import io.inrank.cli.launch.LocalStack;
 import io.inrank.model.cli.BackendOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Unmatched;
             "One training run (full | inrank | efficient); resumes from its own checkpoints.",
             "",
             "Without --bootstrap: a temporary local broker with the built-in corpus ingested at --seq.",
-            "All run settings (--run, --mode, --steps, ...): train --help."
+            "All run settings (--run, --mode, --steps, ...): train --help; --dry-run prints them resolved."
         })
 public final class TrainCommand implements Callable<Integer> {
     @Option(
@@ -59,10 +60,14 @@ public final class TrainCommand implements Callable<Integer> {
         Passthrough.add(args, "--dataset", dataset);
         Passthrough.add(args, "--seq", seq);
         Passthrough.add(args, "--backend", backend.resolved());
-        if (bootstrap != null) {
+        if (bootstrap != null || settings.contains("--dry-run")) { // a dry run needs no broker
             Passthrough.add(args, "--bootstrap", bootstrap);
-            return trainer(layout, args, port).run();
+            return trainer(layout, args, settings.contains("--dry-run") ? Integer.valueOf(0) : port)
+                    .run();
         }
+        // the trainer checks its own settings first (a second): a typo must not cost a broker start and an ingest
+        int checked = dryRun(layout, args);
+        if (checked != 0) return checked;
         Path tmp = Files.createTempDirectory("inrank-train");
         System.err.printf(
                 "inrank train: no --bootstrap: starting a local broker and ingesting the built-in corpus as '%s'"
@@ -72,6 +77,21 @@ public final class TrainCommand implements Callable<Integer> {
             stack.ingestBuiltIn(dataset, seq);
             Passthrough.add(args, "--bootstrap", stack.bootstrap());
             return trainer(layout, args, port != null ? port : 0).run();
+        }
+    }
+
+    /** The trainer's --dry-run on these settings: 0, or its exit code after printing its refusal. */
+    static int dryRun(Layout layout, List<String> settings) throws Exception {
+        List<String> args = new ArrayList<>(settings);
+        args.add("--dry-run");
+        Path out = Files.createTempFile("inrank-train-check", ".json");
+        List<String> refusal = new ArrayList<>();
+        try {
+            int code = trainer(layout, args, 0).start(out, refusal::add).waitFor(Duration.ofMinutes(2));
+            if (code != 0) refusal.forEach(System.err::println);
+            return code;
+        } finally {
+            Files.deleteIfExists(out);
         }
     }
 

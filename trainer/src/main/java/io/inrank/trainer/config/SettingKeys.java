@@ -201,6 +201,9 @@ public final class SettingKeys {
         }
     }
 
+    /** Resolve and check the settings, print them as JSON, and stop (no Kafka, no training). */
+    public static final String DRY_RUN = "--dry-run";
+
     public static String help() {
         List<String> lines = new ArrayList<>();
         lines.add(
@@ -214,6 +217,8 @@ public final class SettingKeys {
         lines.add(String.format(
                 "  --%-22s %s",
                 "bootstrap", "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS; default localhost:9092)"));
+        lines.add(String.format(
+                "  --%-22s %s", "dry-run", "check every setting, print them resolved (JSON) and stop: nothing starts"));
         return String.join("\n", lines);
     }
 }

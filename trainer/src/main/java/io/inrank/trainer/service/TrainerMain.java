@@ -36,18 +36,28 @@ public class TrainerMain implements QuarkusApplication {
             System.out.println(SettingKeys.help());
             return 0;
         }
+        // --dry-run: check every setting (and that the backend can run here), print them resolved, train nothing
+        boolean dryRun = Arrays.asList(args).contains(SettingKeys.DRY_RUN);
+        if (dryRun)
+            args = Arrays.stream(args)
+                    .filter(a -> !a.equals(SettingKeys.DRY_RUN))
+                    .toArray(String[]::new);
         TrainSettings s;
         try {
             s = SettingKeys.resolve(args, key -> ConfigProvider.getConfig().getOptionalValue(key, String.class));
             s.model();
-            Backends.open(
-                    s.backend()); // a backend that cannot run here is a usage error, reported before anything starts
+            // a backend that cannot run here is a usage error, reported before anything starts
+            Backends.open(s.backend());
         } catch (BackendUnavailableException e) {
             System.err.println("error: --backend " + e.getMessage());
             return 2;
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage() + " (see --help)");
             return 2;
+        }
+        if (dryRun) {
+            System.out.println(Messages.toJson(s, false));
+            return 0;
         }
         try (TrainingRun run = new TrainingRun(s, registry)) {
             current.set(run);
