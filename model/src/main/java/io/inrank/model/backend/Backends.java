@@ -122,6 +122,14 @@ public final class Backends {
         return byName;
     }
 
+    /**
+     * Null if the NVIDIA driver's library (libcuda.so.1) is found, else the one-line reason; loads nothing, so a GPU
+     * backend can ask before it touches any CUDA class.
+     */
+    public static String cudaDriverMissingReason() {
+        return CudaDriver.missingReason();
+    }
+
     /** Why a known backend has no provider on this class path. */
     private static String missingModuleReason(String name) {
         if (name.equals("cuda")) {
