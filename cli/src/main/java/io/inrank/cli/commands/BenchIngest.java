@@ -3,7 +3,6 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,14 +33,10 @@ public final class BenchIngest implements Callable<Integer> {
             return ingestBench(layout, List.of("bench", "--help")).run();
         List<String> args = new ArrayList<>(List.of("bench", "ingest"));
         args.addAll(rest);
-        if (bootstrap != null) {
-            Passthrough.add(args, "--bootstrap", bootstrap);
+        return LocalStack.withBroker(layout, bootstrap, stack -> {}, bs -> {
+            Passthrough.add(args, "--bootstrap", bs);
             return ingestBench(layout, args).run();
-        }
-        try (LocalStack stack = LocalStack.start(layout, Files.createTempDirectory("inrank-bench"))) {
-            Passthrough.add(args, "--bootstrap", stack.bootstrap());
-            return ingestBench(layout, args).run();
-        }
+        });
     }
 
     private static JavaProcess.Builder ingestBench(Layout layout, List<String> args) {

@@ -3,7 +3,6 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,15 +31,10 @@ public final class BenchRankController implements Callable<Integer> {
         Layout layout = Layout.current();
         if (Passthrough.wantsHelp(rest)) return bench(layout, List.of("--help")).run();
         List<String> args = new ArrayList<>(rest);
-        if (bootstrap != null) {
-            Passthrough.add(args, "--bootstrap", bootstrap);
+        return LocalStack.withBroker(layout, bootstrap, stack -> stack.startController(0), bs -> {
+            Passthrough.add(args, "--bootstrap", bs);
             return bench(layout, args).run();
-        }
-        try (LocalStack stack = LocalStack.start(layout, Files.createTempDirectory("inrank-bench"))) {
-            stack.startController(0);
-            Passthrough.add(args, "--bootstrap", stack.bootstrap());
-            return bench(layout, args).run();
-        }
+        });
     }
 
     private static JavaProcess.Builder bench(Layout layout, List<String> args) {

@@ -3,7 +3,6 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,19 +45,16 @@ public final class BenchTrainer implements Callable<Integer> {
         List<String> args = new ArrayList<>(rest);
         Passthrough.add(args, "--seq", seq);
         if (rankChecks) args.add("--rank-checks");
-        if (bootstrap != null) {
-            Passthrough.add(args, "--bootstrap", bootstrap);
-            Passthrough.add(args, "--dataset", dataset);
-            return bench(layout, args).run();
-        }
-        try (LocalStack stack = LocalStack.start(layout, Files.createTempDirectory("inrank-bench"))) {
-            String d = dataset != null ? dataset : "sotu" + seq;
+        String d = dataset != null ? dataset : "sotu" + seq;
+        Passthrough.add(args, "--dataset", d);
+        LocalStack.Setup setup = stack -> {
             stack.ingestBuiltIn(d, seq, "train");
             if (rankChecks) stack.startController(0);
-            Passthrough.add(args, "--bootstrap", stack.bootstrap());
-            Passthrough.add(args, "--dataset", d);
+        };
+        return LocalStack.withBroker(layout, bootstrap, setup, bs -> {
+            Passthrough.add(args, "--bootstrap", bs);
             return bench(layout, args).run();
-        }
+        });
     }
 
     private static JavaProcess.Builder bench(Layout layout, List<String> args) {

@@ -68,16 +68,14 @@ public final class TrainCommand implements Callable<Integer> {
         // the trainer checks its own settings first (a second): a typo must not cost a broker start and an ingest
         int checked = dryRun(layout, args);
         if (checked != 0) return checked;
-        Path tmp = Files.createTempDirectory("inrank-train");
         System.err.printf(
                 "inrank train: no --bootstrap: starting a local broker and ingesting the built-in corpus as '%s'"
                         + " (blocks of %d)%n",
                 dataset, seq);
-        try (LocalStack stack = LocalStack.start(layout, tmp)) {
-            stack.ingestBuiltIn(dataset, seq);
-            Passthrough.add(args, "--bootstrap", stack.bootstrap());
+        return LocalStack.withBroker(layout, null, stack -> stack.ingestBuiltIn(dataset, seq), bs -> {
+            Passthrough.add(args, "--bootstrap", bs);
             return trainer(layout, args, port != null ? port : 0).run();
-        }
+        });
     }
 
     /** The trainer's --dry-run on these settings: 0, or its exit code after printing its refusal. */

@@ -46,6 +46,28 @@ public final class LocalStack implements AutoCloseable {
         return b.start();
     }
 
+    /** What a command makes ready on a temporary stack before it runs (ingest a dataset, start a controller). */
+    public interface Setup {
+        void prepare(LocalStack stack) throws Exception;
+    }
+
+    /** A command that runs against a broker and returns its exit code. */
+    public interface OnBroker {
+        int run(String bootstrap) throws Exception;
+    }
+
+    /**
+     * Runs {@code command} on {@code bootstrap}, or, when none is given, on a temporary local stack readied by
+     * {@code setup} and stopped afterwards: the shape of every command that needs a broker but can bring its own.
+     */
+    public static int withBroker(Layout layout, String bootstrap, Setup setup, OnBroker command) throws Exception {
+        if (bootstrap != null) return command.run(bootstrap);
+        try (LocalStack stack = start(layout, Files.createTempDirectory("inrank-"))) {
+            setup.prepare(stack);
+            return command.run(stack.bootstrap());
+        }
+    }
+
     public String bootstrap() {
         return broker.bootstrapServers();
     }

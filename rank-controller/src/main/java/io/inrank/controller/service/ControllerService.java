@@ -4,6 +4,7 @@ import io.inrank.controller.state.RunState;
 import io.inrank.protocol.DeadLetters;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
+import io.inrank.protocol.Producers;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.Topics;
@@ -30,12 +31,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -77,20 +76,7 @@ public class ControllerService {
                             .map(Topics::spec)
                             .toList());
         }
-        producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                        "lz4",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        0),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
+        producer = Producers.reliable(bootstrap);
         deadLetters();
         latency();
         rebuild();

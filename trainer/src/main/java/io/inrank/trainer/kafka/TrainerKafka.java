@@ -2,6 +2,7 @@ package io.inrank.trainer.kafka;
 
 import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.Messages;
+import io.inrank.protocol.Producers;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.TopicSpec;
@@ -14,9 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The trainer's producer side: spectra and checkpoint events, keyed by run id, idempotent, acks=all, lz4. */
 public final class TrainerKafka implements AutoCloseable {
@@ -36,20 +35,7 @@ public final class TrainerKafka implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot set up topics on " + bootstrap + ": " + e.getMessage(), e);
         }
-        producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                        "lz4",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        0),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
+        producer = Producers.reliable(bootstrap);
     }
 
     public String bootstrap() {
