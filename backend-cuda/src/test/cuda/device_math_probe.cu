@@ -6,10 +6,12 @@
 //   gelu XBITS                        -> ERF ERF' TANH TANH'    (float bits)
 //   bf16 FBITS                        -> HBITS BACKBITS
 //   adamw P M V G DECAY LR B1 B2 OMB1 OMB2 BC1 BC2 EPS SCALE (float bits) -> P M V (float bits)
+//   layout                            -> offsets of AttnShape's fields and its size, then AdamParams' (decimal)
 //   attention B T H C SCALE SEED STEP TENSOR THRESHOLD KEEP, then qkv [B·T·3C] and dy [B·T·C] (float bits)
 //                                     -> three lines: y [B·T·C], lse [B·H·T], dqkv [B·T·3C] (float bits)
 #include <cmath>
 #include <cstdio>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 #include "device_math.cuh"
@@ -30,7 +32,16 @@ static unsigned bits_of(float x) {
 int main() {
     char op[16];
     while (std::scanf("%15s", op) == 1) {
-        if (!std::strcmp(op, "philox")) {
+        if (!std::strcmp(op, "layout")) {
+            std::printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu", offsetof(AttnShape, B), offsetof(AttnShape, T),
+                        offsetof(AttnShape, H), offsetof(AttnShape, C), offsetof(AttnShape, scale),
+                        offsetof(AttnShape, seed), offsetof(AttnShape, step), offsetof(AttnShape, tensor),
+                        offsetof(AttnShape, threshold), offsetof(AttnShape, keep_scale), sizeof(AttnShape));
+            std::printf(" %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n", offsetof(AdamParams, lr), offsetof(AdamParams, beta1),
+                        offsetof(AdamParams, beta2), offsetof(AdamParams, one_minus_beta1),
+                        offsetof(AdamParams, one_minus_beta2), offsetof(AdamParams, bc1), offsetof(AdamParams, bc2),
+                        offsetof(AdamParams, eps), offsetof(AdamParams, grad_scale), sizeof(AdamParams));
+        } else if (!std::strcmp(op, "philox")) {
             unsigned c[4], k[2];
             if (std::scanf("%u %u %u %u %u %u", &c[0], &c[1], &c[2], &c[3], &k[0], &k[1]) != 6) return 2;
             Words4 w = philox4x32_10(c[0], c[1], c[2], c[3], k[0], k[1]);

@@ -20,6 +20,11 @@ public interface Backend {
     /** The name it is selected by ({@code --backend}). */
     String name();
 
+    /** Whether tensors of this element type can be made (a GPU backend may hold float32 only). */
+    default boolean supports(DType t) {
+        return true;
+    }
+
     // ---- memory ----
     Tensor zeros(DType t, long... shape);
 

@@ -48,6 +48,15 @@ public final class EmbeddingBuckets {
         return distinct;
     }
 
+    public int vocab() {
+        return vocab;
+    }
+
+    /** The most rows one {@link #build} takes. */
+    public int maxRows() {
+        return rows.length;
+    }
+
     public int distinct() {
         return distinct;
     }

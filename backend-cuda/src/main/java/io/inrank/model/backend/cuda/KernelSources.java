@@ -19,14 +19,15 @@ public final class KernelSources {
     private KernelSources() {}
 
     /** The families, in the order a training step first uses them. */
-    public static final List<String> FAMILIES =
-            List.of("embedding", "layernorm", "attention", "gelu", "dropout", "crossentropy", "adamw");
+    public static final List<String> FAMILIES = List.of(
+            "tensor_ops", "embedding", "layernorm", "attention", "gelu", "dropout", "crossentropy", "adamw", "decode");
 
     static final String DIR = "/io/inrank/model/backend/cuda/kernels/";
     static final String MATH = "device_math.cuh";
 
     /** Headers a family needs after the shared math (its row functions, which the host probe checks too). */
-    static final Map<String, List<String>> HEADERS = Map.of("attention", List.of("attention_rows.cuh"));
+    static final Map<String, List<String>> HEADERS =
+            Map.of("attention", List.of("attention_rows.cuh"), "decode", List.of("attention_rows.cuh"));
 
     /** The kernel names a family defines ({@code extern "C" __global__ void NAME(}). */
     private static final Pattern KERNEL = Pattern.compile("extern \"C\" __global__ void (\\w+)\\(");

@@ -82,6 +82,18 @@ class DeviceMathTest {
         return Float.intBitsToFloat(Integer.parseUnsignedInt(s, 16));
     }
 
+    /** The structs passed by value to kernels: KernelArgs writes them at the offsets the compiler lays them out at. */
+    @Test
+    void kernelArgumentStructsHaveTheCompilersLayout() throws Exception {
+        String[] w = ask("layout");
+        int[] attn = KernelArgs.ATTN_SHAPE, adam = KernelArgs.ADAM_PARAMS;
+        assertEquals(attn.length + adam.length, w.length, "fields reported");
+        for (int i = 0; i < attn.length; i++) assertEquals(attn[i], Integer.parseInt(w[i]), "AttnShape field " + i);
+        for (int i = 0; i < adam.length; i++)
+            assertEquals(adam[i], Integer.parseInt(w[attn.length + i]), "AdamParams field " + i);
+        assertTrue(attn[attn.length - 1] <= KernelArgs.SLOT, "AttnShape fits one argument slot");
+    }
+
     @Test
     void philoxMatchesJavaBitForBit() throws Exception {
         SplittableRandom r = new SplittableRandom(7);

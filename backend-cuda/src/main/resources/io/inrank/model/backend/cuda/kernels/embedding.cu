@@ -40,3 +40,16 @@ extern "C" __global__ void embedding_backward_tokens(const float* __restrict__ d
     for (int j = offsets[u]; j < offsets[u + 1]; j++) s += dx[(long long)rows[j] * C + c];
     dwte[(long long)tokens[u] * C + c] += s;
 }
+
+// Decoding: x[i] = wte[tokens[i]] + wpe[positions[i]] for i < n. tokens, positions [n]; x [≥ n, C].
+// block = 256, grid = ⌈n·C / 256⌉ (grid-stride).
+extern "C" __global__ void embedding_rows(const int* __restrict__ tokens, const int* __restrict__ positions,
+                                          const float* __restrict__ wte, const float* __restrict__ wpe,
+                                          float* __restrict__ x, int n, int C) {
+    const long long total = (long long)n * C;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+         i += (long long)gridDim.x * blockDim.x) {
+        const int row = (int)(i / C), c = (int)(i % C);
+        x[i] = wte[(long long)tokens[row] * C + c] + wpe[(long long)positions[row] * C + c];
+    }
+}

@@ -1,0 +1,41 @@
+package io.inrank.model.backend.cuda;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * JavaCPP pointers made from raw addresses: device addresses inside the arena (which JavaCPP never dereferences, only
+ * passes to CUDA) and slots of the launch-argument buffer. They own nothing and free nothing.
+ */
+final class RawPointer extends Pointer {
+    RawPointer(long address) {
+        this.address = address;
+    }
+
+    /** The same address typed as float* (cuSOLVER's signatures ask for typed pointers). */
+    static FloatPointer floats(long address) {
+        return new FloatPointer() {
+            {
+                this.address = address;
+            }
+        };
+    }
+
+    static DoublePointer doubles(long address) {
+        return new DoublePointer() {
+            {
+                this.address = address;
+            }
+        };
+    }
+
+    static IntPointer ints(long address) {
+        return new IntPointer() {
+            {
+                this.address = address;
+            }
+        };
+    }
+}
