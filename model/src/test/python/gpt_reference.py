@@ -90,6 +90,7 @@ class Gpt(torch.nn.Module):
         self.names = list(p)
         self.params = torch.nn.ParameterDict({n.replace(".", "__"): torch.nn.Parameter(torch.zeros(s)) for n, s in p.items()})
         self.k = [r] * (2 * layers)
+        self.sdpa = False  # True: torch's fused scaled_dot_product_attention (benchmarks), same math
 
     def P(self, name):
         return self.params[name.replace(".", "__")]
@@ -121,9 +122,13 @@ class Gpt(torch.nn.Module):
             qkv = a @ self.P(h + "attn.c_attn.weight") + self.P(h + "attn.c_attn.bias")
             q, k, v = qkv.split(C, dim=2)
             q, k, v = (t.view(B, T, H, hd).transpose(1, 2) for t in (q, k, v))
-            att = (q @ k.transpose(-2, -1)) / (math.sqrt(hd) * (l + 1))
-            att = att.masked_fill(~mask, float("-inf")).softmax(-1)
-            y = (att @ v).transpose(1, 2).reshape(B, T, C)
+            if self.sdpa:
+                y = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1 / (math.sqrt(hd) * (l + 1)))
+            else:
+                att = (q @ k.transpose(-2, -1)) / (math.sqrt(hd) * (l + 1))
+                att = att.masked_fill(~mask.to(att.device), float("-inf")).softmax(-1)
+                y = att @ v
+            y = y.transpose(1, 2).reshape(B, T, C)
             x = x + y @ self.P(h + "attn.c_proj.weight") + self.P(h + "attn.c_proj.bias")
             m = F.layer_norm(x, (C,), self.P(h + "ln_2.weight"), self.P(h + "ln_2.bias"), 1e-5)
             if self.low_rank:

@@ -20,6 +20,11 @@ public interface Backend {
     /** The name it is selected by ({@code --backend}). */
     String name();
 
+    /** The most device memory its tensors have held at once, in bytes; -1 for host backends (benchmarks report it). */
+    default long peakMemoryBytes() {
+        return -1;
+    }
+
     /** Whether tensors of this element type can be made (a GPU backend may hold float32 only). */
     default boolean supports(DType t) {
         return true;

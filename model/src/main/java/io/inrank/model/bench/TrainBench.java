@@ -90,6 +90,14 @@ public final class TrainBench implements Callable<Integer> {
     int warmup;
 
     @Option(
+            names = "--peak-tflops",
+            paramLabel = "TF",
+            defaultValue = "0",
+            description = "The device's peak TFLOP/s at this precision; adds mfu = achieved / peak to the line"
+                    + " (default: none).")
+    double peakTflops;
+
+    @Option(
             names = "--compare-full",
             description = "Also run the full-rank model on the same shape and print a train-vs-full line: FLOP ratio,"
                     + " speed ratio, realised = speed / FLOP ratio.")
@@ -127,10 +135,10 @@ public final class TrainBench implements Callable<Integer> {
         Backend be = backend.open();
         PrintWriter out = spec.commandLine().getOut();
         Result r = run(be, preset, mode, rank, batch, seq, steps, warmup);
-        out.println(r.json());
+        out.println(withDevice(r, be));
         if (compareFull && !mode.equals("full")) {
             Result f = run(be, preset, "full", -1, batch, seq, steps, warmup);
-            out.println(f.json());
+            out.println(withDevice(f, be));
             double flopRatio = f.gflop() / r.gflop(), speedRatio = f.stepMs() / r.stepMs();
             out.printf(
                     Locale.ROOT,
@@ -157,6 +165,19 @@ public final class TrainBench implements Callable<Integer> {
                         "--seq", "" + seq,
                         "--steps", "" + steps,
                         "--warmup", "" + warmup));
+    }
+
+    /** The line with the precision, peak device memory (device backends) and MFU (with --peak-tflops) added. */
+    private String withDevice(Result r, Backend be) {
+        StringBuilder extra = new StringBuilder(",\"precision\":\"" + backend.precision() + "\"");
+        long peak = be.peakMemoryBytes();
+        if (peak >= 0) extra.append(String.format(Locale.ROOT, ",\"peak_device_mib\":%d", peak >> 20));
+        if (peakTflops > 0) {
+            double achieved = r.gflop() / (r.stepMs() / 1000) / 1000;
+            extra.append(String.format(Locale.ROOT, ",\"mfu\":%.3f", achieved / peakTflops));
+        }
+        String j = r.json();
+        return j.substring(0, j.length() - 1) + extra + "}";
     }
 
     private void validate() {

@@ -23,6 +23,39 @@ public final class BackendOption {
                     + Backends.ENV + ", else nd4j.")
     String name;
 
+    @Option(
+            names = "--precision",
+            paramLabel = "P",
+            description = "GEMM precision: fp32 (default), tf32 (TF32 tensor cores) or bf16 (bf16 tensor-core products,"
+                    + " float32 storage and accumulation); tf32 and bf16 on cuda only. Default: env INRANK_PRECISION,"
+                    + " else fp32.")
+    String precision;
+
+    /** The accepted precisions. */
+    public static final java.util.List<String> PRECISIONS = java.util.List.of("fp32", "tf32", "bf16");
+
+    /** The resolved precision (flag, else INRANK_PRECISION, else fp32). */
+    public String precision() {
+        String p = precision;
+        if (p == null || p.isBlank()) p = System.getenv("INRANK_PRECISION");
+        return p == null || p.isBlank() ? "fp32" : p.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Checks the precision against the backend and hands it to the backend's start ({@code inrank.precision}); the
+     * backends that compute in float32 or float64 only accept fp32.
+     */
+    private void applyPrecision() {
+        String p = precision();
+        if (!PRECISIONS.contains(p))
+            throw new CommandLine.ParameterException(
+                    mixee.commandLine(), "--precision: expected fp32, tf32 or bf16, got '" + p + "'");
+        if (!p.equals("fp32") && !resolved().equals("cuda"))
+            throw new CommandLine.ParameterException(
+                    mixee.commandLine(), "--precision " + p + ": only the cuda backend has tf32 and bf16 GEMMs");
+        System.setProperty("inrank.precision", p);
+    }
+
     /** The resolved name (flag, else env, else the default). */
     public String resolved() {
         return Backends.resolve(name);
@@ -30,6 +63,7 @@ public final class BackendOption {
 
     /** Opens the backend or ends the command with a usage error that names the reason. */
     public Backend open() {
+        applyPrecision();
         try {
             return Backends.open(name);
         } catch (BackendUnavailableException e) {
@@ -39,6 +73,7 @@ public final class BackendOption {
 
     /** Checks that the backend can run here without starting it (for commands that launch another JVM with it). */
     public void check() {
+        applyPrecision();
         String n = resolved();
         for (Backends.Status s : Backends.list()) {
             if (!s.name().equals(n)) continue;

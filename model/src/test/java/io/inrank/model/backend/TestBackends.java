@@ -17,12 +17,21 @@ public final class TestBackends {
         return Backends.open("reference");
     }
 
+    /** Names the subjects explicitly (comma-separated), e.g. {@code cuda} on a GPU host that has no ND4J jars. */
+    public static final String SUBJECTS_ENV = "INRANK_CONFORMANCE_BACKENDS";
+
     /**
      * The backends checked against the reference: nd4j always, and every other known backend that is available here
-     * (a CUDA build on a GPU machine). Unavailable ones are reported, not silently dropped.
+     * (a CUDA build on a GPU machine). Unavailable ones are reported, not silently dropped. With
+     * {@value #SUBJECTS_ENV} set, exactly the backends it names (each must open).
      */
     public static List<Backend> subjects() {
         List<Backend> out = new ArrayList<>();
+        String named = System.getenv(SUBJECTS_ENV);
+        if (named != null && !named.isBlank()) {
+            for (String n : named.split(",")) if (!n.isBlank()) out.add(Backends.open(n.trim()));
+            return out;
+        }
         for (Backends.Status s : Backends.list()) {
             if (s.name().equals("reference")) continue;
             if (!s.available()) {
@@ -35,16 +44,21 @@ public final class TestBackends {
         return out;
     }
 
-    /** Every subject with both dtypes. */
+    /** Every subject with each dtype it holds (a GPU backend: float32 only). */
     public static Stream<Object[]> subjectsAndTypes() {
         List<Object[]> out = new ArrayList<>();
-        for (Backend b : subjects()) for (DType t : DType.values()) out.add(new Object[] {b, t});
+        for (Backend b : subjects()) for (DType t : DType.values()) if (b.supports(t)) out.add(new Object[] {b, t});
         return out.stream();
     }
 
-    /** Both backends the model tests run on: the reference and every subject. */
+    /**
+     * The backends the model-level gradient and parity tests run on: the reference and every subject that holds
+     * float64 (those tests check gradients by finite differences in float64; float32-only backends are covered by
+     * the conformance suites).
+     */
     public static Stream<Backend> all() {
-        List<Backend> out = new ArrayList<>(subjects());
+        List<Backend> out = new ArrayList<>();
+        for (Backend b : subjects()) if (b.supports(DType.F64)) out.add(b);
         out.add(0, reference());
         return out.stream();
     }

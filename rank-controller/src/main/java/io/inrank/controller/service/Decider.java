@@ -1,11 +1,11 @@
 package io.inrank.controller.service;
 
-import io.inrank.controller.policy.RankRule;
-import io.inrank.controller.policy.RatioPolicy;
 import io.inrank.controller.policy.SpectrumCheck;
 import io.inrank.controller.state.RunState;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
+import io.inrank.protocol.rank.RankRule;
+import io.inrank.protocol.rank.RatioPolicy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,8 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.inrank.controller.policy.RankRule;
-import io.inrank.controller.policy.RatioPolicy;
 import io.inrank.controller.state.RunState;
 import io.inrank.kafka.KafkaLocalTestResource;
 import io.inrank.protocol.DeadLetters;
@@ -13,6 +11,8 @@ import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.Topics;
+import io.inrank.protocol.rank.RankRule;
+import io.inrank.protocol.rank.RatioPolicy;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;

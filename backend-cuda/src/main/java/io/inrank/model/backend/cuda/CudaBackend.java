@@ -70,7 +70,8 @@ final class CudaBackend implements Backend {
     }
 
     /** The most arena bytes in use at once so far (tensors and workspaces; cuBLAS's own workspace is not in it). */
-    synchronized long peakBytes() {
+    @Override
+    public synchronized long peakMemoryBytes() {
         return mem.peakBytes();
     }
 

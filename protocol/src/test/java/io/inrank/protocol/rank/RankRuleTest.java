@@ -1,8 +1,7 @@
-package io.inrank.controller.policy;
+package io.inrank.protocol.rank;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.inrank.protocol.SpectrumReport;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -98,25 +97,5 @@ class RankRuleTest {
             if (a != b) differ++;
         }
         assertTrue(differ > 50, "policies disagree on " + differ + " of 500 spectra");
-    }
-
-    @Test
-    void spectrumChecksNameTheProblem() {
-        var ok = new SpectrumReport.LayerSpectrum("h.0.mlp.fc1", 4, 8, 1, 1, 2, new double[] {3, 2, 1, 0});
-        assertNull(SpectrumCheck.problem(ok));
-        assertTrue(SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {3, 2, 1}))
-                .contains("expected min(rows, cols) = 4"));
-        assertTrue(SpectrumCheck.problem(
-                        new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {3, Double.NaN, 1, 0}))
-                .contains("NaN"));
-        assertTrue(
-                SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {3, 2, -1, 0}))
-                        .contains("negative"));
-        assertTrue(
-                SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 1, 1, 2, new double[] {1, 2, 1, 0}))
-                        .contains("not descending"));
-        assertTrue(
-                SpectrumCheck.problem(new SpectrumReport.LayerSpectrum("x", 4, 8, 2, 1, 2, new double[] {3, 2, 1, 0}))
-                        .contains("exceeds maxRank"));
     }
 }

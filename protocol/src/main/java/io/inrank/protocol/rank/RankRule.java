@@ -1,4 +1,4 @@
-package io.inrank.controller.policy;
+package io.inrank.protocol.rank;
 
 /**
  * The InRank rank rule exactly as the official code applies it (docs/ARCHITECTURE.md §2.2, §3.3):

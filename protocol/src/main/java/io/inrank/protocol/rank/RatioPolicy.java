@@ -1,4 +1,4 @@
-package io.inrank.controller.policy;
+package io.inrank.protocol.rank;
 
 /**
  * How much of a layer's spectrum the top k singular values explain. {@code s} is the full spectrum of length

@@ -1,0 +1,74 @@
+package io.inrank.model.backend.cuda;
+
+import io.inrank.model.backend.Backends;
+import io.inrank.model.bench.TrainBench;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+
+/**
+ * The Java side of {@code bench/gpu-check.sh}: what the GPU check runs on the GPU host, and what runs here against the
+ * reference backend so that only the GPU is new there. {@code env} says what this JVM sees; {@code losses},
+ * {@code spectra} and {@code train} (the training bench) take {@code --backend}. Runs from a plain class path (no
+ * ND4J jars needed).
+ */
+@Command(
+        name = "gpu-check",
+        mixinStandardHelpOptions = true,
+        description =
+                "Checks of a compute backend against the reference and stored nd4j results, and the training bench.",
+        subcommands = {GpuCheck.Env.class, LossCheck.class, SpectraCheck.class, TrainBench.class})
+public final class GpuCheck implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new GpuCheck()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 2;
+    }
+
+    /** One JSON line per backend with its state here, and the CUDA device when there is one. */
+    @Command(
+            name = "env",
+            mixinStandardHelpOptions = true,
+            description = "What this JVM sees: Java, backends, the GPU.")
+    static final class Env implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var out = spec.commandLine().getOut();
+            out.printf(
+                    Locale.ROOT,
+                    "{\"check\":\"env\",\"java\":\"%s\",\"os\":\"%s %s\",\"cpus\":%d}%n",
+                    System.getProperty("java.version"),
+                    System.getProperty("os.name"),
+                    System.getProperty("os.arch"),
+                    Runtime.getRuntime().availableProcessors());
+            for (Backends.Status s : Backends.list())
+                out.printf(
+                        "{\"check\":\"backend\",\"name\":\"%s\",\"available\":%b,\"detail\":\"%s\"}%n",
+                        s.name(), s.available(), json(s.available() ? s.description() : s.unavailableReason()));
+            if (CudaRuntime.unavailableReason() == null) {
+                CudaRuntime.Device d = CudaRuntime.device();
+                out.printf(
+                        "{\"check\":\"cuda\",\"arch\":\"%s\",\"runtime\":%d,\"driver\":%d,\"nvrtc\":\"%s\"}%n",
+                        d.arch(), d.runtimeVersion(), d.driverVersion(), d.nvrtcVersion());
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static String json(String s) {
+            return s == null ? "" : s.replace("\\", "\\\\").replace("\"", "\\\"");
+        }
+    }
+}
