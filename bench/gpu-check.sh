@@ -7,7 +7,7 @@
 #                               on the GPU host, from the repository root with .gpu-check/ beside it: probe the host,
 #                               then the conformance suites, the 20-step losses, the InRank spectra check and the
 #                               benches with their PyTorch twins; JSON lines and logs into DIR (default $OUT, else
-#                               .gpu-check/out), at most 8 files
+#                               .gpu-check/out), 7 files
 #   bench/gpu-check.sh local    pack, then run --backend reference --quick here: the whole Java side without a GPU
 #
 # Exit status: 0 when every check passed, 1 when one failed (the summary says which), 2 on usage errors.
@@ -44,9 +44,9 @@ pack() {
 
 # The directories holding the CUDA 13 libraries the JNI bindings link (by name, wherever the host keeps them).
 cuda_library_path() {
-    find / -xdev \( -name 'libcudart.so.13*' -o -name 'libnvrtc.so.13*' -o -name 'libcublasLt.so.13*' \
-        -o -name 'libcusolver.so.12*' -o -name 'libnvJitLink.so.13*' -o -name 'libcusparse.so.12*' \) \
-        -not -path '/proc/*' 2>/dev/null | xargs -r -n1 dirname | sort -u | paste -sd: -
+    find / \( -path /proc -o -path /sys -o -path /dev \) -prune -o \( -name 'libcudart.so.13*' -o -name 'libnvrtc.so.13*' \
+        -o -name 'libcublasLt.so.13*' -o -name 'libcusolver.so.12*' -o -name 'libnvJitLink.so.13*' \
+        -o -name 'libcusparse.so.12*' \) -print 2>/dev/null | xargs -r -n1 dirname | sort -u | paste -sd: -
 }
 
 # H100/H200 dense peaks (TFLOP/s) per precision, for MFU; empty elsewhere.
@@ -73,7 +73,15 @@ run() {
     local summary=$out/summary.txt checks=$out/checks.jsonl bench=$out/bench.jsonl log=$out/run.log failed=0
     : >"$summary"; : >"$checks"; : >"$bench"; : >"$log"
     local unpacked=${TMPDIR:-/tmp}/inrank-gpu-check
-    rm -rf "$unpacked" && mkdir -p "$unpacked" && tar -C "$unpacked" -xJf "$BUNDLE_DIR/bundle.tar.xz"
+    rm -rf "$unpacked" && mkdir -p "$unpacked"
+    if command -v xz >/dev/null; then
+        tar -C "$unpacked" -xJf "$BUNDLE_DIR/bundle.tar.xz"
+    else # hosts without xz-utils: Python's tarfile reads xz
+        local py
+        py=$(ls /opt/torch/.venv/bin/python /usr/bin/python3 2>/dev/null | head -1)
+        "$py" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$BUNDLE_DIR/bundle.tar.xz" "$unpacked"
+        chmod +x "$unpacked"/jre/bin/* "$unpacked"/jre/lib/jspawnhelper 2>/dev/null
+    fi
     local cp
     cp=$(ls "$unpacked"/jars/*.jar | paste -sd: -)
 
@@ -107,6 +115,10 @@ run() {
     step env 60 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck env
     step conformance 240 "$out/conformance.txt" \
         env INRANK_CONFORMANCE_BACKENDS="$backend" "${java[@]}" io.inrank.model.backend.ConformanceMain
+    if [ $quick -eq 0 ]; then # the one-thread-per-row attention kernels too (the default is attention on cuBLAS)
+        step "conformance (row attention)" 240 "$out/conformance-rows.txt" env INRANK_CONFORMANCE_BACKENDS="$backend" \
+            INRANK_CUDA_ATTENTION=rows "${java[@]}" io.inrank.model.backend.ConformanceMain
+    fi
     local repeat=2
     [ $quick -eq 1 ] && repeat=1
     step losses 120 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck losses --backend "$backend" --repeat $repeat

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds (and with --push pushes) the four service images, plus the trainer's CUDA image with --cuda.
+# Builds (and with --push pushes) the four service images, plus the trainer's CUDA image with --cuda (the same
+# trainer jars on an NVIDIA CUDA 13.1 runtime base; it trains with --backend cuda --precision bf16).
 #   k8s/images/build.sh REGISTRY [--push] [--cuda]
 # Then point the overlays at REGISTRY: cd k8s/overlays/gpu && kustomize edit set image inrank/trainer=REGISTRY/inrank/trainer:0.1.0-cuda …
 set -euo pipefail
@@ -14,7 +15,6 @@ for m in data-ingest rank-controller trainer inference; do
   [ $push = 0 ] || docker push "$registry/inrank/$m:$version"
 done
 if [ $cuda = 1 ]; then
-  ./mvnw -B -q package -DskipTests -Pcuda -pl trainer -am
   docker build -f k8s/images/Dockerfile.cuda -t "$registry/inrank/trainer:$version-cuda" .
   [ $push = 0 ] || docker push "$registry/inrank/trainer:$version-cuda"
 fi

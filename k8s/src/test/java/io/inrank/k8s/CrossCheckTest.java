@@ -238,6 +238,25 @@ class CrossCheckTest {
                 t.getSpec().getTolerations().stream().anyMatch(x -> "nvidia.com/gpu".equals(x.getKey())),
                 "tolerates GPU taints");
         assertEquals("true", t.getSpec().getNodeSelector().get("nvidia.com/gpu.present"));
+        // the trainer trains with the CUDA backend in bf16 (not ND4J's CUDA build, which has no Hopper kernels)
+        Map<String, String> env = gpu.env(c);
+        assertEquals("cuda", env.get("INRANK_TRAIN_BACKEND"), "the gpu overlay selects the cuda backend");
+        assertEquals("bf16", env.get("INRANK_TRAIN_PRECISION"), "bf16 mixed precision on the GPU");
+        assertEquals(
+                "fp32",
+                local.env(local.one(Job.class, "inrank-trainer")
+                                .getSpec()
+                                .getTemplate()
+                                .getSpec()
+                                .getContainers()
+                                .get(0))
+                        .getOrDefault("INRANK_TRAIN_PRECISION", "fp32"));
+        String dockerfile = Rendered.read(Rendered.K8S.resolve("images/Dockerfile.cuda"));
+        assertTrue(dockerfile.contains("FROM nvidia/cuda:13."), "a CUDA 13 runtime base image:\n" + dockerfile);
+        assertTrue(dockerfile.contains("INRANK_BACKEND=cuda"), dockerfile);
+        assertFalse(
+                Rendered.read(Rendered.K8S.resolve("../model/pom.xml")).contains("nd4j-cuda"),
+                "ND4J's CUDA build is not used any more");
         for (Rendered r : List.of(gpu, local)) {
             r.podTemplates().forEach((w, p) -> {
                 if (r == gpu && w.equals("inrank-trainer")) return;

@@ -60,6 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
         Passthrough.add(args, "--dataset", dataset);
         Passthrough.add(args, "--seq", seq);
         Passthrough.add(args, "--backend", backend.resolved());
+        Passthrough.add(args, "--precision", backend.precision());
         if (bootstrap != null || settings.contains("--dry-run")) { // a dry run needs no broker
             Passthrough.add(args, "--bootstrap", bootstrap);
             return trainer(layout, args, settings.contains("--dry-run") ? Integer.valueOf(0) : port)

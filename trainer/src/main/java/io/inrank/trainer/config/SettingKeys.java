@@ -41,6 +41,11 @@ public final class SettingKeys {
                     "backend",
                     "",
                     "compute backend: nd4j (CPU) | reference (plain Java, slow) | cuda ('' = env INRANK_BACKEND, else nd4j)"),
+            new Key(
+                    "precision",
+                    "",
+                    "GEMM precision: fp32 | tf32 | bf16 (cuda only: bf16 tensor-core products, float32 storage)"
+                            + " ('' = env INRANK_PRECISION, else fp32)"),
             new Key("dataset", "sotu", "dataset name given to the ingest (topics inrank.tokens.<dataset>.<split>)"),
             new Key("train-split", "train", "split trained on"),
             new Key("eval-splits", "validation,test", "splits evaluated (comma list; empty = none)"),
@@ -139,10 +144,18 @@ public final class SettingKeys {
                     Path.of(v.apply("checkpoint-dir")),
                     l(v, "log-every"),
                     bootstrap,
-                    Backends.resolve(v.apply("backend")));
+                    Backends.resolve(v.apply("backend")),
+                    precision(v.apply("precision")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid setting: " + e.getMessage(), e);
         }
+    }
+
+    /** The precision as given, else INRANK_PRECISION, else fp32. */
+    static String precision(String given) {
+        String p = given;
+        if (p == null || p.isBlank()) p = System.getenv("INRANK_PRECISION");
+        return p == null || p.isBlank() ? "fp32" : p.trim().toLowerCase(Locale.ROOT);
     }
 
     public static GptConfig.Mode mode(String s) {

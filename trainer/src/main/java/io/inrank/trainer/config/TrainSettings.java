@@ -1,6 +1,8 @@
 package io.inrank.trainer.config;
 
 import io.inrank.model.GptConfig;
+import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.Backends;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -45,12 +47,19 @@ public record TrainSettings(
         Path checkpointDir,
         long logEvery,
         String bootstrap,
-        String backend) {
+        String backend,
+        String precision) {
 
     public TrainSettings {
         require(
                 run != null && run.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
                 "run must be 1-100 of [A-Za-z0-9._-], got '" + run + "'");
+        require(
+                List.of("fp32", "tf32", "bf16").contains(precision),
+                "precision: fp32, tf32 or bf16, got '" + precision + "'");
+        require(
+                precision.equals("fp32") || backend.equals("cuda"),
+                "precision " + precision + ": only the cuda backend has tf32 and bf16 GEMMs");
         require(batch >= 1, "batch must be >= 1");
         require(seq >= 1, "seq must be >= 1");
         require(accumulation >= 1, "accumulation must be >= 1");
@@ -93,5 +102,11 @@ public record TrainSettings(
 
     public long tokensPerStep() {
         return (long) batch * seq * accumulation;
+    }
+
+    /** Opens the run's backend at its precision (the cuda backend reads {@code inrank.precision} when it starts). */
+    public Backend openBackend() {
+        System.setProperty("inrank.precision", precision);
+        return Backends.open(backend);
     }
 }

@@ -5,7 +5,6 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.LrSchedule;
 import io.inrank.model.backend.Backend;
-import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.inrank.Stage2Resize;
 import io.inrank.model.io.Checkpoint;
@@ -69,7 +68,7 @@ public final class TrainingRun implements AutoCloseable {
 
     public TrainingRun(TrainSettings s, MeterRegistry registry) {
         this.s = s;
-        this.be = Backends.open(s.backend()); // first: a backend that cannot run here fails before any I/O
+        this.be = s.openBackend(); // first: a backend that cannot run here fails before any I/O
         this.metrics = new TrainMetrics(registry, s.run());
         GptConfig cfg = s.model();
         Duration wait = Duration.ofMillis(s.manifestWaitMs());

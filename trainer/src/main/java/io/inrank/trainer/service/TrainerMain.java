@@ -1,7 +1,6 @@
 package io.inrank.trainer.service;
 
 import io.inrank.model.backend.BackendUnavailableException;
-import io.inrank.model.backend.Backends;
 import io.inrank.protocol.Messages;
 import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
@@ -47,7 +46,7 @@ public class TrainerMain implements QuarkusApplication {
             s = SettingKeys.resolve(args, key -> ConfigProvider.getConfig().getOptionalValue(key, String.class));
             s.model();
             // a backend that cannot run here is a usage error, reported before anything starts
-            Backends.open(s.backend());
+            s.openBackend();
         } catch (BackendUnavailableException e) {
             System.err.println("error: --backend " + e.getMessage());
             return 2;

@@ -24,6 +24,9 @@ final class CudaBackend implements Backend {
     private final Kernels kernels;
     private final Gemm gemm;
     private final Spectra spectra;
+    /** Null: the one-thread-per-row attention kernels ({@code INRANK_CUDA_ATTENTION=rows}). */
+    private final GemmAttention attention;
+
     private final int partials;
     private EmbeddingBuckets buckets;
     private int[] packed = new int[64];
@@ -41,7 +44,17 @@ final class CudaBackend implements Backend {
         this.kernels = kernels;
         this.gemm = gemm;
         this.spectra = new Spectra(mem, gemm);
+        this.attention =
+                attentionKind().equals("rows") ? null : new GemmAttention(gemm, GemmAttention.onDevice(kernels, mem));
         this.partials = LaunchShapes.reductionPartials(multiprocessors);
+    }
+
+    /** {@code INRANK_CUDA_ATTENTION}: gemm (default) or rows. */
+    static String attentionKind() {
+        String v = System.getenv("INRANK_CUDA_ATTENTION");
+        if (v == null || v.isBlank() || v.equals("gemm")) return "gemm";
+        if (v.equals("rows")) return "rows";
+        throw new IllegalArgumentException("INRANK_CUDA_ATTENTION '" + v + "': expected gemm or rows");
     }
 
     @Override
@@ -438,16 +451,16 @@ final class CudaBackend implements Backend {
         kernels.launch("gelu", "gelu_backward", grid(x.length(), BLOCK), BLOCK);
     }
 
-    /** AttnShape for qkv [B·T, 3C] with the dropout key (threshold 0: none). */
-    private KernelArgs attnShape(
-            KernelArgs a, Tensor qkv, int batch, int heads, double scale, double p, DropoutKey key) {
+    /** The call's AttnShape: qkv [B·T, 3C], the dropout key (threshold 0: none). */
+    private static GemmAttention.Shape attnShape(
+            Tensor qkv, int batch, int heads, double scale, double p, DropoutKey key) {
         CudaTensor t = of(qkv);
         int rows = t.rows(), c = t.cols() / 3, seq = rows / batch;
         if (c % heads != 0 || c / heads > 128)
             throw new IllegalArgumentException(
                     "attention: head width " + c + "/" + heads + " must divide and be ≤ 128");
         long threshold = p > 0 ? DropoutKey.threshold(p) : 0;
-        return a.attnShape(
+        return new GemmAttention.Shape(
                 batch,
                 seq,
                 heads,
@@ -463,8 +476,13 @@ final class CudaBackend implements Backend {
     @Override
     public synchronized void attentionForward(
             Tensor qkv, Tensor y, Tensor lse, int batch, int heads, double scale, double dropout, DropoutKey key) {
+        GemmAttention.Shape s = attnShape(qkv, batch, heads, scale, dropout, key);
+        if (attention != null) {
+            attention.forward(of(qkv).address, of(y).address, of(lse).address, s);
+            return;
+        }
         KernelArgs a = kernels.args().ptr(of(qkv).address).ptr(of(y).address).ptr(of(lse).address);
-        attnShape(a, qkv, batch, heads, scale, dropout, key);
+        s.write(a);
         kernels.launch("attention", "attention_forward", grid((long) of(qkv).rows() * heads, ATTN_BLOCK), ATTN_BLOCK);
     }
 
@@ -480,6 +498,11 @@ final class CudaBackend implements Backend {
             double scale,
             double dropout,
             DropoutKey key) {
+        GemmAttention.Shape s = attnShape(qkv, batch, heads, scale, dropout, key);
+        if (attention != null) {
+            attention.backward(of(dy).address, of(qkv).address, of(lse).address, of(dqkv).address, s);
+            return;
+        }
         int g = grid((long) of(qkv).rows() * heads, ATTN_BLOCK);
         for (String kernel : new String[] {"attention_backward_dq", "attention_backward_dkv"}) {
             KernelArgs a = kernels.args()
@@ -488,7 +511,7 @@ final class CudaBackend implements Backend {
                     .ptr(of(y).address)
                     .ptr(of(lse).address)
                     .ptr(of(dqkv).address);
-            attnShape(a, qkv, batch, heads, scale, dropout, key);
+            s.write(a);
             kernels.launch("attention", kernel, g, ATTN_BLOCK);
         }
     }

@@ -152,6 +152,21 @@ final class DeviceMemory {
         return floats;
     }
 
+    /** Named workspaces of the kernels that need large transient buffers (attention's score matrices). */
+    static final int WS_SCORES = 0, WS_SCORE_GRADS = 1;
+
+    private final long[] workspaces = new long[2], workspaceFloats = new long[2];
+
+    /** Workspace {@code which} of at least n floats (contents undefined; grown if needed, reused in stream order). */
+    long workspace(int which, long n) {
+        if (n > workspaceFloats[which]) {
+            if (workspaces[which] != 0) release(workspaces[which]);
+            workspaces[which] = allocateRaw(4 * n);
+            workspaceFloats[which] = n;
+        }
+        return workspaces[which];
+    }
+
     // ---- transfers ----
     void toHost(long src, float[] out, int n) {
         staging(n);

@@ -7,12 +7,11 @@ import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * Row-major GEMMs on cuBLAS (column-major): a row-major X is the column-major Xᵀ, so C = op(A)·op(B) is computed as
- * Cᵀ = op(B)ᵀ·op(A)ᵀ with the operands swapped, and nothing is ever transposed in memory. The compute type follows
- * the precision: fp32 (exact float32 products), tf32 (TF32 tensor cores, 10-bit mantissa inputs) or bf16 (bf16
- * tensor-core products of the float32 operands, float32 accumulation and storage).
+ * Row-major GEMMs on cuBLAS, mapped by {@link ColumnMajorGemm} (nothing is ever transposed in memory). The compute
+ * type follows the precision: fp32 (exact float32 products), tf32 (TF32 tensor cores, 10-bit mantissa inputs) or bf16
+ * (bf16 tensor-core products of the float32 operands, float32 accumulation and storage).
  */
-final class Gemm {
+final class Gemm implements BatchedGemm {
     private final cublasContext handle = new cublasContext();
     private final int computeType;
     private final FloatPointer alpha = new FloatPointer(1), beta = new FloatPointer(1);
@@ -29,36 +28,94 @@ final class Gemm {
             CudaCheck.blas(cublas.cublasSetMathMode(handle, cublas.CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
     }
 
-    /**
-     * c [m, n] = α·op(a)·op(b) + β·c, all row-major and contiguous; a is [m, k] (or [k, m] with transA), b is [k, n]
-     * (or [n, k] with transB).
-     */
+    /** c [m, n] = α·op(a)·op(b) + β·c, all row-major and contiguous. */
     void gemm(long a, long b, long c, int m, int n, int k, boolean transA, boolean transB, float al, float be) {
-        if (m == 0 || n == 0) return;
+        issue(ColumnMajorGemm.rowMajor(a, b, c, m, n, k, transA, transB), al, be);
+    }
+
+    @Override
+    public void stridedBatched(
+            long a,
+            int lda,
+            long strideA,
+            long b,
+            int ldb,
+            long strideB,
+            long c,
+            int ldc,
+            long strideC,
+            int m,
+            int n,
+            int k,
+            boolean transA,
+            boolean transB,
+            float al,
+            float be,
+            int batch) {
+        issue(
+                ColumnMajorGemm.rowMajor(
+                        a, lda, strideA, b, ldb, strideB, c, ldc, strideC, m, n, k, transA, transB, batch),
+                al,
+                be);
+    }
+
+    private void issue(ColumnMajorGemm g, float al, float be) {
+        if (g.m() == 0 || g.n() == 0 || g.batch() == 0) return;
         alpha.put(0, al);
         beta.put(0, be);
-        int lda = transA ? m : k, ldb = transB ? k : n;
-        CudaCheck.blas(
-                cublas.cublasGemmEx(
-                        handle,
-                        transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
-                        transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
-                        n,
-                        m,
-                        k,
-                        alpha,
-                        new RawPointer(b),
-                        cudart.CUDA_R_32F,
-                        ldb,
-                        new RawPointer(a),
-                        cudart.CUDA_R_32F,
-                        lda,
-                        beta,
-                        new RawPointer(c),
-                        cudart.CUDA_R_32F,
-                        n,
-                        computeType,
-                        cublas.CUBLAS_GEMM_DEFAULT),
-                "cublasGemmEx m=" + m + " n=" + n + " k=" + k);
+        int opFirst = g.transFirst() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N;
+        int opSecond = g.transSecond() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N;
+        String what = "cuBLAS GEMM m=" + g.m() + " n=" + g.n() + " k=" + g.k() + " batch=" + g.batch();
+        if (g.batch() == 1) {
+            CudaCheck.blas(
+                    cublas.cublasGemmEx(
+                            handle,
+                            opFirst,
+                            opSecond,
+                            g.m(),
+                            g.n(),
+                            g.k(),
+                            alpha,
+                            new RawPointer(g.first()),
+                            cudart.CUDA_R_32F,
+                            g.ldFirst(),
+                            new RawPointer(g.second()),
+                            cudart.CUDA_R_32F,
+                            g.ldSecond(),
+                            beta,
+                            new RawPointer(g.c()),
+                            cudart.CUDA_R_32F,
+                            g.ldc(),
+                            computeType,
+                            cublas.CUBLAS_GEMM_DEFAULT),
+                    what);
+        } else {
+            CudaCheck.blas(
+                    cublas.cublasGemmStridedBatchedEx(
+                            handle,
+                            opFirst,
+                            opSecond,
+                            g.m(),
+                            g.n(),
+                            g.k(),
+                            alpha,
+                            new RawPointer(g.first()),
+                            cudart.CUDA_R_32F,
+                            g.ldFirst(),
+                            g.strideFirst(),
+                            new RawPointer(g.second()),
+                            cudart.CUDA_R_32F,
+                            g.ldSecond(),
+                            g.strideSecond(),
+                            beta,
+                            new RawPointer(g.c()),
+                            cudart.CUDA_R_32F,
+                            g.ldc(),
+                            g.strideC(),
+                            g.batch(),
+                            computeType,
+                            cublas.CUBLAS_GEMM_DEFAULT),
+                    what);
+        }
     }
 }

@@ -62,6 +62,9 @@ public final class GpuCheck implements Callable<Integer> {
                 out.printf(
                         "{\"check\":\"cuda\",\"arch\":\"%s\",\"runtime\":%d,\"driver\":%d,\"nvrtc\":\"%s\"}%n",
                         d.arch(), d.runtimeVersion(), d.driverVersion(), d.nvrtcVersion());
+                out.printf(
+                        "{\"check\":\"cuda-backend\",\"opened\":\"%s\"}%n",
+                        json(((CudaBackend) Backends.open("cuda")).describe()));
             }
             out.flush();
             return 0;
