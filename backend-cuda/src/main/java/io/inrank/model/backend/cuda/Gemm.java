@@ -65,57 +65,32 @@ final class Gemm implements BatchedGemm {
         beta.put(0, be);
         int opFirst = g.transFirst() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N;
         int opSecond = g.transSecond() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N;
-        String what = "cuBLAS GEMM m=" + g.m() + " n=" + g.n() + " k=" + g.k() + " batch=" + g.batch();
-        if (g.batch() == 1) {
-            CudaCheck.blas(
-                    cublas.cublasGemmEx(
-                            handle,
-                            opFirst,
-                            opSecond,
-                            g.m(),
-                            g.n(),
-                            g.k(),
-                            alpha,
-                            new RawPointer(g.first()),
-                            cudart.CUDA_R_32F,
-                            g.ldFirst(),
-                            new RawPointer(g.second()),
-                            cudart.CUDA_R_32F,
-                            g.ldSecond(),
-                            beta,
-                            new RawPointer(g.c()),
-                            cudart.CUDA_R_32F,
-                            g.ldc(),
-                            computeType,
-                            cublas.CUBLAS_GEMM_DEFAULT),
-                    what);
-        } else {
-            CudaCheck.blas(
-                    cublas.cublasGemmStridedBatchedEx(
-                            handle,
-                            opFirst,
-                            opSecond,
-                            g.m(),
-                            g.n(),
-                            g.k(),
-                            alpha,
-                            new RawPointer(g.first()),
-                            cudart.CUDA_R_32F,
-                            g.ldFirst(),
-                            g.strideFirst(),
-                            new RawPointer(g.second()),
-                            cudart.CUDA_R_32F,
-                            g.ldSecond(),
-                            g.strideSecond(),
-                            beta,
-                            new RawPointer(g.c()),
-                            cudart.CUDA_R_32F,
-                            g.ldc(),
-                            g.strideC(),
-                            g.batch(),
-                            computeType,
-                            cublas.CUBLAS_GEMM_DEFAULT),
-                    what);
-        }
+        // a single product is a batch of one (strides unused)
+        CudaCheck.blas(
+                cublas.cublasGemmStridedBatchedEx(
+                        handle,
+                        opFirst,
+                        opSecond,
+                        g.m(),
+                        g.n(),
+                        g.k(),
+                        alpha,
+                        new RawPointer(g.first()),
+                        cudart.CUDA_R_32F,
+                        g.ldFirst(),
+                        g.strideFirst(),
+                        new RawPointer(g.second()),
+                        cudart.CUDA_R_32F,
+                        g.ldSecond(),
+                        g.strideSecond(),
+                        beta,
+                        new RawPointer(g.c()),
+                        cudart.CUDA_R_32F,
+                        g.ldc(),
+                        g.strideC(),
+                        g.batch(),
+                        computeType,
+                        cublas.CUBLAS_GEMM_DEFAULT),
+                "cuBLAS GEMM m=" + g.m() + " n=" + g.n() + " k=" + g.k() + " batch=" + g.batch());
     }
 }
