@@ -71,6 +71,7 @@ run() {
     done
     mkdir -p "$out"
     local summary=$out/summary.txt checks=$out/checks.jsonl bench=$out/bench.jsonl log=$out/run.log failed=0
+    rm -f "$out"/env.txt "$out"/conformance*.txt "$out"/summary.txt "$out"/*.jsonl "$out"/run.log # a rerun starts clean
     : >"$summary"; : >"$checks"; : >"$bench"; : >"$log"
     local unpacked=${TMPDIR:-/tmp}/inrank-gpu-check
     rm -rf "$unpacked" && mkdir -p "$unpacked"
