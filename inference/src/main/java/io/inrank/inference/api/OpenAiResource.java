@@ -119,12 +119,8 @@ public class OpenAiResource {
 
     private GenerationRequest request(OpenAiApi.CompletionRequest b, ServedModel m) {
         if (b == null) throw new ApiError(422, "validation", "the body is missing");
-        if (b.model() != null && !b.model().equals(service.name(m))) {
-            throw new ApiError(
-                    404,
-                    "model_not_found",
-                    "model '" + b.model() + "' is not served here (GET /v1/models lists '" + service.name(m) + "')");
-        }
+        // "model" is accepted whatever it says, as TGI does: one model is served, and clients fill the field with
+        // an endpoint URL or a name of their own (Hugging Face's client sends the URL); responses carry the served id.
         if (b.n() != null && b.n() != 1)
             throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
         if (Boolean.TRUE.equals(b.echo())) throw ApiError.validation("echo=true is not supported");

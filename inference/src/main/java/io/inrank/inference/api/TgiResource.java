@@ -1,5 +1,9 @@
 package io.inrank.inference.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationListener;
@@ -8,16 +12,21 @@ import io.inrank.inference.engine.ServedModel;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
 import io.inrank.model.generate.Tokenizer;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.jboss.resteasy.reactive.RestMulti;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** TGI's API: POST /generate, POST /generate_stream (SSE), POST /tokenize. */
@@ -29,6 +38,64 @@ public class TgiResource {
 
     @Inject
     ServeMetrics metrics;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    PrometheusMeterRegistry prometheus;
+
+    /**
+     * TGI's root route (Hugging Face's clients post here when given a base URL): {@code /generate}, or
+     * {@code /generate_stream} as SSE when the body has {@code "stream": true}. Same parameters, same refusals.
+     */
+    @POST
+    @Produces(MediaType.TEXT_PLAIN)
+    public RestMulti<String> compat(ObjectNode body) throws JsonProcessingException {
+        if (body == null) throw new ApiError(422, "validation", "the body is missing");
+        JsonNode flag = body.remove("stream");
+        if (flag != null && !flag.isBoolean() && !flag.isNull())
+            throw ApiError.validation("parameter 'stream': expected true or false");
+        boolean streamed = flag != null && flag.asBoolean(false);
+        TgiApi.Request req = json.treeToValue(body, TgiApi.Request.class);
+        Multi<String> items = streamed
+                ? stream(req).map(e -> "data:" + write(e) + "\n\n")
+                : generate(req).map(this::write).toMulti();
+        return RestMulti.fromMultiData(items)
+                .header("Content-Type", streamed ? MediaType.SERVER_SENT_EVENTS : MediaType.APPLICATION_JSON)
+                .header("Cache-Control", "no-cache")
+                .build();
+    }
+
+    private String write(Object o) {
+        try {
+            return json.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** TGI's and vLLM's health route: 200 once a model is being served, else 503 with the reason. */
+    @GET
+    @Path("health")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response health() {
+        boolean up = service.engine() != null && service.engine().model() != null;
+        return up
+                ? Response.ok().build()
+                : Response.status(503)
+                        .entity(Map.of(
+                                "error", "no model loaded: " + service.loadProblem(), "error_type", "unavailable"))
+                        .build();
+    }
+
+    /** Prometheus text at TGI's and vLLM's path: the same registry as /q/metrics (which Kubernetes scrapes). */
+    @GET
+    @Path("metrics")
+    @Produces("text/plain; version=0.0.4; charset=utf-8")
+    public String metrics() {
+        return prometheus.scrape();
+    }
 
     @POST
     @Path("generate")

@@ -263,12 +263,98 @@ class InferenceHttpTest {
         JsonPath o = post("/v1/completions", "{\"prompt\":\"x\",\"n\":2}", 422);
         assertTrue(o.getString("error.message").contains("n must be 1"));
         assertEquals("invalid_request_error", o.getString("error.type"));
-        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"model\":\"gpt-4\"}", 404)
-                .getString("error.message")
-                .contains("not served here"));
+        // any "model" is accepted for the one served model (as TGI does), and the served id comes back
+        assertEquals(
+                "served",
+                post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":1,\"model\":\"http://host/x\"}", 200)
+                        .getString("model"));
         assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"logprobs\":2}", 422)
                 .getString("error.message")
                 .contains("unknown parameter 'logprobs'"));
+    }
+
+    /** What SDKs send: Accept application/json or text/event-stream whatever the body says, or nothing at all. */
+    @Test
+    void everyGenerationRouteAnswersTheAcceptHeadersClientsSend() {
+        String completion = "{\"prompt\":\"The\",\"max_tokens\":2,\"temperature\":0}";
+        for (String accept :
+                new String[] {"application/json", "*/*", "text/event-stream", "application/json, text/plain"}) {
+            var r = given().contentType(ContentType.JSON)
+                    .accept(accept)
+                    .body(completion)
+                    .post("/v1/completions");
+            assertEquals(200, r.statusCode(), accept + " -> " + r.asString());
+            assertTrue(r.getContentType().startsWith("application/json"), accept + " -> " + r.getContentType());
+            var s = given().contentType(ContentType.JSON)
+                    .accept(accept)
+                    .body(completion.replace("}", ",\"stream\":true}"))
+                    .post("/v1/completions");
+            assertEquals(200, s.statusCode(), accept + " (stream) -> " + s.asString());
+            assertTrue(s.getContentType().startsWith("text/event-stream"), s.getContentType());
+            assertTrue(s.asString().trim().endsWith("data: [DONE]"), s.asString());
+            var g = given().contentType(ContentType.JSON)
+                    .accept(accept)
+                    .body("{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":2}}")
+                    .post("/generate");
+            assertEquals(200, g.statusCode(), accept + " /generate -> " + g.asString());
+            var gs = given().contentType(ContentType.JSON)
+                    .accept(accept)
+                    .body("{\"inputs\":\"The\",\"parameters\":{\"max_new_tokens\":2}}")
+                    .post("/generate_stream");
+            assertEquals(200, gs.statusCode(), accept + " /generate_stream -> " + gs.asString());
+        }
+        var none = given().contentType(ContentType.JSON)
+                .body(completion)
+                .header("Accept", "")
+                .post("/v1/completions");
+        assertEquals(200, none.statusCode(), none.asString());
+        var xml = given().contentType(ContentType.JSON)
+                .accept("application/xml")
+                .body(completion)
+                .post("/v1/completions");
+        assertEquals(406, xml.statusCode(), xml.asString());
+        assertTrue(xml.jsonPath().getString("error.message").contains("application/json"), xml.asString());
+        assertEquals("not_acceptable", xml.jsonPath().getString("error.code"));
+        var tgi = given().contentType(ContentType.JSON)
+                .accept("image/png")
+                .body("{\"inputs\":\"The\"}")
+                .post("/generate");
+        assertEquals(406, tgi.statusCode());
+        assertEquals("not_acceptable", tgi.jsonPath().getString("error_type"));
+    }
+
+    /** TGI's root route, health and metrics paths (Hugging Face's Python client posts to the base URL). */
+    @Test
+    void tgiRootRouteHealthAndMetrics() {
+        String body = "{\"inputs\":\"The history of\",\"parameters\":{\"max_new_tokens\":5}}";
+        String plain = post("/", body, 200).getString("generated_text");
+        assertEquals(post("/generate", body, 200).getString("generated_text"), plain, "POST / is /generate");
+        var s = given().contentType(ContentType.JSON)
+                .body(body.replace("}}", "},\"stream\":true}"))
+                .post("/");
+        assertEquals(200, s.statusCode(), s.asString());
+        assertTrue(s.getContentType().startsWith("text/event-stream"), s.getContentType());
+        StringBuilder streamed = new StringBuilder();
+        String last = null;
+        for (String line : s.asString().split("\n")) {
+            if (!line.startsWith("data:")) continue;
+            JsonPath ev = new JsonPath(line.substring(5));
+            streamed.append(ev.getString("token.text"));
+            last = ev.getString("generated_text");
+        }
+        assertEquals(plain, streamed.toString(), "streamed tokens spell the plain answer");
+        assertEquals(plain, last, "the last event carries the whole text");
+        assertTrue(post("/", "{\"inputs\":\"x\",\"stream\":\"yes\"}", 422)
+                .getString("error")
+                .contains("stream"));
+        assertTrue(post("/", "{\"inputs\":\"x\",\"bogus\":1}", 422)
+                .getString("error")
+                .contains("bogus"));
+        assertEquals(200, given().get("/health").statusCode());
+        String metrics =
+                given().get("/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("llm_model_parameters"), "the same registry as /q/metrics");
+        assertTrue(given().get("/q/metrics").asString().contains("llm_model_parameters"));
     }
 
     @Test
