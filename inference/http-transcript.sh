@@ -27,7 +27,12 @@ show "POST /generate (sampled, seeded, stop)" -H "$J" -d '{"inputs":"The history
 show "POST /generate_stream (SSE)" -N -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":5,"seed":1}}' "$U/generate_stream"
 show "POST /v1/completions" -H "$J" -d '{"model":"demo","prompt":"The history of","max_tokens":10,"temperature":0,"stop":["\n"]}' "$U/v1/completions"
 show "POST /v1/completions (stream)" -N -H "$J" -d '{"prompt":"The history of","max_tokens":4,"seed":3,"stream":true}' "$U/v1/completions"
+show "POST /v1/completions (Accept: application/json, as the OpenAI SDK sends; model: any value)" -H "$J" -H 'Accept: application/json' -d '{"model":"gpt-3.5-turbo-instruct","prompt":"The history of","max_tokens":5,"temperature":0}' "$U/v1/completions"
 show "GET /v1/models" "$U/v1/models"
+show "POST / (TGI's root route: /generate)" -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":5}}' "$U/"
+show "POST / with \"stream\": true (TGI's root route: SSE)" -N -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":3,"seed":1},"stream":true}' "$U/"
+show "GET /health" "$U/health"
+show "Error: Accept that allows neither JSON nor an event stream → 406" -H "$J" -H 'Accept: application/xml' -d '{"prompt":"x"}' "$U/v1/completions"
 show "Error: invalid JSON → 400" -H "$J" -d '{"inputs": "x",' "$U/generate"
 show "Error: bad parameter → 422" -H "$J" -d '{"inputs":"x","parameters":{"temperature":-1}}' "$U/generate"
 show "Error: unknown parameter → 422 (never ignored)" -H "$J" -d '{"inputs":"x","parameters":{"best_of":2}}' "$U/generate"
@@ -38,7 +43,7 @@ printf '{"inputs":"%s","parameters":{"max_new_tokens":4,"truncate":64}}' "$LONG"
 (cd "$TMP" && show "Truncation when asked (TGI truncate: keep the last 64 prompt tokens)" -H "$J" -d @long-truncate.json "$U/generate")
 show "Error: OpenAI shape → 400/422" -H "$J" -d '{"prompt":["a","b"],"max_tokens":2}' "$U/v1/completions"
 show "GET /q/health/ready" "$U/q/health/ready"
-printf '### GET /q/metrics (the llm_ series, histogram buckets left out)\n\n'
-printf '```console\n$ curl -s %s/q/metrics | grep ^llm_ | grep -v _bucket\n' "$U"; curl -s "$U/q/metrics" | grep '^llm_' | grep -v '_bucket'; printf '```\n\n'
+printf '### GET /metrics (= /q/metrics: the llm_ series, histogram buckets left out)\n\n'
+printf '```console\n$ curl -s %s/metrics | grep ^llm_ | grep -v _bucket\n' "$U"; curl -s "$U/metrics" | grep '^llm_' | grep -v '_bucket'; printf '```\n\n'
 printf '### GET /q/openapi (the first lines)\n\n'
 printf '```console\n$ curl -s %s/q/openapi | head -12\n' "$U"; curl -s "$U/q/openapi" | head -12; printf '```\n'

@@ -35,8 +35,8 @@ public class TinyCheckpoint implements QuarkusTestResourceLifecycleManager {
             return Map.of(
                     "inrank.serve.checkpoint",
                     dir.toString(),
-                    "inrank.serve.max-queue",
-                    "8",
+                    "inrank.serve.max-concurrent-requests",
+                    "11",
                     "inrank.serve.max-batch",
                     "3");
         } catch (Exception e) {

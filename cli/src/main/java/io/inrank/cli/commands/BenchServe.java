@@ -70,7 +70,6 @@ public final class BenchServe implements Callable<Integer> {
                 .heap("4g")
                 .property("quarkus.http.port", port)
                 .property("inrank.serve.checkpoint", tmp.resolve("bench"))
-                .property("inrank.serve.max-queue", 64)
                 .property("inrank.serve.backend", backend.resolved())
                 .jar(layout.inference().jar())
                 .start(tmp.resolve("serve.log"))) {

@@ -44,10 +44,11 @@ public final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(
-            names = "--max-queue",
-            defaultValue = "16",
-            description = "Requests waiting beyond the running batch before 503 (default ${DEFAULT-VALUE}).")
-    int maxQueue;
+            names = "--max-concurrent-requests",
+            defaultValue = "128",
+            description = "Requests in flight (waiting + decoding) before 429 with Retry-After, as TGI's"
+                    + " max_concurrent_requests (default ${DEFAULT-VALUE}).")
+    int maxConcurrent;
 
     @Option(names = "--model-name", description = "The model id clients see (default: the run's name).")
     String modelName;
@@ -62,7 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
         Path ckpt = checkpoint != null ? checkpoint : layout.work("demo").resolve("checkpoints/demo");
         JavaProcess.Builder b = JavaProcess.builder("inference", layout.jvm())
                 .property("inrank.serve.checkpoint", ckpt.toAbsolutePath())
-                .property("inrank.serve.max-queue", maxQueue)
+                .property("inrank.serve.max-concurrent-requests", maxConcurrent)
                 .property("inrank.serve.backend", backend.resolved())
                 .property("quarkus.http.port", port)
                 .property("kafka.bootstrap.servers", bootstrap);

@@ -33,9 +33,11 @@ public class ErrorMappers {
         return refuse(uri, e.status, e.type, e.getMessage());
     }
 
+    /** A full server: 429 with Retry-After (seconds), so clients' retry logic backs off instead of hammering. */
     @ServerExceptionMapper
     public Response busy(Engine.Busy e, UriInfo uri) {
-        return refuse(uri, 429, "overloaded", e.getMessage());
+        Response r = refuse(uri, 429, "overloaded", e.getMessage());
+        return Response.fromResponse(r).header("Retry-After", "1").build();
     }
 
     // One mapper per Jackson type: the most specific mapper wins, and Quarkus has its own for MismatchedInputException.

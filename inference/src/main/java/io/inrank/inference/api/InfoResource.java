@@ -31,7 +31,7 @@ public class InfoResource {
             double compression,
             @JsonProperty("max_input_tokens") int maxInputTokens,
             @JsonProperty("max_total_tokens") int maxTotalTokens,
-            @JsonProperty("max_queued_requests") int maxQueued) {}
+            @JsonProperty("max_concurrent_requests") int maxConcurrent) {}
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -52,6 +52,6 @@ public class InfoResource {
                 (double) m.denseParameters() / m.parameters(),
                 m.context() - 1,
                 m.context(),
-                service.maxQueue());
+                service.maxConcurrent());
     }
 }

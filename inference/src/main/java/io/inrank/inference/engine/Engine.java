@@ -4,9 +4,10 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.generate.BatchDecoder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -48,16 +49,24 @@ public final class Engine implements AutoCloseable {
     private record Loaded(ServedModel model, BatchDecoder decoder) {}
 
     private final AtomicReference<ServedModel> current = new AtomicReference<>();
-    private final BlockingQueue<Job> queue;
-    private final int maxBatch;
+    private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final int maxBatch, maxConcurrent;
+    /** Requests admitted and not yet answered (waiting or running): the limit TGI calls max_concurrent_requests. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+
     private final Thread worker;
     private final RowParallel samplers;
     private volatile boolean running = true;
     private volatile int active;
     private volatile long steps, rows, prefillRows;
 
-    public Engine(int maxQueued, int maxBatch) {
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueued));
+    /**
+     * @param maxConcurrent requests in flight (waiting + running) before new ones get 429, like TGI's
+     *     max_concurrent_requests; clients beyond the batch wait instead of being refused
+     * @param maxBatch sequences decoded together per step
+     */
+    public Engine(int maxConcurrent, int maxBatch) {
+        this.maxConcurrent = Math.max(1, maxConcurrent);
         this.maxBatch = Math.max(1, maxBatch);
         this.samplers =
                 new RowParallel(Math.min(this.maxBatch, Runtime.getRuntime().availableProcessors()));
@@ -76,10 +85,54 @@ public final class Engine implements AutoCloseable {
     }
 
     public Job submit(GenerationRequest r, GenerationListener listener) {
-        Job j = new Job(r, listener);
-        if (!queue.offer(j))
-            throw new Busy("the server is at capacity (" + queue.size() + " requests waiting); retry later");
+        if (inFlight.incrementAndGet() > maxConcurrent) {
+            inFlight.decrementAndGet();
+            throw new Busy("the server is at capacity (" + maxConcurrent + " requests in flight, " + queue.size()
+                    + " of them waiting); retry later");
+        }
+        Job j = new Job(r, new Releasing(listener));
+        queue.add(j);
         return j;
+    }
+
+    /** Gives the request's place back when it is answered (done or failed), exactly once. */
+    private final class Releasing implements GenerationListener {
+        private final GenerationListener inner;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Releasing(GenerationListener inner) {
+            this.inner = inner;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) inFlight.decrementAndGet();
+        }
+
+        @Override
+        public void token(int id, String text) {
+            inner.token(id, text);
+        }
+
+        @Override
+        public void done(Generation.Result r) {
+            release();
+            inner.done(r);
+        }
+
+        @Override
+        public void failed(Throwable e) {
+            release();
+            inner.failed(e);
+        }
+    }
+
+    /** Requests waiting or running. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public int maxConcurrent() {
+        return maxConcurrent;
     }
 
     public int queued() {
@@ -208,7 +261,10 @@ public final class Engine implements AutoCloseable {
     }
 
     private void admit(Job j, Loaded l, List<Sequence> batch, boolean[] used) {
-        if (j.cancelled.get()) return;
+        if (j.cancelled.get()) { // the client left while it waited: no answer, but its place is free again
+            ((Releasing) j.listener).release();
+            return;
+        }
         int slot = 0;
         while (used[slot]) slot++;
         used[slot] = true;

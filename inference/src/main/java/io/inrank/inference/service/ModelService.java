@@ -31,8 +31,9 @@ public class ModelService {
     @ConfigProperty(name = "inrank.serve.run")
     Optional<String> run;
 
-    @ConfigProperty(name = "inrank.serve.max-queue", defaultValue = "16")
-    int maxQueue;
+    /** Requests in flight (waiting + decoding) before 429, like TGI's max_concurrent_requests (default 128). */
+    @ConfigProperty(name = "inrank.serve.max-concurrent-requests", defaultValue = "128")
+    int maxConcurrent;
 
     @ConfigProperty(name = "inrank.serve.max-batch", defaultValue = "8")
     int maxBatch;
@@ -55,7 +56,7 @@ public class ModelService {
     void start(@Observes StartupEvent ev) {
         backend = Backends.open(backendName.orElse(null)); // one that cannot run here stops the start with its reason
         LOG.infof("backend %s", backend.name());
-        engine = new Engine(maxQueue, maxBatch);
+        engine = new Engine(maxConcurrent, maxBatch);
         metrics.bind(this);
         if (checkpoint.isEmpty()) {
             loadProblem = run.isPresent()
@@ -131,8 +132,8 @@ public class ModelService {
         return m;
     }
 
-    public int maxQueue() {
-        return maxQueue;
+    public int maxConcurrent() {
+        return maxConcurrent;
     }
 
     public String name(ServedModel m) {

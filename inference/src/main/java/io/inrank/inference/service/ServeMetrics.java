@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Serving metrics (Prometheus names): {@code llm_requests_total{endpoint,outcome}}, {@code llm_request_duration_seconds},
  * {@code llm_ttft_seconds} (time to first token), {@code llm_inter_token_latency_seconds}, {@code llm_prompt_tokens},
- * {@code llm_generated_tokens}, {@code llm_queue_size}, {@code llm_batch_size}, {@code llm_model_step},
+ * {@code llm_generated_tokens}, {@code llm_queue_size}, {@code llm_batch_size}, {@code llm_requests_in_flight} (of {@code llm_requests_max_concurrent}), {@code llm_model_step},
  * {@code llm_model_rank{layer}}, {@code llm_model_parameters}, {@code llm_model_load_failures_total},
  * {@code llm_decode_steps_total}, {@code llm_decode_rows_total}, {@code llm_prefill_rows_total}.
  */
@@ -34,6 +34,8 @@ public class ServeMetrics {
         for (String name : new String[] {
             "llm.queue.size",
             "llm.batch.size",
+            "llm.requests.in.flight",
+            "llm.requests.max.concurrent",
             "llm.decode.steps",
             "llm.decode.rows",
             "llm.prefill.rows",
@@ -45,6 +47,8 @@ public class ServeMetrics {
         }
         registry.gauge("llm.queue.size", s, x -> x.engine().queued());
         registry.gauge("llm.batch.size", s, x -> x.engine().active());
+        registry.gauge("llm.requests.in.flight", s, x -> x.engine().inFlight());
+        registry.gauge("llm.requests.max.concurrent", s, x -> x.engine().maxConcurrent());
         io.micrometer.core.instrument.FunctionCounter.builder(
                         "llm.decode.steps", s, x -> x.engine().steps())
                 .description("batched decode steps")

@@ -385,25 +385,31 @@ class InferenceHttpTest {
                                 .filter(l -> l.contains("decode"))
                                 .toList());
 
-        // far more clients than batch + queue: the overflow gets 429 with a message, never a 5xx, and the rest answer
+        // far more clients than the concurrency limit (11 here): the overflow gets 429 with a message and Retry-After,
+        // never a 5xx, the rest answer, and every answered request gives its place back
         pool.shutdown();
         var many = java.util.concurrent.Executors.newFixedThreadPool(24);
-        List<java.util.concurrent.Future<Integer>> statuses = new ArrayList<>();
+        List<java.util.concurrent.Future<io.restassured.response.Response>> statuses = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             statuses.add(many.submit(() -> given().contentType(ContentType.JSON)
                     .body("{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":30}}")
-                    .post("/generate")
-                    .statusCode()));
+                    .post("/generate")));
         }
         int ok = 0, busy = 0;
         for (var f : statuses) {
-            int s = f.get();
-            if (s == 200) ok++;
-            else if (s == 429) busy++;
-            else fail("status " + s);
+            var r = f.get();
+            if (r.statusCode() == 200) ok++;
+            else if (r.statusCode() == 429) {
+                busy++;
+                assertEquals("1", r.getHeader("Retry-After"));
+                assertTrue(r.jsonPath().getString("error").contains("requests in flight"), r.asString());
+            } else fail("status " + r.statusCode());
         }
         many.shutdown();
-        assertTrue(ok >= 3 && busy >= 1, ok + " ok, " + busy + " busy");
+        assertTrue(ok >= 11 && busy >= 1, ok + " ok, " + busy + " busy");
+        for (int i = 0; i < 50 && metric("llm_requests_in_flight") > 0; i++) Thread.sleep(100);
+        assertEquals(0.0, metric("llm_requests_in_flight"), "every request gave its place back");
+        assertEquals(11.0, metric("llm_requests_max_concurrent"));
     }
 
     @Test
