@@ -28,6 +28,8 @@ show "POST /generate_stream (SSE)" -N -H "$J" -d '{"inputs":"The history of","pa
 show "POST /v1/completions" -H "$J" -d '{"model":"demo","prompt":"The history of","max_tokens":10,"temperature":0,"stop":["\n"]}' "$U/v1/completions"
 show "POST /v1/completions (stream)" -N -H "$J" -d '{"prompt":"The history of","max_tokens":4,"seed":3,"stream":true}' "$U/v1/completions"
 show "POST /v1/completions (Accept: application/json, as the OpenAI SDK sends; model: any value)" -H "$J" -H 'Accept: application/json' -d '{"model":"gpt-3.5-turbo-instruct","prompt":"The history of","max_tokens":5,"temperature":0}' "$U/v1/completions"
+show "POST /v1/chat/completions" -H "$J" -d '{"model":"demo","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"What is the history of Rome?"}],"max_tokens":12,"temperature":0}' "$U/v1/chat/completions"
+show "POST /v1/chat/completions (stream, include_usage)" -N -H "$J" -d '{"messages":[{"role":"user","content":"Hello"}],"max_tokens":3,"seed":2,"stream":true,"stream_options":{"include_usage":true}}' "$U/v1/chat/completions"
 show "GET /v1/models" "$U/v1/models"
 show "POST / (TGI's root route: /generate)" -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":5}}' "$U/"
 show "POST / with \"stream\": true (TGI's root route: SSE)" -N -H "$J" -d '{"inputs":"The history of","parameters":{"max_new_tokens":3,"seed":1},"stream":true}' "$U/"

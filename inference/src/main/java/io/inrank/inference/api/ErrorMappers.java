@@ -109,6 +109,7 @@ public class ErrorMappers {
             case "/generate" -> "generate";
             case "/generate_stream" -> "generate_stream";
             case "/v1/completions" -> "completions";
+            case "/v1/chat/completions" -> "chat";
             case "/tokenize" -> "tokenize";
             default -> "other";
         };

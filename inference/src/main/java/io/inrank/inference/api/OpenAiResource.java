@@ -143,7 +143,7 @@ public class OpenAiResource {
                 "max_tokens");
     }
 
-    private static List<String> stops(JsonNode stop) {
+    static List<String> stops(JsonNode stop) {
         if (stop == null || stop.isNull()) return List.of();
         if (stop.isTextual()) return List.of(stop.asText());
         if (stop.isArray()) {

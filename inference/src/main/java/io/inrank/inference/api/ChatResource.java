@@ -1,0 +1,180 @@
+package io.inrank.inference.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inrank.inference.engine.Generation;
+import io.inrank.inference.engine.GenerationRequest;
+import io.inrank.inference.engine.ServedModel;
+import io.inrank.inference.service.ModelService;
+import io.inrank.inference.service.ServeMetrics;
+import io.inrank.model.generate.Tokenizer;
+import jakarta.annotation.PostConstruct;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.RestMulti;
+
+/**
+ * OpenAI's chat completions, POST /v1/chat/completions, plain or streamed ({@code chat.completion.chunk}: the role
+ * first, then text deltas, a last chunk with finish_reason, a usage chunk with {@code stream_options.include_usage},
+ * then {@code [DONE]}). GPT-2 has no chat format, so messages become a prompt through a plain, configurable
+ * {@link ChatTemplate}; the reply ends where the model starts another turn. Validation and refusals are the
+ * completions endpoint's.
+ */
+@Path("/v1/chat")
+public class ChatResource {
+    @Inject
+    ModelService service;
+
+    @Inject
+    ServeMetrics metrics;
+
+    @Inject
+    ObjectMapper json;
+
+    @ConfigProperty(name = "inrank.serve.chat.message-format", defaultValue = ChatTemplate.DEFAULT_FORMAT)
+    String format;
+
+    @ConfigProperty(name = "inrank.serve.chat.assistant-prefix", defaultValue = ChatTemplate.DEFAULT_PREFIX)
+    String prefix;
+
+    @ConfigProperty(name = "inrank.serve.chat.roles", defaultValue = ChatTemplate.DEFAULT_ROLES)
+    String roles;
+
+    private ChatTemplate template;
+
+    @PostConstruct
+    void init() {
+        template = ChatTemplate.of(format, prefix, roles);
+    }
+
+    @POST
+    @Path("completions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.TEXT_PLAIN)
+    public RestMulti<String> completions(ChatApi.Request body) {
+        ServedModel m = service.model();
+        GenerationRequest req = request(body, m);
+        boolean stream = Boolean.TRUE.equals(body.stream());
+        boolean usage = body.streamOptions() != null
+                && Boolean.TRUE.equals(body.streamOptions().includeUsage());
+        ChunkRelay relay = new ChunkRelay(
+                "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""),
+                System.currentTimeMillis() / 1000,
+                service.name(m),
+                stream,
+                usage);
+        return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
+                .header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
+                .header("Cache-Control", "no-cache")
+                .build();
+    }
+
+    private GenerationRequest request(ChatApi.Request b, ServedModel m) {
+        if (b == null) throw new ApiError(422, "validation", "the body is missing");
+        if (b.n() != null && b.n() != 1)
+            throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
+        if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream()))
+            throw ApiError.validation("stream_options needs stream=true");
+        if (b.maxTokens() != null && b.maxCompletionTokens() != null)
+            throw ApiError.validation("give max_tokens or max_completion_tokens, not both");
+        String prompt = template.render(b.messages());
+        Integer max = b.maxCompletionTokens() != null ? b.maxCompletionTokens() : b.maxTokens();
+        // without a limit the reply may fill the rest of the context (OpenAI's default: up to the model's limit)
+        int maxNew = max != null ? max : Math.max(1, m.context() - Tokenizer.encode(prompt).length);
+        double temperature = b.temperature() == null ? 1.0 : b.temperature();
+        GenerationRequest r = Requests.build(
+                m,
+                prompt,
+                maxNew,
+                temperature > 0,
+                temperature,
+                null,
+                b.topP(),
+                null,
+                b.seed(),
+                OpenAiResource.stops(b.stop()),
+                null,
+                b.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens");
+        List<String> stops = new ArrayList<>(r.stops());
+        stops.addAll(template.turnStops());
+        return new GenerationRequest(r.prompt(), r.maxNewTokens(), r.sampling(), stops);
+    }
+
+    /** Engine → one chat.completion, or chat.completion.chunk events. */
+    private final class ChunkRelay extends Relay<String> {
+        private final String id, model;
+        private final long created;
+        private final boolean stream, usage;
+        private boolean started;
+
+        ChunkRelay(String id, long created, String model, boolean stream, boolean usage) {
+            this.id = id;
+            this.created = created;
+            this.model = model;
+            this.stream = stream;
+            this.usage = usage;
+        }
+
+        private String write(Object o) {
+            try {
+                return json.writeValueAsString(o);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void chunk(ChatApi.Delta delta, String finish, OpenAiApi.Usage u) {
+            List<ChatApi.ChunkChoice> choices =
+                    delta == null ? List.of() : List.of(new ChatApi.ChunkChoice(0, delta, null, finish));
+            emit("data: " + write(new ChatApi.Chunk(id, "chat.completion.chunk", created, model, choices, u)) + "\n\n");
+        }
+
+        private void start() {
+            if (started) return;
+            started = true;
+            chunk(new ChatApi.Delta("assistant", ""), null, null);
+        }
+
+        @Override
+        public void token(int tokenId, String text) {
+            if (!stream) return;
+            start();
+            if (!text.isEmpty()) chunk(new ChatApi.Delta(null, text), null, null);
+        }
+
+        @Override
+        public void done(Generation.Result r) {
+            metrics.finished(stream ? "chat_stream" : "chat", r);
+            if (stream) {
+                start();
+                chunk(new ChatApi.Delta(null, null), OpenAiResource.reason(r), null);
+                if (usage) chunk(null, null, OpenAiResource.usage(r));
+                emit("data: [DONE]\n\n");
+            } else {
+                emit(write(new ChatApi.Completion(
+                        id,
+                        "chat.completion",
+                        created,
+                        model,
+                        List.of(new ChatApi.Choice(
+                                0, new ChatApi.Reply("assistant", r.text()), null, OpenAiResource.reason(r))),
+                        OpenAiResource.usage(r))));
+            }
+            end();
+        }
+
+        @Override
+        public void failed(Throwable e) {
+            metrics.outcome(stream ? "chat_stream" : "chat", "error");
+            fail(e);
+        }
+    }
+}
