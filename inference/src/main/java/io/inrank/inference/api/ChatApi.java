@@ -25,7 +25,9 @@ public final class ChatApi {
             Boolean stream,
             @JsonProperty("stream_options") OpenAiApi.StreamOptions streamOptions,
             Integer n,
-            String user) {}
+            String user,
+            Boolean logprobs,
+            @JsonProperty("top_logprobs") Integer topLogprobs) {}
 
     public record Reply(String role, String content) {}
 

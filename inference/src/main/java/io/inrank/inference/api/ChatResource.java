@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
+import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
 import io.inrank.model.generate.Tokenizer;
@@ -70,7 +71,8 @@ public class ChatResource {
                 System.currentTimeMillis() / 1000,
                 service.name(m),
                 stream,
-                usage);
+                usage,
+                req.logprobs() >= 0);
         return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
                 .header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
                 .header("Cache-Control", "no-cache")
@@ -83,6 +85,11 @@ public class ChatResource {
             throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
         if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream()))
             throw ApiError.validation("stream_options needs stream=true");
+        if (b.topLogprobs() != null && !Boolean.TRUE.equals(b.logprobs()))
+            throw ApiError.validation("top_logprobs needs logprobs=true");
+        if (b.topLogprobs() != null && (b.topLogprobs() < 0 || b.topLogprobs() > TgiResource.MAX_TOP))
+            throw ApiError.validation(
+                    "top_logprobs must be in [0, " + TgiResource.MAX_TOP + "], got " + b.topLogprobs());
         if (b.maxTokens() != null && b.maxCompletionTokens() != null)
             throw ApiError.validation("give max_tokens or max_completion_tokens, not both");
         String prompt = template.render(b.messages());
@@ -105,22 +112,34 @@ public class ChatResource {
                 b.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens");
         List<String> stops = new ArrayList<>(r.stops());
         stops.addAll(template.turnStops());
-        return new GenerationRequest(r.prompt(), r.maxNewTokens(), r.sampling(), stops);
+        int logprobs = Boolean.TRUE.equals(b.logprobs()) ? (b.topLogprobs() == null ? 0 : b.topLogprobs()) : -1;
+        return new GenerationRequest(r.prompt(), r.maxNewTokens(), r.sampling(), stops, logprobs);
     }
 
     /** Engine → one chat.completion, or chat.completion.chunk events. */
     private final class ChunkRelay extends Relay<String> {
         private final String id, model;
         private final long created;
-        private final boolean stream, usage;
+        private final boolean stream, usage, logprobs;
         private boolean started;
+        /** Tokens not yet reported (those of the text since the last chunk; all of them when not streaming). */
+        private Logprobs.Chat pending = new Logprobs.Chat();
 
-        ChunkRelay(String id, long created, String model, boolean stream, boolean usage) {
+        ChunkRelay(String id, long created, String model, boolean stream, boolean usage, boolean logprobs) {
             this.id = id;
             this.created = created;
             this.model = model;
             this.stream = stream;
             this.usage = usage;
+            this.logprobs = logprobs;
+        }
+
+        /** The pending log-probabilities for the chunk or reply being written (null when not asked for). */
+        private Object takeLogprobs() {
+            if (!logprobs) return null;
+            Object out = pending.json();
+            pending = new Logprobs.Chat();
+            return out;
         }
 
         private String write(Object o) {
@@ -132,8 +151,10 @@ public class ChatResource {
         }
 
         private void chunk(ChatApi.Delta delta, String finish, OpenAiApi.Usage u) {
-            List<ChatApi.ChunkChoice> choices =
-                    delta == null ? List.of() : List.of(new ChatApi.ChunkChoice(0, delta, null, finish));
+            boolean text = delta != null && delta.role() == null && delta.content() != null;
+            List<ChatApi.ChunkChoice> choices = delta == null
+                    ? List.of()
+                    : List.of(new ChatApi.ChunkChoice(0, delta, text ? takeLogprobs() : null, finish));
             emit("data: " + write(new ChatApi.Chunk(id, "chat.completion.chunk", created, model, choices, u)) + "\n\n");
         }
 
@@ -144,10 +165,10 @@ public class ChatResource {
         }
 
         @Override
-        public void token(int tokenId, String text) {
-            if (!stream) return;
-            start();
-            if (!text.isEmpty()) chunk(new ChatApi.Delta(null, text), null, null);
+        public void token(int tokenId, String text, TokenLogprob lp) {
+            if (stream) start();
+            if (logprobs && lp != null && tokenId != Tokenizer.EOS) pending.add(tokenId, lp);
+            if (stream && !text.isEmpty()) chunk(new ChatApi.Delta(null, text), null, null);
         }
 
         @Override
@@ -155,6 +176,7 @@ public class ChatResource {
             metrics.finished(stream ? "chat_stream" : "chat", r);
             if (stream) {
                 start();
+                if (logprobs && !pending.isEmpty()) chunk(new ChatApi.Delta(null, ""), null, null); // held-back tokens
                 chunk(new ChatApi.Delta(null, null), OpenAiResource.reason(r), null);
                 if (usage) chunk(null, null, OpenAiResource.usage(r));
                 emit("data: [DONE]\n\n");
@@ -165,7 +187,7 @@ public class ChatResource {
                         created,
                         model,
                         List.of(new ChatApi.Choice(
-                                0, new ChatApi.Reply("assistant", r.text()), null, OpenAiResource.reason(r))),
+                                0, new ChatApi.Reply("assistant", r.text()), takeLogprobs(), OpenAiResource.reason(r))),
                         OpenAiResource.usage(r))));
             }
             end();

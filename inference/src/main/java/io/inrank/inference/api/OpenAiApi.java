@@ -22,7 +22,8 @@ public final class OpenAiApi {
             @JsonProperty("stream_options") StreamOptions streamOptions,
             Integer n,
             Boolean echo,
-            String user) {}
+            String user,
+            Integer logprobs) {}
 
     public record StreamOptions(
             @JsonProperty("include_usage") Boolean includeUsage) {}

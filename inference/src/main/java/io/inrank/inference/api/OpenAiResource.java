@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
+import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
+import io.inrank.model.generate.Tokenizer;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -59,7 +61,7 @@ public class OpenAiResource {
         long created = System.currentTimeMillis() / 1000;
         String name = service.name(m);
         boolean stream = Boolean.TRUE.equals(body.stream());
-        ItemRelay relay = new ItemRelay(id, created, name, stream);
+        ItemRelay relay = new ItemRelay(id, created, name, stream, req.logprobs() >= 0);
         return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
                 .header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
                 .header("Cache-Control", "no-cache")
@@ -70,23 +72,31 @@ public class OpenAiResource {
     private final class ItemRelay extends Relay<String> {
         private final String id, model;
         private final long created;
-        private final boolean stream;
+        private final boolean stream, logprobs;
+        /** Tokens not yet reported: those of the text since the last chunk (all of them when not streaming). */
+        private Logprobs.Completion pending = new Logprobs.Completion(0);
 
-        ItemRelay(String id, long created, String model, boolean stream) {
+        ItemRelay(String id, long created, String model, boolean stream, boolean logprobs) {
             this.id = id;
             this.created = created;
             this.model = model;
             this.stream = stream;
+            this.logprobs = logprobs;
         }
 
         private String chunk(String text, String finish, OpenAiApi.Usage usage) {
+            Object lp = null;
+            if (logprobs) {
+                lp = pending.json();
+                pending = pending.next();
+            }
             try {
                 return json.writeValueAsString(new OpenAiApi.Completion(
                         id,
                         "text_completion",
                         created,
                         model,
-                        List.of(new OpenAiApi.Choice(text, 0, null, finish)),
+                        List.of(new OpenAiApi.Choice(text, 0, lp, finish)),
                         usage));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
@@ -94,7 +104,8 @@ public class OpenAiResource {
         }
 
         @Override
-        public void token(int tokenId, String text) {
+        public void token(int tokenId, String text, TokenLogprob lp) {
+            if (logprobs && lp != null && tokenId != Tokenizer.EOS) pending.add(tokenId, lp);
             if (stream && !text.isEmpty()) emit("data: " + chunk(text, null, null) + "\n\n");
         }
 
@@ -126,9 +137,11 @@ public class OpenAiResource {
         if (Boolean.TRUE.equals(b.echo())) throw ApiError.validation("echo=true is not supported");
         if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream()))
             throw ApiError.validation("stream_options needs stream=true");
+        if (b.logprobs() != null && (b.logprobs() < 0 || b.logprobs() > MAX_LOGPROBS))
+            throw ApiError.validation("logprobs must be in [0, " + MAX_LOGPROBS + "], got " + b.logprobs());
         List<String> stops = stops(b.stop());
         double temperature = b.temperature() == null ? 1.0 : b.temperature();
-        return Requests.build(
+        GenerationRequest r = Requests.build(
                 m,
                 b.prompt(),
                 b.maxTokens() == null ? 16 : b.maxTokens(),
@@ -141,7 +154,11 @@ public class OpenAiResource {
                 stops,
                 null,
                 "max_tokens");
+        return b.logprobs() == null ? r : r.withLogprobs(b.logprobs());
     }
+
+    /** OpenAI's limit for completions. */
+    static final int MAX_LOGPROBS = 5;
 
     static List<String> stops(JsonNode stop) {
         if (stop == null || stop.isNull()) return List.of();

@@ -21,7 +21,8 @@ public final class TgiApi {
             Long seed,
             @JsonProperty("do_sample") Boolean doSample,
             Boolean details,
-            Integer truncate) {}
+            Integer truncate,
+            @JsonProperty("top_n_tokens") Integer topNTokens) {}
 
     public record Token(int id, String text, Double logprob, boolean special) {}
 
@@ -30,14 +31,20 @@ public final class TgiApi {
             @JsonProperty("finish_reason") String finishReason,
             @JsonProperty("generated_tokens") int generatedTokens,
             Long seed,
-            List<Token> tokens) {}
+            List<Token> tokens,
+            @JsonProperty("top_tokens") List<List<Token>> topTokens) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Response(@JsonProperty("generated_text") String generatedText, Details details) {}
 
     /** One SSE event: every token; the last one also carries generated_text and details. */
     public record StreamEvent(
-            Token token, @JsonProperty("generated_text") String generatedText, Details details) {}
+            Token token,
+            @JsonProperty("generated_text") String generatedText,
+            Details details,
+
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("top_tokens")
+            List<Token> topTokens) {}
 
     public record TokenizeRequest(String inputs, Parameters parameters) {}
 

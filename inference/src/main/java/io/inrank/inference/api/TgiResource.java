@@ -9,6 +9,7 @@ import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationListener;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
+import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
 import io.inrank.model.generate.Tokenizer;
@@ -101,21 +102,27 @@ public class TgiResource {
     @Path("generate")
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<TgiApi.Response> generate(TgiApi.Request body) {
-        GenerationRequest req = request(body);
-        boolean details = body.parameters() != null
+        boolean details = body != null
+                && body.parameters() != null
                 && Boolean.TRUE.equals(body.parameters().details());
+        GenerationRequest req = request(body, details);
+        int topN = req.logprobs();
         List<TgiApi.Token> tokens = new ArrayList<>();
+        List<List<TgiApi.Token>> top = new ArrayList<>();
         return Uni.createFrom().emitter(em -> {
             Engine.Job job = service.engine().submit(req, new GenerationListener() {
                 @Override
-                public void token(int id, String text) {
-                    if (details && id >= 0) tokens.add(new TgiApi.Token(id, text, null, id == Tokenizer.EOS));
+                public void token(int id, String text, TokenLogprob lp) {
+                    if (!details || id < 0) return;
+                    tokens.add(new TgiApi.Token(id, text, lp == null ? null : lp.logprob(), id == Tokenizer.EOS));
+                    if (topN > 0) top.add(topTokens(lp));
                 }
 
                 @Override
                 public void done(Generation.Result r) {
                     metrics.finished("generate", r);
-                    em.complete(new TgiApi.Response(r.text(), details ? details(r, tokens) : null));
+                    em.complete(
+                            new TgiApi.Response(r.text(), details ? details(r, tokens, topN > 0 ? top : null) : null));
                 }
 
                 @Override
@@ -133,19 +140,25 @@ public class TgiResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<TgiApi.StreamEvent> stream(TgiApi.Request body) {
-        GenerationRequest req = request(body);
+        GenerationRequest req = request(body, true); // TGI streams every token's logprob
         // submitted before the stream starts: a full queue is a plain 429, not a broken stream
-        StreamRelay relay = new StreamRelay();
+        StreamRelay relay = new StreamRelay(req.logprobs() > 0);
         return relay.stream(service.engine().submit(req, relay));
     }
 
     /** Engine → SSE events: one per token; text released without a new token joins the previous event. */
     private final class StreamRelay extends Relay<TgiApi.StreamEvent> {
+        private final boolean top;
         private Integer lastId;
         private String lastText = "";
+        private TokenLogprob lastLp;
+
+        StreamRelay(boolean top) {
+            this.top = top;
+        }
 
         @Override
-        public void token(int id, String text) {
+        public void token(int id, String text, TokenLogprob lp) {
             // a text tail without a new token (flushed bytes, released stop-prefix) joins the previous event
             if (id < 0) {
                 lastText += text;
@@ -154,19 +167,24 @@ public class TgiResource {
             flush(null, null);
             lastId = id;
             lastText = text;
+            lastLp = lp;
         }
 
         private void flush(String generated, TgiApi.Details details) {
             if (lastId == null) return;
             emit(new TgiApi.StreamEvent(
-                    new TgiApi.Token(lastId, lastText, null, lastId == Tokenizer.EOS), generated, details));
+                    new TgiApi.Token(
+                            lastId, lastText, lastLp == null ? null : lastLp.logprob(), lastId == Tokenizer.EOS),
+                    generated,
+                    details,
+                    top ? topTokens(lastLp) : null));
             lastId = null;
         }
 
         @Override
         public void done(Generation.Result r) {
             metrics.finished("generate_stream", r);
-            flush(r.text(), details(r, null));
+            flush(r.text(), details(r, null, null));
             end();
         }
 
@@ -193,20 +211,35 @@ public class TgiResource {
         return out;
     }
 
-    private GenerationRequest request(TgiApi.Request body) {
+    /** The k most likely tokens of one step, as TGI lists them. */
+    static List<TgiApi.Token> topTokens(TokenLogprob lp) {
+        List<TgiApi.Token> out = new ArrayList<>();
+        if (lp == null) return out;
+        for (int j = 0; j < lp.topIds().length; j++) {
+            int id = lp.topIds()[j];
+            out.add(new TgiApi.Token(id, Logprobs.piece(id), lp.topLogprobs()[j], id == Tokenizer.EOS));
+        }
+        return out;
+    }
+
+    /** @param logprobs whether the response reports log-probabilities (details or a stream) */
+    private GenerationRequest request(TgiApi.Request body, boolean logprobs) {
         if (body == null) throw ApiError.validation("the body is missing");
         if (body.stream() != null && body.stream()) throw ApiError.validation("stream=true: use POST /generate_stream");
         ServedModel m = service.model();
         TgiApi.Parameters p = body.parameters() != null
                 ? body.parameters()
-                : new TgiApi.Parameters(null, null, null, null, null, null, null, null, null, null);
+                : new TgiApi.Parameters(null, null, null, null, null, null, null, null, null, null, null);
+        Integer topN = p.topNTokens();
+        if (topN != null && (topN < 0 || topN > MAX_TOP))
+            throw ApiError.validation("top_n_tokens must be in [0, " + MAX_TOP + "], got " + topN);
         boolean samplingParams = p.temperature() != null || p.topK() != null || p.topP() != null;
         if (Boolean.FALSE.equals(p.doSample()) && samplingParams) {
             throw ApiError.validation(
                     "do_sample is false but temperature/top_k/top_p are set: drop them or set do_sample true");
         }
         boolean sample = Boolean.TRUE.equals(p.doSample()) || samplingParams;
-        return Requests.build(
+        GenerationRequest r = Requests.build(
                 m,
                 body.inputs(),
                 p.maxNewTokens() == null ? 20 : p.maxNewTokens(),
@@ -219,14 +252,18 @@ public class TgiResource {
                 p.stop(),
                 p.truncate(),
                 "max_new_tokens");
+        return logprobs || (topN != null && topN > 0) ? r.withLogprobs(topN == null ? 0 : topN) : r;
     }
 
-    static TgiApi.Details details(Generation.Result r, List<TgiApi.Token> tokens) {
+    /** The most alternatives a step reports (TGI allows 5; OpenAI's chat 20). */
+    static final int MAX_TOP = 20;
+
+    static TgiApi.Details details(Generation.Result r, List<TgiApi.Token> tokens, List<List<TgiApi.Token>> top) {
         String reason = switch (r.finish()) {
             case LENGTH, CANCELLED -> "length";
             case EOS_TOKEN -> "eos_token";
             case STOP_SEQUENCE -> "stop_sequence";
         };
-        return new TgiApi.Details(reason, r.tokens().length, r.seed(), tokens);
+        return new TgiApi.Details(reason, r.tokens().length, r.seed(), tokens, top);
     }
 }

@@ -114,6 +114,11 @@ public final class Engine implements AutoCloseable {
         }
 
         @Override
+        public void token(int id, String text, TokenLogprob logprob) {
+            inner.token(id, text, logprob);
+        }
+
+        @Override
         public void done(Generation.Result r) {
             release();
             inner.done(r);

@@ -5,6 +5,14 @@ public interface GenerationListener {
     /** A new token and the text it completed (possibly empty: an unfinished character or a possible stop prefix). */
     default void token(int id, String text) {}
 
+    /**
+     * What the engine calls (listeners override either form): the same with the token's log-probability when the request asked for it ({@link GenerationRequest#logprobs} ≥
+     * 0); null otherwise and for held-back text released at the end (id −1).
+     */
+    default void token(int id, String text, TokenLogprob logprob) {
+        token(id, text);
+    }
+
     void done(Generation.Result result);
 
     default void failed(Throwable error) {}

@@ -26,6 +26,7 @@ final class Sequence {
     private long first;
     private int fed, last;
     private Generation.Result result;
+    private double[] raw; // the step's logits as the model gave them, when logprobs are asked for
 
     Sequence(Engine.Job job, int slot) {
         this.job = job;
@@ -66,15 +67,24 @@ final class Sequence {
             history.add(req.prompt()[fed]);
             if (++fed < req.prompt().length) return false; // still prefilling
         }
-        int tok = sampler.next(be, logits, history);
+        int tok;
+        TokenLogprob lp = null;
+        if (req.logprobs() >= 0) {
+            if (raw == null || raw.length != logits.length()) raw = new double[(int) logits.length()];
+            be.toHost(logits, raw);
+            tok = sampler.next(raw.clone(), history); // the sampler works on a scratch copy
+            lp = TokenLogprob.of(raw, tok, req.logprobs());
+        } else {
+            tok = sampler.next(be, logits, history);
+        }
         if (first == 0) first = System.nanoTime() - t0;
         history.add(tok);
         generated.add(tok);
         if (tok == Tokenizer.EOS) {
-            job.listener.token(tok, "");
+            job.listener.token(tok, "", lp);
             return finish(Generation.Finish.EOS_TOKEN);
         }
-        job.listener.token(tok, stops.push(text.push(tok)));
+        job.listener.token(tok, stops.push(text.push(tok)), lp);
         if (stops.stopped()) return finish(Generation.Finish.STOP_SEQUENCE);
         if (generated.size() >= req.maxNewTokens() || capacityLeft <= 0) return finish(Generation.Finish.LENGTH);
         last = tok;
@@ -86,7 +96,7 @@ final class Sequence {
         Generation.Finish f = why;
         if (f != Generation.Finish.STOP_SEQUENCE) {
             String tail = stops.push(text.finish()) + stops.finish();
-            if (!tail.isEmpty()) job.listener.token(-1, tail);
+            if (!tail.isEmpty()) job.listener.token(-1, tail, null);
             if (stops.stopped() && f != Generation.Finish.CANCELLED) f = Generation.Finish.STOP_SEQUENCE;
         }
         result = new Generation.Result(

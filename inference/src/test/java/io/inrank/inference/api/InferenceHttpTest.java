@@ -268,9 +268,9 @@ class InferenceHttpTest {
                 "served",
                 post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":1,\"model\":\"http://host/x\"}", 200)
                         .getString("model"));
-        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"logprobs\":2}", 422)
+        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"best_of\":2}", 422)
                 .getString("error.message")
-                .contains("unknown parameter 'logprobs'"));
+                .contains("unknown parameter 'best_of'"));
     }
 
     /** What SDKs send: Accept application/json or text/event-stream whatever the body says, or nothing at all. */
