@@ -22,7 +22,11 @@ public final class TgiApi {
             @JsonProperty("do_sample") Boolean doSample,
             Boolean details,
             Integer truncate,
-            @JsonProperty("top_n_tokens") Integer topNTokens) {}
+            @JsonProperty("top_n_tokens") Integer topNTokens,
+            @JsonProperty("decoder_input_details") Boolean decoderInputDetails) {}
+
+    /** A prompt token in details.prefill: its log-probability given the tokens before it (null for the first). */
+    public record PrefillToken(int id, String text, Double logprob) {}
 
     public record Token(int id, String text, Double logprob, boolean special) {}
 
@@ -31,6 +35,7 @@ public final class TgiApi {
             @JsonProperty("finish_reason") String finishReason,
             @JsonProperty("generated_tokens") int generatedTokens,
             Long seed,
+            List<PrefillToken> prefill,
             List<Token> tokens,
             @JsonProperty("top_tokens") List<List<Token>> topTokens) {}
 

@@ -107,10 +107,17 @@ public class TgiResource {
                 && Boolean.TRUE.equals(body.parameters().details());
         GenerationRequest req = request(body, details);
         int topN = req.logprobs();
+        List<TgiApi.PrefillToken> prefill = req.promptLogprobs() ? prefillStart(req.prompt()) : null;
         List<TgiApi.Token> tokens = new ArrayList<>();
         List<List<TgiApi.Token>> top = new ArrayList<>();
         return Uni.createFrom().emitter(em -> {
             Engine.Job job = service.engine().submit(req, new GenerationListener() {
+                @Override
+                public void promptToken(int position, TokenLogprob lp) {
+                    int id = req.prompt()[position];
+                    prefill.add(new TgiApi.PrefillToken(id, Logprobs.piece(id), lp.logprob()));
+                }
+
                 @Override
                 public void token(int id, String text, TokenLogprob lp) {
                     if (!details || id < 0) return;
@@ -121,8 +128,8 @@ public class TgiResource {
                 @Override
                 public void done(Generation.Result r) {
                     metrics.finished("generate", r);
-                    em.complete(
-                            new TgiApi.Response(r.text(), details ? details(r, tokens, topN > 0 ? top : null) : null));
+                    em.complete(new TgiApi.Response(
+                            r.text(), details ? details(r, prefill, tokens, topN > 0 ? top : null) : null));
                 }
 
                 @Override
@@ -140,6 +147,11 @@ public class TgiResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<TgiApi.StreamEvent> stream(TgiApi.Request body) {
+        if (body != null
+                && body.parameters() != null
+                && Boolean.TRUE.equals(body.parameters().decoderInputDetails()))
+            throw ApiError.validation(
+                    "decoder_input_details is not supported when streaming (as in TGI): use /generate");
         GenerationRequest req = request(body, true); // TGI streams every token's logprob
         // submitted before the stream starts: a full queue is a plain 429, not a broken stream
         StreamRelay relay = new StreamRelay(req.logprobs() > 0);
@@ -184,7 +196,7 @@ public class TgiResource {
         @Override
         public void done(Generation.Result r) {
             metrics.finished("generate_stream", r);
-            flush(r.text(), details(r, null, null));
+            flush(r.text(), details(r, null, null, null));
             end();
         }
 
@@ -229,7 +241,10 @@ public class TgiResource {
         ServedModel m = service.model();
         TgiApi.Parameters p = body.parameters() != null
                 ? body.parameters()
-                : new TgiApi.Parameters(null, null, null, null, null, null, null, null, null, null, null);
+                : new TgiApi.Parameters(null, null, null, null, null, null, null, null, null, null, null, null);
+        boolean prefillDetails = Boolean.TRUE.equals(p.decoderInputDetails());
+        if (prefillDetails && !Boolean.TRUE.equals(p.details()))
+            throw ApiError.validation("decoder_input_details needs details=true (the prefill is part of details)");
         Integer topN = p.topNTokens();
         if (topN != null && (topN < 0 || topN > MAX_TOP))
             throw ApiError.validation("top_n_tokens must be in [0, " + MAX_TOP + "], got " + topN);
@@ -252,18 +267,30 @@ public class TgiResource {
                 p.stop(),
                 p.truncate(),
                 "max_new_tokens");
-        return logprobs || (topN != null && topN > 0) ? r.withLogprobs(topN == null ? 0 : topN) : r;
+        if (logprobs || (topN != null && topN > 0)) r = r.withLogprobs(topN == null ? 0 : topN);
+        return prefillDetails ? r.withPromptLogprobs() : r;
     }
 
     /** The most alternatives a step reports (TGI allows 5; OpenAI's chat 20). */
     static final int MAX_TOP = 20;
 
-    static TgiApi.Details details(Generation.Result r, List<TgiApi.Token> tokens, List<List<TgiApi.Token>> top) {
+    /** details.prefill begins with the first prompt token, which has no log-probability (nothing precedes it). */
+    private static List<TgiApi.PrefillToken> prefillStart(int[] prompt) {
+        List<TgiApi.PrefillToken> out = new ArrayList<>();
+        out.add(new TgiApi.PrefillToken(prompt[0], Logprobs.piece(prompt[0]), null));
+        return out;
+    }
+
+    static TgiApi.Details details(
+            Generation.Result r,
+            List<TgiApi.PrefillToken> prefill,
+            List<TgiApi.Token> tokens,
+            List<List<TgiApi.Token>> top) {
         String reason = switch (r.finish()) {
             case LENGTH, CANCELLED -> "length";
             case EOS_TOKEN -> "eos_token";
             case STOP_SEQUENCE -> "stop_sequence";
         };
-        return new TgiApi.Details(reason, r.tokens().length, r.seed(), tokens, top);
+        return new TgiApi.Details(reason, r.tokens().length, r.seed(), prefill, tokens, top);
     }
 }

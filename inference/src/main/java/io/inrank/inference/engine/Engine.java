@@ -119,6 +119,11 @@ public final class Engine implements AutoCloseable {
         }
 
         @Override
+        public void promptToken(int position, TokenLogprob logprob) {
+            inner.promptToken(position, logprob);
+        }
+
+        @Override
         public void done(Generation.Result r) {
             release();
             inner.done(r);

@@ -13,6 +13,12 @@ public interface GenerationListener {
         token(id, text);
     }
 
+    /**
+     * With {@link GenerationRequest#promptLogprobs}: the log-probability of prompt token {@code position} (≥ 1) given
+     * the tokens before it, in order, before the first generated token.
+     */
+    default void promptToken(int position, TokenLogprob logprob) {}
+
     void done(Generation.Result result);
 
     default void failed(Throwable error) {}

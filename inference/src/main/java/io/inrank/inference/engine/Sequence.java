@@ -39,6 +39,7 @@ final class Sequence {
 
     /** Prompt tokens that can still be prefilled: all not yet fed but the last. */
     int prefillable() {
+        if (req.promptLogprobs()) return 0; // every prompt position goes through a step, whose logits are kept
         return Math.max(0, req.prompt().length - 1 - fed);
     }
 
@@ -65,7 +66,14 @@ final class Sequence {
     boolean advance(Backend be, Tensor logits, int capacityLeft) {
         if (fed < req.prompt().length) {
             history.add(req.prompt()[fed]);
-            if (++fed < req.prompt().length) return false; // still prefilling
+            if (++fed < req.prompt().length) { // still prefilling; these logits predict prompt token `fed`
+                if (req.promptLogprobs()) {
+                    if (raw == null || raw.length != logits.length()) raw = new double[(int) logits.length()];
+                    be.toHost(logits, raw);
+                    job.listener.promptToken(fed, TokenLogprob.of(raw, req.prompt()[fed], 0));
+                }
+                return false;
+            }
         }
         int tok;
         TokenLogprob lp = null;

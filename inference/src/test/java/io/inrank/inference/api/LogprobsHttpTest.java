@@ -100,6 +100,32 @@ class LogprobsHttpTest {
     }
 
     @Test
+    void tgiPrefillDetailsGiveEachPromptTokensLogprob() throws Exception {
+        String prompt = "The history of the world";
+        JsonPath r = post(
+                "/generate",
+                "{\"inputs\":\"" + prompt + "\",\"parameters\":{\"max_new_tokens\":2,\"details\":true,"
+                        + "\"decoder_input_details\":true}}",
+                200);
+        int[] ids = Tokenizer.encode(prompt);
+        List<Integer> prefill = r.getList("details.prefill.id", Integer.class);
+        assertEquals(ids.length, prefill.size());
+        assertNull(r.get("details.prefill[0].logprob"), "nothing precedes the first prompt token");
+        double[][] ref = fullSoftmax(ids);
+        for (int i = 1; i < ids.length; i++) {
+            assertEquals(ids[i], prefill.get(i));
+            assertEquals(
+                    ref[i - 1][ids[i]], r.getDouble("details.prefill[" + i + "].logprob"), 1e-4, "prompt token " + i);
+        }
+        assertTrue(post("/generate_stream", "{\"inputs\":\"x\",\"parameters\":{\"decoder_input_details\":true}}", 422)
+                .getString("error")
+                .contains("streaming"));
+        assertTrue(post("/generate", "{\"inputs\":\"x\",\"parameters\":{\"decoder_input_details\":true}}", 422)
+                .getString("error")
+                .contains("details=true"));
+    }
+
+    @Test
     void openAiCompletionsAndChatLogprobs() throws Exception {
         JsonPath c = post(
                 "/v1/completions",
