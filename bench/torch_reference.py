@@ -19,7 +19,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "model", "src", "test", "python"))
 from gpt_reference import Gpt  # noqa: E402
 
-PRESETS = {"tiny": (50257, 128, 2, 4, 128), "gpt2-small": (50257, 1024, 12, 12, 768),
+PRESETS = {"tiny": (50257, 128, 2, 4, 128), "cpu-small": (50257, 128, 4, 4, 256), "gpt2-small": (50257, 1024, 12, 12, 768),
            "gpt2-medium": (50257, 1024, 24, 16, 1024), "gpt2-large": (50257, 1024, 36, 20, 1280)}
 
 ap = argparse.ArgumentParser()

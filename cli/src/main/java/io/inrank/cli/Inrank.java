@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             IngestCommand.class,
             RankControllerCommand.class,
             TrainCommand.class,
+            io.inrank.cli.experiment.ExperimentCommand.class,
             ServeCommand.class,
             GenerateCommand.class,
             BackendsCommand.class,

@@ -99,7 +99,7 @@ public final class ServeBench implements Callable<Integer> {
             paramLabel = "NAME",
             defaultValue = "tiny",
             description =
-                    "With --write-checkpoint: tiny, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
+                    "With --write-checkpoint: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(

@@ -44,7 +44,8 @@ public final class GenerateBench implements Callable<Integer> {
             names = "--preset",
             paramLabel = "NAME",
             defaultValue = "tiny",
-            description = "Model size: tiny, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Model size: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(

@@ -32,7 +32,7 @@ public final class SettingKeys {
 
     public static final List<Key> KEYS = List.of(
             new Key("run", "run-1", "run id: topic keys, checkpoint folder, metric tag; the same id resumes"),
-            new Key("preset", "tiny", "model shape: tiny, gpt2-small, gpt2-medium, gpt2-large"),
+            new Key("preset", "tiny", "model shape: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large"),
             new Key(
                     "mode",
                     "inrank",

@@ -1,0 +1,65 @@
+package io.inrank.cli.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What one finished run left: the trainer's summary (loss, perplexities, tokens/s, seconds), its per-step log
+ * (loss and ranks per step) and the bytes of its last checkpoint.
+ */
+record RunResult(Arm arm, int seed, JsonNode summary, List<JsonNode> steps, long checkpointBytes) {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static RunResult read(Arm arm, int seed, Path summary, Path runDir) {
+        try {
+            List<JsonNode> steps = new ArrayList<>();
+            Path log = runDir.resolve("steps.jsonl");
+            if (Files.exists(log))
+                for (String line : Files.readAllLines(log)) if (line.startsWith("{")) steps.add(JSON.readTree(line));
+            return new RunResult(arm, seed, JSON.readTree(summary.toFile()), steps, lastCheckpointBytes(runDir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the results of " + arm.run(seed), e);
+        }
+    }
+
+    private static long lastCheckpointBytes(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) return 0;
+        Path last;
+        try (Stream<Path> s = Files.list(runDir)) {
+            last = s.filter(p -> p.getFileName().toString().startsWith("step-"))
+                    .sorted()
+                    .reduce((a, b) -> b)
+                    .orElse(null);
+        }
+        if (last == null) return 0;
+        try (Stream<Path> s = Files.walk(last)) {
+            return s.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
+        }
+    }
+
+    double eval(String key) {
+        return summary.path("eval").path(key).asDouble(Double.NaN);
+    }
+
+    /** The ranks of the last logged step (empty for the dense arm). */
+    int[] finalRanks() {
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            JsonNode r = steps.get(i).path("ranks");
+            if (r.isArray() && r.size() > 0) {
+                int[] out = new int[r.size()];
+                for (int j = 0; j < out.length; j++) out[j] = r.get(j).asInt();
+                return out;
+            }
+        }
+        return new int[0];
+    }
+}
