@@ -22,17 +22,11 @@ class ChatHttpTest {
 
     @BeforeEach
     void ready() throws Exception {
-        for (int i = 0; i < 300 && given().get("/q/health/ready").statusCode() != 200; i++) Thread.sleep(100);
-        assertEquals(200, given().get("/q/health/ready").statusCode(), "the model loads");
+        Http.awaitModel();
     }
 
     static JsonPath post(String path, String body, int status) {
-        var r = given().contentType(ContentType.JSON)
-                .accept("application/json")
-                .body(body)
-                .post(path);
-        assertEquals(status, r.statusCode(), path + " " + body + " -> " + r.asString());
-        return r.jsonPath();
+        return Http.post(path, body, status);
     }
 
     @Test

@@ -52,8 +52,7 @@ class Utf8StreamingHttpTest {
 
     @BeforeEach
     void ready() throws Exception {
-        for (int i = 0; i < 300 && given().get("/q/health/ready").statusCode() != 200; i++) Thread.sleep(100);
-        assertEquals(200, given().get("/q/health/ready").statusCode());
+        Http.awaitModel();
     }
 
     @Test
