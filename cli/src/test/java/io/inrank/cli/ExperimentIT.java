@@ -49,7 +49,8 @@ class ExperimentIT {
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.contains("| full | 1 |") && md.contains("| efficient | 1 |"), md);
         assertTrue(md.contains("of d_model"), md);
-        for (String png : List.of("loss-vs-tokens.png", "ranks-vs-step.png", "ppl-vs-mlp-params.png"))
+        for (String png :
+                List.of("loss-vs-tokens.png", "val-ppl-vs-tokens.png", "ranks-vs-step.png", "ppl-vs-mlp-params.png"))
             assertTrue(Files.size(out.resolve(png)) > 5000, png);
         long before =
                 Files.getLastModifiedTime(out.resolve("runs/full-s1.json")).toMillis();

@@ -92,7 +92,8 @@ final class Report {
                 100.0 * dense / (dense + nonMlpParams(cfg)),
                 (long) cfg.vocab() * cfg.dim(),
                 100 * mlpFlops / allFlops));
-        md.append("![training loss](loss-vs-tokens.png)\n\n![ranks](ranks-vs-step.png)\n\n![ppl vs MLP params]"
+        md.append("![training loss](loss-vs-tokens.png)\n\n![validation perplexity](val-ppl-vs-tokens.png)\n\n"
+                + "![ranks](ranks-vs-step.png)\n\n![ppl vs MLP params]"
                 + "(ppl-vs-mlp-params.png)\n");
         Files.writeString(out.resolve("results.md"), md.toString());
         plots(out, cfg, runs, tokensPerStep);
@@ -125,6 +126,27 @@ final class Report {
             p.add(mlpParams(cfg, r.finalRanks()), r.eval("test_ppl"));
             ppl.addSeries(p);
         }
+        XYSeriesCollection val = new XYSeriesCollection();
+        for (RunResult r : runs) {
+            XYSeries s = new XYSeries(r.arm().run(r.seed()));
+            for (JsonNode e : r.evals())
+                if (e.path("eval").asText().equals("validation"))
+                    s.add(
+                            e.path("step").asDouble() * tokensPerStep,
+                            e.path("ppl").asDouble());
+            val.addSeries(s);
+        }
+        save(
+                out.resolve("val-ppl-vs-tokens.png"),
+                ChartFactory.createXYLineChart(
+                        "Validation perplexity",
+                        "tokens",
+                        "validation ppl",
+                        val,
+                        PlotOrientation.VERTICAL,
+                        true,
+                        false,
+                        false));
         save(
                 out.resolve("loss-vs-tokens.png"),
                 ChartFactory.createXYLineChart(

@@ -11,19 +11,25 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * What one finished run left: the trainer's summary (loss, perplexities, tokens/s, seconds), its per-step log
- * (loss and ranks per step) and the bytes of its last checkpoint.
+ * What one finished run left: the trainer's summary (loss, perplexities, tokens/s, seconds), its per-step log split
+ * into training steps (loss, ranks) and evaluations ({@code "eval": "validation"|"test"}), and the bytes of its last
+ * checkpoint.
  */
-record RunResult(Arm arm, int seed, JsonNode summary, List<JsonNode> steps, long checkpointBytes) {
+record RunResult(
+        Arm arm, int seed, JsonNode summary, List<JsonNode> steps, List<JsonNode> evals, long checkpointBytes) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static RunResult read(Arm arm, int seed, Path summary, Path runDir) {
         try {
-            List<JsonNode> steps = new ArrayList<>();
+            List<JsonNode> steps = new ArrayList<>(), evals = new ArrayList<>();
             Path log = runDir.resolve("steps.jsonl");
             if (Files.exists(log))
-                for (String line : Files.readAllLines(log)) if (line.startsWith("{")) steps.add(JSON.readTree(line));
-            return new RunResult(arm, seed, JSON.readTree(summary.toFile()), steps, lastCheckpointBytes(runDir));
+                for (String line : Files.readAllLines(log)) {
+                    if (!line.startsWith("{")) continue;
+                    JsonNode n = JSON.readTree(line);
+                    (n.has("eval") ? evals : steps).add(n);
+                }
+            return new RunResult(arm, seed, JSON.readTree(summary.toFile()), steps, evals, lastCheckpointBytes(runDir));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the results of " + arm.run(seed), e);
         }
