@@ -26,7 +26,7 @@ final class Sequence {
     private long first;
     private int fed, last;
     private Generation.Result result;
-    private double[] raw; // the step's logits as the model gave them, when logprobs are asked for
+    private double[] raw, scratch; // the step's logits as the model gave them, and the sampler's working copy
 
     Sequence(Engine.Job job, int slot) {
         this.job = job;
@@ -68,7 +68,7 @@ final class Sequence {
             history.add(req.prompt()[fed]);
             if (++fed < req.prompt().length) { // still prefilling; these logits predict prompt token `fed`
                 if (req.promptLogprobs()) {
-                    if (raw == null || raw.length != logits.length()) raw = new double[(int) logits.length()];
+                    buffers((int) logits.length());
                     be.toHost(logits, raw);
                     job.listener.promptToken(fed, TokenLogprob.of(raw, req.prompt()[fed], 0));
                 }
@@ -78,9 +78,10 @@ final class Sequence {
         int tok;
         TokenLogprob lp = null;
         if (req.logprobs() >= 0) {
-            if (raw == null || raw.length != logits.length()) raw = new double[(int) logits.length()];
+            buffers((int) logits.length());
             be.toHost(logits, raw);
-            tok = sampler.next(raw.clone(), history); // the sampler works on a scratch copy
+            System.arraycopy(raw, 0, scratch, 0, raw.length);
+            tok = sampler.next(scratch, history); // the sampler overwrites its input; raw stays for the logprobs
             lp = TokenLogprob.of(raw, tok, req.logprobs());
         } else {
             tok = sampler.next(be, logits, history);
@@ -97,6 +98,13 @@ final class Sequence {
         if (generated.size() >= req.maxNewTokens() || capacityLeft <= 0) return finish(Generation.Finish.LENGTH);
         last = tok;
         return false;
+    }
+
+    /** The logits buffers, made at the first step that needs them and reused for the rest of the sequence. */
+    private void buffers(int vocab) {
+        if (raw != null && raw.length == vocab) return;
+        raw = new double[vocab];
+        scratch = new double[vocab];
     }
 
     /** Ends the sequence (also on cancellation): flushes held-back text and builds the result. */

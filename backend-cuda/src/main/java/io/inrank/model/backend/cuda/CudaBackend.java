@@ -30,6 +30,7 @@ final class CudaBackend implements Backend {
     private final int partials;
     private EmbeddingBuckets buckets;
     private int[] packed = new int[64];
+    private float[] hostStaging = new float[0];
 
     CudaBackend(
             CudaRuntime.Device device,
@@ -208,8 +209,11 @@ final class CudaBackend implements Backend {
 
     @Override
     public synchronized void toHost(Tensor t, double[] out) {
-        float[] f = toHostF32(t);
-        for (int i = 0; i < f.length; i++) out[i] = f[i];
+        // per decoded token (the logits row): a staging array kept between calls, not a new one each time
+        int n = n(t);
+        if (hostStaging.length < n) hostStaging = new float[n];
+        mem.toHost(of(t).address, hostStaging, n);
+        for (int i = 0; i < n; i++) out[i] = hostStaging[i];
     }
 
     @Override

@@ -15,6 +15,8 @@ final class Gemm implements BatchedGemm {
     private final cublasContext handle = new cublasContext();
     private final int computeType;
     private final FloatPointer alpha = new FloatPointer(1), beta = new FloatPointer(1);
+    // the operand pointers, re-aimed per call (calls are serialized by the backend): no objects per GEMM
+    private final RawPointer first = new RawPointer(0), second = new RawPointer(0), out = new RawPointer(0);
 
     Gemm(CUstream_st stream, Precision precision) {
         CudaCheck.blas(cublas.cublasCreate_v2(handle), "cublasCreate");
@@ -75,16 +77,16 @@ final class Gemm implements BatchedGemm {
                         g.n(),
                         g.k(),
                         alpha,
-                        new RawPointer(g.first()),
+                        first.at(g.first()),
                         cudart.CUDA_R_32F,
                         g.ldFirst(),
                         g.strideFirst(),
-                        new RawPointer(g.second()),
+                        second.at(g.second()),
                         cudart.CUDA_R_32F,
                         g.ldSecond(),
                         g.strideSecond(),
                         beta,
-                        new RawPointer(g.c()),
+                        out.at(g.c()),
                         cudart.CUDA_R_32F,
                         g.ldc(),
                         g.strideC(),

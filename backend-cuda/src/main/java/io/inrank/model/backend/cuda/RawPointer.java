@@ -14,6 +14,12 @@ final class RawPointer extends Pointer {
         this.address = address;
     }
 
+    /** Points this object somewhere else (reused per call on hot paths instead of a new object each time). */
+    RawPointer at(long address) {
+        this.address = address;
+        return this;
+    }
+
     /** The same address typed as float* (cuSOLVER's signatures ask for typed pointers). */
     static FloatPointer floats(long address) {
         return new FloatPointer() {
