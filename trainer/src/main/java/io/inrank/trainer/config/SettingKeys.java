@@ -70,6 +70,11 @@ public final class SettingKeys {
             new Key("rank-gap", "10", "a rank check every this many optimizer steps (paper: 25 forward calls)"),
             new Key("stage1-steps", "130", "efficient mode: optimizer steps of stage 1 before the resize"),
             new Key(
+                    "fixed-ranks",
+                    "",
+                    "fixed-rank baseline: per-layer ranks (comma list, fc1,fc2 of each block) trained from scratch,"
+                            + " never changed ('' = off; needs mode inrank or efficient)"),
+            new Key(
                     "decision-timeout-ms",
                     "30000",
                     "how long a rank check waits for the controller before keeping ranks"),
@@ -145,7 +150,8 @@ public final class SettingKeys {
                     l(v, "log-every"),
                     bootstrap,
                     Backends.resolve(v.apply("backend")),
-                    precision(v.apply("precision")));
+                    precision(v.apply("precision")),
+                    ints(v, "fixed-ranks"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid setting: " + e.getMessage(), e);
         }
@@ -186,6 +192,19 @@ public final class SettingKeys {
                 throw new IllegalArgumentException("unknown flag --" + name);
             }
             out.put(name, value);
+        }
+        return out;
+    }
+
+    private static List<Integer> ints(Function<String, String> v, String name) {
+        List<Integer> out = new ArrayList<>();
+        for (String part : v.apply(name).split(",")) {
+            if (part.isBlank()) continue;
+            try {
+                out.add(Integer.parseInt(part.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + ": not a list of integers: " + v.apply(name));
+            }
         }
         return out;
     }

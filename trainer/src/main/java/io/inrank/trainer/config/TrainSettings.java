@@ -48,7 +48,8 @@ public record TrainSettings(
         long logEvery,
         String bootstrap,
         String backend,
-        String precision) {
+        String precision,
+        List<Integer> fixedRanks) {
 
     public TrainSettings {
         require(
@@ -80,6 +81,11 @@ public record TrainSettings(
         require(logEvery >= 1, "log-every must be >= 1");
         require(decisionTimeoutMs >= 0, "decision-timeout-ms must be >= 0");
         evalSplits = List.copyOf(evalSplits);
+        fixedRanks = List.copyOf(fixedRanks);
+        require(
+                fixedRanks.isEmpty() || mode != GptConfig.Mode.FULL,
+                "fixed-ranks needs a low-rank mode (inrank or efficient), not full");
+        require(fixedRanks.stream().allMatch(r -> r >= 1), "fixed-ranks must all be >= 1");
     }
 
     private static void require(boolean ok, String message) {
@@ -93,6 +99,14 @@ public record TrainSettings(
             throw new IllegalArgumentException(
                     "seq " + seq + " exceeds the context of preset " + preset + " (" + c.context() + ")");
         return c;
+    }
+
+    /**
+     * The fixed-rank baseline: the factored model is built at these per-layer ranks (fc1, fc2 of each block) and trained
+     * from scratch without rank checks or resize — stage 2 from the first step.
+     */
+    public boolean fixedRank() {
+        return !fixedRanks.isEmpty();
     }
 
     /** b: the configured buffer, or the paper's 100 scaled down for small models: min(100, maxRank / 4). */

@@ -37,6 +37,19 @@ public final class Ranks {
         return new Ranks(r, buffer, c.maxRank());
     }
 
+    /** The fixed-rank baseline's ranks, checked against the model: one per InRank layer, each in 1..maxRank. */
+    public static int[] fixed(GptConfig c, List<Integer> given) {
+        int layers = 2 * c.layers();
+        if (given.size() != layers)
+            throw new IllegalArgumentException("fixed-ranks: " + layers + " ranks needed (fc1, fc2 of each of "
+                    + c.layers() + " blocks), got " + given.size());
+        int[] r = given.stream().mapToInt(Integer::intValue).toArray();
+        for (int x : r)
+            if (x < 1 || x > c.maxRank())
+                throw new IllegalArgumentException("fixed-ranks: " + x + " outside 1.." + c.maxRank());
+        return r;
+    }
+
     public int[] ranks() {
         return r.clone();
     }
@@ -104,6 +117,15 @@ public final class Ranks {
         }
         System.arraycopy(next, 0, r, 0, r.length);
         return changes;
+    }
+
+    /** The decision's ratio (explained variance or energy at the chosen rank) per layer in module order; NaN where absent. */
+    public double[] ratios(RankDecision d) {
+        double[] out = new double[r.length];
+        Arrays.fill(out, Double.NaN);
+        for (RankDecision.LayerDecision l : d.layers())
+            for (int i = 0; i < r.length; i++) if (GptModel.inRankName(i).equals(l.name())) out[i] = l.ratio();
+        return out;
     }
 
     /** "min/median/max" of r, for the progress line. */

@@ -29,6 +29,7 @@ final class RunIdentity {
         m.put("seed", s.seed());
         m.put("initRank", s.initRank());
         m.put("stage1Steps", s.stage1Steps());
+        if (s.fixedRank()) m.put("fixedRanks", s.fixedRanks());
         return m;
     }
 

@@ -15,7 +15,8 @@ import java.util.Locale;
 import org.jboss.logging.Logger;
 
 /**
- * The run's own record: {@code <checkpoint-dir>/<run>/steps.jsonl}, one JSON line per step and per evaluation
+ * The run's own record: {@code <checkpoint-dir>/<run>/steps.jsonl}, one JSON line per step, per evaluation
+ * ({@code "eval"}) and per applied rank check ({@code "check": "rank"}, with each layer's explained ratio)
  * (appended across restarts: after a resume, the steps since the last checkpoint appear again, with the same values),
  * and a one-line progress log every {@code log-every} steps: step, loss, ppl, lr, tokens/s, ranks, ETA.
  */
@@ -71,6 +72,19 @@ final class StepLog implements AutoCloseable {
             windowNanos = windowSteps = 0;
             windowLoss = 0;
         }
+    }
+
+    /** A rank check's outcome: the ranks from the next step on and each layer's ratio at its chosen rank. */
+    void check(long step, Ranks ranks, double[] ratios) {
+        StringBuilder rs = new StringBuilder("[");
+        for (int i = 0; i < ratios.length; i++)
+            rs.append(i == 0 ? "" : ",").append(Double.isNaN(ratios[i]) ? "null" : Double.toString(ratios[i]));
+        write(String.format(
+                Locale.ROOT,
+                "{\"step\":%d,\"check\":\"rank\",\"ranks\":%s,\"ratios\":%s]}",
+                step,
+                Arrays.toString(ranks.ranks()).replace(" ", ""),
+                rs));
     }
 
     void eval(long step, Evaluator.Result r) {

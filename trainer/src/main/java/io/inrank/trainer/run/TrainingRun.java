@@ -95,6 +95,13 @@ public final class TrainingRun implements AutoCloseable {
         metrics.damagedCheckpoints(checkpoints.damaged());
         if (resumed.isPresent()) {
             restore(resumed.get(), cfg);
+        } else if (s.fixedRank()) {
+            int[] r = Ranks.fixed(cfg, s.fixedRanks());
+            model = new GptModel(be, cfg, s.batch(), s.seq(), DType.F32, s.seed(), r);
+            opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
+            ranks = new Ranks(r, 0, cfg.maxRank());
+            stage = 2; // no buffer, no rank checks, no resize: the ranks are the model's shape from step 1
+            ranks.applyTo(model, stage);
         } else {
             model = new GptModel(be, cfg, s.batch(), s.seq(), DType.F32, s.seed(), null);
             opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
@@ -261,6 +268,7 @@ public final class TrainingRun implements AutoCloseable {
         try {
             List<Ranks.Change> changes = ranks.apply(d.get());
             ranks.applyTo(model, stage);
+            log.check(step, ranks, ranks.ratios(d.get()));
             metrics.decisionApplied();
             publishRanks();
             if (!changes.isEmpty()) {

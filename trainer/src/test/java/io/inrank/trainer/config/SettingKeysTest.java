@@ -47,6 +47,9 @@ class SettingKeysTest {
         assertMessage("alpha must be in (0, 1)", "--alpha", "1.5");
         assertMessage("--batch needs a value", "--batch");
         assertMessage("run must be", "--run", "a b");
+        assertMessage("--fixed-ranks: not a list of integers: 4,x", "--fixed-ranks", "4,x");
+        assertMessage("fixed-ranks needs a low-rank mode", "--mode", "full", "--fixed-ranks", "4,4,4,4");
+        assertMessage("fixed-ranks must all be >= 1", "--fixed-ranks", "4,0,4,4");
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> SettingKeys.resolve(new String[] {"--seq", "4096"}, k -> Optional.empty())

@@ -148,6 +148,48 @@ class TrainingRunTest {
     }
 
     @Test
+    void aFixedRankRunTrainsAtItsRanksFromStepOneWithoutChecksAndResumesAtThem() {
+        String[] flags = {"--mode", "inrank", "--fixed-ranks", "3,5,7,9", "--rank-warmup", "1", "--rank-gap", "1"};
+        TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "fixed", concat(flags, "--steps", "4"));
+        GptConfig c = s.model();
+        long params;
+        try (TrainingRun r = new TrainingRun(s, new SimpleMeterRegistry())) {
+            assertEquals(2, r.stage());
+            params = r.model().params().count();
+            assertEquals(4, r.run().steps());
+            for (int i = 0; i < 4; i++)
+                assertEquals(new int[] {3, 5, 7, 9}[i], r.model().activeModes(i));
+        }
+        long fullFactors = (long) 2 * c.layers() * c.maxRank() * (c.dim() + c.hidden());
+        long fixedFactors = (long) (3 + 5 + 7 + 9) * (c.dim() + c.hidden());
+        TrainSettings dense = Fixtures.settings(bs, DATASET, tmp, "fixed-shape", "--mode", "inrank");
+        try (TrainingRun r = new TrainingRun(dense, new SimpleMeterRegistry())) {
+            assertEquals(r.model().params().count() - fullFactors + fixedFactors, params);
+        }
+        assertTrue(
+                Fixtures.read(bs, Topics.SPECTRA, SpectrumReport.class, "fixed").isEmpty(),
+                "a fixed-rank run never asks the controller");
+
+        try (TrainingRun r = new TrainingRun(
+                Fixtures.settings(bs, DATASET, tmp, "fixed", concat(flags, "--steps", "6")),
+                new SimpleMeterRegistry())) {
+            assertEquals(params, r.model().params().count());
+            assertEquals(6, r.run().steps());
+        }
+        TrainSettings other = Fixtures.settings(
+                bs, DATASET, tmp, "fixed", "--mode", "inrank", "--fixed-ranks", "3,5,7,8", "--steps", "6");
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new TrainingRun(other, new SimpleMeterRegistry()));
+        assertTrue(e.getMessage().contains("fixedRanks"), e.getMessage());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void aResumedRunRepeatsTheUninterruptedLossesAndSkipsADamagedLatestCheckpoint() throws Exception {
         String[] flags = {"--steps", "8", "--checkpoint-every", "2", "--keep-checkpoints", "2"};
         Map<Long, Double> uninterrupted = losses(Fixtures.settings(bs, DATASET, tmp, "resume-a", flags), -1);
