@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code inrank experiment} for real on a tiny budget: two arms through the local pipeline, results.md with a row per
- * arm and the plots; the same command again finds both runs done and only rewrites the report (resumability).
+ * {@code inrank experiment} for real on a tiny budget: three arms through the local pipeline (fixed at the efficient
+ * arm's final ranks), results.md with a row per arm and the plots; the same command again finds the runs done and only
+ * rewrites the report (resumability).
  */
 class ExperimentIT {
     @TempDir
@@ -29,7 +30,7 @@ class ExperimentIT {
             "--seeds",
             "1",
             "--arms",
-            "full,efficient",
+            "full,efficient,fixed",
             "--stage1-steps",
             "4",
             "--rank-warmup",
@@ -40,7 +41,7 @@ class ExperimentIT {
             "1");
 
     @Test
-    void twoArmsGiveATableAndPlotsAndARerunResumes() throws Exception {
+    void threeArmsGiveATableAndPlotsAndARerunResumes() throws Exception {
         Path out = tmp.resolve("exp");
         String[] args = java.util.stream.Stream.concat(
                         ARGS.stream(), java.util.stream.Stream.of("--out", out.toString()))
@@ -48,10 +49,21 @@ class ExperimentIT {
         assertEquals(0, Inrank.commandLine().execute(args));
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.contains("| full | 1 |") && md.contains("| efficient | 1 |"), md);
-        assertTrue(md.contains("of d_model"), md);
-        for (String png :
-                List.of("loss-vs-tokens.png", "val-ppl-vs-tokens.png", "ranks-vs-step.png", "ppl-vs-mlp-params.png"))
-            assertTrue(Files.size(out.resolve(png)) > 5000, png);
+        String efficientRanks = row(md, "efficient").split("\\|")[7],
+                fixedRanks = row(md, "fixed").split("\\|")[7];
+        assertTrue(efficientRanks.contains("["), md);
+        assertEquals(efficientRanks, fixedRanks, "fixed trains at the efficient arm's final ranks");
+        assertTrue(
+                Files.readString(out.resolve("checkpoints/efficient-s1/steps.jsonl"))
+                        .contains("\"ratios\":[0."),
+                "rank checks log the explained ratio");
+        assertTrue(md.contains("of d_model") && md.contains("speed vs full"), md);
+        for (String png : List.of(
+                "loss-vs-tokens.png",
+                "val-ppl-vs-tokens.png",
+                "ranks-vs-step.png",
+                "explained-ratio-vs-step.png",
+                "ppl-vs-mlp-params.png")) assertTrue(Files.size(out.resolve(png)) > 5000, png);
         long before =
                 Files.getLastModifiedTime(out.resolve("runs/full-s1.json")).toMillis();
         assertEquals(0, Inrank.commandLine().execute(args), "a rerun of a finished experiment");
@@ -60,5 +72,16 @@ class ExperimentIT {
                 Files.getLastModifiedTime(out.resolve("runs/full-s1.json")).toMillis(),
                 "not trained again");
         assertEquals(2, Inrank.commandLine().execute("experiment", "--arms", "fixed", "--out", out.toString()));
+        assertEquals(
+                2,
+                Inrank.commandLine().execute("experiment", "--source", "notes.txt", "--out", out.toString()),
+                "a corpus file needs a --dataset name");
+    }
+
+    private static String row(String md, String arm) {
+        return md.lines()
+                .filter(l -> l.startsWith("| " + arm + " |"))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -5,11 +5,12 @@ import java.util.List;
 
 /**
  * One arm of the InRank comparison, as trainer settings: {@code full} (dense MLP), {@code inrank} (ranks grow the whole
- * run), {@code efficient} (grow for the stage-1 steps, then resize and train at fixed rank) and {@code efficient-aX}
- * (the same with α = X, the ablation).
+ * run), {@code efficient} (grow for the stage-1 steps, then resize and train at fixed rank), {@code fixed} (factored
+ * layers trained from scratch at the per-layer ranks the efficient arm of the same seed ended with: the paper's
+ * fixed-rank baseline, so it runs after that arm) and {@code efficient-aX} (efficient with α = X, the ablation).
  */
 record Arm(String name, String mode, Double alpha) {
-    static final List<String> KNOWN = List.of("full", "inrank", "efficient", "efficient-a<α>");
+    static final List<String> KNOWN = List.of("full", "inrank", "efficient", "fixed", "efficient-a<α>");
 
     static Arm parse(String name) {
         if (name.equals("full") || name.equals("inrank") || name.equals("efficient")) return new Arm(name, name, null);
@@ -21,14 +22,15 @@ record Arm(String name, String mode, Double alpha) {
                 // fall through to the refusal
             }
         }
-        if (name.equals("fixed"))
-            throw new IllegalArgumentException(
-                    "arm 'fixed' (dense-sized layers trained from scratch at the efficient arm's"
-                            + " final ranks) is not available yet: the trainer has no fixed-rank-from-scratch mode");
+        if (name.equals("fixed")) return new Arm(name, "efficient", null);
         throw new IllegalArgumentException("unknown arm '" + name + "'; known: " + String.join(", ", KNOWN));
     }
 
-    /** The trainer flags that make this arm (besides the shared ones). */
+    boolean fixed() {
+        return name.equals("fixed");
+    }
+
+    /** The trainer flags that make this arm (besides the shared ones and, for {@code fixed}, its ranks). */
     List<String> flags() {
         List<String> out = new ArrayList<>(List.of("--mode", mode));
         if (alpha != null) out.addAll(List.of("--alpha", String.valueOf(alpha)));

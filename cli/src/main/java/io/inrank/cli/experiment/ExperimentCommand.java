@@ -36,8 +36,9 @@ import picocli.CommandLine.Spec;
         name = "experiment",
         mixinStandardHelpOptions = true,
         description = {
-            "The InRank comparison (full, inrank, efficient, efficient with α = 0.8) through the real pipeline, with",
-            "results.md and plots in --out. Rerun the same command to resume an interrupted experiment.",
+            "The InRank comparison (full, inrank, efficient, fixed, efficient with α = 0.8) through the real pipeline,",
+            "with results.md and plots in --out. Rerun the same command to resume an interrupted experiment.",
+            "'fixed' trains the factored model from scratch at the ranks the efficient arm of its seed ended with.",
             "",
             "The rank schedule maps the official code's (forward calls, 8 micro-batches per optimizer step) to optimizer",
             "steps: warmup 200 calls -> --rank-warmup 25, a check every 25 calls -> --rank-gap 3; stage 1 = 130 steps;",
@@ -57,9 +58,9 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Option(
             names = "--arms",
-            defaultValue = "full,inrank,efficient,efficient-a0.8",
+            defaultValue = "full,inrank,efficient,fixed,efficient-a0.8",
             split = ",",
-            description = "Arms (default: ${DEFAULT-VALUE}); 'fixed' is not available yet.")
+            description = "Arms (default: ${DEFAULT-VALUE}); 'fixed' runs after 'efficient'.")
     List<String> arms;
 
     @Option(
@@ -84,6 +85,40 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    @Option(
+            names = "--accumulation",
+            defaultValue = "1",
+            description = "Micro-batches of --batch per optimizer step (default: ${DEFAULT-VALUE}).")
+    int accumulation;
+
+    @Option(names = "--lr", defaultValue = "6e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(
+            names = "--warmup-steps",
+            defaultValue = "30",
+            description = "Linear LR warmup, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(
+            names = "--source",
+            defaultValue = "sotu",
+            description = "Corpus: the built-in 'sotu' (default), a WikiText-103 zip, directory or parquet folder, or a"
+                    + " text file (as `inrank ingest --source`).")
+    String source;
+
+    @Option(
+            names = "--download",
+            description = "Use WikiText-103 (raw) from the Hugging Face hub instead of --source: downloaded once into"
+                    + " the cache, checksums verified; fails clearly offline.")
+    boolean download;
+
+    @Option(
+            names = "--dataset",
+            description = "Dataset name (default: sotu for the built-in corpus, wikitext-103 with --download; needed"
+                    + " with a --source path).")
+    String dataset;
 
     @Option(names = "--seq", defaultValue = "128", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
     int seq;
@@ -136,28 +171,50 @@ public final class ExperimentCommand implements Callable<Integer> {
         }
         if (steps < 1 || seeds.isEmpty() || seq > cfg.context())
             throw new ParameterException(spec.commandLine(), "--steps ≥ 1, --seeds non-empty, --seq ≤ the context");
+        if (batch < 1 || accumulation < 1 || lr <= 0 || warmupSteps < 0)
+            throw new ParameterException(
+                    spec.commandLine(), "--batch, --accumulation ≥ 1, --lr > 0, --warmup-steps ≥ 0");
+        if (dataset == null) {
+            if (download) dataset = "wikitext-103";
+            else if (source.equals("sotu")) dataset = "sotu";
+            else throw new ParameterException(spec.commandLine(), "--dataset NAME is needed with --source " + source);
+        }
         backend.check();
         int b = buffer >= 0 ? buffer : (int) Math.round(100.0 * cfg.dim() / 768);
         Layout layout = Layout.current();
         Files.createDirectories(out);
         List<String[]> plan = new ArrayList<>(); // arm, seed
+        for (boolean fixedPass : new boolean[] {false, true}) // fixed needs the efficient arm's final ranks
         for (Arm a : parsed)
-            for (int s : seededArms.contains(a.name()) ? seeds : List.of(seeds.get(0)))
-                plan.add(new String[] {a.name(), "" + s});
+                if (a.fixed() == fixedPass)
+                    for (int s : seededArms.contains(a.name()) ? seeds : List.of(seeds.get(0)))
+                        plan.add(new String[] {a.name(), "" + s});
+        for (String[] p : plan)
+            if (p[0].equals("fixed") && plan.stream().noneMatch(q -> q[0].equals("efficient") && q[1].equals(p[1])))
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "arm 'fixed' with seed " + p[1] + " needs arm 'efficient' with that seed (its final ranks)");
         String header = String.format(
                 Locale.ROOT,
                 "Preset %s (%d layers, d_model %d, %d heads, T %d), %d steps of %d × %d"
-                        + " tokens per run (%,d tokens), built-in corpus, backend %s. Rank schedule: r0 = 2, warmup %d steps, a check"
-                        + " every %d steps, b = %d, α = 0.9 (0.8 in efficient-a0.8), stage 1 = %d steps.",
+                        + " tokens per run (%,d tokens), dataset %s, lr %.1e (warmup %d steps, then linear decay), backend"
+                        + " %s. Rank schedule: r0 = 2, warmup %d steps, a check"
+                        + " every %d steps, b = %d, α = 0.9 (0.8 in efficient-a0.8), stage 1 = %d steps; fixed ="
+                        + " the efficient arm's final ranks, trained from scratch. The official code counts its warmup"
+                        + " (200) and gap (25) in forward calls at 8 micro-batches per optimizer step, i.e. about 25 and"
+                        + " 3 optimizer steps, and its b = 100 is for d_model = 768; here b is scaled to d_model.",
                 preset,
                 cfg.layers(),
                 cfg.dim(),
                 cfg.heads(),
                 seq,
                 steps,
-                batch,
+                batch * accumulation,
                 seq,
-                (long) steps * batch * seq,
+                (long) steps * batch * accumulation * seq,
+                dataset,
+                lr,
+                warmupSteps,
                 backend.resolved(),
                 rankWarmup,
                 rankGap,
@@ -165,22 +222,43 @@ public final class ExperimentCommand implements Callable<Integer> {
                 stage1);
         List<RunResult> results = new ArrayList<>();
         try (LocalStack stack = LocalStack.start(layout, Files.createDirectories(out.resolve("stack")))) {
-            System.out.print(stack.ingestBuiltIn("sotu", seq));
+            System.out.print(stack.ingest(ingestArgs()));
             stack.startController(0);
             int i = 0;
             for (String[] p : plan) {
                 Arm arm = Arm.parse(p[0]);
                 int seed = Integer.parseInt(p[1]);
                 System.out.printf("== %d/%d %s seed %d%n", ++i, plan.size(), arm.name(), seed);
-                results.add(run(layout, stack.bootstrap(), arm, seed, b));
+                results.add(run(layout, stack.bootstrap(), arm, seed, b, fixedRanks(arm, seed, results)));
             }
         }
-        Report.write(out, cfg, header, results, batch * seq);
+        Report.write(out, cfg, header, results, batch * accumulation * seq);
         System.out.println("== results: " + out.resolve("results.md"));
         return 0;
     }
 
-    private RunResult run(Layout layout, String bs, Arm arm, int seed, int b) throws IOException {
+    /** The ingest of the experiment's dataset into its own broker: a no-op on a rerun (finished splits are kept). */
+    private List<String> ingestArgs() {
+        List<String> a = new ArrayList<>(List.of("--dataset", dataset, "--block-length", "" + seq, "--no-progress"));
+        if (download) a.add("--download");
+        else a.addAll(List.of("--source", source));
+        return a;
+    }
+
+    /** The fixed arm's ranks: those the efficient arm of the same seed ended with; empty for other arms. */
+    private static List<String> fixedRanks(Arm arm, int seed, List<RunResult> done) {
+        if (!arm.fixed()) return List.of();
+        RunResult efficient = done.stream()
+                .filter(r -> r.arm().name().equals("efficient") && r.seed() == seed)
+                .findFirst()
+                .orElseThrow();
+        int[] r = efficient.finalRanks();
+        StringBuilder sb = new StringBuilder();
+        for (int x : r) sb.append(sb.isEmpty() ? "" : ",").append(x);
+        return List.of("--fixed-ranks", sb.toString());
+    }
+
+    private RunResult run(Layout layout, String bs, Arm arm, int seed, int b, List<String> extra) throws IOException {
         String run = arm.run(seed);
         Path runs = out.resolve("runs"),
                 summary = runs.resolve(run + ".json"),
@@ -199,9 +277,15 @@ public final class ExperimentCommand implements Callable<Integer> {
                 "--preset",
                 preset,
                 "--dataset",
-                "sotu",
+                dataset,
                 "--batch",
                 "" + batch,
+                "--accumulation",
+                "" + accumulation,
+                "--lr",
+                "" + lr,
+                "--warmup-steps",
+                "" + warmupSteps,
                 "--seq",
                 "" + seq,
                 "--steps",
@@ -233,6 +317,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 "--precision",
                 backend.precision()));
         args.addAll(arm.flags());
+        args.addAll(extra);
         int code;
         try (BufferedWriter log = Files.newBufferedWriter(
                 runs.resolve(run + ".log"),

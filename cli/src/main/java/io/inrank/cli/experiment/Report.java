@@ -51,8 +51,13 @@ final class Report {
                 .append("\n\n");
         md.append(
                 "| arm | seeds | val ppl (exp mean NLL) | val ppl (mean of batch ppl) | test ppl | test ppl (batch mean)"
-                        + " | final ranks per layer | mean rank, % of d_model | MLP params | total params | checkpoint MiB (with AdamW state)"
-                        + " | tokens/s | wall s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        + " | final ranks per layer | mean rank, % of d_model | MLP params (× smaller) | total params (× smaller)"
+                        + " | checkpoint MiB (with AdamW state) | train tokens/s (median step, 2nd half) | speed vs full"
+                        + " | wall s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        long denseMlp = mlpParams(cfg, new int[0]);
+        double fullSpeed = byArm.containsKey("full")
+                ? mean(byArm.get("full"), r -> r.medianTokensPerSecond(tokensPerStep))
+                : Double.NaN;
         for (var e : byArm.entrySet()) {
             List<RunResult> rs = e.getValue();
             int[] ranks = rs.get(0).finalRanks();
@@ -62,7 +67,7 @@ final class Report {
             mean = ranks.length == 0 ? cfg.dim() : mean / ranks.length;
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %s | %s | %s | %s | %s | %.0f, %.0f %% | %,d | %,d | %.1f | %s | %s |%n",
+                    "| %s | %d | %s | %s | %s | %s | %s | %.0f, %.0f %% | %,d (%.2f×) | %,d (%.2f×) | %.1f | %s | %s | %s |%n",
                     e.getKey(),
                     rs.size(),
                     spread(rs, r -> r.eval("validation_ppl")),
@@ -73,9 +78,17 @@ final class Report {
                     mean,
                     100 * mean / cfg.dim(),
                     mlp,
+                    (double) denseMlp / mlp,
                     nonMlpParams(cfg) + mlp,
+                    (double) (nonMlpParams(cfg) + denseMlp) / (nonMlpParams(cfg) + mlp),
                     rs.get(0).checkpointBytes() / 1048576.0,
-                    spread(rs, r -> r.summary().path("tokens_per_s").asDouble()),
+                    spread(rs, r -> r.medianTokensPerSecond(tokensPerStep)),
+                    Double.isNaN(fullSpeed)
+                            ? "-"
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%.2f×",
+                                    mean(rs, r -> r.medianTokensPerSecond(tokensPerStep)) / fullSpeed),
                     spread(rs, r -> r.summary().path("seconds").asDouble())));
         }
         long dense = mlpParams(cfg, new int[0]);
@@ -86,17 +99,22 @@ final class Report {
                 "%nThe MLPs hold %,d of %,d parameters (%.1f %%) when dense; the tied embedding / LM head holds %,d. Per"
                         + " token, the dense MLP matmuls are %.1f %% of the model's weight-matmul FLOPs (attention scores"
                         + " aside), so whole-model speed-ups are bounded by that share. Checkpoint sizes include AdamW"
-                        + " state.%n%n",
+                        + " state. Wall time includes evaluations, checkpoints and (InRank arms) the rank checks.%n%n",
                 dense,
                 dense + nonMlpParams(cfg),
                 100.0 * dense / (dense + nonMlpParams(cfg)),
                 (long) cfg.vocab() * cfg.dim(),
                 100 * mlpFlops / allFlops));
         md.append("![training loss](loss-vs-tokens.png)\n\n![validation perplexity](val-ppl-vs-tokens.png)\n\n"
-                + "![ranks](ranks-vs-step.png)\n\n![ppl vs MLP params]"
-                + "(ppl-vs-mlp-params.png)\n");
+                + "![ranks](ranks-vs-step.png)\n\n![explained ratio](explained-ratio-vs-step.png)\n\n"
+                + "![ppl vs MLP params](ppl-vs-mlp-params.png)\n");
         Files.writeString(out.resolve("results.md"), md.toString());
         plots(out, cfg, runs, tokensPerStep);
+        ratioPlot(out, runs);
+    }
+
+    private static double mean(List<RunResult> rs, java.util.function.ToDoubleFunction<RunResult> f) {
+        return rs.stream().mapToDouble(f).average().orElse(Double.NaN);
     }
 
     private static String spread(List<RunResult> rs, java.util.function.ToDoubleFunction<RunResult> f) {
@@ -164,7 +182,9 @@ final class Report {
                         false));
         XYSeriesCollection ranks = new XYSeriesCollection();
         for (RunResult r : runs) {
-            if (r.seed() != runs.get(0).seed() || r.arm().mode().equals("full")) continue;
+            if (r.seed() != runs.get(0).seed()
+                    || r.arm().mode().equals("full")
+                    || r.arm().fixed()) continue; // the fixed arm's ranks are flat by construction
             int layers = r.finalRanks().length;
             for (int l = 0; l < layers; l++) {
                 XYSeries s = new XYSeries(r.arm().name() + " layer " + l);
@@ -183,6 +203,34 @@ final class Report {
                         "optimizer step",
                         "rank",
                         ranks,
+                        PlotOrientation.VERTICAL,
+                        true,
+                        false,
+                        false));
+    }
+
+    /** The explained ratio at the chosen rank, per layer, at every rank check of the first seed's growing arms. */
+    private static void ratioPlot(Path out, List<RunResult> runs) throws IOException {
+        XYSeriesCollection ratios = new XYSeriesCollection();
+        for (RunResult r : runs) {
+            if (r.seed() != runs.get(0).seed() || r.checks().isEmpty()) continue;
+            int layers = r.checks().get(0).path("ratios").size();
+            for (int l = 0; l < layers; l++) {
+                XYSeries s = new XYSeries(r.arm().name() + " layer " + l);
+                for (JsonNode c : r.checks()) {
+                    JsonNode v = c.path("ratios").path(l);
+                    if (v.isNumber()) s.add(c.path("step").asDouble(), v.asDouble());
+                }
+                ratios.addSeries(s);
+            }
+        }
+        save(
+                out.resolve("explained-ratio-vs-step.png"),
+                ChartFactory.createXYLineChart(
+                        "Explained ratio at the chosen rank, per layer",
+                        "optimizer step",
+                        "explained ratio",
+                        ratios,
                         PlotOrientation.VERTICAL,
                         true,
                         false,

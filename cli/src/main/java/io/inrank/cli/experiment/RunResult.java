@@ -12,24 +12,31 @@ import java.util.stream.Stream;
 
 /**
  * What one finished run left: the trainer's summary (loss, perplexities, tokens/s, seconds), its per-step log split
- * into training steps (loss, ranks) and evaluations ({@code "eval": "validation"|"test"}), and the bytes of its last
- * checkpoint.
+ * into training steps (loss, ranks), evaluations ({@code "eval": "validation"|"test"}) and rank checks
+ * ({@code "check": "rank"}: ranks and explained ratio per layer), and the bytes of its last checkpoint.
  */
 record RunResult(
-        Arm arm, int seed, JsonNode summary, List<JsonNode> steps, List<JsonNode> evals, long checkpointBytes) {
+        Arm arm,
+        int seed,
+        JsonNode summary,
+        List<JsonNode> steps,
+        List<JsonNode> evals,
+        List<JsonNode> checks,
+        long checkpointBytes) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static RunResult read(Arm arm, int seed, Path summary, Path runDir) {
         try {
-            List<JsonNode> steps = new ArrayList<>(), evals = new ArrayList<>();
+            List<JsonNode> steps = new ArrayList<>(), evals = new ArrayList<>(), checks = new ArrayList<>();
             Path log = runDir.resolve("steps.jsonl");
             if (Files.exists(log))
                 for (String line : Files.readAllLines(log)) {
                     if (!line.startsWith("{")) continue;
                     JsonNode n = JSON.readTree(line);
-                    (n.has("eval") ? evals : steps).add(n);
+                    (n.has("eval") ? evals : n.has("check") ? checks : steps).add(n);
                 }
-            return new RunResult(arm, seed, JSON.readTree(summary.toFile()), steps, evals, lastCheckpointBytes(runDir));
+            return new RunResult(
+                    arm, seed, JSON.readTree(summary.toFile()), steps, evals, checks, lastCheckpointBytes(runDir));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the results of " + arm.run(seed), e);
         }
@@ -54,6 +61,21 @@ record RunResult(
 
     double eval(String key) {
         return summary.path("eval").path(key).asDouble(Double.NaN);
+    }
+
+    /**
+     * Training throughput of the run's final shape: tokens per second of the median step over the second half of the
+     * run (after the efficient resize and the InRank plateau; a median, so a busy neighbour for a minute does not move it).
+     */
+    double medianTokensPerSecond(int tokensPerStep) {
+        long last =
+                steps.isEmpty() ? 0 : steps.get(steps.size() - 1).path("step").asLong();
+        double[] ms = steps.stream()
+                .filter(n -> n.path("step").asLong() > last / 2)
+                .mapToDouble(n -> n.path("step_ms").asDouble())
+                .sorted()
+                .toArray();
+        return ms.length == 0 ? Double.NaN : tokensPerStep / (ms[ms.length / 2] / 1000);
     }
 
     /** The ranks of the last logged step (empty for the dense arm). */
