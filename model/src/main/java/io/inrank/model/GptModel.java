@@ -106,6 +106,21 @@ public final class GptModel {
         }
     }
 
+    /**
+     * The number of parameters {@link #layout} makes, in closed form and overflow-checked (ArithmeticException), so a
+     * loader can size a claimed model against its file before allocating anything.
+     */
+    public static long parameterCount(GptConfig cfg, int[] stored) {
+        long c = cfg.dim(), hid = cfg.hidden();
+        long n = Math.addExact(Math.multiplyExact((long) cfg.vocab(), c), Math.multiplyExact((long) cfg.context(), c));
+        long block = Math.addExact(Math.multiplyExact(4 * c, c), 8 * c); // LNs, attention weights and biases
+        long mlp = cfg.lowRank() ? hid + c : Math.addExact(Math.multiplyExact(2 * c, hid), hid + c);
+        n = Math.addExact(n, Math.multiplyExact(cfg.layers(), Math.addExact(block, mlp)));
+        for (int i = 0; cfg.lowRank() && i < cfg.layers(); i++)
+            n = Math.addExact(n, Math.multiplyExact((long) stored[2 * i] + stored[2 * i + 1], c + hid));
+        return Math.addExact(n, 2 * c);
+    }
+
     /** The parameter layout: embeddings, per block LN/attention/LN/MLP, final LN. */
     static Params.Layout layout(GptConfig cfg, int[] stored) {
         int c = cfg.dim(), hid = cfg.hidden();

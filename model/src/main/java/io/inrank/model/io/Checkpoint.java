@@ -34,6 +34,9 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     public static final int FORMAT = 1;
+    /** The files a checkpoint may list; anything else (a path, another name) is refused before it is opened. */
+    static final java.util.Set<String> FILES = java.util.Set.of("model.safetensors", "optimizer.safetensors");
+
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -159,8 +162,12 @@ public final class Checkpoint {
         }
         if (s.path("format").asInt() != FORMAT)
             throw new IOException(stateFile + ": unsupported checkpoint format " + s.path("format"));
+        if (!s.path("files").has("model.safetensors"))
+            throw new IOException(stateFile + ": lists no model.safetensors under \"files\"");
         for (var it = s.path("files").fields(); it.hasNext(); ) {
             var f = it.next();
+            if (!FILES.contains(f.getKey()))
+                throw new IOException(stateFile + ": lists an unknown file '" + f.getKey() + "' (only " + FILES + ")");
             Path file = dir.resolve(f.getKey());
             if (!Files.isRegularFile(file)) throw new IOException(file + ": missing");
             long bytes = Files.size(file), want = f.getValue().path("bytes").asLong();
@@ -172,28 +179,43 @@ public final class Checkpoint {
                         + f.getValue().path("sha256").asText() + "): corrupted");
             }
         }
-        JsonNode c = s.path("config");
-        GptConfig cfg = new GptConfig(
-                c.path("vocab").asInt(),
-                c.path("context").asInt(),
-                c.path("layers").asInt(),
-                c.path("heads").asInt(),
-                c.path("dim").asInt(),
-                GptConfig.Mode.valueOf(c.path("mode").asText()),
-                c.path("scaleAttnByLayer").asBoolean(),
-                c.path("dropout").asDouble(),
-                c.path("layerNormEps").asDouble());
-        int[] stored = null;
-        if (cfg.lowRank()) {
-            stored = new int[s.path("storedModes").size()];
-            for (int i = 0; i < stored.length; i++)
-                stored[i] = s.path("storedModes").get(i).asInt();
+        if (Files.exists(dir.resolve("optimizer.safetensors"))
+                && !s.path("files").has("optimizer.safetensors"))
+            throw new IOException(stateFile + ": optimizer.safetensors is not listed under \"files\" (unverified)");
+        GptConfig cfg;
+        int[] stored = null, active;
+        DType dtype;
+        try { // every value checked before anything is allocated: the claimed model must fit in model.safetensors
+            JsonNode c = s.path("config");
+            cfg = new GptConfig(
+                    c.path("vocab").asInt(),
+                    c.path("context").asInt(),
+                    c.path("layers").asInt(),
+                    c.path("heads").asInt(),
+                    c.path("dim").asInt(),
+                    GptConfig.Mode.valueOf(c.path("mode").asText()),
+                    c.path("scaleAttnByLayer").asBoolean(),
+                    c.path("dropout").asDouble(),
+                    c.path("layerNormEps").asDouble());
+            dtype = DType.valueOf(c.path("dtype").asText("F32"));
+            if (cfg.lowRank()) stored = ints(s.path("storedModes"), 2 * cfg.layers(), "storedModes");
+            active = ints(s.path("activeModes"), cfg.lowRank() ? 2 * cfg.layers() : 0, "activeModes");
+            long params = GptModel.parameterCount(cfg, stored);
+            long have = Files.size(dir.resolve("model.safetensors")), need = params * (dtype == DType.F64 ? 8 : 4);
+            if (need > have)
+                throw new IllegalArgumentException("it describes " + params + " parameters (" + need
+                        + " bytes) but model.safetensors has " + have + " bytes");
+        } catch (RuntimeException e) { // IllegalArgument, Arithmetic (a zero or overflowing size), …
+            throw new IOException(stateFile + ": invalid model description: " + e.getMessage(), e);
         }
-        DType dtype = DType.valueOf(c.path("dtype").asText("F32"));
-        GptModel model =
-                new GptModel(be, cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
-        for (int i = 0; i < model.inRankLayers(); i++)
-            model.setActiveModes(i, s.path("activeModes").get(i).asInt());
+        GptModel model;
+        try {
+            model = new GptModel(
+                    be, cfg, batch, seq, dtype, s.path("dropoutSeed").asLong(), stored);
+            for (int i = 0; i < model.inRankLayers(); i++) model.setActiveModes(i, active[i]);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(stateFile + ": invalid model description: " + e.getMessage(), e);
+        }
         Safetensors.Contents weights = Safetensors.read(dir.resolve("model.safetensors"));
         for (Params.Entry t : model.params().all().values())
             assign(be, t.value(), weights, "model.safetensors", t.name());
@@ -216,6 +238,18 @@ public final class Checkpoint {
                         s.path("stage").asInt(),
                         s.path("dropoutSeed").asLong(),
                         extra));
+    }
+
+    /** A JSON array of exactly {@code n} integers. */
+    private static int[] ints(JsonNode a, int n, String name) {
+        if (!a.isArray() || a.size() != n)
+            throw new IllegalArgumentException(name + " must be an array of " + n + " integers, is " + a);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (!a.get(i).isInt()) throw new IllegalArgumentException(name + "[" + i + "] is not an integer");
+            out[i] = a.get(i).asInt();
+        }
+        return out;
     }
 
     private static void assign(Backend be, Tensor dst, Safetensors.Contents file, String fileName, String name)

@@ -16,9 +16,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,7 +33,8 @@ import java.util.Map;
 public final class Safetensors {
     private Safetensors() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** A host tensor: exactly one of f32 / f64 is set. */
     public record HostTensor(DType dtype, long[] shape, float[] f32, double[] f64) {
@@ -67,62 +71,131 @@ public final class Safetensors {
         }
     }
 
+    /**
+     * Reads and checks a file: the header must be a JSON object without duplicate names; every tensor a plain dotted
+     * name, a known dtype, a shape of non-negative integers whose byte size matches its offsets; and the offsets must
+     * tile the data exactly (from 0, no gaps, no overlaps, to the end of the file), as the format requires. Everything is
+     * checked before any tensor is read, so a hostile header cannot make the reader allocate more than the file holds.
+     */
     public static Contents read(Path file) throws IOException {
         long size = Files.size(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             if (size < 8) throw new IOException(file + ": not a safetensors file (" + size + " bytes)");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(lenBuf, 0);
+            readFully(ch, lenBuf, 0, file);
             long headerLen = lenBuf.flip().getLong();
             if (headerLen <= 0 || headerLen > size - 8 || headerLen > 100_000_000) {
                 throw new IOException(
                         file + ": corrupt safetensors header length " + headerLen + " (file has " + size + " bytes)");
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-            ch.read(hb, 8);
+            readFully(ch, hb, 8, file);
             JsonNode header;
             try {
                 header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new IOException(file + ": corrupt safetensors header (" + e.getMessage() + ")");
             }
+            if (header == null || !header.isObject())
+                throw new IOException(file + ": corrupt safetensors header (not a JSON object)");
             long dataStart = 8 + headerLen, dataLen = size - dataStart;
-            Map<String, HostTensor> tensors = new LinkedHashMap<>();
+            List<Entry> entries = new ArrayList<>();
             Map<String, String> meta = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
+                    if (!e.getValue().isObject()) throw new IOException(file + ": __metadata__ is not a JSON object");
                     e.getValue()
                             .fields()
                             .forEachRemaining(
                                     m -> meta.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
-                JsonNode t = e.getValue();
-                String dtype = t.path("dtype").asText();
-                long[] shape = new long[t.path("shape").size()];
-                long count = 1;
-                for (int i = 0; i < shape.length; i++)
-                    count *= shape[i] = t.path("shape").get(i).asLong();
-                long from = t.path("data_offsets").path(0).asLong(-1),
-                        to = t.path("data_offsets").path(1).asLong(-1);
-                int width = switch (dtype) {
-                    case "F32" -> 4;
-                    case "F64", "I64" -> 8;
-                    default ->
-                        throw new IOException(file + ": tensor '" + e.getKey() + "' has unsupported dtype " + dtype);
-                };
-                if (from < 0 || to > dataLen || to - from != count * width) {
-                    throw new IOException(file + ": tensor '" + e.getKey()
-                            + "' lies outside the file or has the wrong size " + "(offsets " + from + ".." + to
-                            + ", data " + dataLen + " bytes): truncated or corrupted");
-                }
-                ByteBuffer buf = ByteBuffer.allocate((int) (to - from)).order(ByteOrder.LITTLE_ENDIAN);
-                ch.read(buf, dataStart + from);
+                entries.add(entry(file, e.getKey(), e.getValue()));
+            }
+            checkTiling(file, entries, dataLen);
+            Map<String, HostTensor> tensors = new LinkedHashMap<>();
+            for (Entry t : entries) {
+                ByteBuffer buf = ByteBuffer.allocate((int) (t.to - t.from)).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, buf, dataStart + t.from, file);
                 buf.flip();
-                tensors.put(e.getKey(), decode(dtype, shape, buf, (int) count));
+                tensors.put(t.name, decode(t.dtype, t.shape, buf, (int) t.count));
             }
             return new Contents(tensors, meta);
+        }
+    }
+
+    /** One tensor's header entry, checked on its own. */
+    private record Entry(String name, String dtype, long[] shape, long count, long from, long to) {}
+
+    private static Entry entry(Path file, String name, JsonNode t) throws IOException {
+        String at = file + ": tensor '" + name + "'";
+        if (name.isEmpty()
+                || name.contains("/")
+                || name.contains("\\")
+                || name.contains("..")
+                || name.chars().anyMatch(ch -> ch < 0x20))
+            throw new IOException(at + ": not a plain dotted tensor name");
+        if (!t.isObject()) throw new IOException(at + ": entry is not a JSON object");
+        String dtype = t.path("dtype").asText();
+        int width = switch (dtype) {
+            case "F32" -> 4;
+            case "F64", "I64" -> 8;
+            default -> throw new IOException(at + " has unsupported dtype '" + dtype + "' (F32, F64, I64)");
+        };
+        JsonNode sh = t.path("shape"), off = t.path("data_offsets");
+        if (!sh.isArray()) throw new IOException(at + ": shape is not an array");
+        if (!off.isArray()
+                || off.size() != 2
+                || !off.get(0).isIntegralNumber()
+                || !off.get(1).isIntegralNumber()) throw new IOException(at + ": data_offsets is not [begin, end]");
+        long[] shape = new long[sh.size()];
+        long count = 1;
+        try {
+            for (int i = 0; i < shape.length; i++) {
+                if (!sh.get(i).isIntegralNumber() || sh.get(i).asLong() < 0)
+                    throw new IOException(at + ": shape " + sh + " is not a list of non-negative integers");
+                count = Math.multiplyExact(count, shape[i] = sh.get(i).asLong());
+            }
+            long from = off.get(0).asLong(), to = off.get(1).asLong();
+            long bytes = Math.multiplyExact(count, width);
+            if (from < 0 || to < from || to - from != bytes)
+                throw new IOException(at + ": offsets " + from + ".." + to + " do not hold " + dtype + " " + sh + " ("
+                        + bytes + " bytes)");
+            if (bytes > Integer.MAX_VALUE - 8)
+                throw new IOException(at + ": " + bytes + " bytes, more than one array can hold (2 GiB)");
+            return new Entry(name, dtype, shape, count, from, to);
+        } catch (ArithmeticException e) {
+            throw new IOException(at + ": shape " + sh + " overflows");
+        }
+    }
+
+    /** The offsets must cover [0, dataLen) exactly once: sorted, they start at 0, touch end to start, end at dataLen. */
+    private static void checkTiling(Path file, List<Entry> entries, long dataLen) throws IOException {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(Entry::from).thenComparingLong(Entry::to));
+        long at = 0;
+        String prev = null;
+        for (Entry e : sorted) {
+            if (e.from < at)
+                throw new IOException(file + ": tensors '" + prev + "' and '" + e.name + "' overlap (offset " + e.from
+                        + " < " + at + ")");
+            if (e.from > at)
+                throw new IOException(file + ": " + (e.from - at) + " bytes before tensor '" + e.name
+                        + "' belong to no tensor (offset " + at + ")");
+            at = e.to;
+            prev = e.name;
+        }
+        if (at != dataLen)
+            throw new IOException(file + ": the tensors end at byte " + at + " of " + dataLen + " data bytes: "
+                    + (at > dataLen ? "truncated" : "trailing bytes that belong to no tensor"));
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
+        for (long p = position; buf.hasRemaining(); ) {
+            int n = ch.read(buf, p);
+            if (n < 0) throw new IOException(file + ": ends early (truncated while reading)");
+            p += n;
         }
     }
 
