@@ -11,6 +11,14 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Validation shared by both APIs: every limit is checked here and refused with a message naming the parameter. */
 final class Requests {
     static final int MAX_STOPS = 4;
+    /**
+     * Longest prompt accepted, in characters, checked before tokenizing: a GPT-2 context is 1,024 tokens (about 5,000
+     * characters of English), and {@code truncate} keeps the tail of a longer one, so this only stops a client from
+     * making the server tokenize megabytes. The request body itself is capped at 1 MiB (413; application.properties).
+     */
+    static final int MAX_PROMPT_CHARS = 100_000;
+
+    static final int MAX_STOP_CHARS = 256;
 
     private Requests() {}
 
@@ -34,6 +42,9 @@ final class Requests {
             String maxNewName) {
         if (prompt == null) throw ApiError.validation("the prompt is missing");
         if (prompt.isEmpty()) throw ApiError.validation("the prompt must not be empty");
+        if (prompt.length() > MAX_PROMPT_CHARS)
+            throw ApiError.validation("the prompt has " + prompt.length() + " characters, more than the "
+                    + MAX_PROMPT_CHARS + " this server tokenizes");
         if (maxNew < 1) throw ApiError.validation(maxNewName + " must be >= 1, got " + maxNew);
         if (temperature != null && !(temperature >= 0 && temperature <= 100))
             throw ApiError.validation("temperature must be in [0, 100], got " + temperature);
@@ -46,7 +57,9 @@ final class Requests {
         if (stop.size() > MAX_STOPS)
             throw ApiError.validation("at most " + MAX_STOPS + " stop sequences, got " + stop.size());
         for (String s : stop)
-            if (s == null || s.isEmpty()) throw ApiError.validation("stop sequences must be non-empty strings");
+            if (s == null || s.isEmpty() || s.length() > MAX_STOP_CHARS)
+                throw ApiError.validation(
+                        "stop sequences must be non-empty strings of at most " + MAX_STOP_CHARS + " characters");
 
         int[] ids = Tokenizer.encode(prompt);
         if (ids.length == 0) throw ApiError.validation("the prompt encodes to no tokens");

@@ -257,6 +257,16 @@ class InferenceHttpTest {
                                         + ",\"parameters\":{\"truncate\":100,\"max_new_tokens\":10,\"details\":true}}",
                                 200)
                         .getInt("details.generated_tokens"));
+        assertTrue(post("/generate", "{\"inputs\":" + q("a".repeat(100_001)) + "}", 422)
+                .getString("error")
+                .contains("100001 characters, more than the 100000"));
+        assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"stop\":[" + q("s".repeat(257)) + "]}", 422)
+                .getString("error.message")
+                .contains("at most 256 characters"));
+        var huge = given().contentType(ContentType.JSON)
+                .body("{\"inputs\":" + q("b".repeat(1_100_000)) + "}")
+                .post("/generate");
+        assertEquals(413, huge.statusCode(), "a body over 1 MiB is refused before it is read");
         JsonPath o = post("/v1/completions", "{\"prompt\":\"x\",\"n\":2}", 422);
         assertTrue(o.getString("error.message").contains("n must be 1"));
         assertEquals("invalid_request_error", o.getString("error.type"));
