@@ -238,6 +238,8 @@ final class Report {
     }
 
     private static void save(Path file, JFreeChart chart) throws IOException {
+        // ranges fit the data (a perplexity or ratio axis from 0 flattens the differences that matter)
+        ((org.jfree.chart.axis.NumberAxis) chart.getXYPlot().getRangeAxis()).setAutoRangeIncludesZero(false);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 560);
     }
 }
