@@ -52,8 +52,8 @@ final class Report {
         md.append(
                 "| arm | seeds | val ppl (exp mean NLL) | val ppl (mean of batch ppl) | test ppl | test ppl (batch mean)"
                         + " | final ranks per layer | mean rank, % of d_model | MLP params (× smaller) | total params (× smaller)"
-                        + " | checkpoint MiB (with AdamW state) | train tokens/s (median step, 2nd half) | speed vs full"
-                        + " | wall s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        + " | served model.safetensors MiB | checkpoint MiB (with AdamW state) | train tokens/s (median step, 2nd half) | speed vs full"
+                        + " | wall s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         long denseMlp = mlpParams(cfg, new int[0]);
         double fullSpeed = byArm.containsKey("full")
                 ? mean(byArm.get("full"), r -> r.medianTokensPerSecond(tokensPerStep))
@@ -67,7 +67,7 @@ final class Report {
             mean = ranks.length == 0 ? cfg.dim() : mean / ranks.length;
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %s | %s | %s | %s | %s | %.0f, %.0f %% | %,d (%.2f×) | %,d (%.2f×) | %.1f | %s | %s | %s |%n",
+                    "| %s | %d | %s | %s | %s | %s | %s | %.0f, %.0f %% | %,d (%.2f×) | %,d (%.2f×) | %.1f | %.1f | %s | %s | %s |%n",
                     e.getKey(),
                     rs.size(),
                     spread(rs, r -> r.eval("validation_ppl")),
@@ -81,6 +81,7 @@ final class Report {
                     (double) denseMlp / mlp,
                     nonMlpParams(cfg) + mlp,
                     (double) (nonMlpParams(cfg) + denseMlp) / (nonMlpParams(cfg) + mlp),
+                    rs.get(0).servedBytes() / 1048576.0,
                     rs.get(0).checkpointBytes() / 1048576.0,
                     spread(rs, r -> r.medianTokensPerSecond(tokensPerStep)),
                     Double.isNaN(fullSpeed)
@@ -98,8 +99,9 @@ final class Report {
                 Locale.ROOT,
                 "%nThe MLPs hold %,d of %,d parameters (%.1f %%) when dense; the tied embedding / LM head holds %,d. Per"
                         + " token, the dense MLP matmuls are %.1f %% of the model's weight-matmul FLOPs (attention scores"
-                        + " aside), so whole-model speed-ups are bounded by that share. Checkpoint sizes include AdamW"
-                        + " state. Wall time includes evaluations, checkpoints and (InRank arms) the rank checks.%n%n",
+                        + " aside), so whole-model speed-ups are bounded by that share. The last checkpoint is given as"
+                        + " the model.safetensors a server loads and in all (with AdamW state); a stage-1 checkpoint (the"
+                        + " inrank arm) stores all R_max modes and serves the active ones. Wall time includes evaluations, checkpoints and (InRank arms) the rank checks.%n%n",
                 dense,
                 dense + nonMlpParams(cfg),
                 100.0 * dense / (dense + nonMlpParams(cfg)),

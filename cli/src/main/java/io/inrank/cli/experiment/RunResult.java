@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 /**
  * What one finished run left: the trainer's summary (loss, perplexities, tokens/s, seconds), its per-step log split
  * into training steps (loss, ranks), evaluations ({@code "eval": "validation"|"test"}) and rank checks
- * ({@code "check": "rank"}: ranks and explained ratio per layer), and the bytes of its last checkpoint.
+ * ({@code "check": "rank"}: ranks and explained ratio per layer), and the bytes of its last checkpoint: in all, and
+ * of the {@code model.safetensors} a server loads from it.
  */
 record RunResult(
         Arm arm,
@@ -22,7 +23,8 @@ record RunResult(
         List<JsonNode> steps,
         List<JsonNode> evals,
         List<JsonNode> checks,
-        long checkpointBytes) {
+        long checkpointBytes,
+        long servedBytes) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static RunResult read(Arm arm, int seed, Path summary, Path runDir) {
@@ -36,13 +38,21 @@ record RunResult(
                     (n.has("eval") ? evals : n.has("check") ? checks : steps).add(n);
                 }
             return new RunResult(
-                    arm, seed, JSON.readTree(summary.toFile()), steps, evals, checks, lastCheckpointBytes(runDir));
+                    arm,
+                    seed,
+                    JSON.readTree(summary.toFile()),
+                    steps,
+                    evals,
+                    checks,
+                    lastCheckpointBytes(runDir, null),
+                    lastCheckpointBytes(runDir, "model.safetensors"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the results of " + arm.run(seed), e);
         }
     }
 
-    private static long lastCheckpointBytes(Path runDir) throws IOException {
+    /** Bytes of the newest checkpoint: all its files, or only the one named (null = all). */
+    private static long lastCheckpointBytes(Path runDir, String only) throws IOException {
         if (!Files.isDirectory(runDir)) return 0;
         Path last;
         try (Stream<Path> s = Files.list(runDir)) {
@@ -54,6 +64,7 @@ record RunResult(
         if (last == null) return 0;
         try (Stream<Path> s = Files.walk(last)) {
             return s.filter(Files::isRegularFile)
+                    .filter(p -> only == null || p.getFileName().toString().equals(only))
                     .mapToLong(p -> p.toFile().length())
                     .sum();
         }
