@@ -111,14 +111,20 @@ public final class GptModel {
      * loader can size a claimed model against its file before allocating anything.
      */
     public static long parameterCount(GptConfig cfg, int[] stored) {
-        long c = cfg.dim(), hid = cfg.hidden();
+        long c = cfg.dim();
         long n = Math.addExact(Math.multiplyExact((long) cfg.vocab(), c), Math.multiplyExact((long) cfg.context(), c));
         long block = Math.addExact(Math.multiplyExact(4 * c, c), 8 * c); // LNs, attention weights and biases
-        long mlp = cfg.lowRank() ? hid + c : Math.addExact(Math.multiplyExact(2 * c, hid), hid + c);
-        n = Math.addExact(n, Math.multiplyExact(cfg.layers(), Math.addExact(block, mlp)));
+        n = Math.addExact(n, Math.multiplyExact(cfg.layers(), block));
+        return Math.addExact(Math.addExact(n, mlpParameterCount(cfg, stored)), 2 * c);
+    }
+
+    /** The MLPs' share of {@link #parameterCount}: dense weights, or the factors at the stored ranks; biases included. */
+    public static long mlpParameterCount(GptConfig cfg, int[] stored) {
+        long c = cfg.dim(), hid = cfg.hidden();
+        long n = Math.multiplyExact(cfg.layers(), cfg.lowRank() ? hid + c : Math.addExact(2 * c * hid, hid + c));
         for (int i = 0; cfg.lowRank() && i < cfg.layers(); i++)
             n = Math.addExact(n, Math.multiplyExact((long) stored[2 * i] + stored[2 * i + 1], c + hid));
-        return Math.addExact(n, 2 * c);
+        return n;
     }
 
     /** The parameter layout: embeddings, per block LN/attention/LN/MLP, final LN. */

@@ -6,7 +6,6 @@ import io.inrank.cli.launch.LocalStack;
 import io.inrank.protocol.cli.Commands;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -167,15 +166,12 @@ public final class DemoCommand implements Callable<Integer> {
                                     "--checkpoint-dir",
                                     checkpoints.toString()),
                             0)
-                    .start(work.resolve("trainer-summary.json"), line -> {
-                        try {
-                            log.write(line);
-                            log.newLine();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                        if (SHOWN.matcher(line).find()) System.out.println(line.replaceFirst("^[0-9:]* INFO  ", ""));
-                    });
+                    .start(
+                            work.resolve("trainer-summary.json"),
+                            JavaProcess.appendTo(log).andThen(line -> {
+                                if (SHOWN.matcher(line).find())
+                                    System.out.println(line.replaceFirst("^[0-9:]* INFO  ", ""));
+                            }));
             int code = trainer.waitFor(Duration.ofHours(6));
             if (code != 0) {
                 throw new Commands.BadInputException(

@@ -9,7 +9,6 @@ import io.inrank.model.cli.BackendOption;
 import io.inrank.protocol.cli.Commands;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -324,16 +323,12 @@ public final class ExperimentCommand implements Callable<Integer> {
                 StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND)) {
-            JavaProcess trainer = TrainCommand.trainer(layout, args, 0).start(summary, line -> {
-                try {
-                    log.write(line);
-                    log.newLine();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                if (PROGRESS.matcher(line).find())
-                    System.out.println("   [" + run + "] " + line.replaceFirst("^[0-9:]* INFO  \\[[^]]*\\] ", ""));
-            });
+            JavaProcess trainer = TrainCommand.trainer(layout, args, 0)
+                    .start(summary, JavaProcess.appendTo(log).andThen(line -> {
+                        if (PROGRESS.matcher(line).find())
+                            System.out.println(
+                                    "   [" + run + "] " + line.replaceFirst("^[0-9:]* INFO  \\[[^]]*\\] ", ""));
+                    }));
             code = trainer.waitFor(Duration.ofHours(24));
         }
         if (code != 0)

@@ -2,6 +2,7 @@ package io.inrank.cli.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.inrank.model.GptConfig;
+import io.inrank.model.GptModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,20 +25,18 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class Report {
     private Report() {}
 
-    /** Parameters outside the MLPs: embeddings, attention, layer norms. */
-    static long nonMlpParams(GptConfig c) {
-        long d = c.dim();
-        return (long) c.vocab() * d + (long) c.context() * d + c.layers() * (4 * d + 4 * d * d + 4 * d) + 2 * d;
+    /** MLP parameters: dense (no ranks), or the factors at the given ranks (fc1, fc2 per block); biases included. */
+    static long mlpParams(GptConfig c, int[] ranks) {
+        return GptModel.mlpParameterCount(shape(c, ranks), ranks);
     }
 
-    /** MLP parameters: dense, or the factors at the given ranks (fc1, fc2 per layer), biases included. */
-    static long mlpParams(GptConfig c, int[] ranks) {
-        long d = c.dim(), h = c.hidden(), sum = 0;
-        for (int l = 0; l < c.layers(); l++) {
-            sum += h + d; // biases
-            sum += ranks.length == 0 ? 2 * d * h : (long) ranks[2 * l] * (d + h) + (long) ranks[2 * l + 1] * (h + d);
-        }
-        return sum;
+    /** Whole-model parameters with the MLPs at these ranks (none: dense). */
+    static long totalParams(GptConfig c, int[] ranks) {
+        return GptModel.parameterCount(shape(c, ranks), ranks);
+    }
+
+    private static GptConfig shape(GptConfig c, int[] ranks) {
+        return c.withMode(ranks.length == 0 ? GptConfig.Mode.FULL : GptConfig.Mode.INRANK);
     }
 
     static void write(Path out, GptConfig cfg, String header, List<RunResult> runs, int tokensPerStep)
@@ -54,7 +53,7 @@ final class Report {
                         + " | final ranks per layer | mean rank, % of d_model | MLP params (× smaller) | total params (× smaller)"
                         + " | served model.safetensors MiB | checkpoint MiB (with AdamW state) | train tokens/s (median step, 2nd half) | speed vs full"
                         + " | wall s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-        long denseMlp = mlpParams(cfg, new int[0]);
+        long denseMlp = mlpParams(cfg, new int[0]), denseTotal = totalParams(cfg, new int[0]);
         double fullSpeed = byArm.containsKey("full")
                 ? mean(byArm.get("full"), r -> r.medianTokensPerSecond(tokensPerStep))
                 : Double.NaN;
@@ -79,8 +78,8 @@ final class Report {
                     100 * mean / cfg.dim(),
                     mlp,
                     (double) denseMlp / mlp,
-                    nonMlpParams(cfg) + mlp,
-                    (double) (nonMlpParams(cfg) + denseMlp) / (nonMlpParams(cfg) + mlp),
+                    totalParams(cfg, ranks),
+                    (double) denseTotal / totalParams(cfg, ranks),
                     rs.get(0).servedBytes() / 1048576.0,
                     rs.get(0).checkpointBytes() / 1048576.0,
                     spread(rs, r -> r.medianTokensPerSecond(tokensPerStep)),
@@ -92,7 +91,6 @@ final class Report {
                                     mean(rs, r -> r.medianTokensPerSecond(tokensPerStep)) / fullSpeed),
                     spread(rs, r -> r.summary().path("seconds").asDouble())));
         }
-        long dense = mlpParams(cfg, new int[0]);
         double mlpFlops = 2.0 * cfg.layers() * cfg.dim() * cfg.hidden(),
                 allFlops = mlpFlops + 4.0 * cfg.layers() * cfg.dim() * cfg.dim() + (double) cfg.vocab() * cfg.dim();
         md.append(String.format(
@@ -102,9 +100,9 @@ final class Report {
                         + " aside), so whole-model speed-ups are bounded by that share. The last checkpoint is given as"
                         + " the model.safetensors a server loads and in all (with AdamW state); a stage-1 checkpoint (the"
                         + " inrank arm) stores all R_max modes and serves the active ones. Wall time includes evaluations, checkpoints and (InRank arms) the rank checks.%n%n",
-                dense,
-                dense + nonMlpParams(cfg),
-                100.0 * dense / (dense + nonMlpParams(cfg)),
+                denseMlp,
+                denseTotal,
+                100.0 * denseMlp / denseTotal,
                 (long) cfg.vocab() * cfg.dim(),
                 100 * mlpFlops / allFlops));
         md.append("![training loss](loss-vs-tokens.png)\n\n![validation perplexity](val-ppl-vs-tokens.png)\n\n"

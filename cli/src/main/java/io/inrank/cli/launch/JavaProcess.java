@@ -181,6 +181,18 @@ public final class JavaProcess implements AutoCloseable {
 
     private Thread errPump;
 
+    /** A stderr sink for {@link Builder#start(Path, Consumer)} that appends each line to {@code log}. */
+    public static Consumer<String> appendTo(java.io.BufferedWriter log) {
+        return line -> {
+            try {
+                log.write(line);
+                log.newLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+    }
+
     private static Thread pump(InputStream in, Consumer<String> sink) {
         Thread t = new Thread(
                 () -> {

@@ -101,14 +101,7 @@ public final class LocalStack implements AutoCloseable {
                     .heap("1g")
                     .jar(layout.ingest().jar())
                     .args(all)
-                    .start(summary, line -> {
-                        try {
-                            w.write(line);
-                            w.newLine();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
+                    .start(summary, JavaProcess.appendTo(w));
             code = p.waitFor(Duration.ofMinutes(30));
         }
         if (code != 0) {
