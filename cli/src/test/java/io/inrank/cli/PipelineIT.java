@@ -127,11 +127,81 @@ class PipelineIT {
             System.out.printf(
                     "killed at step %d of 24; the restarted run matched all 24 losses (last %.6f)%n",
                     reached, resumed.get(24L).get("loss").asDouble());
+
+            brokerOutage(layout, stack, ckpt);
         }
     }
 
+    /**
+     * The broker stops at step 10 of a 48-step run and is back 15 s later. Every rank check stays within
+     * --decision-timeout-ms (sending the report included), the run finishes, every checkpoint is announced, and the
+     * controller answers again once the broker is back.
+     */
+    private void brokerOutage(Layout layout, LocalStack stack, Path ckpt) throws Exception {
+        long limitMs = 2000;
+        Path log = tmp.resolve("trainer-e2e-c.log");
+        JavaProcess c = TrainCommand.trainer(
+                        layout,
+                        args("e2e-c", stack.bootstrap(), ckpt, "48", "--decision-timeout-ms", String.valueOf(limitMs)),
+                        0)
+                .heap("1g")
+                .start(log);
+        Path cSteps = ckpt.resolve("e2e-c").resolve("steps.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (!(Files.exists(cSteps) && steps(ckpt.resolve("e2e-c")).containsKey(10L))) {
+            assertTrue(c.isAlive() && System.nanoTime() < deadline, "run c did not reach step 10");
+            Thread.sleep(20);
+        }
+        stack.stopBroker();
+        long down = System.nanoTime();
+        Thread.sleep(15_000);
+        long reachedWhileDown = steps(ckpt.resolve("e2e-c")).keySet().stream()
+                .mapToLong(Long::longValue)
+                .max()
+                .orElseThrow();
+        stack.startBroker();
+        System.out.printf(
+                "broker down for %.1f s, from step 10 to step %d%n",
+                (System.nanoTime() - down) / 1e9, reachedWhileDown);
+        assertEquals(0, c.waitFor(Duration.ofMinutes(5)), "the run survives the outage");
+
+        String out = Files.readString(log);
+        var gaveUp = Pattern.compile("rank check gave up after (\\d+) ms \\(limit " + limitMs + " ms\\): ([^;]+)")
+                .matcher(out);
+        int checks = 0;
+        while (gaveUp.find()) {
+            checks++;
+            long ms = Long.parseLong(gaveUp.group(1));
+            System.out.println("rank check during the outage: " + ms + " ms, " + gaveUp.group(2));
+            assertTrue(ms <= limitMs + 500, "a rank check took " + ms + " ms, limit " + limitMs + ":\n" + out);
+        }
+        assertTrue(checks >= 1, "no rank check fell into the outage:\n" + out);
+
+        List<CheckpointEvent> events = read(stack.bootstrap(), Topics.CHECKPOINTS, CheckpointEvent.class, "e2e-c");
+        assertEquals(
+                List.of(8L, 16L, 24L, 32L, 40L, 48L),
+                events.stream().map(CheckpointEvent::step).toList(),
+                "every checkpoint announced, none lost or repeated");
+        // the last report went out with the broker back: the controller, reconnected, answers it
+        long answered = 0, until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (answered < 48 && System.nanoTime() < until) {
+            answered = read(stack.bootstrap(), Topics.RANK_DECISIONS, RankDecision.class, "e2e-c").stream()
+                    .mapToLong(RankDecision::step)
+                    .max()
+                    .orElse(0);
+            if (answered < 48) Thread.sleep(500);
+        }
+        assertEquals(48, answered, "the controller answers again after the outage");
+    }
+
     private JavaProcess trainer(Layout layout, String run, String bs, Path ckpt) {
-        List<String> args = List.of(
+        return TrainCommand.trainer(layout, args(run, bs, ckpt, "24"), 0)
+                .heap("1g")
+                .start(tmp.resolve("trainer-" + run + "-" + System.nanoTime() + ".log"));
+    }
+
+    private static List<String> args(String run, String bs, Path ckpt, String steps, String... extra) {
+        List<String> args = new ArrayList<>(List.of(
                 "--run",
                 run,
                 "--dataset",
@@ -141,7 +211,7 @@ class PipelineIT {
                 "--seq",
                 "16",
                 "--steps",
-                "24",
+                steps,
                 "--warmup-steps",
                 "2",
                 "--lr",
@@ -163,10 +233,9 @@ class PipelineIT {
                 "--log-every",
                 "8",
                 "--bootstrap",
-                bs);
-        return TrainCommand.trainer(layout, args, 0)
-                .heap("1g")
-                .start(tmp.resolve("trainer-" + run + "-" + System.nanoTime() + ".log"));
+                bs));
+        args.addAll(List.of(extra));
+        return args;
     }
 
     /** Every record of {@code topic} keyed by {@code run}, decoded, in order. */

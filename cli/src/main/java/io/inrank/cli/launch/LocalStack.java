@@ -21,13 +21,15 @@ import java.util.regex.Pattern;
 public final class LocalStack implements AutoCloseable {
     private final Layout layout;
     private final Path dir;
-    private final KafkaLocal broker;
+    private final int port;
+    private KafkaLocal broker;
     private final List<JavaProcess> processes = new ArrayList<>();
 
     private LocalStack(Layout layout, Path dir, KafkaLocal broker) {
         this.layout = layout;
         this.dir = dir;
         this.broker = broker;
+        this.port = broker.port();
     }
 
     /** A broker on a free port with its data and log under {@code dir/kafka}. */
@@ -69,7 +71,18 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public String bootstrap() {
-        return broker.bootstrapServers();
+        return "localhost:" + port;
+    }
+
+    /** Stops the broker (an outage: clients see it gone); {@link #startBroker()} brings it back. */
+    public synchronized void stopBroker() {
+        if (broker != null) broker.close();
+        broker = null;
+    }
+
+    /** Starts the broker again on the same port and data: every topic, offset and group as it was. */
+    public synchronized void startBroker() throws IOException {
+        if (broker == null) broker = startBroker(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), port, List.of());
     }
 
     public Path dir() {
@@ -140,6 +153,6 @@ public final class LocalStack implements AutoCloseable {
     @Override
     public void close() {
         for (int i = processes.size() - 1; i >= 0; i--) processes.get(i).close();
-        broker.close();
+        stopBroker();
     }
 }

@@ -1,6 +1,7 @@
 package io.inrank.ingest.cli;
 
 import io.inrank.ingest.kafka.KafkaClients;
+import io.inrank.protocol.KafkaClientConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -26,12 +27,11 @@ public class KafkaOptions {
             description = "Producer compression: none, lz4, zstd, snappy, gzip (default ${DEFAULT-VALUE}).")
     String compression;
 
+    /** Config and env first ({@code kafka.*}, {@code KAFKA_*}), then the flags. */
     KafkaClients clients() {
-        if (bootstrap == null) {
-            bootstrap = ConfigProvider.getConfig()
-                    .getOptionalValue("kafka.bootstrap.servers", String.class)
-                    .orElse("localhost:9092");
-        }
-        return new KafkaClients(bootstrap, properties, compression);
+        KafkaClientConfig c = KafkaClientConfig.fromConfig(
+                        key -> ConfigProvider.getConfig().getOptionalValue(key, String.class), "localhost:9092")
+                .with(properties);
+        return new KafkaClients(bootstrap == null ? c : c.withBootstrap(bootstrap), compression);
     }
 }

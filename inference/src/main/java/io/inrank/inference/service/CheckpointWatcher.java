@@ -3,6 +3,7 @@ package io.inrank.inference.service;
 import io.inrank.model.io.Checkpoint;
 import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.DeadLetters;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.Topics;
@@ -19,15 +20,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -45,8 +43,9 @@ public class CheckpointWatcher {
     @ConfigProperty(name = "inrank.serve.run")
     Optional<String> run;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String bootstrap;
+    /** Bootstrap plus any client property from kafka.* config / KAFKA_* env (TLS, SASL): see protocol's README. */
+    private final KafkaClientConfig kafka = KafkaClientConfig.fromConfig(
+            key -> ConfigProvider.getConfig().getOptionalValue(key, String.class), "localhost:9092");
 
     @Inject
     ModelService service;
@@ -61,7 +60,7 @@ public class CheckpointWatcher {
         thread = new Thread(this::follow, "checkpoint-watcher");
         thread.setDaemon(true);
         thread.start();
-        LOG.infof("following %s for run %s on %s", Topics.CHECKPOINTS, run.get(), bootstrap);
+        LOG.infof("following %s for run %s on %s", Topics.CHECKPOINTS, run.get(), kafka.bootstrap());
     }
 
     void stop(@Observes ShutdownEvent ev) throws InterruptedException {
@@ -72,18 +71,8 @@ public class CheckpointWatcher {
 
     private void follow() {
         byte[] key = run.get().getBytes(StandardCharsets.UTF_8);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer());
-                KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
-                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = kafka.consumer("inrank-inference", Map.of());
+                KafkaProducer<byte[], byte[]> p = kafka.reliableProducer("inrank-inference")) {
             consumer = c;
             DeadLetters dead = new DeadLetters(p, "inference");
             TopicPartition tp = new TopicPartition(Topics.CHECKPOINTS, 0);

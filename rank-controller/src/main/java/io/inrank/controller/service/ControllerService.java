@@ -2,9 +2,9 @@ package io.inrank.controller.service;
 
 import io.inrank.controller.state.RunState;
 import io.inrank.protocol.DeadLetters;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
-import io.inrank.protocol.Producers;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.Topics;
@@ -34,7 +34,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -46,9 +46,11 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ControllerService {
     private static final Logger LOG = Logger.getLogger(ControllerService.class);
+    private static final String CLIENT = "inrank-rank-controller";
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    /** Bootstrap plus any client property from kafka.* config / KAFKA_* env (TLS, SASL): see protocol's README. */
+    private final KafkaClientConfig kafka = KafkaClientConfig.fromConfig(
+            key -> ConfigProvider.getConfig().getOptionalValue(key, String.class), "localhost:9092");
 
     @ConfigProperty(name = "inrank.controller.group", defaultValue = "inrank-rank-controller")
     String group;
@@ -68,7 +70,7 @@ public class ControllerService {
     private volatile boolean running;
 
     void start(@Observes StartupEvent ev) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        try (Admin admin = kafka.admin(CLIENT)) {
             // what the controller reads (spectra, its state) and writes (decisions, state, dead letters)
             TopicSetup.ensure(
                     admin,
@@ -76,7 +78,7 @@ public class ControllerService {
                             .map(Topics::spec)
                             .toList());
         }
-        producer = Producers.reliable(bootstrap);
+        producer = kafka.reliableProducer(CLIENT);
         deadLetters();
         latency();
         rebuild();
@@ -97,14 +99,7 @@ public class ControllerService {
 
     /** Reads the compacted state topic to its end: the latest state of every run. */
     private void rebuild() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = kafka.consumer(CLIENT, Map.of())) {
             TopicPartition tp = new TopicPartition(Topics.RANK_STATE, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
@@ -125,10 +120,9 @@ public class ControllerService {
     }
 
     private void run() {
-        consumer = new KafkaConsumer<>(
+        consumer = kafka.consumer(
+                CLIENT,
                 Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
                         ConsumerConfig.GROUP_ID_CONFIG,
                         group,
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
@@ -140,9 +134,7 @@ public class ControllerService {
                         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
                         sessionTimeoutMs,
                         ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
-                        Math.max(1000, sessionTimeoutMs / 4)),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+                        Math.max(1000, sessionTimeoutMs / 4)));
         DeadLetters dead = new DeadLetters(producer, "rank-controller");
         try {
             consumer.subscribe(List.of(Topics.SPECTRA));

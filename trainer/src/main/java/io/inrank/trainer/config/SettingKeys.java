@@ -2,6 +2,7 @@ package io.inrank.trainer.config;
 
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backends;
+import io.inrank.protocol.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -102,9 +103,9 @@ public final class SettingKeys {
                 ? flags.get(name)
                 : config.apply(BY_NAME.get(name).configKey())
                         .orElse(BY_NAME.get(name).defaultValue());
-        String bootstrap = flags.containsKey("bootstrap")
-                ? flags.get("bootstrap")
-                : config.apply("kafka.bootstrap.servers").orElse("localhost:9092");
+        // bootstrap and client properties (TLS, SASL, ...) from kafka.* config / KAFKA_* env; --bootstrap wins
+        KafkaClientConfig kafka = KafkaClientConfig.fromConfig(config, "localhost:9092");
+        if (flags.containsKey("bootstrap")) kafka = kafka.withBootstrap(flags.get("bootstrap"));
         String schedule = v.apply("schedule");
         if (!schedule.equals("linear") && !schedule.equals("cosine"))
             throw new IllegalArgumentException("--schedule: linear or cosine, got " + schedule);
@@ -148,7 +149,7 @@ public final class SettingKeys {
                     i(v, "keep-checkpoints"),
                     Path.of(v.apply("checkpoint-dir")),
                     l(v, "log-every"),
-                    bootstrap,
+                    kafka,
                     Backends.resolve(v.apply("backend")),
                     precision(v.apply("precision")),
                     ints(v, "fixed-ranks"));

@@ -3,6 +3,7 @@ package io.inrank.trainer.config;
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
+import io.inrank.protocol.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -46,7 +47,7 @@ public record TrainSettings(
         int keepCheckpoints,
         Path checkpointDir,
         long logEvery,
-        String bootstrap,
+        KafkaClientConfig kafka,
         String backend,
         String precision,
         List<Integer> fixedRanks) {

@@ -1,13 +1,13 @@
 package io.inrank.trainer.data;
 
 import io.inrank.protocol.DatasetManifest;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * One split held in memory: waits for its manifest to say done, then reads the whole token topic once and keeps the
@@ -36,18 +35,9 @@ public final class BlockStore {
         this.blocks = (int) manifest.blocks();
     }
 
-    public static BlockStore load(String bootstrap, String dataset, String split, Duration waitForManifest) {
-        Map<String, Object> cfg = new HashMap<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                5000,
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
-                false));
+    public static BlockStore load(KafkaClientConfig kafka, String dataset, String split, Duration waitForManifest) {
         try (KafkaConsumer<byte[], byte[]> c =
-                new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                kafka.consumer("inrank-trainer", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
             DatasetManifest m = awaitManifest(c, Topics.manifestKey(dataset, split), waitForManifest);
             if (m.blocks() > Integer.MAX_VALUE / (m.blockLength() + 1)) {
                 throw new IllegalStateException(m.key() + ": " + m.blocks() + " blocks do not fit one in-memory store");

@@ -1,21 +1,26 @@
 package io.inrank.trainer.kafka;
 
 import io.inrank.protocol.CheckpointEvent;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.Messages;
-import io.inrank.protocol.Producers;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.TopicSpec;
 import io.inrank.protocol.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 
 /** The trainer's producer side: spectra and checkpoint events, keyed by run id, idempotent, acks=all, lz4. */
 public final class TrainerKafka implements AutoCloseable {
@@ -25,21 +30,45 @@ public final class TrainerKafka implements AutoCloseable {
             .map(Topics::spec)
             .toList();
 
-    private final String bootstrap;
+    private final KafkaClientConfig kafka;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaProducer<byte[], byte[]> reports;
 
-    public TrainerKafka(String bootstrap) {
-        this.bootstrap = bootstrap;
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+    /**
+     * @param reportTimeout how long a rank check may take in all ({@code decision-timeout-ms}): the report producer
+     *     gives a record up after it (delivery, request and block timeouts), so a report that missed its check is
+     *     dropped by Kafka too and never reaches the controller steps later
+     */
+    public TrainerKafka(KafkaClientConfig kafka, Duration reportTimeout) {
+        this.kafka = kafka;
+        try (Admin admin = kafka.admin("inrank-trainer")) {
             TopicSetup.ensure(admin, TOPICS);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot set up topics on " + bootstrap + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot set up topics on " + kafka.bootstrap() + ": " + e.getMessage(), e);
         }
-        producer = Producers.reliable(bootstrap);
+        producer = kafka.reliableProducer("inrank-trainer");
+        int ms = (int) Math.max(1000, Math.min(120_000, reportTimeout.toMillis()));
+        reports = kafka.producer(
+                "inrank-trainer-reports",
+                Map.of(
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                        "lz4",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        ms,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        ms,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        ms));
     }
 
-    public String bootstrap() {
-        return bootstrap;
+    public KafkaClientConfig config() {
+        return kafka;
     }
 
     /** For the dead-letter helper of the decision reader. */
@@ -47,9 +76,28 @@ public final class TrainerKafka implements AutoCloseable {
         return producer;
     }
 
-    /** Sends and waits for the broker's ack, so a report is durable before the trainer starts waiting on it. */
-    public void send(SpectrumReport r) {
-        sendSync(Topics.SPECTRA, r.run(), Messages.encode(r));
+    /**
+     * Sends a report and waits for the broker's ack until {@code deadlineNanos} ({@link System#nanoTime()}), so a
+     * report is durable before the trainer starts waiting on its answer.
+     *
+     * @return the failure, or empty when the broker has it
+     */
+    public Optional<String> send(SpectrumReport r, long deadlineNanos) {
+        try {
+            reports.send(new ProducerRecord<>(
+                            Topics.SPECTRA, r.run().getBytes(StandardCharsets.UTF_8), Messages.encode(r)))
+                    .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return Optional.empty();
+        } catch (TimeoutException e) {
+            return Optional.of("no ack from the broker in time");
+        } catch (ExecutionException e) {
+            return Optional.of(String.valueOf(e.getCause().getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        } catch (KafkaException e) { // send() itself: metadata or buffer space not available within max.block.ms
+            return Optional.of(e.getMessage());
+        }
     }
 
     public void send(CheckpointEvent e) {
@@ -70,6 +118,7 @@ public final class TrainerKafka implements AutoCloseable {
 
     @Override
     public void close() {
+        reports.close(Duration.ZERO); // what is still unsent missed its check: drop it
         producer.close();
     }
 }

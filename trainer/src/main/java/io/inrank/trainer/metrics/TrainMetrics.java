@@ -21,7 +21,8 @@ public final class TrainMetrics {
     private final Tags tags;
     private final double[] values = new double[6]; // loss, lr, grad norm, tokens/s, step, stage
     private final Timer stepTime;
-    private final Counter timeouts, decisions, checkpoints, damaged, dropped;
+    private final Counter timeouts, decisions, checkpoints, damaged, dropped, reportsDropped;
+    private final Timer rankCheck;
     private final Map<String, AtomicReference<Double>> perKey = new ConcurrentHashMap<>();
 
     public TrainMetrics(MeterRegistry registry, String run) {
@@ -44,6 +45,14 @@ public final class TrainMetrics {
         decisions = Counter.builder("inrank.trainer.rank.decisions")
                 .tags(tags)
                 .description("rank decisions applied")
+                .register(registry);
+        reportsDropped = Counter.builder("inrank.trainer.reports.dropped")
+                .tags(tags)
+                .description("spectrum reports the broker did not take within the decision timeout (dropped)")
+                .register(registry);
+        rankCheck = Timer.builder("inrank.trainer.rank.check.time")
+                .tags(tags)
+                .description("a rank check from report to applied decision (bounded by decision-timeout-ms)")
                 .register(registry);
         checkpoints = Counter.builder("inrank.trainer.checkpoints").tags(tags).register(registry);
         damaged = Counter.builder("inrank.trainer.checkpoints.damaged")
@@ -91,6 +100,14 @@ public final class TrainMetrics {
 
     public void decisionTimeout() {
         timeouts.increment();
+    }
+
+    public void reportDropped() {
+        reportsDropped.increment();
+    }
+
+    public void rankCheck(long nanos) {
+        rankCheck.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void decisionApplied() {

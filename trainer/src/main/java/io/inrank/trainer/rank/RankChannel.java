@@ -1,6 +1,7 @@
 package io.inrank.trainer.rank;
 
 import io.inrank.protocol.DeadLetters;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
@@ -11,12 +12,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads {@code inrank.rank-decisions} for one run. The reader is positioned at the topic's end when the run starts, so
@@ -31,20 +30,11 @@ public final class RankChannel implements AutoCloseable {
     private final DeadLetters dead;
     private int deadLettered;
 
-    public RankChannel(String bootstrap, String run, KafkaProducer<byte[], byte[]> producer) {
+    public RankChannel(KafkaClientConfig kafka, String run, KafkaProducer<byte[], byte[]> producer) {
         this.run = run;
         this.key = run.getBytes(StandardCharsets.UTF_8);
         this.dead = new DeadLetters(producer, "trainer");
-        consumer = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
-                        false),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        consumer = kafka.consumer("inrank-trainer", Map.of());
         TopicPartition tp = new TopicPartition(Topics.RANK_DECISIONS, 0);
         consumer.assign(List.of(tp));
         consumer.seekToEnd(List.of(tp));

@@ -55,6 +55,7 @@ public final class TrainingRun implements AutoCloseable {
     private int stage = 1;
     private long step;
     private long timeouts;
+    private long reportsDropped; // this process only: a resumed run starts again at 0
     private final long resumedFrom;
     private Map<String, Double> lastEval = Map.of();
     private volatile RunStatus status;
@@ -72,7 +73,7 @@ public final class TrainingRun implements AutoCloseable {
         this.metrics = new TrainMetrics(registry, s.run());
         GptConfig cfg = s.model();
         Duration wait = Duration.ofMillis(s.manifestWaitMs());
-        BlockStore train = BlockStore.load(s.bootstrap(), s.dataset(), s.trainSplit(), wait);
+        BlockStore train = BlockStore.load(s.kafka(), s.dataset(), s.trainSplit(), wait);
         requireBlockLength(train, s.seq());
         if (train.manifest().vocabSize() > cfg.vocab()) {
             throw new IllegalArgumentException(train.manifest().key() + " uses a vocabulary of "
@@ -80,7 +81,7 @@ public final class TrainingRun implements AutoCloseable {
         }
         evalSets = new LinkedHashMap<>();
         for (String split : s.evalSplits()) {
-            BlockStore e = BlockStore.load(s.bootstrap(), s.dataset(), split, wait);
+            BlockStore e = BlockStore.load(s.kafka(), s.dataset(), split, wait);
             requireBlockLength(e, s.seq());
             evalSets.put(split, e);
         }
@@ -88,7 +89,7 @@ public final class TrainingRun implements AutoCloseable {
         schedule = new LrSchedule(s.lr(), s.warmupSteps(), s.steps(), s.cosine());
         ids = new int[s.batch() * s.seq()];
         targets = new int[s.batch() * s.seq()];
-        kafka = new TrainerKafka(s.bootstrap());
+        kafka = new TrainerKafka(s.kafka(), Duration.ofMillis(s.decisionTimeoutMs()));
         checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
 
         Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(be, s.batch(), s.seq());
@@ -111,7 +112,7 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         resumedFrom = step;
-        decisions = ranks != null ? new RankChannel(s.bootstrap(), s.run(), kafka.producer()) : null;
+        decisions = ranks != null ? new RankChannel(s.kafka(), s.run(), kafka.producer()) : null;
         log = new StepLog(checkpoints.runDir().resolve("steps.jsonl"), s, step);
         metrics.stage(stage);
         publishRanks();
@@ -164,6 +165,7 @@ public final class TrainingRun implements AutoCloseable {
             double trainSeconds,
             long tokens,
             long decisionTimeouts,
+            long reportsDropped,
             Map<String, Double> eval,
             long parameters) {
         public double tokensPerSecond() {
@@ -232,6 +234,7 @@ public final class TrainingRun implements AutoCloseable {
                 trainNanos / 1e9,
                 tokens,
                 timeouts,
+                reportsDropped,
                 lastEval,
                 model.params().count());
     }
@@ -253,16 +256,35 @@ public final class TrainingRun implements AutoCloseable {
         return loss / s.accumulation();
     }
 
+    /**
+     * Report the spectra, wait for the decision, apply it — all within decision-timeout-ms, send included: a broker
+     * outage costs each check at most that long. A report the broker did not take in time is dropped (counted, logged)
+     * and never sent later; the ranks stay as they are until a later check gets through.
+     */
     private void rankCheck() {
-        long t0 = System.nanoTime();
-        kafka.send(ranks.report(s.run(), step, model, s.policy(), s.alpha()));
-        Optional<RankDecision> d = decisions.await(step, Duration.ofMillis(s.decisionTimeoutMs()));
+        long t0 = System.nanoTime(),
+                deadline = t0 + Duration.ofMillis(s.decisionTimeoutMs()).toNanos();
+        Optional<String> unsent = kafka.send(ranks.report(s.run(), step, model, s.policy(), s.alpha()), deadline);
+        Optional<RankDecision> d = unsent.isPresent()
+                ? Optional.empty()
+                : decisions.await(step, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        metrics.rankCheck(System.nanoTime() - t0);
         if (d.isEmpty()) {
             timeouts++;
             metrics.decisionTimeout();
+            if (unsent.isPresent()) {
+                reportsDropped++;
+                metrics.reportDropped();
+            }
             LOG.warnf(
-                    "step %d: no rank decision from the rank-controller within %d ms: keeping ranks %s (%d timeouts so far)",
-                    step, s.decisionTimeoutMs(), ranks.summary(), timeouts);
+                    "step %d: rank check gave up after %d ms (limit %d ms): %s; keeping ranks %s (%d timeouts, %d reports dropped so far)",
+                    step,
+                    (System.nanoTime() - t0) / 1_000_000,
+                    s.decisionTimeoutMs(),
+                    unsent.map(m -> "spectrum report dropped, " + m).orElse("no decision from the rank-controller"),
+                    ranks.summary(),
+                    timeouts,
+                    reportsDropped);
             return;
         }
         try {

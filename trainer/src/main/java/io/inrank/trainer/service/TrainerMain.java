@@ -77,6 +77,8 @@ public class TrainerMain implements QuarkusApplication {
                             sum.tokensPerSecond(),
                             "decision_timeouts",
                             sum.decisionTimeouts(),
+                            "reports_dropped",
+                            sum.reportsDropped(),
                             "eval",
                             sum.eval(),
                             "parameters",

@@ -19,7 +19,7 @@ class SettingKeysTest {
         assertEquals(77, s.steps(), "config");
         assertEquals(128, s.seq(), "default");
         assertEquals(GptConfig.Mode.INRANK_EFFICIENT, s.mode());
-        assertEquals("k:1", s.bootstrap());
+        assertEquals("k:1", s.kafka().bootstrap());
         assertEquals(2, s.evalSplits().size());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.kafka.KafkaLocalExtension;
 import io.inrank.protocol.DatasetManifest;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
@@ -86,7 +87,8 @@ class BlockStoreTest {
     @Test
     void loadsEveryBlockAndBatchesAreSeededCompleteAndResumable(KafkaLocal kafka) {
         int[] stream = write(kafka, "ds-ok", 16, 40, true, null);
-        BlockStore store = BlockStore.load(kafka.bootstrapServers(), "ds-ok", "train", Duration.ofSeconds(30));
+        BlockStore store = BlockStore.load(
+                KafkaClientConfig.of(kafka.bootstrapServers()), "ds-ok", "train", Duration.ofSeconds(30));
         assertEquals(40, store.blocks());
         assertEquals(17, store.width());
         int[] b7 = new int[17];
@@ -124,13 +126,18 @@ class BlockStoreTest {
         write(kafka, "ds-nomanifest", 8, 4, false, null);
         var e = assertThrows(
                 IllegalStateException.class,
-                () -> BlockStore.load(kafka.bootstrapServers(), "ds-nomanifest", "train", Duration.ofSeconds(2)));
+                () -> BlockStore.load(
+                        KafkaClientConfig.of(kafka.bootstrapServers()),
+                        "ds-nomanifest",
+                        "train",
+                        Duration.ofSeconds(2)));
         assertTrue(e.getMessage().startsWith("no finished manifest for ds-nomanifest/train"), e.getMessage());
 
         write(kafka, "ds-bad", 8, 4, true, new byte[] {1, 2, 3});
         var e2 = assertThrows(
                 IllegalStateException.class,
-                () -> BlockStore.load(kafka.bootstrapServers(), "ds-bad", "train", Duration.ofSeconds(30)));
+                () -> BlockStore.load(
+                        KafkaClientConfig.of(kafka.bootstrapServers()), "ds-bad", "train", Duration.ofSeconds(30)));
         assertTrue(
                 e2.getMessage().startsWith("inrank.tokens.ds-bad.train offset 1: token block: odd byte length 3"),
                 e2.getMessage());
