@@ -10,6 +10,7 @@ import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
 import io.inrank.protocol.CheckpointEvent;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.Topics;
@@ -28,11 +29,9 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -240,11 +239,12 @@ class PipelineIT {
 
     /** Every record of {@code topic} keyed by {@code run}, decoded, in order. */
     static <T> List<T> read(String bootstrap, String topic, Class<T> type, String run) throws Exception {
+        return read(KafkaClientConfig.of(bootstrap), topic, type, run);
+    }
+
+    static <T> List<T> read(KafkaClientConfig kafka, String topic, Class<T> type, String run) throws Exception {
         List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = kafka.consumer("it", Map.of())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));

@@ -7,8 +7,10 @@ import java.io.Writer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -22,6 +24,8 @@ import org.apache.kafka.common.utils.Time;
  * A real single-node Apache Kafka broker in KRaft combined mode (broker + controller in one node), built from Kafka's own
  * server classes. Used in-process by tests and by the {@code inrank} CLI ({@code ./inrank kafka}, the demo).
  *
+ * <p>Plain by default; {@link Builder#scram} secures it (SASL/SCRAM users, ACLs), see {@link Secured}.
+ *
  * <p>Single-broker settings are set for you: the offsets, transaction and share-state topics use replication factor 1.
  * Without them a consumer group never finds its coordinator and consumers silently receive nothing.
  */
@@ -31,6 +35,7 @@ public final class KafkaLocal implements AutoCloseable {
     private final boolean deleteOnClose;
     private final int port;
     private final KafkaRaftServer server;
+    private boolean secured;
     private volatile boolean closed;
 
     private KafkaLocal(Builder b) throws IOException {
@@ -46,11 +51,15 @@ public final class KafkaLocal implements AutoCloseable {
         // A static voter set: no dynamic-quorum bootstrap needed, and a restarted node may pick another controller
         // port.
         p.put("controller.quorum.voters", "1@" + b.host + ":" + controllerPort);
-        p.put("listeners", "PLAINTEXT://" + b.host + ":" + port + ",CONTROLLER://" + b.host + ":" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + b.host + ":" + port);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
+        if (b.adminPassword == null) {
+            p.put("listeners", "PLAINTEXT://" + b.host + ":" + port + ",CONTROLLER://" + b.host + ":" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://" + b.host + ":" + port);
+            p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+            p.put("inter.broker.listener.name", "PLAINTEXT");
+        } else {
+            p.putAll(Secured.brokerConfig(b.host, port, controllerPort, b.adminPassword));
+        }
         p.put("log.dirs", dataDir.resolve("kraft-data").toString());
         p.put("num.partitions", "1");
         p.put("offsets.topic.replication.factor", "1");
@@ -74,10 +83,13 @@ public final class KafkaLocal implements AutoCloseable {
             }
             // StorageTool.execute returns a code instead of calling System.exit like its main() does.
             int rc;
+            List<String> format =
+                    new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", cfg.toString()));
+            // SCRAM credentials live in the metadata log: the admin's must be there before the broker's first start
+            if (b.adminPassword != null) format.addAll(List.of("--add-scram", Secured.formatAdmin(b.adminPassword)));
             try {
                 rc = StorageTool.execute(
-                        new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", cfg.toString()},
-                        new PrintStream(OutputStream.nullOutputStream()));
+                        format.toArray(String[]::new), new PrintStream(OutputStream.nullOutputStream()));
             } catch (Exception e) {
                 throw new IOException("formatting the KRaft storage in " + dataDir + " failed: " + e.getMessage(), e);
             }
@@ -90,6 +102,20 @@ public final class KafkaLocal implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new IOException("Kafka broker failed to start on port " + port + ": " + e.getMessage(), e);
         }
+        if (b.adminPassword != null) {
+            try {
+                Secured.upsertUsers(bootstrapServers(), b.adminPassword, b.users);
+            } catch (Exception e) {
+                close();
+                throw new IOException("creating the SCRAM users on port " + port + " failed: " + e.getMessage(), e);
+            }
+        }
+        this.secured = b.adminPassword != null;
+    }
+
+    /** Whether clients must authenticate (SASL/SCRAM-SHA-512) and pass the ACLs. */
+    public boolean secured() {
+        return secured;
     }
 
     /** Starts a broker on free ports with a temporary data directory that is deleted on close. */
@@ -144,6 +170,22 @@ public final class KafkaLocal implements AutoCloseable {
         private Path dataDir;
         private String host = "localhost";
         private final Map<String, String> overrides = new HashMap<>();
+        private String adminPassword;
+        private Map<String, String> users = Map.of();
+
+        /**
+         * Secured: the client port speaks SASL/SCRAM-SHA-512 and KRaft's {@code StandardAuthorizer} allows only what
+         * an ACL grants (no ACL, no access). {@code admin} is the super user (give it this password); {@code users}
+         * (name → password) are created, or their passwords reset, at every start. Off by default.
+         */
+        public Builder scram(String adminPassword, Map<String, String> users) {
+            if (adminPassword == null || adminPassword.isEmpty())
+                throw new IllegalArgumentException("no admin password");
+            if (users.containsKey(Secured.ADMIN)) throw new IllegalArgumentException("admin is the super user");
+            this.adminPassword = adminPassword;
+            this.users = Map.copyOf(users);
+            return this;
+        }
 
         /** Client port; 0 (default) picks a free one. */
         public Builder port(int port) {

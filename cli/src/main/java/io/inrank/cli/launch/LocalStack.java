@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -21,31 +23,45 @@ import java.util.regex.Pattern;
 public final class LocalStack implements AutoCloseable {
     private final Layout layout;
     private final Path dir;
+    private final UnaryOperator<KafkaLocal.Builder> brokerSettings;
     private final int port;
     private KafkaLocal broker;
     private final List<JavaProcess> processes = new ArrayList<>();
 
-    private LocalStack(Layout layout, Path dir, KafkaLocal broker) {
+    private LocalStack(Layout layout, Path dir, UnaryOperator<KafkaLocal.Builder> brokerSettings) throws IOException {
         this.layout = layout;
         this.dir = dir;
-        this.broker = broker;
+        this.brokerSettings = brokerSettings;
+        this.broker = brokerSettings
+                .apply(brokerBuilder(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), 0, List.of()))
+                .start();
         this.port = broker.port();
     }
 
     /** A broker on a free port with its data and log under {@code dir/kafka}. */
     public static LocalStack start(Layout layout, Path dir) throws IOException {
-        KafkaLocal broker = startBroker(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), 0, List.of());
+        return new LocalStack(layout, dir, b -> b);
+    }
+
+    /** The same with the broker configured further, e.g. secured with SCRAM users ({@link KafkaLocal.Builder#scram}). */
+    public static LocalStack start(Layout layout, Path dir, UnaryOperator<KafkaLocal.Builder> broker)
+            throws IOException {
         return new LocalStack(layout, dir, broker);
     }
 
-    /** The broker's log goes to {@code logDir/broker.log} (cli-log4j2.xml), so it must be set before Kafka logs. */
     public static KafkaLocal startBroker(Path dataDir, Path logDir, int port, List<String[]> config)
+            throws IOException {
+        return brokerBuilder(dataDir, logDir, port, config).start();
+    }
+
+    /** The broker's log goes to {@code logDir/broker.log} (cli-log4j2.xml), so it must be set before Kafka logs. */
+    static KafkaLocal.Builder brokerBuilder(Path dataDir, Path logDir, int port, List<String[]> config)
             throws IOException {
         Files.createDirectories(logDir);
         System.setProperty("inrank.kafka.logDir", logDir.toAbsolutePath().toString());
         KafkaLocal.Builder b = KafkaLocal.builder().port(port).dataDir(dataDir.toAbsolutePath());
         for (String[] kv : config) b.config(kv[0], kv[1]);
-        return b.start();
+        return b;
     }
 
     /** What a command makes ready on a temporary stack before it runs (ingest a dataset, start a controller). */
@@ -82,7 +98,10 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts the broker again on the same port and data: every topic, offset and group as it was. */
     public synchronized void startBroker() throws IOException {
-        if (broker == null) broker = startBroker(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), port, List.of());
+        if (broker == null)
+            broker = brokerSettings
+                    .apply(brokerBuilder(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), port, List.of()))
+                    .start();
     }
 
     public Path dir() {
@@ -125,12 +144,17 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts the rank-controller on this broker ({@code port} 0 = any); returns once it has restored its runs. */
     public JavaProcess startController(int port) {
-        JavaProcess c = JavaProcess.builder("rank-controller", layout.jvm())
+        return startController(port, Map.of());
+    }
+
+    /** The same with Kafka client properties ({@code kafka.*} keys without the prefix), e.g. a SCRAM login. */
+    public JavaProcess startController(int port, Map<String, String> kafkaProperties) {
+        JavaProcess.Builder b = JavaProcess.builder("rank-controller", layout.jvm())
                 .heap("1g")
                 .property("kafka.bootstrap.servers", bootstrap())
-                .property("quarkus.http.port", port)
-                .jar(layout.controller().jar())
-                .start(dir.resolve("controller.log"));
+                .property("quarkus.http.port", port);
+        kafkaProperties.forEach((k, v) -> b.property("kafka." + k, v));
+        JavaProcess c = b.jar(layout.controller().jar()).start(dir.resolve("controller.log"));
         processes.add(c);
         c.awaitLine(Pattern.compile("runs restored"), Duration.ofSeconds(120));
         return c;

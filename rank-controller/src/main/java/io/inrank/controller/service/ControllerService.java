@@ -1,6 +1,7 @@
 package io.inrank.controller.service;
 
 import io.inrank.controller.state.RunState;
+import io.inrank.protocol.Access;
 import io.inrank.protocol.DeadLetters;
 import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.MalformedRecordException;
@@ -52,7 +53,7 @@ public class ControllerService {
     private final KafkaClientConfig kafka = KafkaClientConfig.fromConfig(
             key -> ConfigProvider.getConfig().getOptionalValue(key, String.class), "localhost:9092");
 
-    @ConfigProperty(name = "inrank.controller.group", defaultValue = "inrank-rank-controller")
+    @ConfigProperty(name = "inrank.controller.group", defaultValue = Access.CONTROLLER_GROUP)
     String group;
 
     /** How fast a dead controller's partition moves to its replacement (the broker's minimum is 6 s). */

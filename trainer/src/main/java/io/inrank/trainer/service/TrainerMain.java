@@ -89,6 +89,13 @@ public class TrainerMain implements QuarkusApplication {
             LOG.debug("run failed", e);
             System.err.println("error: " + e.getMessage());
             return 1;
+        } catch (org.apache.kafka.common.errors.AuthorizationException
+                | org.apache.kafka.common.errors.AuthenticationException e) {
+            // the broker refused this client: its user's ACLs or credentials, not the run, need fixing
+            LOG.debug("run failed", e);
+            System.err.println("error: Kafka refused the trainer's client: " + e.getMessage()
+                    + " (check the user's ACLs and credentials: protocol/README.md)");
+            return 1;
         } catch (RuntimeException e) {
             LOG.error("run failed", e);
             System.err.println("error: " + e);
