@@ -1,5 +1,6 @@
 package io.inrank.k8s;
 
+import io.inrank.protocol.KafkaClientConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ import java.util.stream.Stream;
  * What a service really reads, from its own sources: its HTTP port property ({@code quarkus.http.port=${ENV:default}})
  * and every environment variable name that reaches its configuration — MicroProfile Config's env form of each property
  * it declares or injects ({@code inrank.serve.max-queue} → {@code INRANK_SERVE_MAX_QUEUE}), explicit {@code ${NAME}}
- * placeholders, the trainer's settings table ({@code INRANK_TRAIN_*}), and what the container image's entrypoint reads.
+ * placeholders, the trainer's settings table ({@code INRANK_TRAIN_*}), every Kafka client property where the service
+ * builds its clients from config ({@code KAFKA_SASL_JAAS_CONFIG}, ...), and what the container image's entrypoint reads.
  */
 record ServiceConfig(String module, String portEnv, int portDefault, Set<String> env) {
 
@@ -32,6 +34,11 @@ record ServiceConfig(String module, String portEnv, int portDefault, Set<String>
                 find(src, "get(?:Optional)?Value\\(\"([^\"]+)\"", g -> env.add(envForm(g)));
                 find(src, "new Key\\(\\s*\"([a-z0-9-]+)\"", g -> env.add(envForm("inrank.train." + g)));
                 placeholders(src, env);
+                // KafkaClientConfig.fromConfig reads kafka.<name> for every Kafka client property (TLS, SASL, ...)
+                if (src.contains("KafkaClientConfig.fromConfig(")) {
+                    env.add(envForm("kafka.bootstrap.servers"));
+                    KafkaClientConfig.CLIENT_PROPERTIES.forEach(n -> env.add(envForm("kafka." + n)));
+                }
             }
         } catch (IOException e) {
             throw new AssertionError(e);

@@ -39,6 +39,11 @@ public final class BlockStore {
         try (KafkaConsumer<byte[], byte[]> c =
                 kafka.consumer("inrank-trainer", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
             DatasetManifest m = awaitManifest(c, Topics.manifestKey(dataset, split), waitForManifest);
+            // the manifest names the topic; only the split's own is read (a forged manifest cannot redirect the
+            // trainer)
+            if (!m.topic().equals(Topics.tokens(dataset, split)))
+                throw new IllegalStateException(
+                        m.key() + ": the manifest names topic " + m.topic() + ", not " + Topics.tokens(dataset, split));
             if (m.blocks() > Integer.MAX_VALUE / (m.blockLength() + 1)) {
                 throw new IllegalStateException(m.key() + ": " + m.blocks() + " blocks do not fit one in-memory store");
             }
