@@ -2,7 +2,9 @@ package io.inrank.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -12,7 +14,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Republishes a record a consumer could not process to {@link Topics#DEAD_LETTER}: the original key, value and headers,
- * plus headers that say why and where it came from. Nothing is dropped silently.
+ * plus headers that say why and where it came from. Nothing is dropped silently: a value over {@link #MAX_VALUE_BYTES}
+ * (a flood of huge records) keeps its first bytes and says so ({@link #VALUE_BYTES}, {@link #TRUNCATED}) — the source
+ * topic, partition and offset still point at the whole record — and a dead letter the broker does not take is counted
+ * and logged.
  */
 public final class DeadLetters {
     public static final String REASON = "dlq.reason";
@@ -22,6 +27,15 @@ public final class DeadLetters {
     public static final String SOURCE_OFFSET = "dlq.source.offset";
     public static final String CONSUMER = "dlq.consumer";
     public static final String TIME = "dlq.time";
+    /** The original value's size in bytes. */
+    public static final String VALUE_BYTES = "dlq.value.bytes";
+    /** Present ("true") when only the first {@link #MAX_VALUE_BYTES} of the value were kept. */
+    public static final String TRUNCATED = "dlq.value.truncated";
+    /** Well under any producer's max.request.size, so a dead letter always fits. */
+    public static final int MAX_VALUE_BYTES = 64 * 1024;
+
+    private static final System.Logger LOG = System.getLogger(DeadLetters.class.getName());
+    private final AtomicLong sent = new AtomicLong(), failed = new AtomicLong();
 
     private final Producer<byte[], byte[]> producer;
     private final String consumerName;
@@ -54,7 +68,36 @@ public final class DeadLetters {
         headers.add(SOURCE_OFFSET, utf8(Long.toString(record.offset())));
         headers.add(CONSUMER, utf8(consumerName));
         headers.add(TIME, utf8(Instant.now().toString()));
-        return producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers));
+        byte[] value = record.value();
+        if (value != null) {
+            headers.add(VALUE_BYTES, utf8(Integer.toString(value.length)));
+            if (value.length > MAX_VALUE_BYTES) {
+                headers.add(TRUNCATED, utf8("true"));
+                value = Arrays.copyOf(value, MAX_VALUE_BYTES);
+            }
+        }
+        byte[] key = record.key() != null && record.key().length > MAX_VALUE_BYTES
+                ? Arrays.copyOf(record.key(), MAX_VALUE_BYTES)
+                : record.key();
+        sent.incrementAndGet();
+        return producer.send(new ProducerRecord<>(topic, null, key, value, headers), (meta, error) -> {
+            if (error == null) return;
+            failed.incrementAndGet();
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "dead letter of " + record.topic() + "/" + record.partition() + "@" + record.offset()
+                            + " not written to " + topic + ": " + error.getMessage());
+        });
+    }
+
+    /** Records handed to the dead-letter topic so far (by this instance). */
+    public long count() {
+        return sent.get();
+    }
+
+    /** Of those, the ones the broker did not take (logged as errors). */
+    public long failed() {
+        return failed.get();
     }
 
     /** Reads one dead-letter header as text, or null. */

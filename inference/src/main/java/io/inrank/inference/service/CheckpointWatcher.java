@@ -4,9 +4,10 @@ import io.inrank.model.io.Checkpoint;
 import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.DeadLetters;
 import io.inrank.protocol.KafkaClientConfig;
-import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,11 +51,20 @@ public class CheckpointWatcher {
     @Inject
     ModelService service;
 
+    @Inject
+    MeterRegistry registry;
+
+    private Counter deadLettered;
+
     private volatile boolean running;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private Thread thread;
 
     void start(@Observes StartupEvent ev) {
+        deadLettered = Counter.builder("inrank.inference.dead.letters")
+                .description(
+                        "checkpoint events of the followed run that could not be read (sent to the dead-letter topic)")
+                .register(registry);
         if (run.isEmpty()) return;
         running = true;
         thread = new Thread(this::follow, "checkpoint-watcher");
@@ -69,7 +79,23 @@ public class CheckpointWatcher {
         if (thread != null) thread.join(5000);
     }
 
+    /** Follows until shutdown; a failure (say, a broker that refuses this client) is logged and retried, never final. */
     private void follow() {
+        while (running) {
+            try {
+                followOnce();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "checkpoint watcher failed; retrying in 5 s: %s", e.getMessage());
+                try {
+                    Thread.sleep(5000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void followOnce() {
         byte[] key = run.get().getBytes(StandardCharsets.UTF_8);
         try (KafkaConsumer<byte[], byte[]> c = kafka.consumer("inrank-inference", Map.of());
                 KafkaProducer<byte[], byte[]> p = kafka.reliableProducer("inrank-inference")) {
@@ -89,8 +115,9 @@ public class CheckpointWatcher {
                     try {
                         CheckpointEvent e = Messages.decode(r.value(), CheckpointEvent.class);
                         if (newest == null || e.step() >= newest.step()) newest = e;
-                    } catch (MalformedRecordException e) {
+                    } catch (RuntimeException e) { // MalformedRecordException, or anything else one record could cause
                         dead.send(r, e);
+                        deadLettered.increment();
                         LOG.warnf(
                                 "unreadable checkpoint event at offset %d dead-lettered: %s",
                                 r.offset(), e.getMessage());
@@ -107,8 +134,7 @@ public class CheckpointWatcher {
             // shutting down
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("checkpoint watcher stopped", e);
+            running = false;
         }
     }
 

@@ -173,6 +173,11 @@ public class ControllerService {
             dead.send(r, e);
             deadLetters().increment();
             LOG.debugf("dead-lettered %s offset %d: %s", r.topic(), r.offset(), e.getMessage());
+        } catch (RuntimeException e) {
+            // a record this code cannot handle is a bug to fix, but it must not stop decisions for every other run
+            dead.send(r, e);
+            deadLetters().increment();
+            LOG.errorf(e, "dead-lettered %s offset %d after an unexpected failure", r.topic(), r.offset());
         }
     }
 

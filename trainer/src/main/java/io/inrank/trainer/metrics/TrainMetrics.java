@@ -102,6 +102,14 @@ public final class TrainMetrics {
         timeouts.increment();
     }
 
+    /** The run's dead-lettered rank decisions, read from their counter. */
+    public <T> void deadLetters(T source, java.util.function.ToDoubleFunction<T> count) {
+        io.micrometer.core.instrument.FunctionCounter.builder("inrank.trainer.dead.letters", source, count)
+                .tags(tags)
+                .description("records of this run on inrank.rank-decisions that could not be read (dead-lettered)")
+                .register(registry);
+    }
+
     public void reportDropped() {
         reportsDropped.increment();
     }

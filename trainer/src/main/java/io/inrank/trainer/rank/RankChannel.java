@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Reads {@code inrank.rank-decisions} for one run. The reader is positioned at the topic's end when the run starts, so
@@ -28,7 +29,8 @@ public final class RankChannel implements AutoCloseable {
     private final byte[] key;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetters dead;
-    private int deadLettered;
+    private static final Logger LOG = Logger.getLogger(RankChannel.class);
+    private volatile int deadLettered;
 
     public RankChannel(KafkaClientConfig kafka, String run, KafkaProducer<byte[], byte[]> producer) {
         this.run = run;
@@ -55,9 +57,12 @@ public final class RankChannel implements AutoCloseable {
                     if (!d.run().equals(run)) throw new MalformedRecordException("key " + run + " but run " + d.run());
                     if (d.step() == step) return Optional.of(d);
                     // an answer to an earlier step that came after its timeout: too late to apply deterministically
-                } catch (MalformedRecordException e) {
+                } catch (RuntimeException e) { // MalformedRecordException, or anything else one record could cause
                     dead.send(r, e);
                     deadLettered++;
+                    LOG.warnf(
+                            "step %d: unreadable rank decision at offset %d dead-lettered: %s",
+                            step, r.offset(), e.getMessage());
                 }
             }
         }

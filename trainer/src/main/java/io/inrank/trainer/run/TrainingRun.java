@@ -113,6 +113,7 @@ public final class TrainingRun implements AutoCloseable {
         }
         resumedFrom = step;
         decisions = ranks != null ? new RankChannel(s.kafka(), s.run(), kafka.producer()) : null;
+        if (decisions != null) metrics.deadLetters(decisions, RankChannel::deadLettered);
         log = new StepLog(checkpoints.runDir().resolve("steps.jsonl"), s, step);
         metrics.stage(stage);
         publishRanks();
@@ -166,6 +167,7 @@ public final class TrainingRun implements AutoCloseable {
             long tokens,
             long decisionTimeouts,
             long reportsDropped,
+            long deadLetters,
             Map<String, Double> eval,
             long parameters) {
         public double tokensPerSecond() {
@@ -235,6 +237,7 @@ public final class TrainingRun implements AutoCloseable {
                 tokens,
                 timeouts,
                 reportsDropped,
+                decisions == null ? 0 : decisions.deadLettered(),
                 lastEval,
                 model.params().count());
     }

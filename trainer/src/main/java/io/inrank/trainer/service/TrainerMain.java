@@ -61,29 +61,19 @@ public class TrainerMain implements QuarkusApplication {
         try (TrainingRun run = new TrainingRun(s, registry)) {
             current.set(run);
             TrainingRun.Summary sum = run.run();
-            System.out.println(Messages.toJson(
-                    Map.of(
-                            "run",
-                            s.run(),
-                            "steps",
-                            sum.steps(),
-                            "resumed_from",
-                            sum.resumedFrom(),
-                            "loss",
-                            sum.lastLoss(),
-                            "seconds",
-                            sum.seconds(),
-                            "tokens_per_s",
-                            sum.tokensPerSecond(),
-                            "decision_timeouts",
-                            sum.decisionTimeouts(),
-                            "reports_dropped",
-                            sum.reportsDropped(),
-                            "eval",
-                            sum.eval(),
-                            "parameters",
-                            sum.parameters()),
-                    false));
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("run", s.run());
+            out.put("steps", sum.steps());
+            out.put("resumed_from", sum.resumedFrom());
+            out.put("loss", sum.lastLoss());
+            out.put("seconds", sum.seconds());
+            out.put("tokens_per_s", sum.tokensPerSecond());
+            out.put("decision_timeouts", sum.decisionTimeouts());
+            out.put("reports_dropped", sum.reportsDropped());
+            out.put("dead_letters", sum.deadLetters());
+            out.put("eval", sum.eval());
+            out.put("parameters", sum.parameters());
+            System.out.println(Messages.toJson(out, false));
             return 0;
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             LOG.debug("run failed", e);
