@@ -132,7 +132,7 @@ class KafkaAccessTest {
     /** What a module's sources touch on Kafka, benches aside (they run on their own broker, never in the cluster). */
     static Set<String> usedBy(String module) {
         Set<String> used = new TreeSet<>();
-        Pattern topic = Pattern.compile("Topics\\.([A-Z_]+|tokens|tokensSpec)\\b");
+        Pattern topic = Pattern.compile("Topics\\.([A-Z_]+|tokens|tokensSpec|tokensPrefix)\\b");
         try (Stream<Path> files = Files.walk(Rendered.ROOT.resolve(module).resolve("src/main/java"))) {
             for (Path f : files.filter(
                             p -> p.toString().endsWith(".java") && !p.toString().contains("/bench/"))
@@ -141,8 +141,8 @@ class KafkaAccessTest {
                 Matcher m = topic.matcher(src);
                 while (m.find()) {
                     String name = m.group(1);
-                    if (name.equals("tokens") || name.equals("tokensSpec") || name.equals("TOKENS_PREFIX")) {
-                        used.add("topic-prefix " + Topics.TOKENS_PREFIX);
+                    if (name.startsWith("tokens")) {
+                        used.add("topic-prefix " + Topics.tokensPrefix());
                     } else if (!name.equals("ALL")) {
                         used.add("topic " + Topics.class.getField(name).get(null));
                     }

@@ -72,12 +72,12 @@ public final class Access {
                 "data-ingest",
                 List.of(
                         Grant.topic(Topics.DATASETS, Op.READ, Op.WRITE),
-                        Grant.topicPrefix(Topics.TOKENS_PREFIX, Op.READ, Op.WRITE, Op.CREATE, Op.DELETE)));
+                        Grant.topicPrefix(Topics.tokensPrefix(), Op.READ, Op.WRITE, Op.CREATE, Op.DELETE)));
         m.put(
                 "trainer",
                 List.of(
                         Grant.topic(Topics.DATASETS, Op.READ),
-                        Grant.topicPrefix(Topics.TOKENS_PREFIX, Op.READ),
+                        Grant.topicPrefix(Topics.tokensPrefix(), Op.READ),
                         Grant.topic(Topics.SPECTRA, Op.WRITE),
                         Grant.topic(Topics.RANK_DECISIONS, Op.READ),
                         Grant.topic(Topics.CHECKPOINTS, Op.WRITE),

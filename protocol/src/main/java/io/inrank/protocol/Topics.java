@@ -45,8 +45,12 @@ public final class Topics {
         return TopicSpec.forever(tokens(dataset, split));
     }
 
+    private static final String TOKENS_PREFIX = "inrank.tokens.";
+
     /** Every token topic starts with this: the ingest's create/delete grant is on this prefix ({@link Access}). */
-    public static final String TOKENS_PREFIX = "inrank.tokens.";
+    public static String tokensPrefix() {
+        return TOKENS_PREFIX;
+    }
     /** Dataset and split names become part of a topic name: Kafka allows [a-zA-Z0-9._-], we keep to lower case. */
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
 

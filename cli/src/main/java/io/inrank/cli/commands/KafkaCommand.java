@@ -1,8 +1,12 @@
 package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.Layout;
+import io.inrank.cli.launch.LocalLogins;
 import io.inrank.cli.launch.LocalStack;
 import io.inrank.kafka.KafkaLocal;
+import io.inrank.kafka.Secured;
+import io.inrank.protocol.cli.Commands;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +36,19 @@ public final class KafkaCommand implements Callable<Integer> {
     Path logDir;
 
     @Option(
+            names = "--secure",
+            description =
+                    "Clients must log in (SASL/SCRAM-SHA-512) and pass ACLs: an admin and one user per service with"
+                            + " only its grants; their logins go to --users-dir as KAFKA_* env files. A data dir stays plain or"
+                            + " secure from its first start.")
+    boolean secure;
+
+    @Option(
+            names = "--users-dir",
+            description = "With --secure: where the <user>.env login files are kept (default .inrank/kafka/users).")
+    Path usersDir;
+
+    @Option(
             names = "--kafka-property",
             paramLabel = "KEY=VALUE",
             description = "Any broker property, e.g. log.retention.ms=3600000 (repeatable).")
@@ -45,7 +62,28 @@ public final class KafkaCommand implements Callable<Integer> {
         List<String[]> config = new ArrayList<>();
         properties.forEach((k, v) -> config.add(new String[] {k, v}));
         long t0 = System.nanoTime();
-        KafkaLocal broker = LocalStack.startBroker(data, logs, port, config);
+        Path users = usersDir != null ? usersDir : layout.work("kafka").resolve("users");
+        Map<String, String> logins = null;
+        if (secure) {
+            if (Files.exists(data.resolve("kraft-data/meta.properties"))
+                    && !Files.exists(users.resolve(Secured.ADMIN + ".env"))) {
+                System.err.println("error: " + data + " was first started without --secure (or its logins in " + users
+                        + " are gone): use another --data-dir");
+                return Commands.USAGE;
+            }
+            logins = LocalLogins.loadOrCreate(users);
+        }
+        KafkaLocal.Builder b = LocalStack.brokerBuilder(data, logs, port, config);
+        if (logins != null) {
+            Map<String, String> services = new LinkedHashMap<>(logins);
+            String admin = services.remove(Secured.ADMIN);
+            b.scram(admin, services);
+        }
+        KafkaLocal broker = b.start();
+        if (logins != null) {
+            LocalLogins.grant(broker.bootstrapServers(), logins.get(Secured.ADMIN));
+            LocalLogins.write(users, logins, broker.bootstrapServers());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -56,6 +94,10 @@ public final class KafkaCommand implements Callable<Integer> {
                             stopped.countDown();
                         },
                         "kafka-shutdown"));
+        if (logins != null)
+            System.out.printf(
+                    "kafka: secured (SASL/SCRAM-SHA-512, ACLs); logins of %s in %s/<user>.env%n",
+                    String.join(", ", logins.keySet()), users.toAbsolutePath());
         System.out.printf(
                 "kafka: ready on %s (data %s, log %s, started in %.1f s)%n",
                 broker.bootstrapServers(),

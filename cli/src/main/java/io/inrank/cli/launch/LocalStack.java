@@ -55,7 +55,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** The broker's log goes to {@code logDir/broker.log} (cli-log4j2.xml), so it must be set before Kafka logs. */
-    static KafkaLocal.Builder brokerBuilder(Path dataDir, Path logDir, int port, List<String[]> config)
+    public static KafkaLocal.Builder brokerBuilder(Path dataDir, Path logDir, int port, List<String[]> config)
             throws IOException {
         Files.createDirectories(logDir);
         System.setProperty("inrank.kafka.logDir", logDir.toAbsolutePath().toString());
