@@ -83,37 +83,18 @@ class FloodIT {
             Path ckpt = tmp.resolve("checkpoints");
             JavaProcess trainer = stack.own(TrainCommand.trainer(
                             layout,
-                            List.of(
-                                    "--run",
+                            PipelineIT.args(
                                     RUN,
-                                    "--dataset",
                                     RUN,
-                                    "--batch",
-                                    "2",
-                                    "--seq",
-                                    "16",
-                                    "--steps",
+                                    stack.bootstrap(),
+                                    ckpt,
                                     "240",
-                                    "--warmup-steps",
-                                    "2",
                                     "--rank-warmup",
                                     "200",
-                                    "--rank-gap",
-                                    "4",
-                                    "--buffer",
-                                    "8",
                                     "--checkpoint-every",
                                     "80",
-                                    "--eval-every",
-                                    "0",
-                                    "--eval-batches",
-                                    "2",
-                                    "--checkpoint-dir",
-                                    ckpt.toString(),
                                     "--log-every",
-                                    "40",
-                                    "--bootstrap",
-                                    stack.bootstrap()),
+                                    "40"),
                             0)
                     .heap("1g")
                     .start(tmp.resolve("trainer.log")));

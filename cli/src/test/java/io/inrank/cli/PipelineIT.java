@@ -141,7 +141,14 @@ class PipelineIT {
         Path log = tmp.resolve("trainer-e2e-c.log");
         JavaProcess c = TrainCommand.trainer(
                         layout,
-                        args("e2e-c", stack.bootstrap(), ckpt, "48", "--decision-timeout-ms", String.valueOf(limitMs)),
+                        args(
+                                "e2e-c",
+                                "e2e",
+                                stack.bootstrap(),
+                                ckpt,
+                                "48",
+                                "--decision-timeout-ms",
+                                String.valueOf(limitMs)),
                         0)
                 .heap("1g")
                 .start(log);
@@ -194,17 +201,18 @@ class PipelineIT {
     }
 
     private JavaProcess trainer(Layout layout, String run, String bs, Path ckpt) {
-        return TrainCommand.trainer(layout, args(run, bs, ckpt, "24"), 0)
+        return TrainCommand.trainer(layout, args(run, "e2e", bs, ckpt, "24"), 0)
                 .heap("1g")
                 .start(tmp.resolve("trainer-" + run + "-" + System.nanoTime() + ".log"));
     }
 
-    private static List<String> args(String run, String bs, Path ckpt, String steps, String... extra) {
+    /** A tiny InRank run's flags: rank checks every 4 steps from step 8, checkpoints every 8; {@code extra} wins. */
+    static List<String> args(String run, String dataset, String bs, Path ckpt, String steps, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--run",
                 run,
                 "--dataset",
-                "e2e",
+                dataset,
                 "--batch",
                 "2",
                 "--seq",

@@ -207,37 +207,8 @@ class SecuredPipelineIT {
     }
 
     JavaProcess trainer(Layout layout, LocalStack stack, String run, String user) {
-        List<String> args = List.of(
-                "--run",
-                run,
-                "--dataset",
-                "sec",
-                "--batch",
-                "2",
-                "--seq",
-                "16",
-                "--steps",
-                "16",
-                "--warmup-steps",
-                "2",
-                "--rank-warmup",
-                "4",
-                "--rank-gap",
-                "4",
-                "--buffer",
-                "8",
-                "--checkpoint-every",
-                "8",
-                "--eval-every",
-                "0",
-                "--eval-batches",
-                "2",
-                "--checkpoint-dir",
-                tmp.resolve("checkpoints").toString(),
-                "--manifest-wait-ms",
-                "60000",
-                "--bootstrap",
-                stack.bootstrap());
+        List<String> args = PipelineIT.args(
+                run, "sec", stack.bootstrap(), tmp.resolve("checkpoints"), "16", "--manifest-wait-ms", "60000");
         JavaProcess.Builder b = TrainCommand.trainer(layout, args, 0).heap("1g");
         login(user).forEach((k, v) -> b.property("kafka." + k, v));
         return b.start(tmp.resolve("trainer-" + run + ".log"));

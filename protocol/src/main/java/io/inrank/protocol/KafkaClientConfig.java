@@ -119,17 +119,22 @@ public record KafkaClientConfig(String bootstrap, Map<String, String> properties
      * one partition), lz4, no linger (reports and decisions wait on each other, so batching only adds latency).
      */
     public KafkaProducer<byte[], byte[]> reliableProducer(String clientId) {
-        return producer(
-                clientId,
-                Map.of(
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                        "lz4",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        0));
+        return reliableProducer(clientId, Map.of());
+    }
+
+    /** The same with more defaults of the caller's (e.g. tighter timeouts); the operator's settings still win. */
+    public KafkaProducer<byte[], byte[]> reliableProducer(String clientId, Map<String, Object> more) {
+        Map<String, Object> d = new HashMap<>(Map.of(
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                ProducerConfig.LINGER_MS_CONFIG,
+                0));
+        d.putAll(more);
+        return producer(clientId, d);
     }
 
     public KafkaProducer<byte[], byte[]> producer(String clientId, Map<String, Object> defaults) {

@@ -48,23 +48,12 @@ public final class TrainerKafka implements AutoCloseable {
         }
         producer = kafka.reliableProducer("inrank-trainer");
         int ms = (int) Math.max(1000, Math.min(120_000, reportTimeout.toMillis()));
-        reports = kafka.producer(
+        reports = kafka.reliableProducer(
                 "inrank-trainer-reports",
                 Map.of(
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                        "lz4",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        0,
-                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                        ms,
-                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                        ms,
-                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                        ms));
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ms,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, ms));
     }
 
     public KafkaClientConfig config() {
