@@ -180,6 +180,8 @@ public class IngestCommand implements Callable<Integer> {
             metrics.error("bad_input");
             System.err.println("error: " + e.getMessage());
             return 1;
+        } catch (picocli.CommandLine.ParameterException e) {
+            throw e; // a usage error (exit 2), reported by the command line
         } catch (Exception e) {
             metrics.error("failure");
             LOG.error("ingest failed", e);

@@ -5,7 +5,10 @@ import io.inrank.protocol.KafkaClientConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Broker options shared by the commands. */
 public class KafkaOptions {
@@ -27,11 +30,18 @@ public class KafkaOptions {
             description = "Producer compression: none, lz4, zstd, snappy, gzip (default ${DEFAULT-VALUE}).")
     String compression;
 
-    /** Config and env first ({@code kafka.*}, {@code KAFKA_*}), then the flags. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    /** Config and env first ({@code kafka.*}, {@code KAFKA_*}), then the flags; a property Kafka refuses is a usage error. */
     KafkaClients clients() {
-        KafkaClientConfig c = KafkaClientConfig.fromConfig(
-                        key -> ConfigProvider.getConfig().getOptionalValue(key, String.class), "localhost:9092")
-                .with(properties);
-        return new KafkaClients(bootstrap == null ? c : c.withBootstrap(bootstrap), compression);
+        try {
+            KafkaClientConfig c = KafkaClientConfig.fromConfig(
+                            key -> ConfigProvider.getConfig().getOptionalValue(key, String.class), "localhost:9092")
+                    .with(properties);
+            return new KafkaClients(bootstrap == null ? c : c.withBootstrap(bootstrap), compression);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--kafka-property: " + e.getMessage());
+        }
     }
 }

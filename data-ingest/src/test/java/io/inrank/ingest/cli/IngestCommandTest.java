@@ -79,5 +79,12 @@ class IngestCommandTest {
         LaunchResult r = launcher.launch("ingest", "--block-length", "lots");
         assertEquals(2, r.exitCode());
         assertTrue(r.getErrorOutput().contains("--block-length"), r.getErrorOutput());
+        // a misspelt security setting is refused, not dropped (the connection would silently stay plaintext)
+        LaunchResult typo = launcher.launch(
+                "ingest", "--source", "sotu", "--dataset", "typo", "--kafka-property", "security.protocoll=SSL");
+        assertEquals(2, typo.exitCode(), typo.getErrorOutput());
+        assertTrue(
+                typo.getErrorOutput().contains("unknown Kafka client property security.protocoll"),
+                typo.getErrorOutput());
     }
 }
