@@ -154,6 +154,12 @@ public final class CheckpointStore implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** The checkpoint of {@code step} as written: its directory and the sha256 of its state.json. */
+    public Saved saved(long step) throws IOException {
+        Path dir = runDir.resolve(String.format("step-%09d", step));
+        return new Saved(dir, Checkpoint.sha256(dir.resolve("state.json")));
+    }
+
     /** Checkpoints found damaged by {@link #latestValid}. */
     public int damaged() {
         return damaged;

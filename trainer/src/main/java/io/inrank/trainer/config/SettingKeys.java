@@ -79,6 +79,11 @@ public final class SettingKeys {
                     "decision-timeout-ms",
                     "30000",
                     "how long a rank check waits for the controller before keeping ranks"),
+            new Key(
+                    "announce-timeout-ms",
+                    "60000",
+                    "how long a checkpoint's event may wait for the broker; then the run goes on without it (the"
+                            + " checkpoint is on disk) and the last one is retried at the end and on resume"),
             new Key("manifest-wait-ms", "600000", "how long to wait for the dataset's finished manifest"),
             new Key("eval-every", "100", "evaluate every this many steps (0 = only at the end)"),
             new Key("eval-batches", "0", "batches per evaluation (0 = the whole split)"),
@@ -142,6 +147,7 @@ public final class SettingKeys {
                     l(v, "rank-gap"),
                     l(v, "stage1-steps"),
                     l(v, "decision-timeout-ms"),
+                    l(v, "announce-timeout-ms"),
                     l(v, "manifest-wait-ms"),
                     l(v, "eval-every"),
                     i(v, "eval-batches"),

@@ -40,6 +40,7 @@ public record TrainSettings(
         long rankGap,
         long stage1Steps,
         long decisionTimeoutMs,
+        long announceTimeoutMs,
         long manifestWaitMs,
         long evalEvery,
         int evalBatches,
@@ -81,6 +82,7 @@ public record TrainSettings(
         require(keepCheckpoints >= 1, "keep-checkpoints must be >= 1");
         require(logEvery >= 1, "log-every must be >= 1");
         require(decisionTimeoutMs >= 0, "decision-timeout-ms must be >= 0");
+        require(announceTimeoutMs >= 1, "announce-timeout-ms must be >= 1");
         evalSplits = List.copyOf(evalSplits);
         fixedRanks = List.copyOf(fixedRanks);
         require(

@@ -38,15 +38,18 @@ public final class TrainerKafka implements AutoCloseable {
      * @param reportTimeout how long a rank check may take in all ({@code decision-timeout-ms}): the report producer
      *     gives a record up after it (delivery, request and block timeouts), so a report that missed its check is
      *     dropped by Kafka too and never reaches the controller steps later
+     * @param announceTimeout how long a checkpoint event may wait ({@code announce-timeout-ms}), including the wait
+     *     for topic metadata inside {@code send} when the broker is gone
      */
-    public TrainerKafka(KafkaClientConfig kafka, Duration reportTimeout) {
+    public TrainerKafka(KafkaClientConfig kafka, Duration reportTimeout, Duration announceTimeout) {
         this.kafka = kafka;
         try (Admin admin = kafka.admin("inrank-trainer")) {
             TopicSetup.ensure(admin, TOPICS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot set up topics on " + kafka.bootstrap() + ": " + e.getMessage(), e);
         }
-        producer = kafka.reliableProducer("inrank-trainer");
+        producer = kafka.reliableProducer("inrank-trainer", Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int)
+                Math.max(1000, Math.min(600_000, announceTimeout.toMillis()))));
         int ms = (int) Math.max(1000, Math.min(120_000, reportTimeout.toMillis()));
         reports = kafka.reliableProducer(
                 "inrank-trainer-reports",
@@ -89,25 +92,35 @@ public final class TrainerKafka implements AutoCloseable {
         }
     }
 
-    public void send(CheckpointEvent e) {
-        sendSync(Topics.CHECKPOINTS, e.run(), Messages.encode(e));
-    }
-
-    private void sendSync(String topic, String key, byte[] value) {
+    /**
+     * Announces a checkpoint, waiting up to {@code timeout} for the broker's ack.
+     *
+     * @return the failure, or empty when the broker has it (a failed event may still be delivered later by the
+     *     producer's retries: consumers take the newest step, so a late one changes nothing)
+     */
+    public Optional<String> send(CheckpointEvent e, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value))
-                    .get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(
-                    "publishing to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (Exception e) {
-            throw new IllegalStateException("publishing to " + topic + " failed: " + e, e);
+            producer.send(new ProducerRecord<>(
+                            Topics.CHECKPOINTS, e.run().getBytes(StandardCharsets.UTF_8), Messages.encode(e)))
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return Optional.empty();
+        } catch (TimeoutException x) {
+            return Optional.of("no ack from the broker within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException x) {
+            return Optional.of(String.valueOf(x.getCause().getMessage()));
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        } catch (KafkaException x) {
+            return Optional.of(x.getMessage());
         }
     }
 
     @Override
     public void close() {
         reports.close(Duration.ZERO); // what is still unsent missed its check: drop it
-        producer.close();
+        // bounded: with the broker gone, an unbounded close waits out the delivery timeout; what is unsent was counted
+        producer.close(Duration.ofSeconds(10));
     }
 }

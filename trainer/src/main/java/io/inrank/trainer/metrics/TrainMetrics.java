@@ -21,7 +21,7 @@ public final class TrainMetrics {
     private final Tags tags;
     private final double[] values = new double[6]; // loss, lr, grad norm, tokens/s, step, stage
     private final Timer stepTime;
-    private final Counter timeouts, decisions, checkpoints, damaged, dropped, reportsDropped;
+    private final Counter timeouts, decisions, checkpoints, damaged, dropped, reportsDropped, unannounced;
     private final Timer rankCheck;
     private final Map<String, AtomicReference<Double>> perKey = new ConcurrentHashMap<>();
 
@@ -55,6 +55,10 @@ public final class TrainMetrics {
                 .description("a rank check from report to applied decision (bounded by decision-timeout-ms)")
                 .register(registry);
         checkpoints = Counter.builder("inrank.trainer.checkpoints").tags(tags).register(registry);
+        unannounced = Counter.builder("inrank.trainer.checkpoints.unannounced")
+                .tags(tags)
+                .description("checkpoints written whose event the broker did not take within announce-timeout-ms")
+                .register(registry);
         damaged = Counter.builder("inrank.trainer.checkpoints.damaged")
                 .tags(tags)
                 .description("checkpoints that failed verification on resume")
@@ -108,6 +112,10 @@ public final class TrainMetrics {
                 .tags(tags)
                 .description("records of this run on inrank.rank-decisions that could not be read (dead-lettered)")
                 .register(registry);
+    }
+
+    public void checkpointUnannounced() {
+        unannounced.increment();
     }
 
     public void reportDropped() {

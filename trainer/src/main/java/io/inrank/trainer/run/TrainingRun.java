@@ -10,6 +10,7 @@ import io.inrank.model.inrank.Stage2Resize;
 import io.inrank.model.io.Checkpoint;
 import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.RankDecision;
+import io.inrank.protocol.Topics;
 import io.inrank.trainer.checkpoint.CheckpointStore;
 import io.inrank.trainer.config.TrainSettings;
 import io.inrank.trainer.data.Batches;
@@ -20,6 +21,7 @@ import io.inrank.trainer.metrics.TrainMetrics;
 import io.inrank.trainer.rank.RankChannel;
 import io.inrank.trainer.rank.Ranks;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -56,6 +58,9 @@ public final class TrainingRun implements AutoCloseable {
     private long step;
     private long timeouts;
     private long reportsDropped; // this process only: a resumed run starts again at 0
+    /** The newest checkpoint on disk whose event the broker did not take (written by the checkpoint thread). */
+    private volatile CheckpointEvent unannounced;
+
     private final long resumedFrom;
     private Map<String, Double> lastEval = Map.of();
     private volatile RunStatus status;
@@ -89,7 +94,8 @@ public final class TrainingRun implements AutoCloseable {
         schedule = new LrSchedule(s.lr(), s.warmupSteps(), s.steps(), s.cosine());
         ids = new int[s.batch() * s.seq()];
         targets = new int[s.batch() * s.seq()];
-        kafka = new TrainerKafka(s.kafka(), Duration.ofMillis(s.decisionTimeoutMs()));
+        kafka = new TrainerKafka(
+                s.kafka(), Duration.ofMillis(s.decisionTimeoutMs()), Duration.ofMillis(s.announceTimeoutMs()));
         checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
 
         Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(be, s.batch(), s.seq());
@@ -192,6 +198,14 @@ public final class TrainingRun implements AutoCloseable {
                 s.lr(),
                 s.dataset(),
                 be.name());
+        if (resumedFrom > 0 && step >= s.steps()) {
+            // resumed complete: its last event may be the one an outage kept from the broker; consumers ignore a repeat
+            try {
+                announce(event(checkpoints.saved(step)));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         while (step < s.steps()) {
             long t0 = System.nanoTime();
             double lr = schedule.at(step);
@@ -223,6 +237,10 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         checkpoints.awaitPending(); // the run is done when its last checkpoint is on disk and announced
+        if (unannounced != null) announce(unannounced);
+        if (unannounced != null)
+            throw new UnannouncedCheckpointException("the checkpoint of step " + unannounced.step() + " is on disk but "
+                    + Topics.CHECKPOINTS + " did not take its event; run again to resume and announce it");
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         status = RunStatus.of(s, step, stage, loss, ranks, lastEval, "done");
         LOG.infof(
@@ -353,7 +371,11 @@ public final class TrainingRun implements AutoCloseable {
         int st = stage;
         Map<String, Double> eval = lastEval;
         checkpoints.saveAsync(step, model, opt, new Checkpoint.State(step, stage, s.seed(), extra), saved -> {
-            kafka.send(new CheckpointEvent(
+            metrics.checkpoint();
+            LOG.infof(
+                    "step %d: checkpoint %s (sha256 %s…)",
+                    at, saved.dir(), saved.sha256().substring(0, 12));
+            announce(new CheckpointEvent(
                     CheckpointEvent.VERSION,
                     s.run(),
                     at,
@@ -365,11 +387,44 @@ public final class TrainingRun implements AutoCloseable {
                     r,
                     eval,
                     Instant.now().toString()));
-            metrics.checkpoint();
-            LOG.infof(
-                    "step %d: checkpoint %s (sha256 %s…)",
-                    at, saved.dir(), saved.sha256().substring(0, 12));
         });
+    }
+
+    /** The event of a checkpoint written at the current step, stage and ranks. */
+    private CheckpointEvent event(CheckpointStore.Saved saved) {
+        Map<String, Integer> r = new LinkedHashMap<>();
+        for (int i = 0; ranks != null && i < model.inRankLayers(); i++) r.put(GptModel.inRankName(i), ranks.rank(i));
+        return new CheckpointEvent(
+                CheckpointEvent.VERSION,
+                s.run(),
+                step,
+                saved.dir().toUri().toString(),
+                saved.sha256(),
+                stage,
+                s.preset(),
+                modeName(s.mode()),
+                r,
+                lastEval,
+                Instant.now().toString());
+    }
+
+    /**
+     * Publishes a checkpoint's event, waiting at most announce-timeout-ms. A broker outage does not stop the run: the
+     * checkpoint is on disk, the next checkpoint's event supersedes this one, and the last one is retried at the end of
+     * the run (and on resume).
+     */
+    private void announce(CheckpointEvent e) {
+        Optional<String> failure = kafka.send(e, Duration.ofMillis(s.announceTimeoutMs()));
+        if (failure.isEmpty()) {
+            unannounced = null;
+            return;
+        }
+        unannounced = e;
+        metrics.checkpointUnannounced();
+        LOG.errorf(
+                "step %d: checkpoint written but its event not announced on %s: %s (the run goes on; inference keeps"
+                        + " its model until a later event gets through)",
+                e.step(), Topics.CHECKPOINTS, failure.get());
     }
 
     public static String modeName(GptConfig.Mode m) {

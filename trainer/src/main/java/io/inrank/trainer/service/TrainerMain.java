@@ -75,6 +75,9 @@ public class TrainerMain implements QuarkusApplication {
             out.put("parameters", sum.parameters());
             System.out.println(Messages.toJson(out, false));
             return 0;
+        } catch (io.inrank.trainer.run.UnannouncedCheckpointException e) {
+            System.err.println("error: " + e.getMessage());
+            return 3;
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             LOG.debug("run failed", e);
             System.err.println("error: " + e.getMessage());
