@@ -56,6 +56,9 @@ class KafkaAccessTest {
         assertTrue(
                 k.getSpec().getKafka().getAuthorization() instanceof KafkaAuthorizationSimple,
                 "simple (ACL) authorization");
+        assertNotNull(
+                k.getSpec().getEntityOperator().getUserOperator(),
+                "the User Operator, or no KafkaUser gets credentials, ACLs or its Secret");
     }
 
     @ParameterizedTest
