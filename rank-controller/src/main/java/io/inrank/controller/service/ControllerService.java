@@ -120,7 +120,33 @@ public class ControllerService {
         }
     }
 
+    /**
+     * Consumes until shutdown. A failure of the consumer itself (its group not authorized, a commit that times out in a
+     * long outage) is logged, counted and retried after 5 s with a new consumer, which resumes from the committed offset
+     * (a report seen twice gets the stored decision again): the process never sits there healthy and deaf.
+     */
     private void run() {
+        while (running) {
+            try {
+                consume();
+            } catch (RuntimeException e) {
+                if (!running) return;
+                Counter.builder("inrank.controller.consumer.restarts")
+                        .register(registry)
+                        .increment();
+                LOG.errorf("consuming %s failed, retrying in 5 s: %s", Topics.SPECTRA, e.toString());
+                for (int i = 0; i < 50 && running; i++) {
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void consume() {
         consumer = kafka.consumer(
                 CLIENT,
                 Map.of(
@@ -149,8 +175,6 @@ public class ControllerService {
             }
         } catch (WakeupException e) {
             // shutting down
-        } catch (RuntimeException e) {
-            LOG.error("rank-controller loop failed", e);
         } finally {
             consumer.close();
         }
