@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -16,8 +15,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * Republishes a record a consumer could not process to {@link Topics#DEAD_LETTER}: the original key, value and headers,
  * plus headers that say why and where it came from. Nothing is dropped silently: a value over {@link #MAX_VALUE_BYTES}
  * (a flood of huge records) keeps its first bytes and says so ({@link #VALUE_BYTES}, {@link #TRUNCATED}) — the source
- * topic, partition and offset still point at the whole record — and a dead letter the broker does not take is counted
- * and logged.
+ * topic, partition and offset still point at the whole record — and a dead letter the broker does not take is logged
+ * as an error. Each service counts what it dead-letters in its own metrics.
  */
 public final class DeadLetters {
     public static final String REASON = "dlq.reason";
@@ -35,7 +34,6 @@ public final class DeadLetters {
     public static final int MAX_VALUE_BYTES = 64 * 1024;
 
     private static final System.Logger LOG = System.getLogger(DeadLetters.class.getName());
-    private final AtomicLong sent = new AtomicLong(), failed = new AtomicLong();
 
     private final Producer<byte[], byte[]> producer;
     private final String consumerName;
@@ -79,25 +77,13 @@ public final class DeadLetters {
         byte[] key = record.key() != null && record.key().length > MAX_VALUE_BYTES
                 ? Arrays.copyOf(record.key(), MAX_VALUE_BYTES)
                 : record.key();
-        sent.incrementAndGet();
         return producer.send(new ProducerRecord<>(topic, null, key, value, headers), (meta, error) -> {
             if (error == null) return;
-            failed.incrementAndGet();
             LOG.log(
                     System.Logger.Level.ERROR,
                     "dead letter of " + record.topic() + "/" + record.partition() + "@" + record.offset()
                             + " not written to " + topic + ": " + error.getMessage());
         });
-    }
-
-    /** Records handed to the dead-letter topic so far (by this instance). */
-    public long count() {
-        return sent.get();
-    }
-
-    /** Of those, the ones the broker did not take (logged as errors). */
-    public long failed() {
-        return failed.get();
     }
 
     /** Reads one dead-letter header as text, or null. */

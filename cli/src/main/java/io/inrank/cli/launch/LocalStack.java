@@ -32,9 +32,7 @@ public final class LocalStack implements AutoCloseable {
         this.layout = layout;
         this.dir = dir;
         this.brokerSettings = brokerSettings;
-        this.broker = brokerSettings
-                .apply(brokerBuilder(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), 0, List.of()))
-                .start();
+        this.broker = ownBroker(0);
         this.port = broker.port();
     }
 
@@ -98,10 +96,14 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts the broker again on the same port and data: every topic, offset and group as it was. */
     public synchronized void startBroker() throws IOException {
-        if (broker == null)
-            broker = brokerSettings
-                    .apply(brokerBuilder(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), port, List.of()))
-                    .start();
+        if (broker == null) broker = ownBroker(port);
+    }
+
+    /** This stack's broker: its data and log under {@code dir/kafka}, its settings. */
+    private KafkaLocal ownBroker(int port) throws IOException {
+        return brokerSettings
+                .apply(brokerBuilder(dir.resolve("kafka/data"), dir.resolve("kafka/logs"), port, List.of()))
+                .start();
     }
 
     public Path dir() {

@@ -30,7 +30,6 @@ public final class TrainerKafka implements AutoCloseable {
             .map(Topics::spec)
             .toList();
 
-    private final KafkaClientConfig kafka;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaProducer<byte[], byte[]> reports;
 
@@ -42,7 +41,6 @@ public final class TrainerKafka implements AutoCloseable {
      *     for topic metadata inside {@code send} when the broker is gone
      */
     public TrainerKafka(KafkaClientConfig kafka, Duration reportTimeout, Duration announceTimeout) {
-        this.kafka = kafka;
         try (Admin admin = kafka.admin("inrank-trainer")) {
             TopicSetup.ensure(admin, TOPICS);
         } catch (Exception e) {
@@ -59,10 +57,6 @@ public final class TrainerKafka implements AutoCloseable {
                         ProducerConfig.MAX_BLOCK_MS_CONFIG, ms));
     }
 
-    public KafkaClientConfig config() {
-        return kafka;
-    }
-
     /** For the dead-letter helper of the decision reader. */
     public KafkaProducer<byte[], byte[]> producer() {
         return producer;
@@ -75,9 +69,25 @@ public final class TrainerKafka implements AutoCloseable {
      * @return the failure, or empty when the broker has it
      */
     public Optional<String> send(SpectrumReport r, long deadlineNanos) {
+        return sendBefore(reports, Topics.SPECTRA, r.run(), Messages.encode(r), deadlineNanos);
+    }
+
+    /**
+     * Announces a checkpoint, waiting up to {@code timeout} for the broker's ack.
+     *
+     * @return the failure, or empty when the broker has it (a failed event may still be delivered later by the
+     *     producer's retries: consumers take the newest step, so a late one changes nothing)
+     */
+    public Optional<String> send(CheckpointEvent e, Duration timeout) {
+        return sendBefore(
+                producer, Topics.CHECKPOINTS, e.run(), Messages.encode(e), System.nanoTime() + timeout.toNanos());
+    }
+
+    /** One record, acked by {@code deadlineNanos} or reported as the reason it was not; never throws. */
+    private static Optional<String> sendBefore(
+            KafkaProducer<byte[], byte[]> p, String topic, String key, byte[] value, long deadlineNanos) {
         try {
-            reports.send(new ProducerRecord<>(
-                            Topics.SPECTRA, r.run().getBytes(StandardCharsets.UTF_8), Messages.encode(r)))
+            p.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value))
                     .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             return Optional.empty();
         } catch (TimeoutException e) {
@@ -89,31 +99,6 @@ public final class TrainerKafka implements AutoCloseable {
             return Optional.of("interrupted");
         } catch (KafkaException e) { // send() itself: metadata or buffer space not available within max.block.ms
             return Optional.of(e.getMessage());
-        }
-    }
-
-    /**
-     * Announces a checkpoint, waiting up to {@code timeout} for the broker's ack.
-     *
-     * @return the failure, or empty when the broker has it (a failed event may still be delivered later by the
-     *     producer's retries: consumers take the newest step, so a late one changes nothing)
-     */
-    public Optional<String> send(CheckpointEvent e, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            producer.send(new ProducerRecord<>(
-                            Topics.CHECKPOINTS, e.run().getBytes(StandardCharsets.UTF_8), Messages.encode(e)))
-                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return Optional.empty();
-        } catch (TimeoutException x) {
-            return Optional.of("no ack from the broker within " + timeout.toMillis() + " ms");
-        } catch (ExecutionException x) {
-            return Optional.of(String.valueOf(x.getCause().getMessage()));
-        } catch (InterruptedException x) {
-            Thread.currentThread().interrupt();
-            return Optional.of("interrupted");
-        } catch (KafkaException x) {
-            return Optional.of(x.getMessage());
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -201,7 +202,7 @@ public final class TrainingRun implements AutoCloseable {
         if (resumedFrom > 0 && step >= s.steps()) {
             // resumed complete: its last event may be the one an outage kept from the broker; consumers ignore a repeat
             try {
-                announce(event(checkpoints.saved(step)));
+                announce(eventNow().apply(checkpoints.saved(step)));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -365,46 +366,35 @@ public final class TrainingRun implements AutoCloseable {
             extra.put("ranks", ranks.ranks());
             extra.put("buffer", ranks.buffer());
         }
-        Map<String, Integer> r = new LinkedHashMap<>();
-        for (int i = 0; ranks != null && i < model.inRankLayers(); i++) r.put(GptModel.inRankName(i), ranks.rank(i));
+        var event = eventNow();
         long at = step;
-        int st = stage;
-        Map<String, Double> eval = lastEval;
         checkpoints.saveAsync(step, model, opt, new Checkpoint.State(step, stage, s.seed(), extra), saved -> {
             metrics.checkpoint();
             LOG.infof(
                     "step %d: checkpoint %s (sha256 %s…)",
                     at, saved.dir(), saved.sha256().substring(0, 12));
-            announce(new CheckpointEvent(
-                    CheckpointEvent.VERSION,
-                    s.run(),
-                    at,
-                    saved.dir().toUri().toString(),
-                    saved.sha256(),
-                    st,
-                    s.preset(),
-                    modeName(s.mode()),
-                    r,
-                    eval,
-                    Instant.now().toString()));
+            announce(event.apply(saved));
         });
     }
 
-    /** The event of a checkpoint written at the current step, stage and ranks. */
-    private CheckpointEvent event(CheckpointStore.Saved saved) {
+    /** The event of the checkpoint of the current step, built once it is written; step, stage, ranks, eval are now's. */
+    private Function<CheckpointStore.Saved, CheckpointEvent> eventNow() {
         Map<String, Integer> r = new LinkedHashMap<>();
         for (int i = 0; ranks != null && i < model.inRankLayers(); i++) r.put(GptModel.inRankName(i), ranks.rank(i));
-        return new CheckpointEvent(
+        long at = step;
+        int st = stage;
+        Map<String, Double> eval = lastEval;
+        return saved -> new CheckpointEvent(
                 CheckpointEvent.VERSION,
                 s.run(),
-                step,
+                at,
                 saved.dir().toUri().toString(),
                 saved.sha256(),
-                stage,
+                st,
                 s.preset(),
                 modeName(s.mode()),
                 r,
-                lastEval,
+                eval,
                 Instant.now().toString());
     }
 
