@@ -1,5 +1,6 @@
 package io.inrank.cli.launch;
 
+import io.inrank.model.backend.CudaEmulation;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -42,6 +43,9 @@ public record JvmSettings(List<String> flags, Map<String, String> env) {
             if (v == null) throw new IllegalStateException(file + ": no inrank.jvm." + g);
             flags.addAll(split(v));
         }
+        // the emulated CUDA device (INRANK_CUDA_EMULATION=1): children load the same stand-ins as this JVM
+        String emulator = System.getProperty(CudaEmulation.LINK_PATH);
+        if (emulator != null) flags.add("-D" + CudaEmulation.LINK_PATH + "=" + emulator);
         flags.addAll(split(System.getenv().getOrDefault("JAVA_OPTS", "")));
         Map<String, String> env = new LinkedHashMap<>();
         for (String k : p.stringPropertyNames()) {

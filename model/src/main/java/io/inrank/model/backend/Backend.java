@@ -165,7 +165,7 @@ public interface Backend {
     /** Mean cross-entropy of logits [n, V] against targets; the logits become probabilities. */
     double crossEntropyForward(Tensor logits, int[] targets);
 
-    /** Probabilities become dlogits·dloss. */
+    /** Probabilities [n, V] become the gradient of the mean loss times dloss: (p − onehot(target))·dloss / n. */
     void crossEntropyBackward(Tensor probs, int[] targets, double dloss);
 
     /** y = x ⊙ mask / (1 − p) with the mask of key ({@link DropoutKey}); p = 0 copies (key may then be null). */

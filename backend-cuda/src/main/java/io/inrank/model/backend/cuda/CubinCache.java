@@ -35,9 +35,12 @@ public final class CubinCache {
 
     /** The file a family's cubin lives in: family, source hash, architecture and NVRTC version in the name. */
     public Path file(String family, String source, String arch, String nvrtcVersion) {
-        if (!arch.matches("sm_\\d+") || !nvrtcVersion.matches("\\d+\\.\\d+") || !family.matches("[a-z0-9_]+")) {
-            throw new IllegalArgumentException("cache key parts: family [a-z0-9_]+, arch sm_NN, NVRTC version N.N; got "
-                    + family + ", " + arch + ", " + nvrtcVersion);
+        if (!arch.matches("sm_\\d+")
+                || !nvrtcVersion.matches("\\d+\\.\\d+(-emulated-[0-9a-f]+)?")
+                || !family.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException(
+                    "cache key parts: family [a-z0-9_]+, arch sm_NN, NVRTC version N.N[-emulated-ID]; got " + family
+                            + ", " + arch + ", " + nvrtcVersion);
         }
         return dir.resolve(
                 family + "-" + sha256(source).substring(0, 16) + "-" + arch + "-nvrtc" + nvrtcVersion + ".cubin");

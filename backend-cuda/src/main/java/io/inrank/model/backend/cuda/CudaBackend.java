@@ -576,7 +576,9 @@ final class CudaBackend implements Backend {
         CudaTensor t = of(probs);
         int n = t.rows();
         long dt = mem.uploadInts(targets, n, 0);
-        kernels.args().ptr(t.address).ptr(dt).i32(t.cols()).f32((float) dloss);
+        // dloss is the gradient of the *mean* loss: each row's share is dloss / n (the emulated device found this
+        // missing: every dlogit was n = B·T times too large)
+        kernels.args().ptr(t.address).ptr(dt).i32(t.cols()).f32((float) (dloss / n));
         kernels.launch("crossentropy", "softmax_xent_backward", n, 1, BLOCK, 0);
     }
 

@@ -3,6 +3,7 @@ package io.inrank.model.backend.cuda;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.BackendProvider;
 import io.inrank.model.backend.BackendUnavailableException;
+import io.inrank.model.backend.CudaEmulation;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
@@ -20,6 +21,7 @@ public final class CudaProvider implements BackendProvider {
 
     @Override
     public String description() {
+        if (CudaEmulation.requested()) return "emulated on the CPU";
         return "NVIDIA GPU (compute capability ≥ 8.0, CUDA 13 driver): NVRTC kernels, cuBLAS, cuSOLVER";
     }
 

@@ -1,7 +1,10 @@
 package io.inrank.model.backend.cuda;
 
 import io.inrank.model.backend.Backends;
+import io.inrank.model.backend.CudaEmulation;
+import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.cuda.global.cusolver;
 import org.bytedeco.cuda.global.nvrtc;
 import org.bytedeco.javacpp.Loader;
 
@@ -18,8 +21,13 @@ public final class CudaRuntime {
     /** The oldest architecture the kernels are written for (Ampere); Hopper is 9.0, Blackwell 10.x. */
     public static final int MIN_COMPUTE_CAPABILITY = 80;
 
-    /** What was found: the device's compute capability as major·10 + minor, and the library versions. */
-    public record Device(int computeCapability, int runtimeVersion, int driverVersion, String nvrtcVersion) {
+    /**
+     * What was found: the device's compute capability as major·10 + minor, and the library versions; {@code emulated}
+     * when it is the emulated device on the CPU ({@link CudaEmulation}), whose NVRTC version names the emulator build
+     * (so its kernel images never share a cache entry with a real GPU's cubins).
+     */
+    public record Device(
+            int computeCapability, int runtimeVersion, int driverVersion, String nvrtcVersion, boolean emulated) {
         /** The NVRTC/nvcc architecture name, e.g. sm_90. */
         public String arch() {
             return "sm_" + computeCapability;
@@ -83,7 +91,19 @@ public final class CudaRuntime {
         Loader.load(nvrtc.class);
         int[] nvMajor = {0}, nvMinor = {0};
         if (nvrtc.nvrtcVersion(nvMajor, nvMinor) != 0) throw new UnavailableException("NVRTC did not report a version");
-        return new Device(cc, runtime[0], driver[0], nvMajor[0] + "." + nvMinor[0]);
+        String nvrtcVersion = nvMajor[0] + "." + nvMinor[0];
+        boolean emulated = CudaEmulation.requested();
+        if (emulated) {
+            Loader.load(cublas.class);
+            Loader.load(cusolver.class);
+            String stray = EmulatedLibraries.foreignCudaLibrary(CudaEmulation.libraryDir());
+            if (stray != null) {
+                throw new UnavailableException("INRANK_CUDA_EMULATION=1 but a real CUDA library was loaded (" + stray
+                        + "): the emulation and real libraries must not mix");
+            }
+            nvrtcVersion += "-emulated-" + EmulatedLibraries.buildId(CudaEmulation.libraryDir());
+        }
+        return new Device(cc, runtime[0], driver[0], nvrtcVersion, emulated);
     }
 
     private static void check(int status, String what) {

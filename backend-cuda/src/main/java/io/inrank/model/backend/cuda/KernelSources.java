@@ -29,8 +29,9 @@ public final class KernelSources {
     static final Map<String, List<String>> HEADERS =
             Map.of("attention", List.of("attention_rows.cuh"), "decode", List.of("attention_rows.cuh"));
 
-    /** The kernel names a family defines ({@code extern "C" __global__ void NAME(}). */
-    private static final Pattern KERNEL = Pattern.compile("extern \"C\" __global__ void (\\w+)\\(");
+    /** The kernel names a family defines ({@code extern "C" __global__ void [__launch_bounds__(N)] NAME(}). */
+    private static final Pattern KERNEL =
+            Pattern.compile("extern \"C\" __global__ void (?:__launch_bounds__\\(\\d+\\) )?(\\w+)\\(");
 
     /** The translation unit of a family: the shared device math, then the family's kernels. */
     public static String unit(String family) {

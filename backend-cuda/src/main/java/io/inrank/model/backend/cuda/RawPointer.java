@@ -20,28 +20,20 @@ final class RawPointer extends Pointer {
         return this;
     }
 
-    /** The same address typed as float* (cuSOLVER's signatures ask for typed pointers). */
+    /**
+     * The same address typed as float* (cuSOLVER's signatures ask for typed pointers), through JavaCPP's copy
+     * constructor. (An anonymous subclass whose initializer did {@code this.address = address} assigned the inherited
+     * field to itself, the field shadowing the parameter: every cuSOLVER call got null. The emulated device caught it.)
+     */
     static FloatPointer floats(long address) {
-        return new FloatPointer() {
-            {
-                this.address = address;
-            }
-        };
+        return new FloatPointer(new RawPointer(address));
     }
 
     static DoublePointer doubles(long address) {
-        return new DoublePointer() {
-            {
-                this.address = address;
-            }
-        };
+        return new DoublePointer(new RawPointer(address));
     }
 
     static IntPointer ints(long address) {
-        return new IntPointer() {
-            {
-                this.address = address;
-            }
-        };
+        return new IntPointer(new RawPointer(address));
     }
 }

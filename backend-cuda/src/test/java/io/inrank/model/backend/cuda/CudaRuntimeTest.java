@@ -28,7 +28,7 @@ class CudaRuntimeTest {
 
     @Test
     void architectureNamesFollowTheComputeCapability() {
-        assertEquals("sm_90", new CudaRuntime.Device(90, 13010, 13000, "13.1").arch());
-        assertEquals("sm_100", new CudaRuntime.Device(100, 13010, 13000, "13.1").arch());
+        assertEquals("sm_90", new CudaRuntime.Device(90, 13010, 13000, "13.1", false).arch());
+        assertEquals("sm_100", new CudaRuntime.Device(100, 13010, 13000, "13.1", false).arch());
     }
 }

@@ -2,8 +2,9 @@
 // and writes each row's loss; the backward turns probabilities into dlogits. Block reductions keep a fixed order.
 
 // probs = softmax(logits) in place; losses[row] = −log p[row, target]. logits [n, V]; targets, losses [n].
-// block = 1024 (a multiple of 32), grid = n (one block per row).
-extern "C" __global__ void softmax_xent_forward(float* logits, const int* __restrict__ targets,
+// block = 1024 (a multiple of 32), grid = n (one block per row). __launch_bounds__(1024): without it the compiler may
+// use more than 64 registers a thread, and a 1024-thread block would not launch.
+extern "C" __global__ void __launch_bounds__(1024) softmax_xent_forward(float* logits, const int* __restrict__ targets,
                                                 float* __restrict__ losses, int V) {
     __shared__ float scratch[32];
     float* row = logits + (long long)blockIdx.x * V;
