@@ -48,7 +48,7 @@ void describe(uintptr_t p, size_t bytes, const char* what) {
     if (it != live.begin()) {
         --it;
         const Alloc& a = it->second;
-        if (p >= a.base && p < a.base + round_up(a.bytes, PAGE) + PAGE) {
+        if (p >= a.base && p < a.base + round_up(a.bytes, ALIGN) + PAGE) {  // the padding or the guard page after it
             emu_log("%s: %zu bytes at %#lx run %zu bytes past the end of the %zu-byte allocation at %#lx", what, bytes,
                     (unsigned long)p, (size_t)(p + bytes - (a.base + a.bytes)), a.bytes, (unsigned long)a.base);
             return;
@@ -139,12 +139,12 @@ EMU_API void emu_describe_fault(const void* p, const char* what) {
     const uintptr_t u = (uintptr_t)p;
     for (auto& [base, a] : live) {
         const uintptr_t end = base + a.bytes;
-        if (u >= end && u < end + round_up(a.bytes, PAGE) + PAGE) {
+        if (u >= end && u < base + round_up(a.bytes, ALIGN) + PAGE) {  // the padding or the trailing guard page
             emu_log("%s: %p is at offset %zu past the end of the %zu-byte allocation at %#lx", what, p,
                     (size_t)(u - end), a.bytes, (unsigned long)base);
             return;
         }
-        if (u < base && u + 2 * PAGE >= base) {
+        if (u < base && u >= (uintptr_t)a.map) {  // the leading guard page (and the unused start of the mapping)
             emu_log("%s: %p is %zu bytes before the %zu-byte allocation at %#lx", what, p, (size_t)(base - u), a.bytes,
                     (unsigned long)base);
             return;

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description =
                 "Checks of a compute backend against the reference and stored nd4j results, and the training bench.",
-        subcommands = {GpuCheck.Env.class, LossCheck.class, SpectraCheck.class, TrainBench.class})
+        subcommands = {GpuCheck.Env.class, GpuCheck.Units.class, LossCheck.class, SpectraCheck.class, TrainBench.class})
 public final class GpuCheck implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -43,6 +43,12 @@ public final class GpuCheck implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Option(
+                names = "--require",
+                paramLabel = "BACKEND",
+                description = "Exit 1 when this backend is unavailable here (the GPU check's env step: cuda).")
+        String require;
+
         @Override
         public Integer call() {
             var out = spec.commandLine().getOut();
@@ -60,18 +66,48 @@ public final class GpuCheck implements Callable<Integer> {
             if (CudaRuntime.unavailableReason() == null) {
                 CudaRuntime.Device d = CudaRuntime.device();
                 out.printf(
-                        "{\"check\":\"cuda\",\"arch\":\"%s\",\"runtime\":%d,\"driver\":%d,\"nvrtc\":\"%s\"}%n",
-                        d.arch(), d.runtimeVersion(), d.driverVersion(), d.nvrtcVersion());
+                        "{\"check\":\"cuda\",\"arch\":\"%s\",\"runtime\":%d,\"driver\":%d,\"nvrtc\":\"%s\",\"emulated\":%b}%n",
+                        d.arch(), d.runtimeVersion(), d.driverVersion(), d.nvrtcVersion(), d.emulated());
                 out.printf(
                         "{\"check\":\"cuda-backend\",\"opened\":\"%s\"}%n",
                         json(((CudaBackend) Backends.open("cuda")).describe()));
             }
             out.flush();
+            if (require != null) {
+                for (Backends.Status s : Backends.list()) {
+                    if (!s.name().equals(require)) continue;
+                    if (s.available()) return 0;
+                    spec.commandLine().getErr().println("gpu-check: " + s);
+                    return 1;
+                }
+                spec.commandLine().getErr().println("gpu-check: no backend named " + require);
+                return 1;
+            }
             return 0;
         }
 
         private static String json(String s) {
             return s == null ? "" : s.replace("\\", "\\\\").replace("\"", "\\\"");
+        }
+    }
+
+    /** Every kernel family's translation unit and the NVRTC options, for a compile check outside Java. */
+    @Command(
+            name = "units",
+            mixinStandardHelpOptions = true,
+            description = "Write each kernel family's NVRTC unit (FAMILY.cu) and options.txt (one option a line, the"
+                    + " architecture as ARCH) into a directory: bench/nvrtc_precompile.py compiles them.")
+    static final class Units implements Callable<Integer> {
+        @CommandLine.Option(names = "--out", required = true, paramLabel = "DIR")
+        java.nio.file.Path out;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            java.nio.file.Files.createDirectories(out);
+            for (String family : KernelSources.FAMILIES)
+                java.nio.file.Files.writeString(out.resolve(family + ".cu"), KernelSources.unit(family));
+            java.nio.file.Files.write(out.resolve("options.txt"), java.util.List.of(Kernels.options("ARCH")));
+            return 0;
         }
     }
 }
