@@ -224,7 +224,7 @@ run() {
 case "${1:-}" in
     pack) pack ;;
     run) shift; run "$@" ;;
-    local) (pack) || exit 1
+    local) bash "$0" pack || exit 1 # its own process: set -e is void in a subshell tested with ||
         ./mvnw -q -B install -pl cuda-emulator || exit 1
         INRANK_CUDA_EMULATION=1 run --backend cuda --quick --out "${OUT:-$BUNDLE_DIR/out-local}" ;;
     *) sed -n '2,20p' "$0"; exit 2 ;;

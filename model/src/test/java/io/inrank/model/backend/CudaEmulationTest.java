@@ -30,8 +30,8 @@ class CudaEmulationTest {
     void refusedWhereARealDriverExistsAndWithoutItsLibraries() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("lib"));
         Files.writeString(dir.resolve(CudaEmulation.MARKER), "");
-        assertTrue(CudaEmulation.reason(true, dir, dir.toString()).startsWith(
-                "INRANK_CUDA_EMULATION=1 is refused: this machine has a real NVIDIA driver"));
+        assertTrue(CudaEmulation.reason(true, dir, dir.toString())
+                .startsWith("INRANK_CUDA_EMULATION=1 is refused: this machine has a real NVIDIA driver"));
         assertTrue(CudaEmulation.reason(false, null, null).contains("not on this JVM's library path"));
         assertTrue(CudaEmulation.reason(false, dir, "/usr/lib").contains("not on LD_LIBRARY_PATH"));
         assertNull(CudaEmulation.reason(false, dir, "/usr/lib:" + dir));

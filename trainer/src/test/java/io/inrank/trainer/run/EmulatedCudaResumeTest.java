@@ -39,7 +39,8 @@ class EmulatedCudaResumeTest {
         Map<Long, Double> uninterrupted =
                 TrainingRunTest.losses(Fixtures.settings(bs, DATASET, tmp, "cuda-a", flags), -1);
         assertEquals(8, uninterrupted.size());
-        for (double loss : uninterrupted.values()) assertTrue(Double.isFinite(loss) && loss > 0, uninterrupted.toString());
+        for (double loss : uninterrupted.values())
+            assertTrue(Double.isFinite(loss) && loss > 0, uninterrupted.toString());
 
         TrainSettings b = Fixtures.settings(bs, DATASET, tmp, "cuda-b", flags);
         assertEquals(5, TrainingRunTest.losses(b, 5).size());

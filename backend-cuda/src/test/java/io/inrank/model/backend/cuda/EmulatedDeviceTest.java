@@ -138,7 +138,9 @@ class EmulatedDeviceTest {
         // measured 2026-12-06 (k = 300): fp32 5.4e-7, tf32 (10-bit mantissa operands) 2.7e-4, bf16 (7-bit) 2.4e-3
         assertTrue(err.get(Precision.FP32) < 2e-6, err.toString());
         assertTrue(err.get(Precision.TF32) > 5e-5 && err.get(Precision.TF32) < 1e-3, err.toString());
-        assertTrue(err.get(Precision.BF16) > 4 * err.get(Precision.TF32) && err.get(Precision.BF16) < 1e-2, err.toString());
+        assertTrue(
+                err.get(Precision.BF16) > 4 * err.get(Precision.TF32) && err.get(Precision.BF16) < 1e-2,
+                err.toString());
         for (long p : new long[] {da, db, dc}) assertEquals(0, cudart.cudaFree(new RawPointer(p)));
     }
 

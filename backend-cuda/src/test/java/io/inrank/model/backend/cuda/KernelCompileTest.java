@@ -61,8 +61,9 @@ class KernelCompileTest {
         assertFalse(kernels.isEmpty(), family + " defines no kernel");
         String src = KernelSources.resource(family + ".cu");
         for (String k : kernels) {
-            Matcher m = Pattern.compile("((?://[^\\n]*\\n)+)extern \"C\" __global__ void (?:__launch_bounds__\\(\\d+\\) )?" + k
-                            + "\\(")
+            Matcher m = Pattern.compile(
+                            "((?://[^\\n]*\\n)+)extern \"C\" __global__ void (?:__launch_bounds__\\(\\d+\\) )?" + k
+                                    + "\\(")
                     .matcher(src);
             assertTrue(m.find(), family + "." + k + ": no comment above the kernel");
             assertTrue(m.group(1).contains("block ="), family + "." + k + ": the comment gives no launch shape");
