@@ -1,6 +1,7 @@
-// emu_fiber_switch(void** save_sp, void* next_sp): saves the callee-saved registers, MXCSR and the x87 control word
-// on the current stack, stores its pointer in *save_sp, and resumes the stack next_sp (System V x86-64). No system
-// call, unlike swapcontext: a block of 1024 CUDA threads switches tens of thousands of times per launch.
+// emu_fiber_switch(void** save_sp, void* next_sp): saves the callee-saved registers on the current stack, stores its
+// pointer in *save_sp, and resumes the stack next_sp (System V x86-64). No system call, unlike swapcontext: a block of
+// 1024 CUDA threads switches tens of thousands of times per launch. MXCSR and the x87 control word are not switched:
+// no kernel changes rounding modes, and every fiber starts with the launching thread's.
     .text
     .globl emu_fiber_switch
     .hidden emu_fiber_switch
@@ -12,14 +13,8 @@ emu_fiber_switch:
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13

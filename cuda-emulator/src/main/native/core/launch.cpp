@@ -10,8 +10,11 @@
 #include <signal.h>
 #include <sys/mman.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -25,17 +28,18 @@ namespace {
 constexpr unsigned MAX_THREADS = 1024, MAX_WARPS = MAX_THREADS / 32;
 constexpr size_t STACK = 256 * 1024, GUARD = 4096;
 
-enum Wait : unsigned char { RUNNABLE, AT_BLOCK_BARRIER, AT_WARP_BARRIER, DONE };
+enum Wait : unsigned char { NOT_STARTED, RUNNABLE, AT_BLOCK_BARRIER, AT_WARP_BARRIER, DONE };
 
 struct Fiber {
     void* sp;
     Wait wait;
     unsigned gen;
+    int stack;  // index of the stack it runs on, -1 before it starts and after it ends
 };
 
 struct WarpState {
     unsigned present, exited, arrived, mask, gen;
-    unsigned long long slots[32];
+    unsigned long long slots[64];  // two banks of 32 (emu_exchange)
 };
 
 struct Block {
@@ -50,6 +54,10 @@ struct Block {
     Fiber fibers[MAX_THREADS];
     EmuThread state[MAX_THREADS];
     WarpState warps[MAX_WARPS];
+    // stacks not in use: a fiber takes one when it starts and gives it back when it ends, so threads that never wait
+    // (elementwise kernels) all run on the same, cache-warm stack
+    int free_stacks[MAX_THREADS];
+    int free_count;
 };
 
 std::mutex launch_lock;  // one grid at a time, like one stream on one device
@@ -171,6 +179,8 @@ void fiber_main(void*) {
     Fiber& f = B->fibers[B->cur];
     const EmuThread& t = B->state[B->cur];
     f.wait = DONE;
+    B->free_stacks[B->free_count++] = f.stack;  // reused only after this fiber has switched away for good
+    f.stack = -1;
     B->live--;
     B->warps[t.warp].exited |= 1u << t.lane;
     if (B->arrived > 0 && B->arrived == B->live) release_block_barrier();
@@ -178,26 +188,24 @@ void fiber_main(void*) {
 }
 
 void start_fiber(unsigned i) {
-    // the frame emu_fiber_switch pops: MXCSR/x87 word, r15, r14, r13 (function), r12 (argument), rbx, rbp, return
-    char* top = stacks + (size_t)(i + 1) * (STACK + GUARD);
-    uint64_t* sp = (uint64_t*)top - 8;
-    uint32_t mxcsr = 0;
-    uint16_t fpucw = 0;
-    __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
-    __asm__ volatile("fnstcw %0" : "=m"(fpucw));
-    sp[0] = mxcsr | (uint64_t)fpucw << 32;
-    sp[1] = 0;                        // r15
-    sp[2] = 0;                        // r14
-    sp[3] = (uint64_t)&fiber_main;    // r13
-    sp[4] = 0;                        // r12
-    sp[5] = 0;                        // rbx
-    sp[6] = 0;                        // rbp
-    sp[7] = (uint64_t)&emu_fiber_start;
-    B->fibers[i] = Fiber{sp, RUNNABLE, 0};
+    // the frame emu_fiber_switch pops: r15, r14, r13 (function), r12 (argument), rbx, rbp, return address; after it
+    // the stack pointer is 16-byte aligned, as emu_fiber_start's call needs
+    const int stack = B->free_stacks[--B->free_count];
+    char* top = stacks + (size_t)(stack + 1) * (STACK + GUARD);
+    uint64_t* sp = (uint64_t*)top - 9;  // 7 words popped: the stack pointer ends at top - 16
+    sp[0] = 0;                        // r15
+    sp[1] = 0;                        // r14
+    sp[2] = (uint64_t)&fiber_main;    // r13
+    sp[3] = 0;                        // r12
+    sp[4] = 0;                        // rbx
+    sp[5] = 0;                        // rbp
+    sp[6] = (uint64_t)&emu_fiber_start;
+    B->fibers[i] = Fiber{sp, RUNNABLE, 0, stack};
 }
 
 bool may_run(const Fiber& f, unsigned i) {
     switch (f.wait) {
+        case NOT_STARTED: return true;
         case RUNNABLE: return true;
         case AT_BLOCK_BARRIER: return f.gen != B->gen;
         case AT_WARP_BARRIER: return f.gen != B->warps[B->state[i].warp].gen;
@@ -237,14 +245,18 @@ bool run_block(uint3 block, dim3 grid, dim3 dims) {
         t.gridDim = grid;
         t.lane = i % 32;
         t.warp = i / 32;
-        start_fiber(i);
+        t.exchanges = 0;
+        B->fibers[i] = Fiber{nullptr, NOT_STARTED, 0, -1};
     }
+    B->free_count = MAX_THREADS;
+    for (unsigned s = 0; s < MAX_THREADS; s++) B->free_stacks[s] = (int)(MAX_THREADS - 1 - s);
     unsigned done = 0;
     while (done < n) {
         bool progressed = false;
         for (unsigned i = 0; i < n; i++) {
             Fiber& f = B->fibers[i];
             if (!may_run(f, i)) continue;
+            if (f.wait == NOT_STARTED) start_fiber(i);
             f.wait = RUNNABLE;
             B->cur = i;
             *B->current = &B->state[i];
@@ -269,6 +281,27 @@ void* map_stacks() {
     return m;
 }
 }  // namespace
+
+// INRANK_CUDA_EMULATION_PROFILE=1: launches and seconds per kernel, printed at exit (where the emulation spends time).
+struct Profile {
+    std::map<std::string, std::pair<long, double>> by_kernel;
+    static Profile* get() {
+        static Profile* p = [] {
+            const char* v = getenv("INRANK_CUDA_EMULATION_PROFILE");
+            if (!v || strcmp(v, "1") != 0) return (Profile*)nullptr;
+            atexit([] {
+                Profile* q = get();
+                double total = 0;
+                for (auto& [name, c] : q->by_kernel) total += c.second;
+                emu_log("profile: %.3f s in kernels", total);
+                for (auto& [name, c] : q->by_kernel)
+                    emu_log("profile: %-32s %8ld launches %9.3f s", name.c_str(), c.first, c.second);
+            });
+            return new Profile();
+        }();
+        return p;
+    }
+};
 
 EMU_API void emu_bind_module(void* handle) {
     EmuRuntime* rt = (EmuRuntime*)dlsym(handle, "emu_rt");
@@ -326,6 +359,7 @@ EMU_API int emu_launch(const EmuKernelInfo* k, EmuThread** current, unsigned gx,
     const dim3 grid{gx, gy, gz}, dims{bx, by, bz};
     int status = EMU_SUCCESS;
     uint3 at{0, 0, 0};
+    const auto t0 = std::chrono::steady_clock::now();
     if (sigsetjmp(fault_jump, 1) == 0) {
         in_kernel = 1;
         for (at.z = 0; at.z < gz && status == EMU_SUCCESS; at.z++)
@@ -348,6 +382,11 @@ EMU_API int emu_launch(const EmuKernelInfo* k, EmuThread** current, unsigned gx,
         status = EMU_ILLEGAL_ADDRESS;
     }
     *current = nullptr;
+    if (Profile* p = Profile::get()) {
+        auto& c = p->by_kernel[k->name];
+        c.first++;
+        c.second += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
     if (status == EMU_SUCCESS && !emu_check_canaries(k->name)) status = EMU_ILLEGAL_ADDRESS;
     if (status == EMU_SUCCESS && B->exited_before_barrier) {
         static std::mutex m;

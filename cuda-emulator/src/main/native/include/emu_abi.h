@@ -13,13 +13,14 @@ struct EmuThread {
     uint3 threadIdx, blockIdx;
     dim3 blockDim, gridDim;
     unsigned int lane, warp;
+    unsigned int exchanges;  // warp exchanges this thread has made: which of two slot banks the next one uses
 };
 
 // Hooks into the scheduler; set by emu_bind_module when the module is loaded.
 struct EmuRuntime {
     void (*syncthreads)();
     void (*syncwarp)(unsigned mask);
-    unsigned long long* (*warp_slots)();  // 32 slots of the caller's warp
+    unsigned long long* (*warp_slots)();  // 2 banks of 32 slots of the caller's warp
     void (*trap)(const char* why);
 };
 

@@ -43,19 +43,21 @@ __forceinline__ void __trap() { emu_rt.trap("__trap()"); }
 __forceinline__ void __threadfence() {}
 __forceinline__ void __threadfence_block() {}
 
-// ---- warp exchange: every lane in `mask` writes its value, meets the others, reads its source lane, meets again ----
+// ---- warp exchange: every lane in `mask` writes its value, meets the others, reads its source lane. Consecutive
+// exchanges alternate between two slot banks, so one meeting per exchange is enough: a lane can write a bank again
+// only after the next meeting, which every lane reaches after its read of that bank. ----
 template <class T>
 __forceinline__ T emu_exchange(unsigned mask, T v, unsigned src) {
     static_assert(sizeof(T) <= 8, "a shuffle moves at most 8 bytes");
-    unsigned long long* slots = emu_rt.warp_slots();
-    const unsigned lane = emu_thread->lane;
+    EmuThread* t = emu_thread;
+    unsigned long long* slots = emu_rt.warp_slots() + 32 * (t->exchanges++ & 1u);
+    const unsigned lane = t->lane;
     unsigned long long word = 0;
     std::memcpy(&word, &v, sizeof(T));
     slots[lane] = word;
     emu_rt.syncwarp(mask);
     if (src >= 32 || !((mask >> src) & 1u)) src = lane;  // a source outside the mask: undefined on a GPU; own value
     word = slots[src];
-    emu_rt.syncwarp(mask);
     T out;
     std::memcpy(&out, &word, sizeof(T));
     return out;
@@ -82,14 +84,13 @@ __forceinline__ T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width =
     return emu_exchange(mask, v, lane < base + delta ? lane : lane - delta);
 }
 __forceinline__ unsigned __ballot_sync(unsigned mask, int pred) {
-    unsigned long long* slots = emu_rt.warp_slots();
-    const unsigned lane = emu_thread->lane;
-    slots[lane] = pred ? 1u : 0u;
+    EmuThread* t = emu_thread;
+    unsigned long long* slots = emu_rt.warp_slots() + 32 * (t->exchanges++ & 1u);
+    slots[t->lane] = pred ? 1u : 0u;
     emu_rt.syncwarp(mask);
     unsigned out = 0;
     for (unsigned l = 0; l < 32; l++)
         if (((mask >> l) & 1u) && slots[l]) out |= 1u << l;
-    emu_rt.syncwarp(mask);
     return out;
 }
 __forceinline__ int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }

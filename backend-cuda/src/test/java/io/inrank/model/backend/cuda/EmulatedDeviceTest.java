@@ -160,7 +160,7 @@ class EmulatedDeviceTest {
     }
 
     @Test
-    void aPlantedOutOfBoundsWriteFailsLoudly() throws Exception {
+    void aPlantedOutOfBoundsWriteOrDeadlockFailsLoudly() throws Exception {
         // one float past a 4000-byte buffer: inside the padding up to the 256-byte boundary, found by the canary
         String[] padding = runPlanted("padding");
         assertEquals("1", padding[0], padding[1]);
@@ -184,6 +184,14 @@ class EmulatedDeviceTest {
         assertTrue(host[1].contains("launch status 700"), host[1]);
         assertTrue(host[1].contains("scale_f32_planted: parameter 0: "), host[1]);
         assertTrue(host[1].contains("is not device memory"), host[1]);
-        for (String[] r : List.of(padding, guard, host)) assertTrue(!r[1].contains("hs_err"), r[1]);
+        // a warp operation some lanes of its mask never reach: named, not hung
+        String[] deadlock = runPlanted("deadlock");
+        assertEquals("1", deadlock[0], deadlock[1]);
+        assertTrue(deadlock[1].contains("launch status " + cudart.CUDA_ERROR_LAUNCH_FAILED), deadlock[1]);
+        assertTrue(
+                deadlock[1].contains("lonely_shuffle: deadlock in block (0, 0, 0): 0 thread(s) wait at __syncthreads,"
+                        + " 1 at a warp operation, 31 exited"),
+                deadlock[1]);
+        for (String[] r : List.of(padding, guard, host, deadlock)) assertTrue(!r[1].contains("hs_err"), r[1]);
     }
 }
