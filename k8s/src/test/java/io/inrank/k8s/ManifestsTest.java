@@ -28,6 +28,21 @@ class ManifestsTest {
         assertEquals(r.objects.size(), distinct, dir + ": duplicate objects");
     }
 
+    /** The emulated CUDA device is for tests: no rendered object, image file or entrypoint may switch it on. */
+    @ParameterizedTest
+    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
+    void noWorkloadRunsOnTheEmulatedCudaDevice(String dir) throws Exception {
+        String rendered = Rendered.JSON.writeValueAsString(Rendered.of(dir).objects);
+        assertFalse(rendered.contains("INRANK_CUDA_EMULATION"), dir + " enables the emulated CUDA device");
+        assertFalse(rendered.contains("emulated-cuda"), dir + " names the emulator's libraries");
+        try (var files = java.nio.file.Files.list(Rendered.K8S.resolve("images"))) {
+            for (java.nio.file.Path f : files.toList()) {
+                String text = java.nio.file.Files.readString(f);
+                assertFalse(text.contains("INRANK_CUDA_EMULATION") || text.contains("cuda-emulator"), f.toString());
+            }
+        }
+    }
+
     @Test
     void aMisspeltFieldIsCaught() {
         var bad = Rendered.JSON.createObjectNode();
