@@ -329,6 +329,12 @@ EMU_API int emu_launch(const EmuKernelInfo* k, EmuThread** current, unsigned gx,
                 shared_bytes);
         return EMU_INVALID_VALUE;
     }
+    size_t param_bytes = 0;
+    for (int i = 0; i < k->nparams; i++) param_bytes += k->sizes[i];
+    if (param_bytes > 32764) {  // the kernel parameter limit of CUDA 12.1+ on Volta and newer
+        emu_log("%s: %zu bytes of parameters exceed the 32,764 a launch may pass", k->name, param_bytes);
+        return EMU_INVALID_VALUE;
+    }
     if (k->nparams > 0 && !params) {
         emu_log("%s: %d parameters but kernelParams is null", k->name, k->nparams);
         return EMU_INVALID_VALUE;
