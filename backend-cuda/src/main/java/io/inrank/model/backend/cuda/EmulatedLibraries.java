@@ -40,13 +40,16 @@ final class EmulatedLibraries {
         return null;
     }
 
-    /** The emulator build's id (its lib/build-id file). */
+    /** The emulator build's id (its lib/build-id file: a hex hash build.sh writes last). */
     static String buildId(Path dir) {
         try {
-            return Files.readString(dir.resolve("build-id"), StandardCharsets.UTF_8)
+            String id = Files.readString(dir.resolve("build-id"), StandardCharsets.UTF_8)
                     .trim();
+            if (!id.matches("[0-9a-f]+")) throw new IOException("'" + id + "' is no build id");
+            return id;
         } catch (IOException e) {
-            return "unknown";
+            throw new CudaRuntime.UnavailableException("the emulated CUDA device at " + dir
+                    + " is incomplete (rebuild it: ./mvnw -pl cuda-emulator install): " + e.getMessage());
         }
     }
 }

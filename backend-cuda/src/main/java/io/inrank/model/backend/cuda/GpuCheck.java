@@ -2,6 +2,10 @@ package io.inrank.model.backend.cuda;
 
 import io.inrank.model.backend.Backends;
 import io.inrank.model.bench.TrainBench;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -99,14 +103,14 @@ public final class GpuCheck implements Callable<Integer> {
                     + " architecture as ARCH) into a directory: bench/nvrtc_precompile.py compiles them.")
     static final class Units implements Callable<Integer> {
         @CommandLine.Option(names = "--out", required = true, paramLabel = "DIR")
-        java.nio.file.Path out;
+        Path out;
 
         @Override
-        public Integer call() throws java.io.IOException {
-            java.nio.file.Files.createDirectories(out);
+        public Integer call() throws IOException {
+            Files.createDirectories(out);
             for (String family : KernelSources.FAMILIES)
-                java.nio.file.Files.writeString(out.resolve(family + ".cu"), KernelSources.unit(family));
-            java.nio.file.Files.write(out.resolve("options.txt"), java.util.List.of(Kernels.options("ARCH")));
+                Files.writeString(out.resolve(family + ".cu"), KernelSources.unit(family));
+            Files.write(out.resolve("options.txt"), List.of(Kernels.options("ARCH")));
             return 0;
         }
     }

@@ -29,7 +29,7 @@ class EmulatedDeviceTest {
             }
             """;
 
-    /** A block reduction with a barrier and shuffles, at 1024 threads, with and without launch bounds. */
+    /** A block reduction with a barrier and shuffles, bounded at 256 threads; and a kernel with no bounds. */
     static final String BLOCK_SUM = """
             __device__ float warp_sum(float x) {
                 for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xFFFFFFFFu, x, o);
@@ -89,12 +89,12 @@ class EmulatedDeviceTest {
                 cudart.CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES,
                 EmulatedKernels.launch(sum, 1, 1, 512, 0, dx, dout),
                 "more threads than __launch_bounds__(256)");
-        CUfunc_st half = EmulatedKernels.function(BLOCK_SUM, "ones");
+        CUfunc_st ones = EmulatedKernels.function(BLOCK_SUM, "ones");
         assertEquals(
-                cudart.CUDA_ERROR_INVALID_VALUE, EmulatedKernels.launch(half, 1, 1, 1025, 0, dout), "1025 threads");
-        assertEquals(cudart.CUDA_ERROR_INVALID_VALUE, EmulatedKernels.launch(half, 1, 65536, 32, 0, dout), "grid y");
+                cudart.CUDA_ERROR_INVALID_VALUE, EmulatedKernels.launch(ones, 1, 1, 1025, 0, dout), "1025 threads");
+        assertEquals(cudart.CUDA_ERROR_INVALID_VALUE, EmulatedKernels.launch(ones, 1, 65536, 32, 0, dout), "grid y");
         assertEquals(
-                cudart.CUDA_ERROR_INVALID_VALUE, EmulatedKernels.launch(half, 1, 1, 32, 48 * 1024 + 1, dout), "smem");
+                cudart.CUDA_ERROR_INVALID_VALUE, EmulatedKernels.launch(ones, 1, 1, 32, 48 * 1024 + 1, dout), "smem");
         assertEquals(0, cudart.cudaMemset(new RawPointer(dout), 0, 4));
         assertEquals(0, cudart.cudaFree(new RawPointer(dx)));
         assertEquals(0, cudart.cudaFree(new RawPointer(dout)));
@@ -123,13 +123,19 @@ class EmulatedDeviceTest {
             }
         long da = EmulatedKernels.malloc(4L * a.length), db = EmulatedKernels.malloc(4L * b.length);
         long dc = EmulatedKernels.malloc(4L * m * n);
-        CudaCheck.rt(cudart.cudaMemcpy(new RawPointer(da), new FloatPointer(a), 4L * a.length, 1), "a");
-        CudaCheck.rt(cudart.cudaMemcpy(new RawPointer(db), new FloatPointer(b), 4L * b.length, 1), "b");
+        CudaCheck.rt(
+                cudart.cudaMemcpy(
+                        new RawPointer(da), new FloatPointer(a), 4L * a.length, cudart.cudaMemcpyHostToDevice),
+                "a");
+        CudaCheck.rt(
+                cudart.cudaMemcpy(
+                        new RawPointer(db), new FloatPointer(b), 4L * b.length, cudart.cudaMemcpyHostToDevice),
+                "b");
         java.util.Map<Precision, Double> err = new java.util.EnumMap<>(Precision.class);
         for (Precision p : Precision.values()) {
             new Gemm(null, p).gemm(da, db, dc, m, n, k, false, false, 1f, 0f);
             FloatPointer c = new FloatPointer(m * n);
-            CudaCheck.rt(cudart.cudaMemcpy(c, new RawPointer(dc), 4L * m * n, 2), "c");
+            CudaCheck.rt(cudart.cudaMemcpy(c, new RawPointer(dc), 4L * m * n, cudart.cudaMemcpyDeviceToHost), "c");
             double worst = 0;
             for (int i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(c.get(i) - want[i]));
             err.put(p, worst / scale);

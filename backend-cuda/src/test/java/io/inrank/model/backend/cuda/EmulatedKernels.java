@@ -5,6 +5,8 @@ import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
@@ -45,8 +47,8 @@ final class EmulatedKernels {
         for (int i = 0; i < args.length; i++) {
             Pointer slot = new LongPointer(1);
             if (args[i] instanceof Long v) ((LongPointer) slot).put(v);
-            else if (args[i] instanceof Integer v) slot = new org.bytedeco.javacpp.IntPointer(new int[] {v});
-            else if (args[i] instanceof Float v) slot = new org.bytedeco.javacpp.FloatPointer(new float[] {v});
+            else if (args[i] instanceof Integer v) slot = new IntPointer(new int[] {v});
+            else if (args[i] instanceof Float v) slot = new FloatPointer(new float[] {v});
             else throw new IllegalArgumentException("argument " + args[i]);
             params.put(i, slot);
         }
