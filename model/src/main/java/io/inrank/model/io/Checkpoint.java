@@ -14,6 +14,7 @@ import io.inrank.model.backend.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -29,13 +30,21 @@ import java.util.UUID;
  * position and the size + sha256 of each file). Written to a temporary directory and renamed, so a crash never leaves
  * a half checkpoint under the final name. Loading verifies sizes and hashes first and refuses a damaged checkpoint with
  * a message naming the file.
+ *
+ * <p>A checkpoint is valid only when every file its state.json lists under {@code "files"} is there, a regular file,
+ * of the recorded size and sha256, nothing unlisted is lying next to them, and the optimizer file is listed exactly when
+ * the state records optimizer state ({@code "optimizerStep"} ≥ 0; a checkpoint saved without an optimizer, like the
+ * serving export, records −1 and {@code "kind": "inference"}). Two loads: {@link #load} (serving: the optimizer is
+ * optional) and {@link #loadForTraining} (a resume: the optimizer moments are required, so a checkpoint that lost them —
+ * a partial copy, or a state.json edited to no longer list them — is refused instead of resuming without them).
  */
 public final class Checkpoint {
     private Checkpoint() {}
 
     public static final int FORMAT = 1;
+    static final String MODEL_FILE = "model.safetensors", OPTIMIZER_FILE = "optimizer.safetensors";
     /** The files a checkpoint may list; anything else (a path, another name) is refused before it is opened. */
-    static final java.util.Set<String> FILES = java.util.Set.of("model.safetensors", "optimizer.safetensors");
+    static final java.util.Set<String> FILES = java.util.Set.of(MODEL_FILE, OPTIMIZER_FILE);
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -45,6 +54,11 @@ public final class Checkpoint {
      */
     public record State(long step, int stage, long dropoutSeed, Map<String, Object> extra) {}
 
+    /**
+     * A loaded checkpoint. {@code optimizer}: the AdamW moments and step count; never null from
+     * {@link #loadForTraining}, null from {@link #load} only for a checkpoint saved without optimizer state (the serving
+     * export).
+     */
     public record Loaded(GptModel model, AdamW optimizer, State state) {}
 
     /** Writes {@code dir} atomically; fails if it exists. */
@@ -73,7 +87,12 @@ public final class Checkpoint {
                 moments.put("v." + t.name(), host(be, opt.moment(t, false)));
             }
         }
-        return new Snapshot(tensors, moments, stateJson(model, state, opt == null ? -1 : opt.stepCount(), "training"));
+        return new Snapshot(
+                tensors,
+                moments,
+                opt == null
+                        ? stateJson(model, state, -1, "inference")
+                        : stateJson(model, state, opt.stepCount(), "training"));
     }
 
     /** Writes a snapshot to {@code dir} atomically (temporary directory, then rename); fails if it exists. */
@@ -149,9 +168,31 @@ public final class Checkpoint {
         return s;
     }
 
-    /** Loads and verifies a checkpoint into a model of {@code batch × seq} on backend {@code be}. */
-    @SuppressWarnings("unchecked")
+    /**
+     * Loads and verifies a checkpoint into a model of {@code batch × seq} on backend {@code be}, for serving or
+     * evaluation: the optimizer state is loaded when the checkpoint has it ({@link Loaded#optimizer} is null otherwise).
+     *
+     * @throws IOException naming the file and the reason when anything listed is missing, not a regular file, of
+     *     another size or hash, or the state.json is inconsistent (e.g. it records optimizer state but lists no file)
+     */
     public static Loaded load(Backend be, Path dir, int batch, int seq) throws IOException {
+        return load(be, dir, batch, seq, false);
+    }
+
+    /**
+     * Like {@link #load}, for resuming training: the checkpoint must hold everything a resume needs, so
+     * {@link Loaded#optimizer} is never null. A checkpoint without optimizer moments (a serving export, a partial copy,
+     * a state.json edited to no longer list them) is refused with an IOException saying so.
+     */
+    public static Loaded loadForTraining(Backend be, Path dir, int batch, int seq) throws IOException {
+        Loaded l = load(be, dir, batch, seq, true);
+        // load(…, true) refuses a checkpoint without optimizer state before reading it; this is the method's contract
+        if (l.optimizer() == null) throw new IOException(dir + ": no optimizer state, cannot resume training");
+        return l;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Loaded load(Backend be, Path dir, int batch, int seq, boolean training) throws IOException {
         Path stateFile = dir.resolve("state.json");
         if (!Files.isRegularFile(stateFile)) throw new IOException(dir + ": not a checkpoint (no state.json)");
         JsonNode s;
@@ -162,26 +203,7 @@ public final class Checkpoint {
         }
         if (s.path("format").asInt() != FORMAT)
             throw new IOException(stateFile + ": unsupported checkpoint format " + s.path("format"));
-        if (!s.path("files").has("model.safetensors"))
-            throw new IOException(stateFile + ": lists no model.safetensors under \"files\"");
-        for (var it = s.path("files").fields(); it.hasNext(); ) {
-            var f = it.next();
-            if (!FILES.contains(f.getKey()))
-                throw new IOException(stateFile + ": lists an unknown file '" + f.getKey() + "' (only " + FILES + ")");
-            Path file = dir.resolve(f.getKey());
-            if (!Files.isRegularFile(file)) throw new IOException(file + ": missing");
-            long bytes = Files.size(file), want = f.getValue().path("bytes").asLong();
-            if (bytes != want)
-                throw new IOException(file + ": " + bytes + " bytes, expected " + want + " (truncated?)");
-            String sha = sha256(file);
-            if (!sha.equals(f.getValue().path("sha256").asText())) {
-                throw new IOException(file + ": sha256 " + sha + " does not match state.json ("
-                        + f.getValue().path("sha256").asText() + "): corrupted");
-            }
-        }
-        if (Files.exists(dir.resolve("optimizer.safetensors"))
-                && !s.path("files").has("optimizer.safetensors"))
-            throw new IOException(stateFile + ": optimizer.safetensors is not listed under \"files\" (unverified)");
+        boolean hasOptimizer = verifyFiles(dir, stateFile, s, training);
         GptConfig cfg;
         int[] stored = null, active;
         DType dtype;
@@ -220,8 +242,8 @@ public final class Checkpoint {
         for (Params.Entry t : model.params().all().values())
             assign(be, t.value(), weights, "model.safetensors", t.name());
         AdamW opt = null;
-        if (Files.exists(dir.resolve("optimizer.safetensors"))) {
-            Safetensors.Contents mom = Safetensors.read(dir.resolve("optimizer.safetensors"));
+        if (hasOptimizer) { // listed, so verified above
+            Safetensors.Contents mom = Safetensors.read(dir.resolve(OPTIMIZER_FILE));
             opt = AdamW.paperDefaults(model.params());
             opt.setStepCount(s.path("optimizerStep").asLong());
             for (Params.Entry t : model.params().all().values()) {
@@ -238,6 +260,59 @@ public final class Checkpoint {
                         s.path("stage").asInt(),
                         s.path("dropoutSeed").asLong(),
                         extra));
+    }
+
+    /**
+     * Checks what state.json lists under {@code "files"} against the directory, before anything is read from those
+     * files: only known names; model.safetensors always; optimizer.safetensors exactly when the state records optimizer
+     * state ({@code "optimizerStep"} ≥ 0), and always for {@code training}; each listed file present, a regular file, of
+     * the recorded size and sha256; no unlisted optimizer file next to them.
+     *
+     * @return whether the checkpoint has (verified) optimizer state
+     */
+    private static boolean verifyFiles(Path dir, Path stateFile, JsonNode s, boolean training) throws IOException {
+        JsonNode files = s.path("files");
+        if (!files.isObject()) throw new IOException(stateFile + ": no \"files\" object (the files and their hashes)");
+        if (!files.has(MODEL_FILE)) throw new IOException(stateFile + ": lists no " + MODEL_FILE + " under \"files\"");
+        for (var it = files.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!FILES.contains(name))
+                throw new IOException(stateFile + ": lists an unknown file '" + name + "' (only " + FILES + ")");
+        }
+        JsonNode optStep = s.path("optimizerStep");
+        if (!optStep.isMissingNode() && !(optStep.isIntegralNumber() && optStep.canConvertToLong()))
+            throw new IOException(stateFile + ": \"optimizerStep\" is not an integer: " + optStep);
+        boolean listed = files.has(OPTIMIZER_FILE), recorded = optStep.asLong(-1) >= 0;
+        if (recorded && !listed) {
+            throw new IOException(stateFile + ": records optimizer state (optimizer step " + optStep.asLong()
+                    + ") but lists no " + OPTIMIZER_FILE + " under \"files\": incomplete checkpoint"
+                    + (Files.exists(dir.resolve(OPTIMIZER_FILE)) ? " (the file is there, unverified)" : ""));
+        }
+        if (listed && !recorded) {
+            throw new IOException(stateFile + ": lists " + OPTIMIZER_FILE + " but records no optimizer step"
+                    + " (\"optimizerStep\": " + optStep + "): inconsistent");
+        }
+        if (training && !listed) {
+            throw new IOException(stateFile + ": has no optimizer state (kind '"
+                    + s.path("kind").asText() + "', no " + OPTIMIZER_FILE
+                    + "): a serving export or an incomplete copy cannot resume training");
+        }
+        if (!listed && Files.exists(dir.resolve(OPTIMIZER_FILE), LinkOption.NOFOLLOW_LINKS))
+            throw new IOException(stateFile + ": " + OPTIMIZER_FILE + " is not listed under \"files\" (unverified)");
+        for (var it = files.fields(); it.hasNext(); ) {
+            var f = it.next();
+            Path file = dir.resolve(f.getKey());
+            if (!Files.exists(file)) throw new IOException(file + ": missing (listed in state.json)");
+            if (!Files.isRegularFile(file)) throw new IOException(file + ": not a regular file");
+            long bytes = Files.size(file), want = f.getValue().path("bytes").asLong(-1);
+            if (bytes != want)
+                throw new IOException(file + ": " + bytes + " bytes, expected " + want + " (truncated?)");
+            String sha = sha256(file), wantSha = f.getValue().path("sha256").asText();
+            if (!sha.equals(wantSha))
+                throw new IOException(
+                        file + ": sha256 " + sha + " does not match state.json (" + wantSha + "): corrupted");
+        }
+        return listed;
     }
 
     /** A JSON array of exactly {@code n} integers. */

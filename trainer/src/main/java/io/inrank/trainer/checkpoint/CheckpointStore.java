@@ -21,15 +21,19 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * A run's checkpoints: {@code <dir>/<run>/step-000000100/} (written atomically by {@link Checkpoint#save}); the newest
- * K are kept; writing happens on a background thread ({@link #saveAsync}). On resume the newest one that verifies is used: a damaged one is reported (and counted) and the one
- * before it tried, so a crash during a disk fault costs at most one checkpoint interval.
+ * A run's checkpoints: {@code <dir>/<run>/step-000000100/} (written atomically by {@link Checkpoint#write}, always with
+ * the optimizer state); the newest K are kept; writing happens on a background thread ({@link #saveAsync}). On resume
+ * the newest one that is complete and verifies ({@link Checkpoint#loadForTraining}: every listed file present and of
+ * its size and sha256, the optimizer moments included) is used: a damaged or incomplete one is reported (logged with
+ * the reason, counted, listed by {@link #skipped}) and the one before it tried, so a crash during a disk fault costs at
+ * most one checkpoint interval.
  */
 public final class CheckpointStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CheckpointStore.class);
     private final Path runDir;
     private final int keep;
     private int damaged;
+    private List<Skipped> skipped = List.of();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "checkpoint-writer");
         t.setDaemon(true);
@@ -61,6 +65,9 @@ public final class CheckpointStore implements AutoCloseable {
      * is in flight: a second call first waits for the previous one, which bounds memory and keeps checkpoints ordered.
      */
     public void saveAsync(long step, GptModel model, AdamW opt, Checkpoint.State state, Consumer<Saved> onSaved) {
+        // a resume needs the moments: a checkpoint without them would be skipped as incomplete
+        if (opt == null)
+            throw new IllegalArgumentException("a training checkpoint needs the optimizer state (step " + step + ")");
         awaitPending();
         Checkpoint.Snapshot snap = Checkpoint.snapshot(model, opt, state);
         pending = writer.submit(() -> {
@@ -128,30 +135,51 @@ public final class CheckpointStore implements AutoCloseable {
         }
     }
 
+    /** A checkpoint {@link #latestValid} passed over: its directory and why. */
+    public record Skipped(Path dir, String reason) {
+        @Override
+        public String toString() {
+            return dir.getFileName() + " (" + reason + ")";
+        }
+    }
+
     /**
-     * The newest checkpoint that loads and verifies, or empty when the run has none.
+     * The newest checkpoint that is complete and verifies, loaded for resuming training (its
+     * {@link Checkpoint.Loaded#optimizer} is never null), or empty when the run has none. Each newer one passed over is
+     * logged with the reason, counted ({@link #damaged}) and listed by {@link #skipped}.
      *
      * @throws IllegalStateException when checkpoints exist but none verifies (starting over would silently lose them)
      */
     public Optional<Checkpoint.Loaded> latestValid(Backend be, int batch, int seq) {
         List<Path> all = list();
-        List<String> problems = new ArrayList<>();
+        List<Skipped> passed = new ArrayList<>();
+        skipped = List.of();
         for (Path p : all) {
             try {
-                Checkpoint.Loaded l = Checkpoint.load(be, p, batch, seq);
-                if (!problems.isEmpty()) LOG.warnf("resuming from the older checkpoint %s", p);
+                Checkpoint.Loaded l = Checkpoint.loadForTraining(be, p, batch, seq);
+                if (l.optimizer() == null) throw new IOException(p + ": loaded without optimizer state");
+                skipped = List.copyOf(passed);
+                if (!passed.isEmpty()) {
+                    LOG.warnf("resuming from the older checkpoint %s; skipped %d newer: %s", p, passed.size(), skipped);
+                }
                 return Optional.of(l);
             } catch (IOException | RuntimeException e) {
                 damaged++;
-                problems.add(e.getMessage());
-                LOG.errorf("checkpoint %s is damaged and is skipped: %s", p, e.getMessage());
+                passed.add(new Skipped(p, String.valueOf(e.getMessage())));
+                LOG.errorf("checkpoint %s is damaged or incomplete and is skipped: %s", p, e.getMessage());
             }
         }
+        skipped = List.copyOf(passed);
         if (!all.isEmpty()) {
             throw new IllegalStateException("none of the " + all.size() + " checkpoints in " + runDir + " verifies: "
-                    + problems + " (move them away to start the run over)");
+                    + skipped + " (move them away to start the run over)");
         }
         return Optional.empty();
+    }
+
+    /** The checkpoints the last {@link #latestValid} passed over, newest first (empty when it took the newest). */
+    public List<Skipped> skipped() {
+        return skipped;
     }
 
     /** The checkpoint of {@code step} as written: its directory and the sha256 of its state.json. */

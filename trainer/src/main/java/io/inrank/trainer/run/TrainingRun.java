@@ -143,6 +143,7 @@ public final class TrainingRun implements AutoCloseable {
             throw new IllegalStateException(
                     "checkpoint model " + model.config() + " differs from the settings' " + cfg);
         opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
+        // l comes from CheckpointStore.latestValid (Checkpoint.loadForTraining): its optimizer is never null
         be.copy(l.optimizer().firstMoment(), opt.firstMoment());
         be.copy(l.optimizer().secondMoment(), opt.secondMoment());
         opt.setStepCount(l.optimizer().stepCount());
@@ -160,8 +161,13 @@ public final class TrainingRun implements AutoCloseable {
             ranks.applyTo(model, stage);
         }
         LOG.infof(
-                "run %s resumed from step %d (stage %d, epoch %d, ranks %s)",
-                s.run(), step, stage, ((Number) x.get("epoch")).longValue(), ranks == null ? "dense" : ranks.summary());
+                "run %s resumed from step %d (stage %d, epoch %d, ranks %s)%s",
+                s.run(),
+                step,
+                stage,
+                ((Number) x.get("epoch")).longValue(),
+                ranks == null ? "dense" : ranks.summary(),
+                checkpoints.skipped().isEmpty() ? "" : "; skipped the newer " + checkpoints.skipped());
     }
 
     /** What the run has done, for the caller and the bench. */

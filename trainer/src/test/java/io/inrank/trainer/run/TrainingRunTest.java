@@ -221,6 +221,67 @@ class TrainingRunTest {
     }
 
     @Test
+    void aResumeSkipsNewerCheckpointsWithoutTheirOptimizerOrModelAndNamesThem() throws Exception {
+        // issue 27: optimizer.safetensors gone and no longer listed (a partial copy) used to pass verification and end
+        // the resume in a NullPointerException (exit 3, retried forever) instead of falling back
+        String[] flags = {"--steps", "6", "--checkpoint-every", "2", "--keep-checkpoints", "3"};
+        TrainSettings c = Fixtures.settings(bs, DATASET, tmp, "resume-c", flags);
+        Map<Long, Double> first = losses(c, 5); // checkpoints 2, 4, 5
+        Path runDir = tmp.resolve("resume-c");
+        Path five = runDir.resolve("step-000000005"), four = runDir.resolve("step-000000004");
+        Files.delete(five.resolve("optimizer.safetensors"));
+        Path state = five.resolve("state.json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var s = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(state.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) s.get("files")).remove("optimizer.safetensors");
+        Files.writeString(state, json.writeValueAsString(s));
+        Files.delete(four.resolve("model.safetensors"));
+
+        List<String> lines = new ArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                Object[] p = r.getParameters();
+                synchronized (lines) {
+                    lines.add(p == null || p.length == 0 ? r.getMessage() : String.format(r.getMessage(), p));
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(TrainingRun.class.getName());
+        jul.addHandler(h);
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        Map<Long, Double> rest = new LinkedHashMap<>();
+        try (TrainingRun r = new TrainingRun(c, reg)) {
+            r.onStep(rest::put);
+            assertEquals(2, r.run().resumedFrom(), "steps 5 and 4 are skipped");
+        } finally {
+            jul.removeHandler(h);
+        }
+        assertEquals(
+                2.0, reg.get("inrank.trainer.checkpoints.damaged").counter().count());
+        assertEquals(List.of(3L, 4L, 5L, 6L), new ArrayList<>(rest.keySet()));
+        for (long t = 3; t <= 5; t++) assertEquals(first.get(t), rest.get(t), "loss at step " + t);
+        synchronized (lines) {
+            String resumed = lines.stream()
+                    .filter(l -> l.startsWith("run resume-c resumed from step 2"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no resume line in " + lines));
+            assertTrue(
+                    resumed.contains("skipped the newer [step-000000005 (")
+                            && resumed.contains("lists no optimizer.safetensors")
+                            && resumed.contains("step-000000004 (")
+                            && resumed.contains("model.safetensors: missing"),
+                    resumed);
+        }
+    }
+
+    @Test
     void aDatasetOfAnotherBlockLengthIsRefusedWithTheFix() {
         TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "wrong-seq", "--seq", "32");
         IllegalArgumentException e = assertThrows(
