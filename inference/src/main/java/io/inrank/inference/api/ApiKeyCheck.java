@@ -1,7 +1,10 @@
 package io.inrank.inference.api;
 
 import io.inrank.inference.service.ServeMetrics;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.Priorities;
@@ -23,8 +26,10 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * The optional API key, as vLLM's {@code --api-key}: when {@code inrank.serve.api-key} (env
  * {@code INRANK_SERVE_API_KEY}) or {@code inrank.serve.api-key-file} (a file holding the key, e.g. a mounted Secret) is
- * set, every route but the probes ({@code /health}, {@code /metrics}; Quarkus' {@code /q/*} are not JAX-RS routes)
- * needs {@code Authorization: Bearer <key>}; otherwise 401 in the called API's error shape with
+ * set, every route but the probes and the scrape ({@code /health}, {@code /metrics}, {@code /q/health/*},
+ * {@code /q/metrics}) needs {@code Authorization: Bearer <key>} — Quarkus' own {@code /q/*} routes (the OpenAPI document,
+ * which lists every route and parameter) too, through a Vert.x filter, since they are not JAX-RS routes; otherwise 401
+ * in the called API's error shape with
  * {@code WWW-Authenticate: Bearer}. The comparison is over SHA-256 digests with {@link MessageDigest#isEqual}, so its
  * time says nothing about the key (not even its length); the key is never logged.
  */
@@ -71,9 +76,7 @@ public class ApiKeyCheck {
     public Response check(ContainerRequestContext ctx) {
         if (expected == null || OPEN.contains(ctx.getUriInfo().getPath())) return null;
         String auth = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
-        String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? auth.substring(7).strip()
-                : null;
+        String given = bearer(auth);
         if (given != null && MessageDigest.isEqual(expected, sha256(given))) return null;
         metrics.outcome(ErrorMappers.endpoint(ctx.getUriInfo()), "unauthorized");
         return Response.fromResponse(ErrorMappers.error(
@@ -85,6 +88,42 @@ public class ApiKeyCheck {
                                 : "the API key in 'Authorization: Bearer …' is not this server's"))
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
                 .build();
+    }
+
+    /** Quarkus' management routes are Vert.x routes: the same check, in front of them. */
+    void management(@Observes Filters filters) {
+        filters.register(this::checkManagement, 100);
+    }
+
+    /** /q/health/* (the probes) and /q/metrics (the scrape) stay open, as /health and /metrics do. */
+    static boolean openManagement(String path) {
+        return path.equals("/q/health") || path.startsWith("/q/health/") || path.equals("/q/metrics");
+    }
+
+    void checkManagement(RoutingContext rc) {
+        String path = rc.normalizedPath();
+        if (expected == null || !path.startsWith("/q/") || openManagement(path)) {
+            rc.next();
+            return;
+        }
+        String given = bearer(rc.request().getHeader(HttpHeaders.AUTHORIZATION));
+        if (given != null && MessageDigest.isEqual(expected, sha256(given))) {
+            rc.next();
+            return;
+        }
+        metrics.outcome("other", "unauthorized");
+        rc.response()
+                .setStatusCode(401)
+                .putHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end("{\"error\":\"this route needs the API key: send the header 'Authorization: Bearer <key>'\","
+                        + "\"error_type\":\"invalid_api_key\"}");
+    }
+
+    private static String bearer(String auth) {
+        return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? auth.substring(7).strip()
+                : null;
     }
 
     static byte[] sha256(String s) {

@@ -1,6 +1,7 @@
 package io.inrank.inference.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.inrank.inference.engine.Engine;
@@ -40,6 +41,12 @@ public class ErrorMappers {
         return Response.fromResponse(r).header("Retry-After", "1").build();
     }
 
+    /** A request that ran past the server's request timeout: the server's limit, not the client's input. */
+    @ServerExceptionMapper
+    public Response deadline(Engine.DeadlineExceeded e, UriInfo uri) {
+        return refuse(uri, 503, "timeout", e.getMessage());
+    }
+
     // One mapper per Jackson type: the most specific mapper wins, and Quarkus has its own for MismatchedInputException.
     @ServerExceptionMapper(priority = 1)
     public Response unknown(UnrecognizedPropertyException u, UriInfo uri) {
@@ -57,9 +64,7 @@ public class ErrorMappers {
 
     @ServerExceptionMapper(priority = 1)
     public Response mismatch(MismatchedInputException m, UriInfo uri) {
-        String path = m.getPath().stream()
-                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining("."));
+        String path = path(m);
         return refuse(
                 uri,
                 422,
@@ -68,10 +73,42 @@ public class ErrorMappers {
                         + (m.getTargetType() == null ? "another type" : simple(m.getTargetType())));
     }
 
+    /** An integer literal too large for its field (max_new_tokens: 2147483648): the field and its range, 422. */
+    @ServerExceptionMapper(priority = 1)
+    public Response range(InputCoercionException e, UriInfo uri) {
+        return outOfRange(null, e, uri);
+    }
+
+    private Response outOfRange(String path, InputCoercionException e, UriInfo uri) {
+        String field = path;
+        if (field == null) {
+            try {
+                field = e.getProcessor() == null ? null : e.getProcessor().currentName();
+            } catch (java.io.IOException | RuntimeException ignored) {
+                // the parser's context is best effort: the message below still says what was wrong
+            }
+        }
+        return refuse(
+                uri,
+                422,
+                "validation",
+                (field == null || field.isEmpty() ? "a number" : "parameter '" + field + "'") + ": out of range for "
+                        + (e.getTargetType() == null ? "its type" : simple(e.getTargetType())));
+    }
+
+    private static String path(com.fasterxml.jackson.databind.JsonMappingException m) {
+        return m.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+
     @ServerExceptionMapper(priority = 1)
     public Response json(JsonProcessingException e, UriInfo uri) {
         if (e instanceof UnrecognizedPropertyException u) return unknown(u, uri);
         if (e instanceof MismatchedInputException m) return mismatch(m, uri);
+        if (e instanceof InputCoercionException c) return range(c, uri);
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m
+                && m.getCause() instanceof InputCoercionException c) return outOfRange(path(m), c, uri);
         return refuse(uri, 400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
     }
 
@@ -89,7 +126,8 @@ public class ErrorMappers {
     }
 
     private static String simple(Class<?> c) {
-        if (c == Integer.class || c == int.class || c == Long.class || c == long.class) return "an integer";
+        if (c == Integer.class || c == int.class) return "an integer (32-bit)";
+        if (c == Long.class || c == long.class) return "an integer (64-bit)";
         if (c == Double.class || c == double.class) return "a number";
         if (c == Boolean.class || c == boolean.class) return "true or false";
         if (c == String.class) return "a string";

@@ -20,11 +20,14 @@ final class Requests {
 
     static final int MAX_STOP_CHARS = 256;
 
+    /** Highest temperature accepted (TGI and vLLM set none; past ~10 the distribution is already uniform). */
+    static final double MAX_TEMPERATURE = 100;
+
     private Requests() {}
 
     /**
      * @param sample      sample (else greedy)
-     * @param temperature null = 1
+     * @param temperature null = 1; below {@link Sampler#MIN_TEMPERATURE} (0 included) greedy
      * @param truncate    null = refuse a prompt that does not fit; n = keep its last n tokens
      */
     static GenerationRequest build(
@@ -46,13 +49,20 @@ final class Requests {
             throw ApiError.validation("the prompt has " + prompt.length() + " characters, more than the "
                     + MAX_PROMPT_CHARS + " this server tokenizes");
         if (maxNew < 1) throw ApiError.validation(maxNewName + " must be >= 1, got " + maxNew);
-        if (temperature != null && !(temperature >= 0 && temperature <= 100))
-            throw ApiError.validation("temperature must be in [0, 100], got " + temperature);
+        int ctx = m.context();
+        if (maxNew > ctx)
+            throw ApiError.validation(
+                    maxNewName + " is " + maxNew + ", more than the model's context of " + ctx + " tokens");
+        if (temperature != null && !(temperature >= 0 && temperature <= MAX_TEMPERATURE))
+            throw ApiError.validation("temperature must be in [0, " + (int) MAX_TEMPERATURE + "], got " + temperature);
         if (topK != null && topK < 1) throw ApiError.validation("top_k must be >= 1, got " + topK);
         if (topP != null && !(topP > 0 && topP <= 1)) throw ApiError.validation("top_p must be in (0, 1], got " + topP);
-        if (repetitionPenalty != null && !(repetitionPenalty > 0))
-            throw ApiError.validation("repetition_penalty must be > 0, got " + repetitionPenalty);
+        if (repetitionPenalty != null
+                && !(repetitionPenalty >= Sampler.MIN_PENALTY && repetitionPenalty <= Sampler.MAX_PENALTY))
+            throw ApiError.validation("repetition_penalty must be in [" + Sampler.MIN_PENALTY + ", "
+                    + (int) Sampler.MAX_PENALTY + "], got " + repetitionPenalty);
         if (seed != null && seed < 0) throw ApiError.validation("seed must be >= 0, got " + seed);
+        if (truncate != null && truncate < 1) throw ApiError.validation("truncate must be >= 1, got " + truncate);
         List<String> stop = stops == null ? List.of() : stops;
         if (stop.size() > MAX_STOPS)
             throw ApiError.validation("at most " + MAX_STOPS + " stop sequences, got " + stop.size());
@@ -63,17 +73,15 @@ final class Requests {
 
         int[] ids = Tokenizer.encode(prompt);
         if (ids.length == 0) throw ApiError.validation("the prompt encodes to no tokens");
-        int ctx = m.context();
-        if (truncate != null) {
-            if (truncate < 1) throw ApiError.validation("truncate must be >= 1, got " + truncate);
-            if (ids.length > truncate) ids = Arrays.copyOfRange(ids, ids.length - truncate, ids.length);
-        }
-        if (ids.length + maxNew > ctx) {
+        if (truncate != null && ids.length > truncate) ids = Arrays.copyOfRange(ids, ids.length - truncate, ids.length);
+        if ((long) ids.length + maxNew > ctx) { // both are at most ~2^31: the sum in long cannot overflow
             throw ApiError.validation("the prompt has " + ids.length + " tokens and " + maxNewName + " is " + maxNew
                     + ", but the model's context is " + ctx + " tokens: shorten the prompt, lower " + maxNewName
                     + (truncate == null ? ", or ask for truncation" : ""));
         }
-        boolean greedy = !sample || (temperature != null && temperature == 0);
+        // below MIN_TEMPERATURE greedy, as vLLM does: dividing logits by less is not sampling in any useful sense, and
+        // by a subnormal (5e-324) it overflows to infinity and every draw becomes NaN
+        boolean greedy = !sample || (temperature != null && temperature < Sampler.MIN_TEMPERATURE);
         long s = seed != null ? seed : ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
         Sampler.Params p = greedy
                 ? new Sampler.Params(0, 0, 1, repetitionPenalty == null ? 1 : repetitionPenalty, s)

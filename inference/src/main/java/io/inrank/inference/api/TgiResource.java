@@ -76,17 +76,21 @@ public class TgiResource {
         }
     }
 
-    /** TGI's and vLLM's health route: 200 once a model is being served, else 503 with the reason. */
+    /**
+     * TGI's and vLLM's health route: 200 once a model is being served and the engine is not wedged, else 503 with what
+     * is missing (never a refused checkpoint's details: those are in the log).
+     */
     @GET
     @Path("health")
     @Produces(MediaType.APPLICATION_JSON)
     public Response health() {
-        boolean up = service.engine() != null && service.engine().model() != null;
-        return up
+        var engine = service.engine();
+        String problem = engine == null ? "starting" : engine.problem();
+        if (problem == null && engine.model() == null) problem = "no model loaded: " + service.loadProblem();
+        return problem == null
                 ? Response.ok().build()
                 : Response.status(503)
-                        .entity(Map.of(
-                                "error", "no model loaded: " + service.loadProblem(), "error_type", "unavailable"))
+                        .entity(Map.of("error", problem, "error_type", "unavailable"))
                         .build();
     }
 

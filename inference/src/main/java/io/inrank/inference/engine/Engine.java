@@ -19,6 +19,14 @@ import org.jboss.logging.Logger;
  * without bound. A job can be cancelled (client
  * gone): it leaves the batch before the next step. A new model is taken up when the batch has drained; requests
  * already running finish on the model they started with.
+ *
+ * <p>Every admitted request is answered exactly once — done or failed — and gives its place back then, whatever
+ * happens: a request that cannot start (its sequence fails to build) or fails in a step gets its own error and frees
+ * its decode slot; one that holds a slot past {@code requestTimeout} is failed with {@link DeadlineExceeded} (by the
+ * worker between steps, or by the watchdog thread if the worker itself is stuck). {@link #problem()} names what a
+ * restart would fix — a decode that has made no progress for {@code stallTimeout} with requests in flight, or a slot or
+ * an in-flight place held by no request — and the service's liveness check reports it, so Kubernetes restarts a wedged
+ * server instead of routing requests to it forever.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class);
@@ -30,13 +38,22 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** The failure of a request that held its decode slot longer than the server's request timeout. */
+    public static final class DeadlineExceeded extends RuntimeException {
+        public DeadlineExceeded(String m) {
+            super(m);
+        }
+    }
+
     /** A queued or running generation. */
     public static final class Job {
         final GenerationRequest request;
-        final GenerationListener listener;
+        final Releasing listener;
         final AtomicBoolean cancelled = new AtomicBoolean();
+        /** When it took a decode slot (System.nanoTime), 0 while it waits. */
+        volatile long admitted;
 
-        Job(GenerationRequest request, GenerationListener listener) {
+        Job(GenerationRequest request, Releasing listener) {
             this.request = request;
             this.listener = listener;
         }
@@ -51,6 +68,15 @@ public final class Engine implements AutoCloseable {
     private final AtomicReference<ServedModel> current = new AtomicReference<>();
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final int maxBatch, maxConcurrent;
+    private final long requestTimeoutNanos, stallTimeoutNanos;
+    /** Jobs holding a decode slot: what the watchdog checks against the deadline (the batch is the worker's own). */
+    private final java.util.Set<Job> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Decode slots marked used but held by no sequence of the batch, counted by the worker at each iteration. */
+    private volatile int leakedSlots;
+    /** When the worker last finished an iteration (or went idle), System.nanoTime. */
+    private volatile long beat = System.nanoTime();
+
+    private final java.util.concurrent.ScheduledExecutorService watchdog;
     /** Requests admitted and not yet answered (waiting or running): the limit TGI calls max_concurrent_requests. */
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -66,13 +92,67 @@ public final class Engine implements AutoCloseable {
      * @param maxBatch sequences decoded together per step
      */
     public Engine(int maxConcurrent, int maxBatch) {
+        this(maxConcurrent, maxBatch, java.time.Duration.ofMinutes(5), java.time.Duration.ofMinutes(1));
+    }
+
+    /**
+     * @param requestTimeout longest a request may hold a decode slot before it is failed (the whole generation)
+     * @param stallTimeout longest the worker may make no progress while requests are in flight before {@link #problem}
+     *     says so
+     */
+    public Engine(int maxConcurrent, int maxBatch, java.time.Duration requestTimeout, java.time.Duration stallTimeout) {
         this.maxConcurrent = Math.max(1, maxConcurrent);
         this.maxBatch = Math.max(1, maxBatch);
+        this.requestTimeoutNanos = requestTimeout.toNanos();
+        this.stallTimeoutNanos = stallTimeout.toNanos();
         this.samplers =
                 new RowParallel(Math.min(this.maxBatch, Runtime.getRuntime().availableProcessors()));
         worker = new Thread(this::loop, "inference-engine");
         worker.setDaemon(true);
         worker.start();
+        watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "inference-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
+        watchdog.scheduleWithFixedDelay(this::watch, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The watchdog's round: a job past its deadline by a further quarter (the worker had its chance between steps and
+     * did not take it: it is stuck in a step) is failed from here, which frees its in-flight place; its slot stays
+     * marked until the worker returns, and {@link #problem} reports the stall meanwhile.
+     */
+    private void watch() {
+        long now = System.nanoTime(), limit = requestTimeoutNanos + requestTimeoutNanos / 4;
+        for (Job j : holding) {
+            long t = j.admitted;
+            if (t != 0 && now - t > limit) {
+                j.cancel();
+                j.listener.failed(new DeadlineExceeded(deadlineMessage()));
+            }
+        }
+    }
+
+    private String deadlineMessage() {
+        return "the request held a decode slot for longer than the server's request timeout ("
+                + java.time.Duration.ofNanos(requestTimeoutNanos).toSeconds() + " s)";
+    }
+
+    /**
+     * What is wrong with the engine that only a restart fixes, or null: no progress for the stall timeout while
+     * requests are in flight, or places and slots held by no request.
+     */
+    public String problem() {
+        if (!worker.isAlive() && running) return "the decode thread has died";
+        long quiet = System.nanoTime() - beat;
+        int inFlightNow = inFlight.get();
+        if (inFlightNow > 0 && quiet > stallTimeoutNanos)
+            return "no decode progress for " + quiet / 1_000_000_000 + " s with " + inFlightNow + " requests in flight";
+        int leaked = leakedSlots;
+        if (leaked != 0) return leaked + " decode slots are marked used by no request";
+        return null;
     }
 
     /** Serves this model for requests admitted from now on. */
@@ -95,8 +175,12 @@ public final class Engine implements AutoCloseable {
         return j;
     }
 
-    /** Gives the request's place back when it is answered (done or failed), exactly once. */
-    private final class Releasing implements GenerationListener {
+    /**
+     * Gives the request's place back when it is answered, and answers it exactly once: the first of done and failed
+     * wins (the watchdog and the worker may both try); tokens after the answer are dropped. A listener that throws
+     * is logged, never allowed to take the worker's batch down with it.
+     */
+    final class Releasing implements GenerationListener {
         private final GenerationListener inner;
         private final AtomicBoolean released = new AtomicBoolean();
 
@@ -104,35 +188,50 @@ public final class Engine implements AutoCloseable {
             this.inner = inner;
         }
 
-        void release() {
-            if (released.compareAndSet(false, true)) inFlight.decrementAndGet();
+        /** Frees the place; true for the one caller that did. */
+        boolean release() {
+            if (!released.compareAndSet(false, true)) return false;
+            inFlight.decrementAndGet();
+            return true;
+        }
+
+        boolean answered() {
+            return released.get();
         }
 
         @Override
         public void token(int id, String text) {
-            inner.token(id, text);
+            if (!released.get()) inner.token(id, text);
         }
 
         @Override
         public void token(int id, String text, TokenLogprob logprob) {
-            inner.token(id, text, logprob);
+            if (!released.get()) inner.token(id, text, logprob);
         }
 
         @Override
         public void promptToken(int position, TokenLogprob logprob) {
-            inner.promptToken(position, logprob);
+            if (!released.get()) inner.promptToken(position, logprob);
         }
 
         @Override
         public void done(Generation.Result r) {
-            release();
-            inner.done(r);
+            if (!release()) return;
+            try {
+                inner.done(r);
+            } catch (RuntimeException e) {
+                LOG.warn("a listener failed", e);
+            }
         }
 
         @Override
         public void failed(Throwable e) {
-            release();
-            inner.failed(e);
+            if (!release()) return;
+            try {
+                inner.failed(e);
+            } catch (RuntimeException x) {
+                LOG.warn("a listener failed", x);
+            }
         }
     }
 
@@ -181,8 +280,11 @@ public final class Engine implements AutoCloseable {
         Sampling sampling = new Sampling();
         while (running) {
             try {
+                beat = System.nanoTime();
+                leakedSlots = count(used) - batch.size(); // the invariant: a slot is used iff a sequence holds it
                 if (batch.isEmpty()) {
                     Job j = queue.take(); // idle: wait for work
+                    beat = System.nanoTime();
                     ServedModel m = current.get();
                     if (m == null) {
                         j.listener.failed(new IllegalStateException("no model loaded"));
@@ -197,7 +299,13 @@ public final class Engine implements AutoCloseable {
                     if (j == null) break;
                     admit(j, inUse, batch, used);
                 }
+                long now = System.nanoTime();
                 batch.removeIf(s -> {
+                    if (now - s.job.admitted > requestTimeoutNanos) {
+                        free(s, used);
+                        s.job.listener.failed(new DeadlineExceeded(deadlineMessage()));
+                        return true;
+                    }
                     if (!s.job.cancelled.get()) return false;
                     s.finish(Generation.Finish.CANCELLED);
                     done(s, used);
@@ -235,10 +343,10 @@ public final class Engine implements AutoCloseable {
                 active = batch.size();
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too (say, OutOfMemoryError): the worker must not die
                 LOG.error("decode step failed; the batch's requests fail", e);
                 for (Sequence s : batch) {
-                    used[s.slot] = false;
+                    free(s, used);
                     s.job.listener.failed(e);
                 }
                 batch.clear();
@@ -270,30 +378,50 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives a waiting job a decode slot. Whatever fails here fails this job alone, with its own error, and leaves the
+     * slot free: the job has left the queue, so nothing else would ever answer it.
+     */
     private void admit(Job j, Loaded l, List<Sequence> batch, boolean[] used) {
         if (j.cancelled.get()) { // the client left while it waited: no answer, but its place is free again
-            ((Releasing) j.listener).release();
+            j.listener.release();
             return;
         }
         int slot = 0;
         while (used[slot]) slot++;
-        used[slot] = true;
-        l.decoder().reset(slot);
-        batch.add(new Sequence(j, slot));
+        try {
+            l.decoder().reset(slot);
+            Sequence s = new Sequence(j, slot);
+            used[slot] = true;
+            j.admitted = System.nanoTime();
+            holding.add(j);
+            batch.add(s);
+        } catch (RuntimeException e) {
+            LOG.error("a request could not start; it fails alone", e);
+            j.listener.failed(e);
+        }
     }
 
-    private static void done(Sequence s, boolean[] used) {
+    private void free(Sequence s, boolean[] used) {
         used[s.slot] = false;
-        try {
-            s.job.listener.done(s.result());
-        } catch (RuntimeException e) {
-            LOG.warn("a listener failed", e);
-        }
+        holding.remove(s.job);
+    }
+
+    private void done(Sequence s, boolean[] used) {
+        free(s, used);
+        s.job.listener.done(s.result());
+    }
+
+    private static int count(boolean[] used) {
+        int n = 0;
+        for (boolean u : used) if (u) n++;
+        return n;
     }
 
     @Override
     public void close() {
         running = false;
+        watchdog.shutdownNow();
         worker.interrupt();
         samplers.close();
     }

@@ -9,11 +9,13 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
@@ -38,6 +40,18 @@ public class ModelService {
     @ConfigProperty(name = "inrank.serve.max-batch", defaultValue = "8")
     int maxBatch;
 
+    /** Longest a request may decode (hold a batch slot) before it is failed with 503; TGI has no such limit. */
+    @ConfigProperty(name = "inrank.serve.request-timeout", defaultValue = "5m")
+    java.time.Duration requestTimeout;
+
+    /** No decode progress for this long while requests are in flight: liveness DOWN, so the pod is restarted. */
+    @ConfigProperty(name = "inrank.serve.stall-timeout", defaultValue = "60s")
+    java.time.Duration stallTimeout;
+
+    /** Longest a checkpoint may take to read and verify before it is refused. */
+    @ConfigProperty(name = "inrank.serve.load-timeout", defaultValue = "10m")
+    java.time.Duration loadTimeout;
+
     @ConfigProperty(name = "inrank.serve.model-name")
     Optional<String> modelName;
 
@@ -56,7 +70,7 @@ public class ModelService {
     void start(@Observes StartupEvent ev) {
         backend = Backends.open(backendName.orElse(null)); // one that cannot run here stops the start with its reason
         LOG.infof("backend %s", backend.name());
-        engine = new Engine(maxConcurrent, maxBatch);
+        engine = new Engine(maxConcurrent, maxBatch, requestTimeout, stallTimeout);
         metrics.bind(this);
         if (checkpoint.isEmpty()) {
             loadProblem = run.isPresent()
@@ -75,14 +89,29 @@ public class ModelService {
         if (engine != null) engine.close();
     }
 
+    /** What an event says a checkpoint is: the loaded checkpoint's own state must agree before it is served. */
+    public record Expected(String run, long step) {}
+
     /** Loads and verifies a checkpoint, then swaps it in; a bad one is refused and the current model keeps serving. */
-    public synchronized boolean load(Path dir) {
+    public boolean load(Path dir) {
+        return load(dir, null);
+    }
+
+    /**
+     * As {@link #load(Path)}, refusing a checkpoint whose own run or step is not {@code expected} (null: any), and one
+     * that takes longer than {@code inrank.serve.load-timeout} to read (a file on a hung network volume must not hold
+     * the watcher forever; the reader thread is abandoned).
+     */
+    public synchronized boolean load(Path dir, Expected expected) {
         try {
             long t0 = System.nanoTime();
             Path resolved = ServedModel.resolve(dir).toAbsolutePath().normalize();
             ServedModel now = engine.model();
             if (now != null && now.dir().equals(resolved)) return true; // e.g. the startup checkpoint announced again
-            ServedModel m = ServedModel.load(backend, resolved);
+            ServedModel m = loadWithin(resolved);
+            if (expected != null && (!expected.run().equals(m.run()) || expected.step() != m.step()))
+                throw new IOException(resolved + " holds run " + m.run() + " step " + m.step() + ", the event says run "
+                        + expected.run() + " step " + expected.step());
             engine.swap(m);
             loadProblem = null;
             metrics.loaded(m);
@@ -99,7 +128,7 @@ public class ModelService {
             return true;
         } catch (Exception e) {
             metrics.loadFailed();
-            if (engine.model() == null) loadProblem = "checkpoint refused: " + e.getMessage();
+            if (engine.model() == null) loadProblem = REFUSED;
             LOG.errorf(
                     "checkpoint %s refused%s: %s",
                     dir, engine.model() == null ? "" : " (the current model keeps serving)", e.getMessage());
@@ -107,10 +136,33 @@ public class ModelService {
         }
     }
 
+    /**
+     * What readiness and 503s say about a refused checkpoint: never the reason itself, which can tell an unauthenticated
+     * caller whether a file exists, its hash and its first bytes. The reason is in the log.
+     */
+    static final String REFUSED = "checkpoint refused (see the server's log)";
+
+    private ServedModel loadWithin(Path dir) throws Exception {
+        java.util.concurrent.FutureTask<ServedModel> task =
+                new java.util.concurrent.FutureTask<>(() -> ServedModel.load(backend, dir));
+        Thread t = new Thread(task, "checkpoint-reader");
+        t.setDaemon(true);
+        t.start();
+        try {
+            return task.get(loadTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(true);
+            throw new IOException(
+                    "reading " + dir + " took longer than inrank.serve.load-timeout (" + loadTimeout + ")");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+    }
+
     /** A checkpoint refused before loading (e.g. its hash does not match its event). */
     void refused(String what, String why) {
         metrics.loadFailed();
-        if (engine.model() == null) loadProblem = "checkpoint refused: " + why;
+        if (engine.model() == null) loadProblem = REFUSED;
         LOG.errorf(
                 "checkpoint %s refused%s: %s",
                 what, engine.model() == null ? "" : " (the current model keeps serving)", why);
@@ -138,6 +190,28 @@ public class ModelService {
 
     public String name(ServedModel m) {
         return modelName.orElse(m.run());
+    }
+
+    /**
+     * Liveness: DOWN when the engine is wedged in a way only a restart fixes ({@link Engine#problem}); Kubernetes then
+     * restarts the pod. A server still loading, or without a model, is alive (readiness covers that).
+     */
+    @Liveness
+    @ApplicationScoped
+    public static class Alive implements HealthCheck {
+        @Inject
+        ModelService service;
+
+        @Override
+        public HealthCheckResponse call() {
+            String problem = service.engine() == null ? null : service.engine().problem();
+            return problem == null
+                    ? HealthCheckResponse.up("engine")
+                    : HealthCheckResponse.named("engine")
+                            .down()
+                            .withData("reason", problem)
+                            .build();
+        }
     }
 
     @Readiness

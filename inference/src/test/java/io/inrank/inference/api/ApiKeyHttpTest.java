@@ -80,6 +80,19 @@ class ApiKeyHttpTest {
         assertEquals(200, given().get("/metrics").statusCode());
         assertEquals(200, given().get("/q/health/ready").statusCode());
         assertEquals(401, post("/generate", null).statusCode());
+        assertEquals(200, given().get("/q/health/live").statusCode());
+        assertEquals(200, given().get("/q/metrics").statusCode(), "the scrape stays open");
+        // the OpenAPI document lists every route and parameter: it is behind the key like the routes themselves
+        Response doc = given().get("/q/openapi");
+        assertEquals(401, doc.statusCode(), doc.asString());
+        assertEquals("Bearer", doc.header("WWW-Authenticate"));
+        assertEquals(401, given().get("/q/openapi?format=json").statusCode());
+        assertEquals(401, given().get("/q//openapi").statusCode(), "a doubled slash is the same route");
+        assertEquals(
+                200,
+                given().header("Authorization", "Bearer " + KEY)
+                        .get("/q/openapi")
+                        .statusCode());
         String metrics = given().get("/metrics").asString();
         assertTrue(metrics.contains("outcome=\"unauthorized\""), "refusals are counted");
     }

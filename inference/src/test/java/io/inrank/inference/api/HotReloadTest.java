@@ -44,7 +44,13 @@ class HotReloadTest {
             try {
                 kafka = KafkaLocal.start();
                 root = Files.createTempDirectory("inrank-hot");
-                return Map.of("kafka.bootstrap.servers", kafka.bootstrapServers(), "inrank.serve.run", "hot");
+                return Map.of(
+                        "kafka.bootstrap.servers",
+                        kafka.bootstrapServers(),
+                        "inrank.serve.run",
+                        "hot",
+                        "inrank.serve.checkpoint-root",
+                        root.toString());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

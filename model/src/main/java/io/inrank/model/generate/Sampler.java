@@ -11,6 +11,14 @@ import java.util.SplittableRandom;
  * then greedy (temperature 0) or a seeded draw.
  */
 public final class Sampler {
+    /**
+     * The lowest temperature that samples; servers treat anything lower as greedy (vLLM: 1e-5). Dividing logits by a
+     * smaller one overflows (by 5e-324: infinity, then NaN probabilities and always token 0).
+     */
+    public static final double MIN_TEMPERATURE = 1e-5;
+
+    /** Repetition penalties outside [0.01, 100] are refused: further out a logit overflows or the penalty is moot. */
+    public static final double MIN_PENALTY = 0.01, MAX_PENALTY = 100;
 
     /**
      * @param temperature       0 = greedy
@@ -20,10 +28,14 @@ public final class Sampler {
      */
     public record Params(double temperature, int topK, double topP, double repetitionPenalty, long seed) {
         public Params {
-            if (temperature < 0) throw new IllegalArgumentException("temperature must be >= 0");
+            if (!(temperature == 0 || (temperature >= MIN_TEMPERATURE && Double.isFinite(temperature))))
+                throw new IllegalArgumentException("temperature must be 0 (greedy) or a finite value >= "
+                        + MIN_TEMPERATURE + ", got " + temperature);
             if (topK < 0) throw new IllegalArgumentException("top_k must be >= 0");
             if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1]");
-            if (repetitionPenalty <= 0) throw new IllegalArgumentException("repetition_penalty must be > 0");
+            if (!(repetitionPenalty >= MIN_PENALTY && repetitionPenalty <= MAX_PENALTY))
+                throw new IllegalArgumentException("repetition_penalty must be in [" + MIN_PENALTY + ", " + MAX_PENALTY
+                        + "], got " + repetitionPenalty);
         }
 
         public static Params greedy() {

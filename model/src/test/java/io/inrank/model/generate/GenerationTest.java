@@ -100,6 +100,17 @@ class GenerationTest {
         assertEquals(0.6225, ones / 20000.0, 0.015);
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(-1, 0, 1, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(1, 0, 0, 1, 0));
+        // the values that gave NaN logits (always token 0): a subnormal temperature or penalty, or infinity
+        for (double bad : new double[] {Double.MIN_VALUE, 1e-6, Double.POSITIVE_INFINITY, Double.NaN}) {
+            assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(bad, 0, 1, 1, 0), "t=" + bad);
+            assertThrows(IllegalArgumentException.class, () -> new Sampler.Params(1, 0, 1, bad, 0), "rp=" + bad);
+        }
+        // at the limits every draw is a real token of a finite distribution, never NaN's token 0
+        double[] big = new double[] {-30, 30, 29.5, -30};
+        Sampler boost = new Sampler(new Sampler.Params(Sampler.MIN_TEMPERATURE, 0, 1, Sampler.MIN_PENALTY, 1));
+        assertEquals(1, boost.next(big.clone(), List.of(1)), "30 / 0.01 / 1e-5 = 3e8: large, finite");
+        Sampler damp = new Sampler(new Sampler.Params(Sampler.MIN_TEMPERATURE, 0, 1, Sampler.MAX_PENALTY, 1));
+        assertEquals(2, damp.next(big.clone(), List.of(1)), "30 / 100 = 0.3 < 29.5");
     }
 
     @Test
