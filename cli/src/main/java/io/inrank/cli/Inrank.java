@@ -6,6 +6,7 @@ import io.inrank.cli.commands.GenerateCommand;
 import io.inrank.cli.commands.IngestCommand;
 import io.inrank.cli.commands.KafkaCommand;
 import io.inrank.cli.commands.RankControllerCommand;
+import io.inrank.cli.commands.RunKeyCommand;
 import io.inrank.cli.commands.ServeCommand;
 import io.inrank.cli.commands.TrainCommand;
 import io.inrank.model.backend.BackendsCommand;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Spec;
             io.inrank.cli.experiment.ExperimentCommand.class,
             ServeCommand.class,
             GenerateCommand.class,
+            RunKeyCommand.class,
             BackendsCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

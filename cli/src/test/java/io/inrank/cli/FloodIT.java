@@ -63,6 +63,7 @@ class FloodIT {
                     .heap("1g")
                     .property("kafka.bootstrap.servers", stack.bootstrap())
                     .property("inrank.serve.run", RUN)
+                    .property("inrank.serve.checkpoint-root", tmp.resolve("checkpoints"))
                     .property("quarkus.http.port", 0)
                     .jar(layout.inference().jar())
                     .start(tmp.resolve("inference.log")));

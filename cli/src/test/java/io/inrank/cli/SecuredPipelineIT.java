@@ -82,6 +82,7 @@ class SecuredPipelineIT {
                     .heap("1g")
                     .property("kafka.bootstrap.servers", stack.bootstrap())
                     .property("inrank.serve.run", "sec")
+                    .property("inrank.serve.checkpoint-root", tmp.resolve("checkpoints"))
                     .property("quarkus.http.port", 0);
             login("inference").forEach((k, v) -> serve.property("kafka." + k, v));
             JavaProcess inference =

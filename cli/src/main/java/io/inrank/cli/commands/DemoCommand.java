@@ -110,6 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .property("quarkus.http.port", p)
                     .property("inrank.serve.checkpoint", checkpoints.resolve("demo"))
                     .property("inrank.serve.run", "demo")
+                    .property("inrank.serve.checkpoint-root", checkpoints)
                     .property("kafka.bootstrap.servers", bs)
                     .jar(layout.inference().jar())
                     .start(work.resolve("serve.log")));

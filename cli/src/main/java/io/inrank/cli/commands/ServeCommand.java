@@ -34,6 +34,15 @@ public final class ServeCommand implements Callable<Integer> {
     String run;
 
     @Option(
+            names = "--checkpoint-root",
+            paramLabel = "DIR",
+            defaultValue = "${env:INRANK_SERVE_CHECKPOINT_ROOT:-checkpoints}",
+            description = "With --run: the only place checkpoints are loaded from, <DIR>/<run>/step-* (default"
+                    + " ${DEFAULT-VALUE}, the trainer's --checkpoint-dir default). An event naming a path elsewhere is"
+                    + " refused. INRANK_SERVE_RUN_KEY (the run's key) makes only events signed by its trainer count.")
+    Path checkpointRoot;
+
+    @Option(
             names = "--bootstrap",
             paramLabel = "HOST:PORT",
             defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
@@ -67,7 +76,9 @@ public final class ServeCommand implements Callable<Integer> {
                 .property("inrank.serve.backend", backend.resolved())
                 .property("quarkus.http.port", port)
                 .property("kafka.bootstrap.servers", bootstrap);
-        if (run != null) b.property("inrank.serve.run", run);
+        if (run != null)
+            b.property("inrank.serve.run", run)
+                    .property("inrank.serve.checkpoint-root", checkpointRoot.toAbsolutePath());
         if (modelName != null) b.property("inrank.serve.model-name", modelName);
         return b.jar(layout.inference().jar()).run();
     }
