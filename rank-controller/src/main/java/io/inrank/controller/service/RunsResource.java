@@ -22,8 +22,13 @@ public class RunsResource {
     @Inject
     ControllerService service;
 
-    /** One line per run. */
-    public record RunSummary(String run, String policy, long lastStep, int decisions, int layers) {}
+    /**
+     * One line per run.
+     *
+     * @param decisions every decision the run has had
+     * @param kept      those still in the idempotency window (served by /history)
+     */
+    public record RunSummary(String run, String policy, long lastStep, long decisions, int kept, int layers) {}
 
     @GET
     public List<RunSummary> runs() {
@@ -33,7 +38,8 @@ public class RunsResource {
                         s.run(),
                         s.policy(),
                         s.lastStep(),
-                        s.history().size(),
+                        s.decisions(),
+                        s.recent().size(),
                         s.layers().size()))
                 .toList();
     }
@@ -45,11 +51,14 @@ public class RunsResource {
         return find(run).layers();
     }
 
-    /** Every decision, optionally only one layer's entries. */
+    /**
+     * The decisions of the idempotency window (the most recent ones), optionally only one layer's entries. Every
+     * decision of a run is on inrank.rank-decisions.
+     */
     @GET
     @Path("/{run}/history")
     public List<RankDecision> history(@PathParam("run") String run, @QueryParam("layer") String layer) {
-        List<RankDecision> h = find(run).history();
+        List<RankDecision> h = find(run).recentDecisions();
         if (layer == null) return h;
         return h.stream()
                 .map(d -> new RankDecision(

@@ -160,7 +160,7 @@ class ControllerServiceTest {
         // a controller rebuilt from inrank.rank-state decides the next step exactly as this one does
         var states = await(Topics.RANK_STATE, 2, r -> new String(r.key(), StandardCharsets.UTF_8).equals("run-a"));
         RunState rebuilt = Messages.decode(states.get(states.size() - 1).value(), RunState.class);
-        assertEquals(2, rebuilt.history().size());
+        assertEquals(2, rebuilt.recent().size());
         SpectrumReport third = report("run-a", 275, d2.layers().get(0).newRank(), 5);
         send("run-a", Messages.encode(third));
         RankDecision live = Messages.decode(

@@ -126,7 +126,9 @@ public final class CheckpointStore implements AutoCloseable {
     public List<Path> list() {
         if (!Files.isDirectory(runDir)) return List.of();
         try (Stream<Path> s = Files.list(runDir)) {
-            return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}") && Files.isDirectory(p))
+            // a link is never a checkpoint: the volume is shared, and a link could point at another run's files
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}")
+                            && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
                     .sorted(Comparator.comparing((Path p) -> p.getFileName().toString())
                             .reversed())
                     .toList();

@@ -3,6 +3,10 @@ package io.inrank.trainer.config;
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backends;
 import io.inrank.protocol.KafkaClientConfig;
+import io.inrank.protocol.RunKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,6 +83,23 @@ public final class SettingKeys {
                     "decision-timeout-ms",
                     "30000",
                     "how long a rank check waits for the controller before keeping ranks"),
+            new Key(
+                    "max-missed-checks",
+                    "3",
+                    "rank checks in a row without a decision after which the run stops with an error (exit 3) after a"
+                            + " checkpoint (0 = never stop)"),
+            new Key(
+                    "run-key",
+                    "",
+                    "this run's key, 64 hex characters (./inrank run-key prints it from the controller's master):"
+                            + " spectrum reports and checkpoint events are signed with it. A secret: prefer"
+                            + " run-key-file or the env ('' = env INRANK_RUN_KEY, else unsigned, which a controller"
+                            + " with a run-key master refuses)"),
+            new Key(
+                    "run-key-file",
+                    "",
+                    "a file holding the run key (e.g. a mounted Secret), read once at start; not with run-key"
+                            + " ('' = env INRANK_RUN_KEY_FILE)"),
             new Key(
                     "announce-timeout-ms",
                     "60000",
@@ -158,9 +179,39 @@ public final class SettingKeys {
                     kafka,
                     Backends.resolve(v.apply("backend")),
                     precision(v.apply("precision")),
-                    ints(v, "fixed-ranks"));
+                    ints(v, "fixed-ranks"),
+                    runKey(v.apply("run"), v.apply("run-key"), v.apply("run-key-file"), System::getenv),
+                    i(v, "max-missed-checks"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid setting: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The run's signing key from {@code run-key} or the file {@code run-key-file} (read once); when neither is set, from
+     * env INRANK_RUN_KEY or INRANK_RUN_KEY_FILE; null when none is. Errors never hold the key.
+     */
+    static RunKey runKey(String run, String hex, String file, Function<String, String> env) {
+        if ((hex == null || hex.isBlank()) && (file == null || file.isBlank())) {
+            hex = env.apply("INRANK_RUN_KEY");
+            file = env.apply("INRANK_RUN_KEY_FILE");
+        }
+        boolean value = hex != null && !hex.isBlank(), inFile = file != null && !file.isBlank();
+        if (value && inFile) throw new IllegalArgumentException("--run-key and --run-key-file: set one, not both");
+        if (!value && !inFile) return null;
+        String text = hex;
+        if (inFile) {
+            try {
+                text = Files.readString(Path.of(file.trim()), StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("--run-key-file: cannot read " + file + ": " + e.getMessage());
+            }
+        }
+        try {
+            return RunKey.parse(run, text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    (inFile ? "--run-key-file " + file : "--run-key") + ": " + e.getMessage());
         }
     }
 

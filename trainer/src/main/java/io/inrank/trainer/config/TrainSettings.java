@@ -1,16 +1,20 @@
 package io.inrank.trainer.config;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
 import io.inrank.protocol.KafkaClientConfig;
+import io.inrank.protocol.RunKey;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * Everything one training run is told (see {@link SettingKeys} for names, defaults and meaning). Steps are optimizer
  * steps throughout — including the InRank warmup and gap, which the official code counts in forward calls
- * (the difference is documented in trainer/README.md). {@code backend} is the resolved backend name.
+ * (the difference is documented in trainer/README.md). {@code backend} is the resolved backend name. {@code runKey}
+ * (null = unsigned) prints as {@code RunKey[run]}, never the key itself.
  */
 public record TrainSettings(
         String run,
@@ -51,7 +55,9 @@ public record TrainSettings(
         KafkaClientConfig kafka,
         String backend,
         String precision,
-        List<Integer> fixedRanks) {
+        List<Integer> fixedRanks,
+        @JsonSerialize(using = ToStringSerializer.class) RunKey runKey,
+        int maxMissedChecks) {
 
     public TrainSettings {
         require(
@@ -89,6 +95,13 @@ public record TrainSettings(
                 fixedRanks.isEmpty() || mode != GptConfig.Mode.FULL,
                 "fixed-ranks needs a low-rank mode (inrank or efficient), not full");
         require(fixedRanks.stream().allMatch(r -> r >= 1), "fixed-ranks must all be >= 1");
+        require(runKey == null || runKey.run().equals(run), "the run key is another run's");
+        require(maxMissedChecks >= 0, "max-missed-checks must be >= 0 (0 = never stop)");
+    }
+
+    /** Whether reports and checkpoint events are signed (a run key is set). */
+    public boolean signed() {
+        return runKey != null;
     }
 
     private static void require(boolean ok, String message) {

@@ -3,6 +3,7 @@ package io.inrank.trainer.kafka;
 import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.Messages;
+import io.inrank.protocol.RunKey;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.TopicSpec;
@@ -22,7 +23,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 
-/** The trainer's producer side: spectra and checkpoint events, keyed by run id, idempotent, acks=all, lz4. */
+/**
+ * The trainer's producer side: spectra and checkpoint events, keyed by run id, idempotent, acks=all, lz4. With a run key
+ * every record is signed ({@link RunKey#HEADER}): a controller holding the run-key master takes only signed reports.
+ */
 public final class TrainerKafka implements AutoCloseable {
     /** What the trainer writes (spectra, checkpoint events, dead letters) and reads (decisions). */
     static final List<TopicSpec> TOPICS = Stream.of(
@@ -32,6 +36,7 @@ public final class TrainerKafka implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaProducer<byte[], byte[]> reports;
+    private final RunKey runKey; // null: unsigned
 
     /**
      * @param reportTimeout how long a rank check may take in all ({@code decision-timeout-ms}): the report producer
@@ -39,8 +44,10 @@ public final class TrainerKafka implements AutoCloseable {
      *     dropped by Kafka too and never reaches the controller steps later
      * @param announceTimeout how long a checkpoint event may wait ({@code announce-timeout-ms}), including the wait
      *     for topic metadata inside {@code send} when the broker is gone
+     * @param runKey signs every report and checkpoint event; null sends them unsigned
      */
-    public TrainerKafka(KafkaClientConfig kafka, Duration reportTimeout, Duration announceTimeout) {
+    public TrainerKafka(KafkaClientConfig kafka, Duration reportTimeout, Duration announceTimeout, RunKey runKey) {
+        this.runKey = runKey;
         try (Admin admin = kafka.admin("inrank-trainer")) {
             TopicSetup.ensure(admin, TOPICS);
         } catch (Exception e) {
@@ -83,12 +90,17 @@ public final class TrainerKafka implements AutoCloseable {
                 producer, Topics.CHECKPOINTS, e.run(), Messages.encode(e), System.nanoTime() + timeout.toNanos());
     }
 
-    /** One record, acked by {@code deadlineNanos} or reported as the reason it was not; never throws. */
-    private static Optional<String> sendBefore(
+    /** One record, signed when there is a run key, acked by {@code deadlineNanos} or the reason it was not. */
+    private Optional<String> sendBefore(
             KafkaProducer<byte[], byte[]> p, String topic, String key, byte[] value, long deadlineNanos) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value);
+        if (runKey != null) {
+            if (!runKey.run().equals(key))
+                throw new IllegalStateException("a record of run " + key + " cannot be signed with " + runKey);
+            runKey.signed(r);
+        }
         try {
-            p.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value))
-                    .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            p.send(r).get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             return Optional.empty();
         } catch (TimeoutException e) {
             return Optional.of("no ack from the broker in time");

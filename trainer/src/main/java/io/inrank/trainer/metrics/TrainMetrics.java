@@ -1,19 +1,22 @@
 package io.inrank.trainer.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The run's Prometheus metrics (all tagged {@code run}): {@code inrank_trainer_loss}, {@code _lr}, {@code _grad_norm},
  * {@code _tokens_per_second}, {@code _step} (last finished optimizer step), {@code _stage}, {@code _step_time_seconds}
  * (timer), {@code _rank{layer}}, {@code _eval_loss / _eval_ppl{split}}, {@code _decision_timeouts_total},
- * {@code _rank_decisions_total}, {@code _checkpoints_total}, {@code _checkpoints_damaged_total}. Values are plain
+ * {@code _rank_decisions_total}, {@code _rank_checks_missed_consecutive} (checks in a row without a decision),
+ * {@code _checkpoints_total}, {@code _checkpoints_damaged_total}. Values are plain
  * fields read at scrape time: recording costs a store, never an allocation in the step loop.
  */
 public final class TrainMetrics {
@@ -24,6 +27,7 @@ public final class TrainMetrics {
     private final Counter timeouts, decisions, checkpoints, damaged, dropped, reportsDropped, unannounced;
     private final Timer rankCheck;
     private final Map<String, AtomicReference<Double>> perKey = new ConcurrentHashMap<>();
+    private final AtomicInteger missedInARow = new AtomicInteger();
 
     public TrainMetrics(MeterRegistry registry, String run) {
         this.registry = registry;
@@ -49,6 +53,11 @@ public final class TrainMetrics {
         reportsDropped = Counter.builder("inrank.trainer.reports.dropped")
                 .tags(tags)
                 .description("spectrum reports the broker did not take within the decision timeout (dropped)")
+                .register(registry);
+        Gauge.builder("inrank.trainer.rank.checks.missed.consecutive", missedInARow, AtomicInteger::get)
+                .tags(tags)
+                .description("rank checks in a row without a decision (0 after an answered one); the run stops at"
+                        + " max-missed-checks")
                 .register(registry);
         rankCheck = Timer.builder("inrank.trainer.rank.check.time")
                 .tags(tags)
@@ -104,6 +113,11 @@ public final class TrainMetrics {
 
     public void decisionTimeout() {
         timeouts.increment();
+    }
+
+    /** Rank checks missed in a row now (every miss is also counted by {@code decision.timeouts}). */
+    public void missedInARow(int n) {
+        missedInARow.set(n);
     }
 
     /** The run's dead-lettered rank decisions, read from their counter. */

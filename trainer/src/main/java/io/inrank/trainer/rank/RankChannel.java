@@ -31,6 +31,7 @@ public final class RankChannel implements AutoCloseable {
     private final DeadLetters dead;
     private static final Logger LOG = Logger.getLogger(RankChannel.class);
     private volatile int deadLettered;
+    private long lateStep = -1;
 
     public RankChannel(KafkaClientConfig kafka, String run, KafkaProducer<byte[], byte[]> producer) {
         this.run = run;
@@ -57,6 +58,7 @@ public final class RankChannel implements AutoCloseable {
                     if (!d.run().equals(run)) throw new MalformedRecordException("key " + run + " but run " + d.run());
                     if (d.step() == step) return Optional.of(d);
                     // an answer to an earlier step that came after its timeout: too late to apply deterministically
+                    if (d.step() < step) lateStep = Math.max(lateStep, d.step());
                 } catch (RuntimeException e) { // MalformedRecordException, or anything else one record could cause
                     dead.send(r, e);
                     deadLettered++;
@@ -66,6 +68,14 @@ public final class RankChannel implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The newest step whose decision arrived after its check had given up, or -1: the controller answers, but too slowly
+     * for {@code decision-timeout-ms}.
+     */
+    public long lateStep() {
+        return lateStep;
     }
 
     public int deadLettered() {

@@ -58,6 +58,8 @@ public final class TrainingRun implements AutoCloseable {
     private int stage = 1;
     private long step;
     private long timeouts;
+    private int missedInARow; // rank checks in a row without a decision (this process)
+    private String missedChecksFailure; // set when max-missed-checks is reached: the run stops after a checkpoint
     private long reportsDropped; // this process only: a resumed run starts again at 0
     /** The newest checkpoint on disk whose event the broker did not take (written by the checkpoint thread). */
     private volatile CheckpointEvent unannounced;
@@ -96,7 +98,10 @@ public final class TrainingRun implements AutoCloseable {
         ids = new int[s.batch() * s.seq()];
         targets = new int[s.batch() * s.seq()];
         kafka = new TrainerKafka(
-                s.kafka(), Duration.ofMillis(s.decisionTimeoutMs()), Duration.ofMillis(s.announceTimeoutMs()));
+                s.kafka(),
+                Duration.ofMillis(s.decisionTimeoutMs()),
+                Duration.ofMillis(s.announceTimeoutMs()),
+                s.runKey());
         checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
 
         Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(be, s.batch(), s.seq());
@@ -119,6 +124,12 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         resumedFrom = step;
+        if (!s.signed())
+            LOG.warnf(
+                    "run %s: no run key (run-key / run-key-file): spectrum reports and checkpoint events go unsigned,"
+                            + " and a rank-controller with a run-key master refuses them",
+                    s.run());
+        else LOG.infof("run %s: reports and checkpoint events are signed with the run key", s.run());
         decisions = ranks != null ? new RankChannel(s.kafka(), s.run(), kafka.producer()) : null;
         if (decisions != null) metrics.deadLetters(decisions, RankChannel::deadLettered);
         log = new StepLog(checkpoints.runDir().resolve("steps.jsonl"), s, step);
@@ -231,20 +242,22 @@ public final class TrainingRun implements AutoCloseable {
             if (s.mode() == GptConfig.Mode.INRANK_EFFICIENT && stage == 1 && step == s.stage1Steps()) resize();
             boolean last = step == s.steps();
             if (!evalSets.isEmpty() && (last || (s.evalEvery() > 0 && step % s.evalEvery() == 0))) evaluate();
+            boolean stop = stopRequested || missedChecksFailure != null;
             if (last || (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0)) {
                 checkpoint();
-            } else if (stopRequested) {
+            } else if (stop) {
                 checkpoint();
             }
-            if (stopRequested) {
+            if (stop) {
                 LOG.infof(
-                        "run %s stopped at step %d on request (checkpoint written; a restart resumes here)",
-                        s.run(), step);
+                        "run %s stopped at step %d %s (checkpoint written; a restart resumes here)",
+                        s.run(), step, stopRequested ? "on request" : "after " + missedInARow + " missed rank checks");
                 break;
             }
         }
         checkpoints.awaitPending(); // the run is done when its last checkpoint is on disk and announced
         if (unannounced != null) announce(unannounced);
+        if (missedChecksFailure != null) throw new RankChecksMissedException(missedChecksFailure);
         if (unannounced != null)
             throw new UnannouncedCheckpointException("the checkpoint of step " + unannounced.step() + " is on disk but "
                     + Topics.CHECKPOINTS + " did not take its event; run again to resume and announce it");
@@ -299,7 +312,9 @@ public final class TrainingRun implements AutoCloseable {
         metrics.rankCheck(System.nanoTime() - t0);
         if (d.isEmpty()) {
             timeouts++;
+            missedInARow++;
             metrics.decisionTimeout();
+            metrics.missedInARow(missedInARow);
             if (unsent.isPresent()) {
                 reportsDropped++;
                 metrics.reportDropped();
@@ -313,8 +328,13 @@ public final class TrainingRun implements AutoCloseable {
                     ranks.summary(),
                     timeouts,
                     reportsDropped);
+            // one miss is a transient (the warning above); more in a row are an error, and at the limit the end
+            if (missedInARow >= 2 || missedInARow >= s.maxMissedChecks() && s.maxMissedChecks() > 0)
+                missedChecks(unsent.isPresent());
             return;
         }
+        missedInARow = 0; // answered (even a decision refused below): the controller is there
+        metrics.missedInARow(0);
         try {
             List<Ranks.Change> changes = ranks.apply(d.get());
             ranks.applyTo(model, stage);
@@ -329,6 +349,39 @@ public final class TrainingRun implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             metrics.decisionRejected();
             LOG.errorf("step %d: rank decision refused, ranks kept: %s", step, e.getMessage());
+        }
+    }
+
+    /**
+     * Rank checks missed in a row: the ranks are frozen and the run would go on unnoticed. An error naming the likely
+     * causes; at {@code max-missed-checks} the run stops after this step's checkpoint.
+     */
+    private void missedChecks(boolean dropped) {
+        String causes = dropped
+                ? "the broker did not take the spectrum report in time (a Kafka outage)"
+                : "the rank-controller is down or behind; it refused the reports (see " + Topics.DEAD_LETTER
+                        + ", consumer rank-controller, key " + s.run() + ", header dlq.reason); "
+                        + (s.signed()
+                                ? "the run key (run-key / run-key-file) is not this run's"
+                                : "the reports are unsigned (no run-key) and the controller has a run-key master");
+        if (decisions.lateStep() >= 0)
+            causes += "; the decision of step " + decisions.lateStep()
+                    + " came after its check gave up: the controller is slow for decision-timeout-ms "
+                    + s.decisionTimeoutMs();
+        String what = missedInARow + " rank checks in a row got no decision (the last at step " + step
+                + "); ranks stay at " + ranks.summary() + ". Likely causes: " + causes;
+        if (s.maxMissedChecks() > 0 && missedInARow >= s.maxMissedChecks()) {
+            missedChecksFailure = what + ". The run stops at max-missed-checks " + s.maxMissedChecks()
+                    + " (0 = never); a restart resumes from this step's checkpoint";
+            LOG.errorf("step %d: %s", step, missedChecksFailure);
+        } else {
+            LOG.errorf(
+                    "step %d: %s%s",
+                    step,
+                    what,
+                    s.maxMissedChecks() > 0
+                            ? " (the run stops after " + s.maxMissedChecks() + " in a row: max-missed-checks)"
+                            : "");
         }
     }
 
@@ -463,6 +516,11 @@ public final class TrainingRun implements AutoCloseable {
 
     public long timeouts() {
         return timeouts;
+    }
+
+    /** Rank checks missed in a row now. */
+    public int missedInARow() {
+        return missedInARow;
     }
 
     @Override
