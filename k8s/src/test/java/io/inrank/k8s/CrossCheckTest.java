@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -268,6 +269,74 @@ class CrossCheckTest {
                         r.name + "/" + w + " asks for a GPU");
             });
         }
+    }
+
+    /**
+     * Each workload signs or checks with the key of the run it is about: a trainer's INRANK_TRAIN_RUN_KEY and a server's
+     * INRANK_SERVE_RUN_KEY come from the run-keys Secret under their own run id, the controller gets the master, and no
+     * container has an env name twice (a list-index patch once duplicated INRANK_TRAIN_RUN and dropped run-2's Kafka
+     * login, and the first of two equal names is not the one Kubernetes uses).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
+    void everyWorkloadHasItsOwnRunsKey(String dir) {
+        Rendered r = Rendered.of(dir);
+        for (HasMetadata o : r.objects) {
+            PodTemplateSpec t = o instanceof Job j
+                    ? j.getSpec().getTemplate()
+                    : o instanceof Deployment d ? d.getSpec().getTemplate() : null;
+            if (t == null) continue;
+            for (Container c : t.getSpec().getContainers()) {
+                List<String> names = c.getEnv() == null
+                        ? List.of()
+                        : c.getEnv().stream().map(e -> e.getName()).toList();
+                assertEquals(
+                        new TreeSet<>(names).size(),
+                        names.size(),
+                        o.getMetadata().getName() + ": " + names);
+            }
+        }
+        for (Job j : r.all(Job.class)) {
+            Container c = j.getSpec().getTemplate().getSpec().getContainers().get(0);
+            if (!c.getName().equals("trainer")) continue;
+            String run = envValue(c, "INRANK_TRAIN_RUN");
+            assertEquals(
+                    "inrank-run-keys/" + run,
+                    secretRef(c, "INRANK_TRAIN_RUN_KEY"),
+                    j.getMetadata().getName());
+            assertEquals("trainer/sasl.jaas.config", secretRef(c, "KAFKA_SASL_JAAS_CONFIG"), "its Kafka login");
+            assertEquals(
+                    run, j.getSpec().getTemplate().getMetadata().getLabels().get("inrank.io/run"));
+        }
+        for (Deployment d : r.all(Deployment.class)) {
+            Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            if (d.getMetadata().getName().equals("inrank-inference")) {
+                assertEquals(
+                        "inrank-run-keys/" + envValue(c, "INRANK_SERVE_RUN"), secretRef(c, "INRANK_SERVE_RUN_KEY"));
+                assertEquals("/checkpoints", envValue(c, "INRANK_SERVE_CHECKPOINT_ROOT"));
+            }
+            if (d.getMetadata().getName().equals("inrank-rank-controller"))
+                assertEquals("inrank-run-key-master/master", secretRef(c, "INRANK_CONTROLLER_RUN_KEY_MASTER"));
+        }
+    }
+
+    private static String envValue(Container c, String name) {
+        return c.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(c.getName() + " has no " + name))
+                .getValue();
+    }
+
+    private static String secretRef(Container c, String name) {
+        var ref = c.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(c.getName() + " has no " + name))
+                .getValueFrom()
+                .getSecretKeyRef();
+        assertFalse(Boolean.TRUE.equals(ref.getOptional()), name + " must not be optional: unsigned is refused");
+        return ref.getName() + "/" + ref.getKey();
     }
 
     @Test

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Print the signing key of one run (64 hex characters), derived from the run-key master.",
-            "Give it to that run's trainer (INRANK_RUN_KEY) and to the server that follows the run"
+            "Give it to that run's trainer (--run-key-file, INRANK_TRAIN_RUN_KEY) and to the server that follows the run"
                     + " (INRANK_SERVE_RUN_KEY); the rank-controller holds the master"
                     + " (INRANK_CONTROLLER_RUN_KEY_MASTER_FILE). A run's key signs its spectrum reports and checkpoint"
                     + " events, so another run's trainer, which shares the Kafka login, cannot forge them.",

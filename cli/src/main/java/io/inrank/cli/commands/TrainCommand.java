@@ -24,7 +24,8 @@ import picocli.CommandLine.Unmatched;
         description = {
             "One training run (full | inrank | efficient); resumes from its own checkpoints.",
             "",
-            "Without --bootstrap: a temporary local broker with the built-in corpus ingested at --seq.",
+            "Without --bootstrap: a temporary local broker with the built-in corpus ingested at --seq, and a"
+                    + " rank-controller.",
             "All run settings (--run, --mode, --steps, ...): train --help; --dry-run prints them resolved."
         })
 public final class TrainCommand implements Callable<Integer> {
@@ -73,10 +74,19 @@ public final class TrainCommand implements Callable<Integer> {
                 "inrank train: no --bootstrap: starting a local broker and ingesting the built-in corpus as '%s'"
                         + " (blocks of %d)%n",
                 dataset, seq);
-        return LocalStack.withBroker(layout, null, stack -> stack.ingestBuiltIn(dataset, seq), bs -> {
-            Passthrough.add(args, "--bootstrap", bs);
-            return trainer(layout, args, port != null ? port : 0).run();
-        });
+        // and the rank-controller: an InRank run's checks need their answers (without them the ranks stay put and,
+        // after --max-missed-checks in a row, the run stops)
+        return LocalStack.withBroker(
+                layout,
+                null,
+                stack -> {
+                    stack.ingestBuiltIn(dataset, seq);
+                    stack.startController(0);
+                },
+                bs -> {
+                    Passthrough.add(args, "--bootstrap", bs);
+                    return trainer(layout, args, port != null ? port : 0).run();
+                });
     }
 
     /** The trainer's --dry-run on these settings: 0, or its exit code after printing its refusal. */

@@ -151,11 +151,17 @@ public final class LocalStack implements AutoCloseable {
 
     /** The same with Kafka client properties ({@code kafka.*} keys without the prefix), e.g. a SCRAM login. */
     public JavaProcess startController(int port, Map<String, String> kafkaProperties) {
+        return startController(port, kafkaProperties, Map.of());
+    }
+
+    /** The same with the controller's own settings, e.g. {@code inrank.controller.run-key-master-file}. */
+    public JavaProcess startController(int port, Map<String, String> kafkaProperties, Map<String, ?> settings) {
         JavaProcess.Builder b = JavaProcess.builder("rank-controller", layout.jvm())
                 .heap("1g")
                 .property("kafka.bootstrap.servers", bootstrap())
                 .property("quarkus.http.port", port);
         kafkaProperties.forEach((k, v) -> b.property("kafka." + k, v));
+        settings.forEach(b::property);
         JavaProcess c = b.jar(layout.controller().jar()).start(dir.resolve("controller.log"));
         processes.add(c);
         c.awaitLine(Pattern.compile("runs restored"), Duration.ofSeconds(120));
