@@ -162,7 +162,12 @@ public final class LocalStack implements AutoCloseable {
                 .property("quarkus.http.port", port);
         kafkaProperties.forEach((k, v) -> b.property("kafka." + k, v));
         settings.forEach(b::property);
-        JavaProcess c = b.jar(layout.controller().jar()).start(dir.resolve("controller.log"));
+        // a restarted controller gets its own log: waiting for "runs restored" in the old one would match at once
+        long started = processes.stream()
+                .filter(p -> p.name().equals("rank-controller"))
+                .count();
+        JavaProcess c = b.jar(layout.controller().jar())
+                .start(dir.resolve(started == 0 ? "controller.log" : "controller-" + (started + 1) + ".log"));
         processes.add(c);
         c.awaitLine(Pattern.compile("runs restored"), Duration.ofSeconds(120));
         return c;

@@ -153,6 +153,16 @@ public final class CheckpointStore implements AutoCloseable {
      * @throws IllegalStateException when checkpoints exist but none verifies (starting over would silently lose them)
      */
     public Optional<Checkpoint.Loaded> latestValid(Backend be, int batch, int seq) {
+        return latestValid(be, batch, seq, l -> {});
+    }
+
+    /**
+     * As {@link #latestValid(Backend, int, int)}, also skipping a checkpoint that {@code resumable} refuses (it throws
+     * an IllegalArgumentException saying what the state lacks): the caller's own reading of the state, so that what a
+     * resume needs is checked before the newest checkpoint is chosen, not after.
+     */
+    public Optional<Checkpoint.Loaded> latestValid(
+            Backend be, int batch, int seq, java.util.function.Consumer<Checkpoint.Loaded> resumable) {
         List<Path> all = list();
         List<Skipped> passed = new ArrayList<>();
         skipped = List.of();
@@ -160,6 +170,7 @@ public final class CheckpointStore implements AutoCloseable {
             try {
                 Checkpoint.Loaded l = Checkpoint.loadForTraining(be, p, batch, seq);
                 if (l.optimizer() == null) throw new IOException(p + ": loaded without optimizer state");
+                resumable.accept(l);
                 skipped = List.copyOf(passed);
                 if (!passed.isEmpty()) {
                     LOG.warnf("resuming from the older checkpoint %s; skipped %d newer: %s", p, passed.size(), skipped);

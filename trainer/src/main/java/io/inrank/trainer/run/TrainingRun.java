@@ -104,7 +104,8 @@ public final class TrainingRun implements AutoCloseable {
                 s.runKey());
         checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
 
-        Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(be, s.batch(), s.seq());
+        Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(
+                be, s.batch(), s.seq(), l -> ResumePoint.of(l.state().extra(), cfg.lowRank(), l.model()));
         metrics.damagedCheckpoints(checkpoints.damaged());
         if (resumed.isPresent()) {
             restore(resumed.get(), cfg);
@@ -160,15 +161,11 @@ public final class TrainingRun implements AutoCloseable {
         opt.setStepCount(l.optimizer().stepCount());
         step = l.state().step();
         stage = l.state().stage();
-        timeouts = ((Number) x.getOrDefault("decisionTimeouts", 0)).longValue();
-        batches.seek(new Batches.Position(((Number) x.get("epoch")).longValue(), ((Number) x.get("index")).intValue()));
+        ResumePoint at = ResumePoint.of(x, cfg.lowRank(), model); // checked by latestValid: cannot fail here
+        timeouts = at.decisionTimeouts();
+        batches.seek(new Batches.Position(at.epoch(), at.index()));
         if (cfg.lowRank()) {
-            @SuppressWarnings("unchecked")
-            List<Number> r = (List<Number>) x.get("ranks");
-            ranks = new Ranks(
-                    r.stream().mapToInt(Number::intValue).toArray(),
-                    ((Number) x.get("buffer")).intValue(),
-                    cfg.maxRank());
+            ranks = new Ranks(at.ranks(), at.buffer(), cfg.maxRank());
             ranks.applyTo(model, stage);
         }
         LOG.infof(
@@ -176,7 +173,7 @@ public final class TrainingRun implements AutoCloseable {
                 s.run(),
                 step,
                 stage,
-                ((Number) x.get("epoch")).longValue(),
+                at.epoch(),
                 ranks == null ? "dense" : ranks.summary(),
                 checkpoints.skipped().isEmpty() ? "" : "; skipped the newer " + checkpoints.skipped());
     }

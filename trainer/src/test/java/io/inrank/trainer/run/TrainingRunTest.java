@@ -221,6 +221,23 @@ class TrainingRunTest {
     }
 
     @Test
+    void aStateWithoutTheRunsEntriesIsSkippedNotANullPointer() throws Exception {
+        // state.json pins every other file's hash but is not hashed itself: an edited one without the data position or
+        // the ranks used to pass latestValid and crash restore
+        TrainSettings d = Fixtures.settings(bs, DATASET, tmp, "resume-d", "--steps", "6", "--checkpoint-every", "2");
+        losses(d, 5); // checkpoints 4 and 5
+        Path state = tmp.resolve("resume-d/step-000000005/state.json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var s = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(state.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) s.get("extra")).remove("epoch");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) s.get("extra")).put("ranks", "many");
+        Files.writeString(state, json.writeValueAsString(s));
+        try (TrainingRun r = new TrainingRun(d, new SimpleMeterRegistry())) {
+            assertEquals(4, r.run().resumedFrom(), "the edited step-5 checkpoint is skipped");
+        }
+    }
+
+    @Test
     void aResumeSkipsNewerCheckpointsWithoutTheirOptimizerOrModelAndNamesThem() throws Exception {
         // issue 27: optimizer.safetensors gone and no longer listed (a partial copy) used to pass verification and end
         // the resume in a NullPointerException (exit 3, retried forever) instead of falling back
