@@ -309,7 +309,10 @@ public final class TrainingRun implements AutoCloseable {
         metrics.rankCheck(System.nanoTime() - t0);
         if (d.isEmpty()) {
             timeouts++;
-            missedInARow++;
+            // a report the broker did not take says nothing about the controller: a Kafka outage is survived by design
+            // (the run checkpoints on, and checks resume when the broker is back), so only checks whose report was
+            // delivered and never answered count towards max-missed-checks (refused, wrong key, controller down)
+            if (unsent.isEmpty()) missedInARow++;
             metrics.decisionTimeout();
             metrics.missedInARow(missedInARow);
             if (unsent.isPresent()) {
@@ -326,8 +329,9 @@ public final class TrainingRun implements AutoCloseable {
                     timeouts,
                     reportsDropped);
             // one miss is a transient (the warning above); more in a row are an error, and at the limit the end
-            if (missedInARow >= 2 || missedInARow >= s.maxMissedChecks() && s.maxMissedChecks() > 0)
-                missedChecks(unsent.isPresent());
+            if (unsent.isEmpty()
+                    && (missedInARow >= 2 || missedInARow >= s.maxMissedChecks() && s.maxMissedChecks() > 0))
+                missedChecks();
             return;
         }
         missedInARow = 0; // answered (even a decision refused below): the controller is there
@@ -353,14 +357,12 @@ public final class TrainingRun implements AutoCloseable {
      * Rank checks missed in a row: the ranks are frozen and the run would go on unnoticed. An error naming the likely
      * causes; at {@code max-missed-checks} the run stops after this step's checkpoint.
      */
-    private void missedChecks(boolean dropped) {
-        String causes = dropped
-                ? "the broker did not take the spectrum report in time (a Kafka outage)"
-                : "the rank-controller is down or behind; it refused the reports (see " + Topics.DEAD_LETTER
-                        + ", consumer rank-controller, key " + s.run() + ", header dlq.reason); "
-                        + (s.signed()
-                                ? "the run key (run-key / run-key-file) is not this run's"
-                                : "the reports are unsigned (no run-key) and the controller has a run-key master");
+    private void missedChecks() {
+        String causes = "the rank-controller is down or behind; it refused the reports (see " + Topics.DEAD_LETTER
+                + ", consumer rank-controller, key " + s.run() + ", header dlq.reason); "
+                + (s.signed()
+                        ? "the run key (run-key / run-key-file) is not this run's"
+                        : "the reports are unsigned (no run-key) and the controller has a run-key master");
         if (decisions.lateStep() >= 0)
             causes += "; the decision of step " + decisions.lateStep()
                     + " came after its check gave up: the controller is slow for decision-timeout-ms "
