@@ -21,7 +21,6 @@ import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.RunKey;
 import io.inrank.protocol.SpectrumReport;
-import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -88,23 +86,8 @@ class AttackReplayIT {
         Path root = tmp.resolve("checkpoints");
         Layout layout = Layout.current();
         try (LocalStack stack = LocalStack.start(layout, tmp, b -> b.scram(adminPassword, passwords))) {
-            KafkaClientConfig admin = SecuredPipelineIT.client(stack, Secured.ADMIN, adminPassword);
-            try (Admin a = admin.admin("it-admin")) {
-                TopicSetup.ensure(a, Topics.ALL);
-                for (String service : Access.SERVICES.keySet())
-                    a.createAcls(Access.bindings(service, "User:" + service))
-                            .all()
-                            .get();
-            }
-            List<String> ingest = new ArrayList<>(List.of(
-                    "--source",
-                    PipelineIT.corpus(tmp.resolve("corpus")).toString(),
-                    "--dataset",
-                    "sec",
-                    "--block-length",
-                    "16"));
-            login("data-ingest").forEach((k, v) -> ingest.addAll(List.of("--kafka-property", k + "=" + v)));
-            stack.ingest(ingest);
+            KafkaClientConfig admin = SecuredPipelineIT.grantAll(stack, adminPassword);
+            SecuredPipelineIT.ingest(stack, tmp, login("data-ingest"));
             Map<String, Object> controllerSettings = Map.of("inrank.controller.run-key-master-file", master.toString());
             JavaProcess controller = stack.startController(0, login("rank-controller"), controllerSettings);
             KafkaClientConfig attacker = SecuredPipelineIT.client(stack, "trainer", passwords.get("trainer"));

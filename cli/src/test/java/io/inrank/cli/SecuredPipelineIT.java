@@ -57,26 +57,10 @@ class SecuredPipelineIT {
         String adminPassword = UUID.randomUUID().toString();
         Layout layout = Layout.current();
         try (LocalStack stack = LocalStack.start(layout, tmp, b -> b.scram(adminPassword, passwords))) {
-            KafkaClientConfig admin = client(stack, Secured.ADMIN, adminPassword);
-            try (Admin a = admin.admin("it-admin")) {
-                // the fixed topics are an administrator's (in k8s: KafkaTopic objects); grants from the one table
-                TopicSetup.ensure(a, Topics.ALL);
-                for (String service : Access.SERVICES.keySet())
-                    a.createAcls(Access.bindings(service, "User:" + service))
-                            .all()
-                            .get();
-            }
+            KafkaClientConfig admin = grantAll(stack, adminPassword);
 
             // the work, each as its own user
-            List<String> ingest = new ArrayList<>(List.of(
-                    "--source",
-                    PipelineIT.corpus(tmp.resolve("corpus")).toString(),
-                    "--dataset",
-                    "sec",
-                    "--block-length",
-                    "16"));
-            login("data-ingest").forEach((k, v) -> ingest.addAll(List.of("--kafka-property", k + "=" + v)));
-            stack.ingest(ingest);
+            ingest(stack, tmp, login("data-ingest"));
             stack.startController(0, login("rank-controller"));
             JavaProcess.Builder serve = JavaProcess.builder("inference", layout.jvm())
                     .heap("1g")
@@ -156,6 +140,33 @@ class SecuredPipelineIT {
             assertNotEquals(0, code, out);
             assertTrue(out.contains("Not authorized to access topics: [" + Topics.DATASETS + "]"), out);
         }
+    }
+
+    /**
+     * The fixed topics and every service's grants from the one table, as an administrator applies them (in k8s:
+     * KafkaTopic and KafkaUser objects); returns the admin's client config.
+     */
+    static KafkaClientConfig grantAll(LocalStack stack, String adminPassword) throws Exception {
+        KafkaClientConfig admin = client(stack, Secured.ADMIN, adminPassword);
+        try (Admin a = admin.admin("it-admin")) {
+            TopicSetup.ensure(a, Topics.ALL);
+            for (String service : Access.SERVICES.keySet())
+                a.createAcls(Access.bindings(service, "User:" + service)).all().get();
+        }
+        return admin;
+    }
+
+    /** The small corpus as dataset "sec" (blocks of 16), ingested as the data-ingest user. */
+    static void ingest(LocalStack stack, Path tmp, Map<String, String> login) throws Exception {
+        List<String> ingest = new ArrayList<>(List.of(
+                "--source",
+                PipelineIT.corpus(tmp.resolve("corpus")).toString(),
+                "--dataset",
+                "sec",
+                "--block-length",
+                "16"));
+        login.forEach((k, v) -> ingest.addAll(List.of("--kafka-property", k + "=" + v)));
+        stack.ingest(ingest);
     }
 
     void refused(String user, String what, Callable<?> action) {
