@@ -9,10 +9,22 @@ import java.util.List;
 public final class ChatApi {
     private ChatApi() {}
 
-    /** content: a string, or a list of {"type": "text", "text": …} parts. */
-    public record Message(String role, JsonNode content, String name) {}
+    /**
+     * content: a string, or a list of {"type": "text", "text": …} parts (null only beside tool_calls, which are
+     * refused). name is accepted (a speaker label OpenAI passes to the model; this template has no place for it).
+     */
+    public record Message(
+            String role,
+            JsonNode content,
+            String name,
+            @JsonProperty("tool_calls") JsonNode toolCalls,
+            @JsonProperty("tool_call_id") String toolCallId) {}
 
-    /** Unknown fields (tools, response_format, logit_bias, …) are refused with 422, never ignored. */
+    /**
+     * OpenAI's chat request with vLLM's extensions. Tools, functions and response formats other than text are refused
+     * when set (null or empty lists are fine); metadata, store, service_tier, user, parallel_tool_calls are accepted and
+     * have no effect on one local model.
+     */
     public record Request(
             String model,
             List<Message> messages,
@@ -27,7 +39,45 @@ public final class ChatApi {
             Integer n,
             String user,
             Boolean logprobs,
-            @JsonProperty("top_logprobs") Integer topLogprobs) {}
+            @JsonProperty("top_logprobs") Integer topLogprobs,
+            @JsonProperty("frequency_penalty") Double frequencyPenalty,
+            @JsonProperty("presence_penalty") Double presencePenalty,
+            @JsonProperty("logit_bias") JsonNode logitBias,
+            @JsonProperty("response_format") JsonNode responseFormat,
+            JsonNode tools,
+            @JsonProperty("tool_choice") JsonNode toolChoice,
+            JsonNode functions,
+            @JsonProperty("function_call") JsonNode functionCall,
+            @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls,
+            JsonNode metadata,
+            Boolean store,
+            @JsonProperty("service_tier") String serviceTier,
+            @JsonProperty("top_k") Integer topK,
+            @JsonProperty("min_p") Double minP,
+            @JsonProperty("typical_p") Double typicalP,
+            @JsonProperty("repetition_penalty") Double repetitionPenalty,
+            @JsonProperty("min_tokens") Integer minTokens,
+            @JsonProperty("ignore_eos") Boolean ignoreEos,
+            @JsonProperty("stop_token_ids") List<Integer> stopTokenIds,
+            @JsonProperty("do_sample") Boolean doSample) {
+        SamplingOptions sampling() {
+            return new SamplingOptions(
+                    doSample,
+                    temperature,
+                    topK,
+                    topP,
+                    typicalP,
+                    minP,
+                    repetitionPenalty,
+                    frequencyPenalty,
+                    presencePenalty,
+                    logitBias,
+                    seed,
+                    minTokens,
+                    ignoreEos,
+                    stopTokenIds);
+        }
+    }
 
     public record Reply(String role, String content) {}
 

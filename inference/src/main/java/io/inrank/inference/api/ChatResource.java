@@ -1,6 +1,7 @@
 package io.inrank.inference.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationRequest;
@@ -73,16 +74,19 @@ public class ChatResource {
                 stream,
                 usage,
                 req.logprobs() >= 0);
-        return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
+        var response = RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
                 .header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
-                .header("Cache-Control", "no-cache")
-                .build();
+                .header("Cache-Control", "no-cache");
+        String ignored = IgnoredParameters.header("POST", "/v1/chat/completions");
+        if (ignored != null) response.header(IgnoredParameters.HEADER, ignored);
+        return response.build();
     }
 
     private GenerationRequest request(ChatApi.Request b, ServedModel m) {
         if (b == null) throw new ApiError(422, "validation", "the body is missing");
         if (b.n() != null && b.n() != 1)
-            throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
+            throw ApiError.validation(
+                    "n must be 1 on this route for now (use /v1/completions for n > 1), got " + b.n());
         if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream()))
             throw ApiError.validation("stream_options needs stream=true");
         if (b.topLogprobs() != null && !Boolean.TRUE.equals(b.logprobs()))
@@ -92,28 +96,40 @@ public class ChatResource {
                     "top_logprobs must be in [0, " + TgiResource.MAX_TOP + "], got " + b.topLogprobs());
         if (b.maxTokens() != null && b.maxCompletionTokens() != null)
             throw ApiError.validation("give max_tokens or max_completion_tokens, not both");
+        String format = b.responseFormat() == null || b.responseFormat().isNull()
+                ? "text"
+                : b.responseFormat().path("type").asText();
+        if (!format.equals("text"))
+            throw ApiError.validation(
+                    "response_format '" + format
+                            + "' is not supported: constrained decoding (JSON output) is not implemented; use {\"type\": \"text\"}");
+        for (var f : new Object[][] {{"tools", b.tools()}, {"functions", b.functions()}}) {
+            JsonNode v = (JsonNode) f[1];
+            if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty()))
+                throw ApiError.validation(f[0] + ": tool calling is not implemented by this server");
+        }
+        for (var f : new Object[][] {{"tool_choice", b.toolChoice()}, {"function_call", b.functionCall()}}) {
+            JsonNode v = (JsonNode) f[1];
+            if (v != null && !v.isNull() && !(v.isTextual() && v.asText().equals("none")))
+                throw ApiError.validation(f[0] + ": tool calling is not implemented by this server");
+        }
         String prompt = template.render(b.messages());
         Integer max = b.maxCompletionTokens() != null ? b.maxCompletionTokens() : b.maxTokens();
         // without a limit the reply may fill the rest of the context (OpenAI's default: up to the model's limit)
         int maxNew = max != null ? max : Math.max(1, m.context() - Tokenizer.encode(prompt).length);
-        double temperature = b.temperature() == null ? 1.0 : b.temperature();
         GenerationRequest r = Requests.build(
                 m,
-                prompt,
+                Requests.Prompt.text(prompt),
                 maxNew,
-                temperature > 0,
-                temperature,
-                null,
-                b.topP(),
-                null,
-                b.seed(),
+                b.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens",
+                b.sampling(),
+                true,
                 OpenAiResource.stops(b.stop()),
-                null,
-                b.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens");
+                null);
         List<String> stops = new ArrayList<>(r.stops());
         stops.addAll(template.turnStops());
         int logprobs = Boolean.TRUE.equals(b.logprobs()) ? (b.topLogprobs() == null ? 0 : b.topLogprobs()) : -1;
-        return new GenerationRequest(r.prompt(), r.maxNewTokens(), r.sampling(), stops, logprobs);
+        return r.withStops(stops).withLogprobs(logprobs);
     }
 
     /** Engine → one chat.completion, or chat.completion.chunk events. */

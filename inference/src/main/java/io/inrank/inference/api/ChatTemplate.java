@@ -47,10 +47,23 @@ record ChatTemplate(String messageFormat, String assistantPrefix, Map<String, St
         StringBuilder p = new StringBuilder();
         for (int i = 0; i < messages.size(); i++) {
             ChatApi.Message m = messages.get(i);
-            if (m == null || m.role() == null || !roles.containsKey(m.role()))
+            if (m != null && ("tool".equals(m.role()) || "function".equals(m.role())))
+                throw ApiError.validation(
+                        "messages[" + i + "].role '" + m.role() + "': tool calling is not implemented by this server");
+            if (m != null
+                    && m.toolCalls() != null
+                    && !m.toolCalls().isNull()
+                    && !m.toolCalls().isEmpty())
+                throw ApiError.validation(
+                        "messages[" + i + "].tool_calls: tool calling is not implemented by this server");
+            // OpenAI's developer role is the system role of newer models: the system's name unless one is configured
+            String role = m == null
+                    ? null
+                    : "developer".equals(m.role()) && !roles.containsKey("developer") ? "system" : m.role();
+            if (role == null || !roles.containsKey(role))
                 throw ApiError.validation("messages[" + i + "].role must be one of " + String.join(", ", roles.keySet())
-                        + ", got " + (m == null ? "null" : "'" + m.role() + "'"));
-            p.append(messageFormat.replace("{role}", roles.get(m.role())).replace("{content}", text(m.content(), i)));
+                        + ", developer, got " + (m == null ? "null" : "'" + m.role() + "'"));
+            p.append(messageFormat.replace("{role}", roles.get(role)).replace("{content}", text(m.content(), i)));
         }
         return p.append(assistantPrefix).toString();
     }
@@ -60,12 +73,15 @@ record ChatTemplate(String messageFormat, String assistantPrefix, Map<String, St
         if (content.isTextual()) return content.asText();
         if (content.isArray()) {
             StringBuilder s = new StringBuilder();
-            for (JsonNode part : content) {
-                if (!"text".equals(part.path("type").asText())
-                        || !part.path("text").isTextual())
-                    throw ApiError.validation(
-                            "messages[" + i + "].content: only {\"type\": \"text\", \"text\": …} parts"
-                                    + " are supported (this model reads text only)");
+            for (int j = 0; j < content.size(); j++) {
+                JsonNode part = content.get(j);
+                String type = part.path("type").asText();
+                if (!"text".equals(type))
+                    throw ApiError.validation("messages[" + i + "].content[" + j + "]: a part of type '" + type
+                            + "'; only {\"type\": \"text\", \"text\": …} parts are supported (this model reads text"
+                            + " only)");
+                if (!part.path("text").isTextual())
+                    throw ApiError.validation("messages[" + i + "].content[" + j + "].text must be a string");
                 s.append(part.path("text").asText());
             }
             return s.toString();

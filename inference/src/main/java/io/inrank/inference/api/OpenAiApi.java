@@ -9,10 +9,14 @@ import java.util.List;
 public final class OpenAiApi {
     private OpenAiApi() {}
 
-    /** stop: a string or a list of strings. n must be 1, echo false (refused otherwise, not ignored). */
+    /**
+     * OpenAI's completion request with vLLM's and TGI's common extensions (top_k, min_p, typical_p,
+     * repetition_penalty, min_tokens, ignore_eos, stop_token_ids, do_sample). prompt: a string, a list of strings, a list
+     * of token ids or a list of such lists; stop: a string or a list of strings. Only a non-empty suffix is refused.
+     */
     public record CompletionRequest(
             String model,
-            String prompt,
+            JsonNode prompt,
             @JsonProperty("max_tokens") Integer maxTokens,
             Double temperature,
             @JsonProperty("top_p") Double topP,
@@ -21,9 +25,40 @@ public final class OpenAiApi {
             Boolean stream,
             @JsonProperty("stream_options") StreamOptions streamOptions,
             Integer n,
+            @JsonProperty("best_of") Integer bestOf,
             Boolean echo,
             String user,
-            Integer logprobs) {}
+            Integer logprobs,
+            String suffix,
+            @JsonProperty("frequency_penalty") Double frequencyPenalty,
+            @JsonProperty("presence_penalty") Double presencePenalty,
+            @JsonProperty("logit_bias") JsonNode logitBias,
+            @JsonProperty("top_k") Integer topK,
+            @JsonProperty("min_p") Double minP,
+            @JsonProperty("typical_p") Double typicalP,
+            @JsonProperty("repetition_penalty") Double repetitionPenalty,
+            @JsonProperty("min_tokens") Integer minTokens,
+            @JsonProperty("ignore_eos") Boolean ignoreEos,
+            @JsonProperty("stop_token_ids") List<Integer> stopTokenIds,
+            @JsonProperty("do_sample") Boolean doSample) {
+        SamplingOptions sampling() {
+            return new SamplingOptions(
+                    doSample,
+                    temperature,
+                    topK,
+                    topP,
+                    typicalP,
+                    minP,
+                    repetitionPenalty,
+                    frequencyPenalty,
+                    presencePenalty,
+                    logitBias,
+                    seed,
+                    minTokens,
+                    ignoreEos,
+                    stopTokenIds);
+        }
+    }
 
     public record StreamOptions(
             @JsonProperty("include_usage") Boolean includeUsage) {}

@@ -3,6 +3,7 @@ package io.inrank.inference.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
@@ -10,6 +11,7 @@ import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
 import io.inrank.model.generate.Tokenizer;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -56,32 +58,148 @@ public class OpenAiResource {
     @Produces(MediaType.TEXT_PLAIN)
     public RestMulti<String> completions(OpenAiApi.CompletionRequest body) {
         ServedModel m = service.model();
-        GenerationRequest req = request(body, m);
+        Choices c = choices(body, m);
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         String name = service.name(m);
         boolean stream = Boolean.TRUE.equals(body.stream());
-        ItemRelay relay = new ItemRelay(id, created, name, stream, req.logprobs() >= 0);
-        return RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
+        Multi<String> items;
+        if (c.requests().size() == 1) {
+            GenerationRequest req = c.requests().get(0);
+            ItemRelay relay = new ItemRelay(
+                    id, created, name, stream, req.logprobs() >= 0, 0, c.echo().get(0), true);
+            items = relay.stream(service.engine().submit(req, relay));
+        } else if (stream) {
+            items = streamAll(c, id, created, name);
+        } else {
+            items = Candidates.run(service.engine(), c.requests())
+                    .map(cs -> write(completion(c, cs, id, created, name)))
+                    .toMulti();
+        }
+        var response = RestMulti.fromMultiData(items)
                 .header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
-                .header("Cache-Control", "no-cache")
-                .build();
+                .header("Cache-Control", "no-cache");
+        String ignored = IgnoredParameters.header("POST", "/v1/completions");
+        if (ignored != null) response.header(IgnoredParameters.HEADER, ignored);
+        return response.build();
     }
 
-    /** Engine → response items: SSE chunks (one per piece of text, a last one with finish_reason and usage, [DONE]) or one JSON. */
-    private final class ItemRelay extends Relay<String> {
-        private final String id, model;
-        private final long created;
-        private final boolean stream, logprobs;
-        /** Tokens not yet reported: those of the text since the last chunk (all of them when not streaming). */
-        private Logprobs.Completion pending = new Logprobs.Completion(0);
+    /**
+     * What one request asks for: a generation per prompt and candidate (prompt p's candidates at [p·k, (p+1)·k), k =
+     * best_of), n of them answered per prompt, each choice's echoed prompt text.
+     */
+    record Choices(
+            List<GenerationRequest> requests, int prompts, int n, int bestOf, List<String> echo, boolean logprobs) {}
 
-        ItemRelay(String id, long created, String model, boolean stream, boolean logprobs) {
+    /** Every choice streamed as its own events (index = prompt · n + j), then one [DONE]. */
+    private Multi<String> streamAll(Choices c, String id, long created, String name) {
+        List<Multi<String>> parts = new ArrayList<>();
+        List<Engine.Job> jobs = new ArrayList<>();
+        try {
+            for (int i = 0; i < c.requests().size(); i++) {
+                GenerationRequest req = c.requests().get(i);
+                ItemRelay relay = new ItemRelay(
+                        id,
+                        created,
+                        name,
+                        true,
+                        req.logprobs() >= 0,
+                        i,
+                        c.echo().get(i),
+                        false);
+                Engine.Job job = service.engine().submit(req, relay);
+                jobs.add(job);
+                parts.add(relay.stream(job));
+            }
+        } catch (RuntimeException e) {
+            jobs.forEach(Engine.Job::cancel);
+            throw e;
+        }
+        return Multi.createBy()
+                .concatenating()
+                .streams(
+                        Multi.createBy().merging().streams(parts),
+                        Multi.createFrom().item("data: [DONE]\n\n"));
+    }
+
+    /** The non-streamed answer: per prompt its n choices (the n best by total log-probability when best_of > n). */
+    private OpenAiApi.Completion completion(
+            Choices c, List<Candidates.Collected> cs, String id, long created, String name) {
+        List<OpenAiApi.Choice> out = new ArrayList<>();
+        int prompt = 0, completion = 0;
+        for (int p = 0; p < c.prompts(); p++) {
+            List<Integer> order = new ArrayList<>();
+            for (int j = 0; j < c.bestOf(); j++) order.add(p * c.bestOf() + j);
+            if (c.bestOf() > c.n())
+                order.sort((a, b) -> Double.compare(cs.get(b).total(), cs.get(a).total()));
+            for (int j = 0; j < c.n(); j++) {
+                int k = order.get(j);
+                Candidates.Collected x = cs.get(k);
+                Generation.Result r = x.get();
+                Object lp = null;
+                if (c.logprobs()) {
+                    Logprobs.Completion l =
+                            new Logprobs.Completion(c.echo().get(k).length());
+                    for (int t = 0; t < x.ids.size(); t++)
+                        if (x.logprobs.get(t) != null && x.ids.get(t) != Tokenizer.EOS)
+                            l.add(x.ids.get(t), x.logprobs.get(t));
+                    lp = l.json();
+                }
+                out.add(new OpenAiApi.Choice(c.echo().get(k) + r.text(), p * c.n() + j, lp, reason(r)));
+            }
+            prompt += cs.get(p * c.bestOf()).get().promptTokens();
+            for (int j = 0; j < c.bestOf(); j++)
+                completion += cs.get(p * c.bestOf() + j).get().tokens().length;
+        }
+        for (Candidates.Collected x : cs) metrics.finished("completions", x.get());
+        return new OpenAiApi.Completion(
+                id,
+                "text_completion",
+                created,
+                name,
+                out,
+                new OpenAiApi.Usage(prompt, completion, prompt + completion));
+    }
+
+    private String write(Object o) {
+        try {
+            return json.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Engine → response items for one choice: SSE chunks (one per piece of text, a last one with finish_reason and
+     * usage, then [DONE] when it is the only choice) or one JSON. With echo the prompt's text comes first.
+     */
+    private final class ItemRelay extends Relay<String> {
+        private final String id, model, echo;
+        private final long created;
+        private final boolean stream, logprobs, last;
+        private final int index;
+        private boolean echoed;
+        /** Tokens not yet reported: those of the text since the last chunk (all of them when not streaming). */
+        private Logprobs.Completion pending;
+
+        ItemRelay(
+                String id,
+                long created,
+                String model,
+                boolean stream,
+                boolean logprobs,
+                int index,
+                String echo,
+                boolean last) {
             this.id = id;
             this.created = created;
             this.model = model;
             this.stream = stream;
             this.logprobs = logprobs;
+            this.index = index;
+            this.echo = echo;
+            this.last = last;
+            this.pending = new Logprobs.Completion(echo.length());
         }
 
         private String chunk(String text, String finish, OpenAiApi.Usage usage) {
@@ -90,21 +208,33 @@ public class OpenAiResource {
                 lp = pending.json();
                 pending = pending.next();
             }
-            try {
-                return json.writeValueAsString(new OpenAiApi.Completion(
-                        id,
-                        "text_completion",
-                        created,
-                        model,
-                        List.of(new OpenAiApi.Choice(text, 0, lp, finish)),
-                        usage));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            return write(new OpenAiApi.Completion(
+                    id,
+                    "text_completion",
+                    created,
+                    model,
+                    List.of(new OpenAiApi.Choice(text, index, lp, finish)),
+                    usage));
+        }
+
+        private void echoOnce() {
+            if (echoed || echo.isEmpty()) return;
+            echoed = true;
+            if (stream)
+                emit("data: "
+                        + write(new OpenAiApi.Completion(
+                                id,
+                                "text_completion",
+                                created,
+                                model,
+                                List.of(new OpenAiApi.Choice(echo, index, null, null)),
+                                null))
+                        + "\n\n");
         }
 
         @Override
         public void token(int tokenId, String text, TokenLogprob lp) {
+            echoOnce();
             if (logprobs && lp != null && tokenId != Tokenizer.EOS) pending.add(tokenId, lp);
             if (stream && !text.isEmpty()) emit("data: " + chunk(text, null, null) + "\n\n");
         }
@@ -113,10 +243,11 @@ public class OpenAiResource {
         public void done(Generation.Result r) {
             metrics.finished(stream ? "completions_stream" : "completions", r);
             if (stream) {
+                echoOnce();
                 emit("data: " + chunk("", reason(r), usage(r)) + "\n\n");
-                emit("data: [DONE]\n\n");
+                if (last) emit("data: [DONE]\n\n");
             } else {
-                emit(chunk(r.text(), reason(r), usage(r)));
+                emit(chunk(echo + r.text(), reason(r), usage(r)));
             }
             end();
         }
@@ -128,33 +259,81 @@ public class OpenAiResource {
         }
     }
 
-    private GenerationRequest request(OpenAiApi.CompletionRequest b, ServedModel m) {
+    /** The most choices one request may ask for, prompts × best_of (each is a generation in the batch). */
+    static final int MAX_CHOICES = 32;
+
+    private Choices choices(OpenAiApi.CompletionRequest b, ServedModel m) {
         if (b == null) throw new ApiError(422, "validation", "the body is missing");
         // "model" is accepted whatever it says, as TGI does: one model is served, and clients fill the field with
         // an endpoint URL or a name of their own (Hugging Face's client sends the URL); responses carry the served id.
-        if (b.n() != null && b.n() != 1)
-            throw ApiError.validation("n must be 1 (one completion per request), got " + b.n());
-        if (Boolean.TRUE.equals(b.echo())) throw ApiError.validation("echo=true is not supported");
-        if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream()))
-            throw ApiError.validation("stream_options needs stream=true");
+        if (b.suffix() != null && !b.suffix().isEmpty())
+            throw ApiError.validation("suffix is not supported (this model completes text; it does not insert)");
+        boolean stream = Boolean.TRUE.equals(b.stream());
+        if (b.streamOptions() != null && !stream) throw ApiError.validation("stream_options needs stream=true");
         if (b.logprobs() != null && (b.logprobs() < 0 || b.logprobs() > MAX_LOGPROBS))
             throw ApiError.validation("logprobs must be in [0, " + MAX_LOGPROBS + "], got " + b.logprobs());
+        int n = b.n() == null ? 1 : b.n();
+        if (n < 1) throw ApiError.validation("n must be >= 1, got " + n);
+        int bestOf = b.bestOf() == null ? n : b.bestOf();
+        if (bestOf < n) throw ApiError.validation("best_of must be >= n (" + n + "), got " + bestOf);
+        if (bestOf > n && stream)
+            throw ApiError.validation("best_of > n cannot be streamed (as in OpenAI's API): drop stream or best_of");
+        boolean echo = Boolean.TRUE.equals(b.echo());
+        if (echo && b.logprobs() != null)
+            throw ApiError.validation("echo with logprobs is not supported yet (the prompt's log-probabilities)");
+        List<Requests.Prompt> prompts = prompts(b.prompt());
+        if ((long) prompts.size() * bestOf > MAX_CHOICES)
+            throw ApiError.validation(prompts.size() + " prompts × best_of/n " + bestOf + " = "
+                    + (long) prompts.size() * bestOf + " generations, more than the " + MAX_CHOICES
+                    + " one request may ask for");
+        SamplingOptions o = b.sampling();
         List<String> stops = stops(b.stop());
-        double temperature = b.temperature() == null ? 1.0 : b.temperature();
-        GenerationRequest r = Requests.build(
-                m,
-                b.prompt(),
-                b.maxTokens() == null ? 16 : b.maxTokens(),
-                temperature > 0,
-                temperature,
-                null,
-                b.topP(),
-                null,
-                b.seed(),
-                stops,
-                null,
-                "max_tokens");
-        return b.logprobs() == null ? r : r.withLogprobs(b.logprobs());
+        List<GenerationRequest> out = new ArrayList<>();
+        List<String> echoes = new ArrayList<>();
+        for (Requests.Prompt p : prompts) {
+            GenerationRequest r = Requests.build(
+                    m, p, b.maxTokens() == null ? 16 : b.maxTokens(), "max_tokens", o, true, stops, null);
+            if (b.logprobs() != null) r = r.withLogprobs(b.logprobs());
+            else if (bestOf > n) r = r.withLogprobs(0); // the ranking needs each token's log-probability
+            // candidate i of a prompt draws with seed + i, so a seeded request is reproducible choice by choice
+            for (int i = 0; i < bestOf; i++) {
+                out.add(i == 0 ? r : r.withSeed(r.sampling().seed() + i));
+                echoes.add(echo ? (p.text() != null ? p.text() : Tokenizer.decode(p.ids())) : "");
+            }
+        }
+        return new Choices(out, prompts.size(), n, bestOf, echoes, b.logprobs() != null);
+    }
+
+    /** OpenAI's prompt shapes: a string, a list of strings, a list of token ids, a list of lists of token ids. */
+    static List<Requests.Prompt> prompts(JsonNode p) {
+        if (p == null || p.isNull()) throw ApiError.validation("prompt is missing");
+        if (p.isTextual()) return List.of(Requests.Prompt.text(p.asText()));
+        if (!p.isArray() || p.isEmpty())
+            throw ApiError.validation(
+                    "prompt must be a string, a list of strings, a list of token ids or a list of" + " such lists");
+        List<Requests.Prompt> out = new ArrayList<>();
+        if (p.get(0).isIntegralNumber()) {
+            out.add(Requests.Prompt.ids(ids(p, "prompt")));
+            return out;
+        }
+        for (int i = 0; i < p.size(); i++) {
+            JsonNode e = p.get(i);
+            if (e.isTextual()) out.add(Requests.Prompt.text(e.asText()));
+            else if (e.isArray()) out.add(Requests.Prompt.ids(ids(e, "prompt[" + i + "]")));
+            else throw ApiError.validation("prompt[" + i + "] must be a string or a list of token ids");
+        }
+        return out;
+    }
+
+    private static int[] ids(JsonNode a, String name) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode v = a.get(i);
+            if (!v.isIntegralNumber() || !v.canConvertToInt())
+                throw ApiError.validation(name + "[" + i + "] must be a token id (an integer)");
+            out[i] = v.asInt();
+        }
+        return out;
     }
 
     /** OpenAI's limit for completions. */

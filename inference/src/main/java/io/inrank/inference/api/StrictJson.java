@@ -31,5 +31,11 @@ public class StrictJson implements ObjectMapperCustomizer {
         m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
         // Jackson's StringDeserializer takes a scalar regardless of coercion configs unless this is off
         m.disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+        // unknown fields: refused (422 naming them) when strict, else skipped and reported (IgnoredParameters)
+        boolean strict = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("inrank.serve.strict-parameters", Boolean.class)
+                .orElse(false);
+        m.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strict);
+        if (!strict) m.addHandler(new IgnoredParameters());
     }
 }

@@ -2,6 +2,7 @@ package io.inrank.inference.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /** Request and response shapes of Hugging Face TGI's /generate, /generate_stream and /tokenize. */
@@ -10,20 +11,46 @@ public final class TgiApi {
 
     public record Request(String inputs, Parameters parameters, Boolean stream) {}
 
-    /** Every field is honoured; anything else is refused (unknown parameter → 422). */
+    /**
+     * TGI's GenerateParameters, all of them; null is the default. What cannot be honoured is refused naming the field:
+     * {@code watermark: true}, a {@code grammar}, an {@code adapter_id}.
+     */
     public record Parameters(
+            @JsonProperty("best_of") Integer bestOf,
+            @JsonProperty("decoder_input_details") Boolean decoderInputDetails,
+            Boolean details,
+            @JsonProperty("do_sample") Boolean doSample,
+            @JsonProperty("frequency_penalty") Double frequencyPenalty,
+            JsonNode grammar,
             @JsonProperty("max_new_tokens") Integer maxNewTokens,
+            @JsonProperty("repetition_penalty") Double repetitionPenalty,
+            @JsonProperty("return_full_text") Boolean returnFullText,
+            Long seed,
+            List<String> stop,
             Double temperature,
             @JsonProperty("top_k") Integer topK,
-            @JsonProperty("top_p") Double topP,
-            @JsonProperty("repetition_penalty") Double repetitionPenalty,
-            List<String> stop,
-            Long seed,
-            @JsonProperty("do_sample") Boolean doSample,
-            Boolean details,
-            Integer truncate,
             @JsonProperty("top_n_tokens") Integer topNTokens,
-            @JsonProperty("decoder_input_details") Boolean decoderInputDetails) {}
+            @JsonProperty("top_p") Double topP,
+            Integer truncate,
+            @JsonProperty("typical_p") Double typicalP,
+            Boolean watermark,
+            @JsonProperty("adapter_id") String adapterId) {
+        static Parameters none() {
+            return new Parameters(
+                    null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null, null);
+        }
+    }
+
+    /** One of the other candidates of best_of, as TGI lists them in details.best_of_sequences. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BestOfSequence(
+            @JsonProperty("generated_text") String generatedText,
+            @JsonProperty("finish_reason") String finishReason,
+            @JsonProperty("generated_tokens") int generatedTokens,
+            Long seed,
+            List<PrefillToken> prefill,
+            List<Token> tokens) {}
 
     /** A prompt token in details.prefill: its log-probability given the tokens before it (null for the first). */
     public record PrefillToken(int id, String text, Double logprob) {}
@@ -37,7 +64,12 @@ public final class TgiApi {
             Long seed,
             List<PrefillToken> prefill,
             List<Token> tokens,
-            @JsonProperty("top_tokens") List<List<Token>> topTokens) {}
+            @JsonProperty("top_tokens") List<List<Token>> topTokens,
+            @JsonProperty("best_of_sequences") List<BestOfSequence> bestOfSequences) {
+        Details withBestOf(List<BestOfSequence> others) {
+            return new Details(finishReason, generatedTokens, seed, prefill, tokens, topTokens, others);
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Response(@JsonProperty("generated_text") String generatedText, Details details) {}

@@ -62,10 +62,12 @@ public class TgiResource {
         Multi<String> items = streamed
                 ? stream(req).map(e -> "data:" + write(e) + "\n\n")
                 : generate(req).map(this::write).toMulti();
-        return RestMulti.fromMultiData(items)
+        var response = RestMulti.fromMultiData(items)
                 .header("Content-Type", streamed ? MediaType.SERVER_SENT_EVENTS : MediaType.APPLICATION_JSON)
-                .header("Cache-Control", "no-cache")
-                .build();
+                .header("Cache-Control", "no-cache");
+        String ignored = IgnoredParameters.header("POST", "/");
+        if (ignored != null) response.header(IgnoredParameters.HEADER, ignored);
+        return response.build();
     }
 
     private String write(Object o) {
@@ -109,7 +111,10 @@ public class TgiResource {
         boolean details = body != null
                 && body.parameters() != null
                 && Boolean.TRUE.equals(body.parameters().details());
-        GenerationRequest req = request(body, details);
+        GenerationRequest req = request(body, details, false);
+        int bestOf = bestOf(body);
+        String prefix = fullText(body) ? body.inputs() : "";
+        if (bestOf > 1) return bestOf(req, bestOf, details, prefix);
         int topN = req.logprobs();
         List<TgiApi.PrefillToken> prefill = req.promptLogprobs() ? prefillStart(req.prompt()) : null;
         List<TgiApi.Token> tokens = new ArrayList<>();
@@ -133,7 +138,7 @@ public class TgiResource {
                 public void done(Generation.Result r) {
                     metrics.finished("generate", r);
                     em.complete(new TgiApi.Response(
-                            r.text(), details ? details(r, prefill, tokens, topN > 0 ? top : null) : null));
+                            prefix + r.text(), details ? details(r, prefill, tokens, topN > 0 ? top : null) : null));
                 }
 
                 @Override
@@ -146,6 +151,80 @@ public class TgiResource {
         });
     }
 
+    /**
+     * TGI's best_of: n sampled candidates (seeds seed, seed + 1, …), answered with the one of highest total
+     * log-probability; with details the others are listed in details.best_of_sequences.
+     */
+    private Uni<TgiApi.Response> bestOf(GenerationRequest req, int n, boolean details, String prefix) {
+        List<GenerationRequest> all = new ArrayList<>();
+        GenerationRequest scored = req.logprobs() < 0 ? req.withLogprobs(0) : req;
+        for (int i = 0; i < n; i++) all.add(scored.withSeed(scored.sampling().seed() + i));
+        return Candidates.run(service.engine(), all).map(cs -> {
+            int b = Candidates.best(cs);
+            List<TgiApi.BestOfSequence> others = new ArrayList<>();
+            for (int i = 0; i < cs.size(); i++) {
+                Generation.Result r = cs.get(i).get();
+                metrics.finished("generate", r);
+                if (i != b)
+                    others.add(new TgiApi.BestOfSequence(
+                            prefix + r.text(),
+                            details(r, null, null, null).finishReason(),
+                            r.tokens().length,
+                            r.seed(),
+                            req.promptLogprobs() ? prefill(req.prompt(), cs.get(i)) : null,
+                            tokens(cs.get(i))));
+            }
+            Candidates.Collected best = cs.get(b);
+            Generation.Result r = best.get();
+            TgiApi.Details d = details
+                    ? details(
+                                    r,
+                                    req.promptLogprobs() ? prefill(req.prompt(), best) : null,
+                                    tokens(best),
+                                    req.logprobs() > 0
+                                            ? best.logprobs.stream()
+                                                    .map(TgiResource::topTokens)
+                                                    .toList()
+                                            : null)
+                            .withBestOf(others)
+                    : null;
+            return new TgiApi.Response(prefix + r.text(), d);
+        });
+    }
+
+    private static List<TgiApi.Token> tokens(Candidates.Collected c) {
+        List<TgiApi.Token> out = new ArrayList<>();
+        for (int i = 0; i < c.ids.size(); i++) {
+            int id = c.ids.get(i);
+            TokenLogprob lp = c.logprobs.get(i);
+            out.add(new TgiApi.Token(id, c.texts.get(i), lp == null ? null : lp.logprob(), id == Tokenizer.EOS));
+        }
+        return out;
+    }
+
+    private static List<TgiApi.PrefillToken> prefill(int[] prompt, Candidates.Collected c) {
+        List<TgiApi.PrefillToken> out = prefillStart(prompt);
+        for (int i = 0; i < c.prompt.size() && i + 1 < prompt.length; i++)
+            out.add(new TgiApi.PrefillToken(
+                    prompt[i + 1],
+                    Logprobs.piece(prompt[i + 1]),
+                    c.prompt.get(i).logprob()));
+        return out;
+    }
+
+    /** The most candidates best_of may ask for (TGI's default max_best_of is 2). */
+    static final int MAX_BEST_OF = 8;
+
+    private static int bestOf(TgiApi.Request body) {
+        Integer b = body.parameters() == null ? null : body.parameters().bestOf();
+        return b == null ? 1 : b;
+    }
+
+    private static boolean fullText(TgiApi.Request body) {
+        return body.parameters() != null
+                && Boolean.TRUE.equals(body.parameters().returnFullText());
+    }
+
     @POST
     @Path("generate_stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -156,21 +235,23 @@ public class TgiResource {
                 && Boolean.TRUE.equals(body.parameters().decoderInputDetails()))
             throw ApiError.validation(
                     "decoder_input_details is not supported when streaming (as in TGI): use /generate");
-        GenerationRequest req = request(body, true); // TGI streams every token's logprob
+        GenerationRequest req = request(body, true, true); // TGI streams every token's logprob
         // submitted before the stream starts: a full queue is a plain 429, not a broken stream
-        StreamRelay relay = new StreamRelay(req.logprobs() > 0);
+        StreamRelay relay = new StreamRelay(req.logprobs() > 0, fullText(body) ? body.inputs() : "");
         return relay.stream(service.engine().submit(req, relay));
     }
 
     /** Engine → SSE events: one per token; text released without a new token joins the previous event. */
     private final class StreamRelay extends Relay<TgiApi.StreamEvent> {
         private final boolean top;
+        private final String prefix;
         private Integer lastId;
         private String lastText = "";
         private TokenLogprob lastLp;
 
-        StreamRelay(boolean top) {
+        StreamRelay(boolean top, String prefix) {
             this.top = top;
+            this.prefix = prefix;
         }
 
         @Override
@@ -200,7 +281,7 @@ public class TgiResource {
         @Override
         public void done(Generation.Result r) {
             metrics.finished("generate_stream", r);
-            flush(r.text(), details(r, null, null, null));
+            flush(prefix + r.text(), details(r, null, null, null));
             end();
         }
 
@@ -238,39 +319,62 @@ public class TgiResource {
         return out;
     }
 
-    /** @param logprobs whether the response reports log-probabilities (details or a stream) */
-    private GenerationRequest request(TgiApi.Request body, boolean logprobs) {
+    /**
+     * @param logprobs whether the response reports log-probabilities (details or a stream)
+     * @param streamed whether the response is an event stream (best_of is not, as in TGI)
+     */
+    private GenerationRequest request(TgiApi.Request body, boolean logprobs, boolean streamed) {
         if (body == null) throw ApiError.validation("the body is missing");
         if (body.stream() != null && body.stream()) throw ApiError.validation("stream=true: use POST /generate_stream");
         ServedModel m = service.model();
-        TgiApi.Parameters p = body.parameters() != null
-                ? body.parameters()
-                : new TgiApi.Parameters(null, null, null, null, null, null, null, null, null, null, null, null);
+        TgiApi.Parameters p = body.parameters() != null ? body.parameters() : TgiApi.Parameters.none();
+        if (Boolean.TRUE.equals(p.watermark()))
+            throw ApiError.validation("watermark: true is not supported (this server does not watermark its text)");
+        if (p.grammar() != null && !p.grammar().isNull())
+            throw ApiError.validation("grammar is not supported (no constrained decoding on this server)");
+        if (p.adapterId() != null && !p.adapterId().isEmpty())
+            throw ApiError.validation("adapter_id is not supported (one model, no adapters, is served)");
         boolean prefillDetails = Boolean.TRUE.equals(p.decoderInputDetails());
         if (prefillDetails && !Boolean.TRUE.equals(p.details()))
             throw ApiError.validation("decoder_input_details needs details=true (the prefill is part of details)");
         Integer topN = p.topNTokens();
         if (topN != null && (topN < 0 || topN > MAX_TOP))
             throw ApiError.validation("top_n_tokens must be in [0, " + MAX_TOP + "], got " + topN);
-        boolean samplingParams = p.temperature() != null || p.topK() != null || p.topP() != null;
-        if (Boolean.FALSE.equals(p.doSample()) && samplingParams) {
-            throw ApiError.validation(
-                    "do_sample is false but temperature/top_k/top_p are set: drop them or set do_sample true");
-        }
-        boolean sample = Boolean.TRUE.equals(p.doSample()) || samplingParams;
-        GenerationRequest r = Requests.build(
-                m,
-                body.inputs(),
-                p.maxNewTokens() == null ? 20 : p.maxNewTokens(),
-                sample,
+        SamplingOptions o = new SamplingOptions(
+                p.doSample(),
                 p.temperature(),
                 p.topK(),
                 p.topP(),
+                p.typicalP(),
+                null,
                 p.repetitionPenalty(),
+                p.frequencyPenalty(),
+                null,
+                null,
                 p.seed(),
+                null,
+                null,
+                null);
+        Integer bestOf = p.bestOf();
+        if (bestOf != null) {
+            if (bestOf < 1 || bestOf > MAX_BEST_OF)
+                throw ApiError.validation("best_of must be in [1, " + MAX_BEST_OF + "], got " + bestOf);
+            if (bestOf > 1 && streamed)
+                throw ApiError.validation("best_of > 1 is not supported when streaming (as in TGI): use /generate");
+            if (bestOf > 1
+                    && (Boolean.FALSE.equals(p.doSample()) || !(Boolean.TRUE.equals(p.doSample()) || o.samplingSet())))
+                throw ApiError.validation("best_of > 1 needs sampling (do_sample: true, or a sampling parameter):"
+                        + " greedy candidates would all be the same");
+        }
+        GenerationRequest r = Requests.build(
+                m,
+                Requests.Prompt.text(body.inputs()),
+                p.maxNewTokens() == null ? 20 : p.maxNewTokens(),
+                "max_new_tokens",
+                o,
+                false,
                 p.stop(),
-                p.truncate(),
-                "max_new_tokens");
+                p.truncate());
         if (logprobs || (topN != null && topN > 0)) r = r.withLogprobs(topN == null ? 0 : topN);
         return prefillDetails ? r.withPromptLogprobs() : r;
     }
@@ -295,6 +399,6 @@ public class TgiResource {
             case EOS_TOKEN -> "eos_token";
             case STOP_SEQUENCE -> "stop_sequence";
         };
-        return new TgiApi.Details(reason, r.tokens().length, r.seed(), prefill, tokens, top);
+        return new TgiApi.Details(reason, r.tokens().length, r.seed(), prefill, tokens, top, null);
     }
 }

@@ -32,7 +32,7 @@ final class Sequence {
         this.job = job;
         this.slot = slot;
         this.req = job.request;
-        this.sampler = new Sampler(req.sampling());
+        this.sampler = new Sampler(req.sampling(), req.prompt().length);
         this.history = new ArrayList<>(req.prompt().length + req.maxNewTokens());
         this.stops = new StopMatcher(req.stops());
     }
@@ -90,6 +90,10 @@ final class Sequence {
         history.add(tok);
         generated.add(tok);
         if (tok == Tokenizer.EOS) {
+            job.listener.token(tok, "", lp);
+            return finish(Generation.Finish.EOS_TOKEN);
+        }
+        if (req.stopTokens().contains(tok)) { // vLLM's stop_token_ids: ends the text like EOS (held-back text flushed)
             job.listener.token(tok, "", lp);
             return finish(Generation.Finish.EOS_TOKEN);
         }

@@ -29,7 +29,7 @@ public final class Generator {
     public Result generate(int[] prompt, int maxNewTokens, Sampler.Params params, IntConsumer onToken) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
         decoder.reset();
-        Sampler sampler = new Sampler(params);
+        Sampler sampler = new Sampler(params, prompt.length);
         List<Integer> history = new ArrayList<>();
         var logits = decoder.next(prompt[0]);
         history.add(prompt[0]);
