@@ -78,11 +78,42 @@ await call("openai chat logprobs", async () => {
   return r.choices[0].logprobs.content.map((t) => ({ token: t.token, logprob: t.logprob, top: t.top_logprobs.length }));
 });
 
-await call("openai error n=2", async () =>
-  openai.completions.create({ model: "m", prompt, max_tokens: 2, n: 2 }));
+await call("openai completions n and best_of", async () => {
+  const r = await openai.completions.create({ model: "m", prompt, max_tokens: 4, n: 2, best_of: 3, seed: 7 });
+  return { choices: r.choices.map((c) => c.index), completion_tokens: r.usage.completion_tokens };
+});
 
-await call("openai error unknown parameter", async () =>
-  openai.completions.create({ model: "m", prompt, max_tokens: 2, best_of: 3 }));
+await call("openai completions list prompt, penalties, logit_bias", async () => {
+  const r = await openai.completions.create({
+    model: "m", prompt: [prompt, "Once upon"], max_tokens: 4, temperature: 0,
+    frequency_penalty: 0.5, presence_penalty: 0.5, logit_bias: { "50256": -100 },
+  });
+  return { choices: r.choices.length };
+});
+
+await call("openai completions vLLM extensions", async () => {
+  // extra body fields the SDK passes through, as vLLM's users send them
+  const r = await openai.completions.create({
+    model: "m", prompt, max_tokens: 4, seed: 3,
+    top_k: 20, min_p: 0.05, repetition_penalty: 1.1, min_tokens: 4, ignore_eos: false, stop_token_ids: [], do_sample: true,
+  });
+  return { completion_tokens: r.usage.completion_tokens };
+});
+
+await call("openai error suffix", async () =>
+  openai.completions.create({ model: "m", prompt, max_tokens: 2, suffix: "the end" }));
+
+await call("openai error json_object", async () =>
+  openai.chat.completions.create({ model: "m", messages, max_tokens: 2, response_format: { type: "json_object" } }));
+
+await call("hf textGeneration TGI parameters", async () =>
+  (await hf.textGeneration({
+    inputs: prompt,
+    parameters: {
+      max_new_tokens: 8, do_sample: true, top_k: 20, temperature: 0.8, seed: 7, repetition_penalty: 1.1,
+      return_full_text: true, stop: ["\n\n"], typical_p: 0.95, watermark: false,
+    },
+  })).generated_text);
 
 await call("hf textGeneration", async () =>
   (await hf.textGeneration({ inputs: prompt, parameters: { max_new_tokens: 8, temperature: 0.8, seed: 7 } }))

@@ -11,7 +11,8 @@ public final class OpenAiApi {
 
     /**
      * OpenAI's completion request with vLLM's and TGI's common extensions (top_k, min_p, typical_p,
-     * repetition_penalty, min_tokens, ignore_eos, stop_token_ids, do_sample). prompt: a string, a list of strings, a list
+     * repetition_penalty, min_tokens, ignore_eos, stop_token_ids, do_sample; and TGI's return_full_text = echo and
+     * watermark, which Hugging Face's JS client sends to this route). prompt: a string, a list of strings, a list
      * of token ids or a list of such lists; stop: a string or a list of strings. Only a non-empty suffix is refused.
      */
     public record CompletionRequest(
@@ -40,7 +41,9 @@ public final class OpenAiApi {
             @JsonProperty("min_tokens") Integer minTokens,
             @JsonProperty("ignore_eos") Boolean ignoreEos,
             @JsonProperty("stop_token_ids") List<Integer> stopTokenIds,
-            @JsonProperty("do_sample") Boolean doSample) {
+            @JsonProperty("do_sample") Boolean doSample,
+            @JsonProperty("return_full_text") Boolean returnFullText,
+            Boolean watermark) {
         SamplingOptions sampling() {
             return new SamplingOptions(
                     doSample,

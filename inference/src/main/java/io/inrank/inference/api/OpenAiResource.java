@@ -278,7 +278,9 @@ public class OpenAiResource {
         if (bestOf < n) throw ApiError.validation("best_of must be >= n (" + n + "), got " + bestOf);
         if (bestOf > n && stream)
             throw ApiError.validation("best_of > n cannot be streamed (as in OpenAI's API): drop stream or best_of");
-        boolean echo = Boolean.TRUE.equals(b.echo());
+        if (Boolean.TRUE.equals(b.watermark()))
+            throw ApiError.validation("watermark: true is not supported (this server does not watermark its text)");
+        boolean echo = Boolean.TRUE.equals(b.echo()) || Boolean.TRUE.equals(b.returnFullText());
         if (echo && b.logprobs() != null)
             throw ApiError.validation("echo with logprobs is not supported yet (the prompt's log-probabilities)");
         List<Requests.Prompt> prompts = prompts(b.prompt());

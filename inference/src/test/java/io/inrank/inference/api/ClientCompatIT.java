@@ -146,14 +146,30 @@ class ClientCompatIT {
         assertTrue(chatLp.size() > 0);
         assertEquals(2, chatLp.get(0).get("top").asInt());
 
+        JsonNode nb = ok(calls, "openai completions n and best_of");
+        assertEquals("[0,1]", nb.get("choices").toString(), "n = 2 choices");
+        assertEquals(12, nb.get("completion_tokens").asInt(), "best_of = 3 candidates of 4 tokens generated");
+        assertEquals(
+                2,
+                ok(calls, "openai completions list prompt, penalties, logit_bias")
+                        .get("choices")
+                        .asInt());
+        assertEquals(
+                4,
+                ok(calls, "openai completions vLLM extensions")
+                        .get("completion_tokens")
+                        .asInt());
         for (String[] e :
-                new String[][] {{"openai error n=2", "n must be 1"}, {"openai error unknown parameter", "best_of"}}) {
+                new String[][] {{"openai error suffix", "suffix"}, {"openai error json_object", "json_object"}}) {
             JsonNode n = calls.get(e[0]);
             assertFalse(n.get("ok").asBoolean(), n.toString());
             assertEquals(422, n.get("status").asInt(), n.toString());
             assertEquals("UnprocessableEntityError", n.get("error").asText(), "the SDK's typed error");
             assertTrue(n.get("message").asText().contains(e[1]), n.toString());
         }
+        assertTrue(
+                ok(calls, "hf textGeneration TGI parameters").asText().startsWith("The history of"),
+                "return_full_text: the prompt comes first");
 
         assertEquals(text, ok(calls, "hf textGeneration").asText(), "Hugging Face's client gets the same seeded text");
         assertEquals(text, ok(calls, "hf textGenerationStream").asText());
