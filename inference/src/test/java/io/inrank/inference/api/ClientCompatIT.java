@@ -4,17 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.inrank.inference.TinyCheckpoint;
 import java.io.File;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,28 +51,8 @@ class ClientCompatIT {
                 || !Files.isDirectory(JS.resolve("node_modules/@huggingface")))
             run(List.of(npm, "ci", "--no-audit", "--no-fund"), JS, 300);
 
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        assertTrue(Files.exists(jar), jar + " is missing: run the integration tests after package (./mvnw verify)");
-        Path ckpt = TinyCheckpoint.write(Files.createTempDirectory("inrank-client-compat"), "served", 5);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        List<String> cmd = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        String flags = System.getProperty("inrank.jvm.child", "");
-        if (!flags.isBlank()) cmd.addAll(List.of(flags.trim().split("\\s+")));
-        cmd.addAll(List.of(
-                "-Xmx1g", "-Dinrank.serve.checkpoint=" + ckpt, "-Dquarkus.http.port=" + port, "-jar", jar.toString()));
-        Path log = Files.createTempFile("inrank-client-compat", ".log");
-        Process server = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        try {
-            String url = "http://localhost:" + port;
-            awaitReady(server, url, log);
-            String out = run(List.of(node, "clients.mjs", url), JS, 180);
+        try (PackagedServer server = PackagedServer.start()) {
+            String out = run(List.of(node, "clients.mjs", server.url), JS, 180);
             System.out.println("client calls against the packaged server:\n" + out);
             Map<String, JsonNode> calls = new LinkedHashMap<>();
             for (String line : out.split("\n"))
@@ -88,27 +61,7 @@ class ClientCompatIT {
                     calls.put(n.get("call").asText(), n);
                 }
             check(calls);
-        } finally {
-            server.destroy();
-            if (!server.waitFor(20, TimeUnit.SECONDS)) server.destroyForcibly();
         }
-    }
-
-    static void awaitReady(Process server, String url, Path log) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        for (int i = 0; i < 600; i++) {
-            assertTrue(server.isAlive(), "the server exited:\n" + Files.readString(log));
-            try {
-                var r = http.send(
-                        HttpRequest.newBuilder(URI.create(url + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) return;
-            } catch (java.io.IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        fail("the server did not become ready:\n" + Files.readString(log));
     }
 
     static JsonNode ok(Map<String, JsonNode> calls, String name) {
