@@ -3,6 +3,7 @@ package io.inrank.inference.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
@@ -10,6 +11,7 @@ import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
 import io.inrank.model.generate.Tokenizer;
+import io.smallrye.mutiny.Multi;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -67,14 +69,43 @@ public class ChatResource {
         boolean stream = Boolean.TRUE.equals(body.stream());
         boolean usage = body.streamOptions() != null
                 && Boolean.TRUE.equals(body.streamOptions().includeUsage());
-        ChunkRelay relay = new ChunkRelay(
-                "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""),
-                System.currentTimeMillis() / 1000,
-                service.name(m),
-                stream,
-                usage,
-                req.logprobs() >= 0);
-        var response = RestMulti.fromMultiData(relay.stream(service.engine().submit(req, relay)))
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        int n = body.n() == null ? 1 : body.n();
+        Multi<String> items;
+        if (n == 1) {
+            ChunkRelay relay =
+                    new ChunkRelay(id, created, service.name(m), stream, usage, req.logprobs() >= 0, 0, true);
+            items = relay.stream(service.engine().submit(req, relay));
+        } else if (stream) { // each choice's chunks carry its index; one [DONE] after all
+            List<Multi<String>> parts = new ArrayList<>();
+            List<Engine.Job> jobs = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    GenerationRequest r = req.withSeed(req.sampling().seed() + i);
+                    ChunkRelay relay =
+                            new ChunkRelay(id, created, service.name(m), true, usage, req.logprobs() >= 0, i, false);
+                    Engine.Job job = service.engine().submit(r, relay);
+                    jobs.add(job);
+                    parts.add(relay.stream(job));
+                }
+            } catch (RuntimeException e) {
+                jobs.forEach(Engine.Job::cancel);
+                throw e;
+            }
+            items = Multi.createBy()
+                    .concatenating()
+                    .streams(
+                            Multi.createBy().merging().streams(parts),
+                            Multi.createFrom().item("data: [DONE]\n\n"));
+        } else {
+            List<GenerationRequest> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) all.add(req.withSeed(req.sampling().seed() + i));
+            items = Candidates.run(service.engine(), all)
+                    .map(cs -> completion(cs, id, created, service.name(m), req.logprobs() >= 0))
+                    .toMulti();
+        }
+        var response = RestMulti.fromMultiData(items)
                 .header("Content-Type", stream ? "text/event-stream" : MediaType.APPLICATION_JSON)
                 .header("Cache-Control", "no-cache");
         String ignored = IgnoredParameters.header("POST", "/v1/chat/completions");
@@ -84,9 +115,8 @@ public class ChatResource {
 
     private GenerationRequest request(ChatApi.Request b, ServedModel m) {
         if (b == null) throw new ApiError(422, "validation", "the body is missing");
-        if (b.n() != null && b.n() != 1)
-            throw ApiError.validation(
-                    "n must be 1 on this route for now (use /v1/completions for n > 1), got " + b.n());
+        if (b.n() != null && (b.n() < 1 || b.n() > OpenAiResource.MAX_CHOICES))
+            throw ApiError.validation("n must be in [1, " + OpenAiResource.MAX_CHOICES + "], got " + b.n());
         if (b.streamOptions() != null && !Boolean.TRUE.equals(b.stream()))
             throw ApiError.validation("stream_options needs stream=true");
         if (b.topLogprobs() != null && !Boolean.TRUE.equals(b.logprobs()))
@@ -132,16 +162,60 @@ public class ChatResource {
         return r.withStops(stops).withLogprobs(logprobs);
     }
 
+    /** n non-streamed choices (seeds seed + i), in one chat.completion. */
+    private String completion(List<Candidates.Collected> cs, String id, long created, String model, boolean logprobs) {
+        List<ChatApi.Choice> choices = new ArrayList<>();
+        int prompt = 0, completion = 0;
+        for (int i = 0; i < cs.size(); i++) {
+            Candidates.Collected c = cs.get(i);
+            Generation.Result r = c.get();
+            metrics.finished("chat", r);
+            Object lp = null;
+            if (logprobs) {
+                Logprobs.Chat l = new Logprobs.Chat();
+                for (int t = 0; t < c.ids.size(); t++)
+                    if (c.logprobs.get(t) != null && c.ids.get(t) != Tokenizer.EOS)
+                        l.add(c.ids.get(t), c.logprobs.get(t));
+                lp = l.json();
+            }
+            choices.add(new ChatApi.Choice(i, new ChatApi.Reply("assistant", r.text()), lp, OpenAiResource.reason(r)));
+            prompt = r.promptTokens();
+            completion += r.tokens().length;
+        }
+        try {
+            return json.writeValueAsString(new ChatApi.Completion(
+                    id,
+                    "chat.completion",
+                    created,
+                    model,
+                    choices,
+                    new OpenAiApi.Usage(prompt, completion, prompt + completion)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Engine → one chat.completion, or chat.completion.chunk events. */
     private final class ChunkRelay extends Relay<String> {
         private final String id, model;
         private final long created;
-        private final boolean stream, usage, logprobs;
+        private final boolean stream, usage, logprobs, last;
+        private final int index;
         private boolean started;
         /** Tokens not yet reported (those of the text since the last chunk; all of them when not streaming). */
         private Logprobs.Chat pending = new Logprobs.Chat();
 
-        ChunkRelay(String id, long created, String model, boolean stream, boolean usage, boolean logprobs) {
+        ChunkRelay(
+                String id,
+                long created,
+                String model,
+                boolean stream,
+                boolean usage,
+                boolean logprobs,
+                int index,
+                boolean last) {
+            this.index = index;
+            this.last = last;
             this.id = id;
             this.created = created;
             this.model = model;
@@ -170,7 +244,7 @@ public class ChatResource {
             boolean text = delta != null && delta.role() == null && delta.content() != null;
             List<ChatApi.ChunkChoice> choices = delta == null
                     ? List.of()
-                    : List.of(new ChatApi.ChunkChoice(0, delta, text ? takeLogprobs() : null, finish));
+                    : List.of(new ChatApi.ChunkChoice(index, delta, text ? takeLogprobs() : null, finish));
             emit("data: " + write(new ChatApi.Chunk(id, "chat.completion.chunk", created, model, choices, u)) + "\n\n");
         }
 
@@ -195,7 +269,7 @@ public class ChatResource {
                 if (logprobs && !pending.isEmpty()) chunk(new ChatApi.Delta(null, ""), null, null); // held-back tokens
                 chunk(new ChatApi.Delta(null, null), OpenAiResource.reason(r), null);
                 if (usage) chunk(null, null, OpenAiResource.usage(r));
-                emit("data: [DONE]\n\n");
+                if (last) emit("data: [DONE]\n\n");
             } else {
                 emit(write(new ChatApi.Completion(
                         id,

@@ -87,9 +87,9 @@ class ChatHttpTest {
 
     @Test
     void refusalsNameTheProblem() {
-        assertTrue(post("/v1/chat/completions", "{\"messages\":" + MESSAGES + ",\"n\":2}", 422)
+        assertTrue(post("/v1/chat/completions", "{\"messages\":" + MESSAGES + ",\"n\":0}", 422)
                 .getString("error.message")
-                .contains("n must be 1"));
+                .contains("n must be in [1, 32]"));
         post("/v1/chat/completions", "{\"messages\":" + MESSAGES + ",\"tools\":[],\"max_tokens\":1}", 200);
         assertTrue(
                 post("/v1/chat/completions", "{\"messages\":" + MESSAGES + ",\"tools\":[{\"type\":\"function\"}]}", 422)

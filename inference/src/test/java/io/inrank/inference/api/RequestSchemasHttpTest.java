@@ -240,6 +240,28 @@ class RequestSchemasHttpTest {
     }
 
     @Test
+    void chatAnswersNChoicesSeededPerChoice() {
+        String msgs = "[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        JsonPath three = Http.post(
+                "/v1/chat/completions", "{\"messages\":" + msgs + ",\"max_tokens\":4,\"n\":3,\"seed\":6}", 200);
+        assertEquals(List.of(0, 1, 2), three.getList("choices.index"));
+        assertEquals(
+                Http.post("/v1/chat/completions", "{\"messages\":" + msgs + ",\"max_tokens\":4,\"seed\":8}", 200)
+                        .getString("choices[0].message.content"),
+                three.getString("choices[2].message.content"),
+                "choice i draws with seed + i");
+        String sse = given().contentType(ContentType.JSON)
+                .body("{\"messages\":" + msgs + ",\"max_tokens\":3,\"n\":2,\"stream\":true,\"seed\":6}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertTrue(sse.contains("\"index\":1"), sse);
+        assertEquals(1, sse.split("\\[DONE\\]", -1).length - 1, sse);
+    }
+
+    @Test
     void severalChoicesStreamWithTheirIndexThenOneDone() {
         String sse = given().contentType(ContentType.JSON)
                 .body(
