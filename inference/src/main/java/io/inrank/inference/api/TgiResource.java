@@ -12,6 +12,7 @@ import io.inrank.inference.engine.ServedModel;
 import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
+import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.smallrye.mutiny.Multi;
@@ -375,6 +376,7 @@ public class TgiResource {
                 false,
                 p.stop(),
                 p.truncate());
+        r = r.withPenaltyScope(Sampler.PenaltyScope.SEQUENCE); // TGI's frequency_penalty: a share of the sequence
         if (logprobs || (topN != null && topN > 0)) r = r.withLogprobs(topN == null ? 0 : topN);
         return prefillDetails ? r.withPromptLogprobs() : r;
     }

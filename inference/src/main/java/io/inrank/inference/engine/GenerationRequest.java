@@ -9,7 +9,8 @@ import java.util.Set;
  * logprobs (−1 none, 0 each generated token's own log-probability, k also the k most likely tokens at each step),
  * promptLogprobs (each prompt token's log-probability given the ones before it; the prompt is then fed one token per
  * step, not in chunks, so that every position's logits exist) and stopTokens (vLLM's stop_token_ids: the generation
- * ends after any of them, as after a stop sequence).
+ * ends after any of them, as after a stop sequence) and penaltyScope (what the frequency and presence penalties count:
+ * OpenAI's output tokens, or TGI's whole sequence).
  */
 public record GenerationRequest(
         int[] prompt,
@@ -18,10 +19,23 @@ public record GenerationRequest(
         List<String> stops,
         int logprobs,
         boolean promptLogprobs,
-        Set<Integer> stopTokens) {
+        Set<Integer> stopTokens,
+        Sampler.PenaltyScope penaltyScope) {
     public GenerationRequest {
         stops = List.copyOf(stops);
         stopTokens = stopTokens == null ? Set.of() : Set.copyOf(stopTokens);
+        if (penaltyScope == null) penaltyScope = Sampler.PenaltyScope.OUTPUT;
+    }
+
+    public GenerationRequest(
+            int[] prompt,
+            int maxNewTokens,
+            Sampler.Params sampling,
+            List<String> stops,
+            int logprobs,
+            boolean promptLogprobs,
+            Set<Integer> stopTokens) {
+        this(prompt, maxNewTokens, sampling, stops, logprobs, promptLogprobs, stopTokens, Sampler.PenaltyScope.OUTPUT);
     }
 
     public GenerationRequest(int[] prompt, int maxNewTokens, Sampler.Params sampling, List<String> stops) {
@@ -34,20 +48,35 @@ public record GenerationRequest(
     }
 
     public GenerationRequest withLogprobs(int k) {
-        return new GenerationRequest(prompt, maxNewTokens, sampling, stops, k, promptLogprobs, stopTokens);
+        return new GenerationRequest(
+                prompt, maxNewTokens, sampling, stops, k, promptLogprobs, stopTokens, penaltyScope);
     }
 
     public GenerationRequest withPromptLogprobs() {
-        return new GenerationRequest(prompt, maxNewTokens, sampling, stops, logprobs, true, stopTokens);
+        return new GenerationRequest(prompt, maxNewTokens, sampling, stops, logprobs, true, stopTokens, penaltyScope);
     }
 
     public GenerationRequest withStops(List<String> more) {
-        return new GenerationRequest(prompt, maxNewTokens, sampling, more, logprobs, promptLogprobs, stopTokens);
+        return new GenerationRequest(
+                prompt, maxNewTokens, sampling, more, logprobs, promptLogprobs, stopTokens, penaltyScope);
     }
 
     /** The same request with another seed: candidate i of n / best_of draws with seed + i. */
     public GenerationRequest withSeed(long seed) {
         return new GenerationRequest(
-                prompt, maxNewTokens, sampling.withSeed(seed), stops, logprobs, promptLogprobs, stopTokens);
+                prompt,
+                maxNewTokens,
+                sampling.withSeed(seed),
+                stops,
+                logprobs,
+                promptLogprobs,
+                stopTokens,
+                penaltyScope);
+    }
+
+    /** TGI's routes count penalties over the whole sequence (see {@link Sampler.PenaltyScope}). */
+    public GenerationRequest withPenaltyScope(Sampler.PenaltyScope scope) {
+        return new GenerationRequest(
+                prompt, maxNewTokens, sampling, stops, logprobs, promptLogprobs, stopTokens, scope);
     }
 }

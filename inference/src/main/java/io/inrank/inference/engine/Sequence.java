@@ -32,7 +32,7 @@ final class Sequence {
         this.job = job;
         this.slot = slot;
         this.req = job.request;
-        this.sampler = new Sampler(req.sampling(), req.prompt().length);
+        this.sampler = new Sampler(req.sampling(), req.prompt().length, req.penaltyScope());
         this.history = new ArrayList<>(req.prompt().length + req.maxNewTokens());
         this.stops = new StopMatcher(req.stops());
     }

@@ -270,10 +270,19 @@ class InferenceHttpTest {
         assertTrue(post("/v1/completions", "{\"prompt\":\"x\",\"stop\":[" + q("s".repeat(257)) + "]}", 422)
                 .getString("error.message")
                 .contains("at most 256 characters"));
-        var huge = given().contentType(ContentType.JSON)
-                .body("{\"inputs\":" + q("b".repeat(1_100_000)) + "}")
-                .post("/generate");
-        assertEquals(413, huge.statusCode(), "a body over 1 MiB is refused before it is read");
+        try {
+            var huge = given().contentType(ContentType.JSON)
+                    .body("{\"inputs\":" + q("b".repeat(1_100_000)) + "}")
+                    .post("/generate");
+            assertEquals(413, huge.statusCode(), "a body over 1 MiB is refused before it is read");
+        } catch (RuntimeException e) {
+            // the server answers 413 and closes before reading the rest: a client still sending may see the broken
+            // pipe instead of the status (a race of the two sides, not a server fault)
+            Throwable root = e;
+            while (root.getCause() != null) root = root.getCause();
+            assertTrue(root instanceof java.net.SocketException, "refused before it is read: " + e);
+        }
+        assertEquals(200, given().get("/health").statusCode(), "and the server serves on");
         JsonPath o = post("/v1/completions", "{\"prompt\":\"x\",\"n\":2,\"best_of\":1}", 422);
         assertTrue(o.getString("error.message").contains("best_of must be >= n"));
         assertEquals("invalid_request_error", o.getString("error.type"));

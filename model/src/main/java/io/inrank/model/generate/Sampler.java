@@ -313,8 +313,19 @@ public final class Sampler {
         }
     }
 
+    /**
+     * What the frequency and presence penalties count. OUTPUT: the generated tokens, frequency as a count (OpenAI's and
+     * vLLM's formula, {@code logit −= f·count + p·[count > 0]}). SEQUENCE: every token so far, prompt included,
+     * frequency as a fraction of the sequence's length (TGI's: {@code logit −= f·count/length + p·[count > 0]}).
+     */
+    public enum PenaltyScope {
+        OUTPUT,
+        SEQUENCE
+    }
+
     private final Params params;
     private final int promptLength;
+    private final PenaltyScope scope;
     private final SplittableRandom rng;
     private final int[] biasTokens, eosTokens; // the params' map and set as arrays: no iterator per token
     private final double[] biasValues;
@@ -336,9 +347,15 @@ public final class Sampler {
 
     /** @param promptLength how many leading history entries are the prompt (not output, for the penalties and EOS) */
     public Sampler(Params params, int promptLength) {
+        this(params, promptLength, PenaltyScope.OUTPUT);
+    }
+
+    /** @param scope what the frequency and presence penalties count ({@link PenaltyScope}) */
+    public Sampler(Params params, int promptLength, PenaltyScope scope) {
         if (promptLength < 0) throw new IllegalArgumentException("promptLength must be >= 0, got " + promptLength);
         this.params = params;
         this.promptLength = promptLength;
+        this.scope = scope;
         this.rng = new SplittableRandom(params.seed());
         biasTokens =
                 params.logitBias().keySet().stream().mapToInt(Integer::intValue).toArray();
@@ -437,13 +454,15 @@ public final class Sampler {
             }
         }
         double f = params.frequencyPenalty(), q = params.presencePenalty();
-        if ((f != 0 || q != 0) && size > promptLength) {
+        int from = scope == PenaltyScope.SEQUENCE ? 0 : promptLength;
+        if ((f != 0 || q != 0) && size > from) {
             if (counts.length != v) counts = new int[v];
-            for (int i = promptLength; i < size; i++) counts[history.get(i)]++;
-            for (int i = promptLength; i < size; i++) {
+            double per = scope == PenaltyScope.SEQUENCE ? 1.0 / size : 1.0; // TGI: the token's share of the sequence
+            for (int i = from; i < size; i++) counts[history.get(i)]++;
+            for (int i = from; i < size; i++) {
                 int t = history.get(i), c = counts[t];
                 if (c == 0) continue; // done at its first occurrence
-                z[t] -= f * c + q;
+                z[t] -= f * c * per + q;
                 counts[t] = 0; // all zero again afterwards
             }
         }

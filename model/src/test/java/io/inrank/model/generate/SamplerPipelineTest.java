@@ -204,6 +204,21 @@ class SamplerPipelineTest {
     }
 
     @Test
+    void tgiScopeCountsTheWholeSequenceAsAFraction() {
+        // TGI: logit -= f * count / length + q * [count > 0], over prompt and output alike
+        int prompt = 3;
+        List<Integer> history = List.of(2, 4, 1, 4, 4, 7, 2, 4);
+        double f = 1.5, q = 0.4;
+        double[] want = L.clone();
+        Map<Integer, Integer> count = new HashMap<>();
+        for (int t : history) count.merge(t, 1, Integer::sum);
+        count.forEach((t, c) -> want[t] -= f * c / history.size() + q);
+        Sampler s = new Sampler(
+                SAMPLE.withFrequencyPenalty(f).withPresencePenalty(q), prompt, Sampler.PenaltyScope.SEQUENCE);
+        assertDistribution(softmax(want), s.distribution(L.clone(), history), "TGI scope");
+    }
+
+    @Test
     void logitBiasAddsAndMinus100Bans() {
         Map<Integer, Double> b = Map.of(3, 2.5, 0, -1.0, 2, -100.0, 99, 5.0, 6, -99.5);
         double[] want = softmax(bias(L, b));
