@@ -43,6 +43,16 @@ final class Logprobs {
             offset += t.length();
         }
 
+        /** A token without a log-probability: an echoed prompt's first (OpenAI reports null for it and its top). */
+        void addUnscored(int id) {
+            String t = piece(id);
+            tokens.add(t);
+            tokenLogprobs.add(null);
+            top.add(null);
+            offsets.add(offset);
+            offset += t.length();
+        }
+
         boolean isEmpty() {
             return tokens.isEmpty();
         }

@@ -64,7 +64,7 @@ public class OpenAiResource {
         String name = service.name(m);
         boolean stream = Boolean.TRUE.equals(body.stream());
         Multi<String> items;
-        if (c.requests().size() == 1) {
+        if (c.requests().size() == 1 && !c.scored() && !c.promptOnly()) {
             GenerationRequest req = c.requests().get(0);
             ItemRelay relay = new ItemRelay(
                     id, created, name, stream, req.logprobs() >= 0, 0, c.echo().get(0), true);
@@ -89,7 +89,14 @@ public class OpenAiResource {
      * best_of), n of them answered per prompt, each choice's echoed prompt text.
      */
     record Choices(
-            List<GenerationRequest> requests, int prompts, int n, int bestOf, List<String> echo, boolean logprobs) {}
+            List<GenerationRequest> requests,
+            int prompts,
+            int n,
+            int bestOf,
+            List<String> echo,
+            boolean logprobs,
+            boolean scored,
+            boolean promptOnly) {}
 
     /** Every choice streamed as its own events (index = prompt · n + j), then one [DONE]. */
     private Multi<String> streamAll(Choices c, String id, long created, String name) {
@@ -138,18 +145,26 @@ public class OpenAiResource {
                 Generation.Result r = x.get();
                 Object lp = null;
                 if (c.logprobs()) {
-                    Logprobs.Completion l =
-                            new Logprobs.Completion(c.echo().get(k).length());
-                    for (int t = 0; t < x.ids.size(); t++)
-                        if (x.logprobs.get(t) != null && x.ids.get(t) != Tokenizer.EOS)
-                            l.add(x.ids.get(t), x.logprobs.get(t));
+                    Logprobs.Completion l = new Logprobs.Completion(
+                            c.scored() ? 0 : c.echo().get(k).length());
+                    if (c.scored()) { // the prompt's tokens first: the first has no log-probability (nothing before it)
+                        int[] ids = c.requests().get(k).prompt();
+                        l.addUnscored(ids[0]);
+                        for (int t = 1; t < ids.length; t++) l.add(ids[t], x.prompt.get(t - 1));
+                    }
+                    if (!c.promptOnly())
+                        for (int t = 0; t < x.ids.size(); t++)
+                            if (x.logprobs.get(t) != null && x.ids.get(t) != Tokenizer.EOS)
+                                l.add(x.ids.get(t), x.logprobs.get(t));
                     lp = l.json();
                 }
-                out.add(new OpenAiApi.Choice(c.echo().get(k) + r.text(), p * c.n() + j, lp, reason(r)));
+                String text = c.echo().get(k) + (c.promptOnly() ? "" : r.text());
+                out.add(new OpenAiApi.Choice(text, p * c.n() + j, lp, reason(r)));
             }
             prompt += cs.get(p * c.bestOf()).get().promptTokens();
-            for (int j = 0; j < c.bestOf(); j++)
-                completion += cs.get(p * c.bestOf() + j).get().tokens().length;
+            if (!c.promptOnly())
+                for (int j = 0; j < c.bestOf(); j++)
+                    completion += cs.get(p * c.bestOf() + j).get().tokens().length;
         }
         for (Candidates.Collected x : cs) metrics.finished("completions", x.get());
         return new OpenAiApi.Completion(
@@ -281,8 +296,14 @@ public class OpenAiResource {
         if (Boolean.TRUE.equals(b.watermark()))
             throw ApiError.validation("watermark: true is not supported (this server does not watermark its text)");
         boolean echo = Boolean.TRUE.equals(b.echo()) || Boolean.TRUE.equals(b.returnFullText());
-        if (echo && b.logprobs() != null)
-            throw ApiError.validation("echo with logprobs is not supported yet (the prompt's log-probabilities)");
+        boolean scored = echo && b.logprobs() != null; // the prompt's own log-probabilities too (lm-eval style)
+        if (scored && stream)
+            throw ApiError.validation(
+                    "echo with logprobs cannot be streamed yet: drop stream (the answer is one JSON)");
+        // max_tokens 0 (with echo): score the prompt only. One token is generated and left out of the answer
+        boolean promptOnly = b.maxTokens() != null && b.maxTokens() == 0;
+        if (promptOnly && !echo) throw ApiError.validation("max_tokens must be >= 1 (0 only with echo), got 0");
+        if (promptOnly && stream) throw ApiError.validation("max_tokens 0 cannot be streamed: drop stream");
         List<Requests.Prompt> prompts = prompts(b.prompt());
         if ((long) prompts.size() * bestOf > MAX_CHOICES)
             throw ApiError.validation(prompts.size() + " prompts × best_of/n " + bestOf + " = "
@@ -293,9 +314,10 @@ public class OpenAiResource {
         List<GenerationRequest> out = new ArrayList<>();
         List<String> echoes = new ArrayList<>();
         for (Requests.Prompt p : prompts) {
-            GenerationRequest r = Requests.build(
-                    m, p, b.maxTokens() == null ? 16 : b.maxTokens(), "max_tokens", o, true, stops, null);
+            int max = b.maxTokens() == null ? 16 : promptOnly ? 1 : b.maxTokens();
+            GenerationRequest r = Requests.build(m, p, max, "max_tokens", o, true, stops, null);
             if (b.logprobs() != null) r = r.withLogprobs(b.logprobs());
+            if (scored) r = r.withPromptLogprobs();
             else if (bestOf > n) r = r.withLogprobs(0); // the ranking needs each token's log-probability
             // candidate i of a prompt draws with seed + i, so a seeded request is reproducible choice by choice
             for (int i = 0; i < bestOf; i++) {
@@ -303,7 +325,7 @@ public class OpenAiResource {
                 echoes.add(echo ? (p.text() != null ? p.text() : Tokenizer.decode(p.ids())) : "");
             }
         }
-        return new Choices(out, prompts.size(), n, bestOf, echoes, b.logprobs() != null);
+        return new Choices(out, prompts.size(), n, bestOf, echoes, b.logprobs() != null, scored, promptOnly);
     }
 
     /** OpenAI's prompt shapes: a string, a list of strings, a list of token ids, a list of lists of token ids. */

@@ -70,7 +70,7 @@ final class Sequence {
                 if (req.promptLogprobs()) {
                     buffers((int) logits.length());
                     be.toHost(logits, raw);
-                    job.listener.promptToken(fed, TokenLogprob.of(raw, req.prompt()[fed], 0));
+                    job.listener.promptToken(fed, TokenLogprob.of(raw, req.prompt()[fed], Math.max(0, req.logprobs())));
                 }
                 return false;
             }

@@ -240,6 +240,35 @@ class RequestSchemasHttpTest {
     }
 
     @Test
+    void echoWithLogprobsScoresThePromptAsLmEvalHarnessAsks() {
+        // the prompt's log-probabilities as TGI's decoder_input_details reports them
+        List<Float> prefill = Http.post(
+                        "/generate",
+                        "{\"inputs\":\"The history of\",\"parameters\":{\"max_new_tokens\":1,\"details\":true,"
+                                + "\"decoder_input_details\":true}}",
+                        200)
+                .getList("details.prefill.logprob", Float.class);
+        JsonPath r = Http.post(
+                "/v1/completions",
+                "{\"prompt\":\"The history of\",\"max_tokens\":0,\"echo\":true,\"logprobs\":1,\"temperature\":0}",
+                200);
+        assertEquals("The history of", r.getString("choices[0].text"));
+        assertEquals(List.of("The", " history", " of"), r.getList("choices[0].logprobs.tokens"));
+        List<Float> lp = r.getList("choices[0].logprobs.token_logprobs", Float.class);
+        assertNull(lp.get(0), "nothing precedes the first token");
+        for (int i = 1; i < 3; i++) assertEquals(prefill.get(i), lp.get(i), 1e-5);
+        assertEquals(0, r.getInt("usage.completion_tokens"));
+        assertEquals(List.of(0, 3, 11), r.getList("choices[0].logprobs.text_offset"));
+        JsonPath more = Http.post(
+                "/v1/completions",
+                "{\"prompt\":\"The history of\",\"max_tokens\":2,\"echo\":true,\"logprobs\":0,\"temperature\":0}",
+                200);
+        assertEquals(5, more.getList("choices[0].logprobs.tokens").size(), "the prompt's 3 then the 2 generated");
+        assertTrue(refusal("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":0}")
+                .contains("0 only with echo"));
+    }
+
+    @Test
     void chatAnswersNChoicesSeededPerChoice() {
         String msgs = "[{\"role\":\"user\",\"content\":\"Hi\"}]";
         JsonPath three = Http.post(
