@@ -22,6 +22,9 @@ final class Sequence {
     private final List<Integer> generated = new ArrayList<>();
     private final TextStream text = new TextStream();
     private final StopMatcher stops;
+    /** stop_token_ids as an array: checked for every generated token, without boxing it. */
+    private final int[] stopTokens;
+
     private final long t0 = System.nanoTime();
     private long first;
     private int fed, last;
@@ -35,6 +38,7 @@ final class Sequence {
         this.sampler = new Sampler(req.sampling(), req.prompt().length, req.penaltyScope());
         this.history = new ArrayList<>(req.prompt().length + req.maxNewTokens());
         this.stops = new StopMatcher(req.stops());
+        this.stopTokens = req.stopTokens().stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Prompt tokens that can still be prefilled: all not yet fed but the last. */
@@ -93,7 +97,7 @@ final class Sequence {
             job.listener.token(tok, "", lp);
             return finish(Generation.Finish.EOS_TOKEN);
         }
-        if (req.stopTokens().contains(tok)) { // vLLM's stop_token_ids: ends the text like EOS (held-back text flushed)
+        if (isStopToken(tok)) { // vLLM's stop_token_ids: ends the text like EOS (held-back text flushed)
             job.listener.token(tok, "", lp);
             return finish(Generation.Finish.EOS_TOKEN);
         }
@@ -101,6 +105,11 @@ final class Sequence {
         if (stops.stopped()) return finish(Generation.Finish.STOP_SEQUENCE);
         if (generated.size() >= req.maxNewTokens() || capacityLeft <= 0) return finish(Generation.Finish.LENGTH);
         last = tok;
+        return false;
+    }
+
+    private boolean isStopToken(int tok) {
+        for (int t : stopTokens) if (t == tok) return true;
         return false;
     }
 
