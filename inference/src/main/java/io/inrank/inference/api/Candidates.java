@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Several generations answered together: OpenAI's {@code n}, {@code best_of} and list prompts, TGI's {@code best_of}.
@@ -83,7 +84,7 @@ final class Candidates {
         CompletableFuture<?>[] all = out.stream().map(c -> c.result).toArray(CompletableFuture[]::new);
         return Uni.createFrom()
                 .completionStage(CompletableFuture.allOf(all).thenApply(v -> out))
-                .onFailure(java.util.concurrent.CompletionException.class)
+                .onFailure(CompletionException.class)
                 .transform(Throwable::getCause)
                 .onCancellation()
                 .invoke(() -> jobs.forEach(Engine.Job::cancel))

@@ -2,6 +2,7 @@ package io.inrank.inference.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.inrank.inference.engine.Engine;
@@ -11,6 +12,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -84,7 +86,7 @@ public class ErrorMappers {
         if (field == null) {
             try {
                 field = e.getProcessor() == null ? null : e.getProcessor().currentName();
-            } catch (java.io.IOException | RuntimeException ignored) {
+            } catch (IOException | RuntimeException ignored) {
                 // the parser's context is best effort: the message below still says what was wrong
             }
         }
@@ -96,7 +98,7 @@ public class ErrorMappers {
                         + (e.getTargetType() == null ? "its type" : simple(e.getTargetType())));
     }
 
-    private static String path(com.fasterxml.jackson.databind.JsonMappingException m) {
+    private static String path(JsonMappingException m) {
         return m.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining("."));
@@ -107,8 +109,8 @@ public class ErrorMappers {
         if (e instanceof UnrecognizedPropertyException u) return unknown(u, uri);
         if (e instanceof MismatchedInputException m) return mismatch(m, uri);
         if (e instanceof InputCoercionException c) return range(c, uri);
-        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m
-                && m.getCause() instanceof InputCoercionException c) return outOfRange(path(m), c, uri);
+        if (e instanceof JsonMappingException m && m.getCause() instanceof InputCoercionException c)
+            return outOfRange(path(m), c, uri);
         return refuse(uri, 400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
     }
 

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * Request fields this server does not know, when {@code inrank.serve.strict-parameters} is false (the default): the
@@ -62,8 +63,7 @@ final class IgnoredParameters extends DeserializationProblemHandler {
         List<String> ignored = take();
         if (ignored.isEmpty()) return null;
         String names = String.join(", ", ignored);
-        org.jboss.logging.Logger.getLogger(IgnoredParameters.class)
-                .warnf("%s %s: ignored unknown parameters %s", method, path, names);
+        Logger.getLogger(IgnoredParameters.class).warnf("%s %s: ignored unknown parameters %s", method, path, names);
         return names;
     }
 

@@ -6,6 +6,8 @@ import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,7 +103,7 @@ final class Requests {
             throw ApiError.validation(
                     "min_tokens must be in [0, " + maxNewName + " = " + maxNew + "], got " + o.minTokens());
         Map<Integer, Double> bias = logitBias(o.logitBias(), vocab);
-        Set<Integer> stopTokens = new java.util.LinkedHashSet<>();
+        Set<Integer> stopTokens = new LinkedHashSet<>();
         if (o.stopTokenIds() != null) {
             if (o.stopTokenIds().size() > MAX_STOP_TOKENS)
                 throw ApiError.validation("at most " + MAX_STOP_TOKENS + " stop_token_ids, got "
@@ -136,7 +138,7 @@ final class Requests {
                 : Boolean.TRUE.equals(o.doSample()) || sampleByDefault || o.samplingSet();
         boolean greedy = !sample || (temperature != null && temperature < Sampler.MIN_TEMPERATURE);
         long seed = o.seed() != null ? o.seed() : ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
-        Set<Integer> eos = new java.util.LinkedHashSet<>(stopTokens);
+        Set<Integer> eos = new LinkedHashSet<>(stopTokens);
         eos.add(Tokenizer.EOS);
         Sampler.Params p = new Sampler.Params(
                 greedy ? 0 : temperature == null ? 1 : temperature,
@@ -172,7 +174,7 @@ final class Requests {
         if (!b.isObject()) throw ApiError.validation("logit_bias must be an object of token id → bias");
         if (b.size() > MAX_BIASES)
             throw ApiError.validation("logit_bias has " + b.size() + " entries, at most " + MAX_BIASES);
-        Map<Integer, Double> out = new java.util.LinkedHashMap<>();
+        Map<Integer, Double> out = new LinkedHashMap<>();
         for (var it = b.fields(); it.hasNext(); ) {
             var e = it.next();
             int id;

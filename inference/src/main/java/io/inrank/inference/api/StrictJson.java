@@ -1,12 +1,14 @@
 package io.inrank.inference.api;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Request bodies are read as their JSON types say, for every field of every API at once: Jackson's defaults coerce
@@ -30,9 +32,9 @@ public class StrictJson implements ObjectMapperCustomizer {
         m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
         m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
         // Jackson's StringDeserializer takes a scalar regardless of coercion configs unless this is off
-        m.disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+        m.disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
         // unknown fields: refused (422 naming them) when strict, else skipped and reported (IgnoredParameters)
-        boolean strict = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+        boolean strict = ConfigProvider.getConfig()
                 .getOptionalValue("inrank.serve.strict-parameters", Boolean.class)
                 .orElse(false);
         m.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strict);

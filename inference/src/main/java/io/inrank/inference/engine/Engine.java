@@ -2,10 +2,16 @@ package io.inrank.inference.engine;
 
 import io.inrank.model.backend.Backend;
 import io.inrank.model.generate.BatchDecoder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,13 +76,13 @@ public final class Engine implements AutoCloseable {
     private final int maxBatch, maxConcurrent;
     private final long requestTimeoutNanos, stallTimeoutNanos;
     /** Jobs holding a decode slot: what the watchdog checks against the deadline (the batch is the worker's own). */
-    private final java.util.Set<Job> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Job> holding = ConcurrentHashMap.newKeySet();
     /** Decode slots marked used but held by no sequence of the batch, counted by the worker at each iteration. */
     private volatile int leakedSlots;
     /** When the worker last finished an iteration (or went idle), System.nanoTime. */
     private volatile long beat = System.nanoTime();
 
-    private final java.util.concurrent.ScheduledExecutorService watchdog;
+    private final ScheduledExecutorService watchdog;
     /** Requests admitted and not yet answered (waiting or running): the limit TGI calls max_concurrent_requests. */
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -92,7 +98,7 @@ public final class Engine implements AutoCloseable {
      * @param maxBatch sequences decoded together per step
      */
     public Engine(int maxConcurrent, int maxBatch) {
-        this(maxConcurrent, maxBatch, java.time.Duration.ofMinutes(5), java.time.Duration.ofMinutes(1));
+        this(maxConcurrent, maxBatch, Duration.ofMinutes(5), Duration.ofMinutes(1));
     }
 
     /**
@@ -100,7 +106,7 @@ public final class Engine implements AutoCloseable {
      * @param stallTimeout longest the worker may make no progress while requests are in flight before {@link #problem}
      *     says so
      */
-    public Engine(int maxConcurrent, int maxBatch, java.time.Duration requestTimeout, java.time.Duration stallTimeout) {
+    public Engine(int maxConcurrent, int maxBatch, Duration requestTimeout, Duration stallTimeout) {
         this.maxConcurrent = Math.max(1, maxConcurrent);
         this.maxBatch = Math.max(1, maxBatch);
         this.requestTimeoutNanos = requestTimeout.toNanos();
@@ -110,13 +116,13 @@ public final class Engine implements AutoCloseable {
         worker = new Thread(this::loop, "inference-engine");
         worker.setDaemon(true);
         worker.start();
-        watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "inference-watchdog");
             t.setDaemon(true);
             return t;
         });
         long period = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
-        watchdog.scheduleWithFixedDelay(this::watch, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+        watchdog.scheduleWithFixedDelay(this::watch, period, period, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -137,7 +143,7 @@ public final class Engine implements AutoCloseable {
 
     private String deadlineMessage() {
         return "the request held a decode slot for longer than the server's request timeout ("
-                + java.time.Duration.ofNanos(requestTimeoutNanos).toSeconds() + " s)";
+                + Duration.ofNanos(requestTimeoutNanos).toSeconds() + " s)";
     }
 
     /**

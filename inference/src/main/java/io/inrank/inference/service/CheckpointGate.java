@@ -5,6 +5,7 @@ import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.RunKey;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -112,7 +113,7 @@ final class CheckpointGate {
         Path given;
         try {
             given = Path.of(uri);
-        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException x) {
+        } catch (IllegalArgumentException | FileSystemNotFoundException x) {
             throw new Refused("path", true, "the event's uri is not a local path: " + x.getMessage());
         }
         for (Path part : given) if (part.toString().equals("..")) throw new Refused("path", false, e.uri() + ": '..'");

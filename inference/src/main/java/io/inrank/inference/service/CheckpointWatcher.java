@@ -22,9 +22,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -237,7 +239,7 @@ public class CheckpointWatcher {
 
     /** No event of the backlog could be loaded: the newest checkpoint of the run on disk that loads, if any. */
     private void fallBackToDisk(List<Announced> backlog) {
-        java.util.Set<String> announced = new java.util.HashSet<>();
+        Set<String> announced = new HashSet<>();
         for (Announced a : backlog) announced.add(a.event().sha256());
         for (Path dir : gate.onDisk()) {
             if (gate.signed()) {

@@ -11,7 +11,12 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -42,15 +47,15 @@ public class ModelService {
 
     /** Longest a request may decode (hold a batch slot) before it is failed with 503; TGI has no such limit. */
     @ConfigProperty(name = "inrank.serve.request-timeout", defaultValue = "5m")
-    java.time.Duration requestTimeout;
+    Duration requestTimeout;
 
     /** No decode progress for this long while requests are in flight: liveness DOWN, so the pod is restarted. */
     @ConfigProperty(name = "inrank.serve.stall-timeout", defaultValue = "60s")
-    java.time.Duration stallTimeout;
+    Duration stallTimeout;
 
     /** Longest a checkpoint may take to read and verify before it is refused. */
     @ConfigProperty(name = "inrank.serve.load-timeout", defaultValue = "10m")
-    java.time.Duration loadTimeout;
+    Duration loadTimeout;
 
     @ConfigProperty(name = "inrank.serve.model-name")
     Optional<String> modelName;
@@ -143,18 +148,17 @@ public class ModelService {
     static final String REFUSED = "checkpoint refused (see the server's log)";
 
     private ServedModel loadWithin(Path dir) throws Exception {
-        java.util.concurrent.FutureTask<ServedModel> task =
-                new java.util.concurrent.FutureTask<>(() -> ServedModel.load(backend, dir));
+        FutureTask<ServedModel> task = new FutureTask<>(() -> ServedModel.load(backend, dir));
         Thread t = new Thread(task, "checkpoint-reader");
         t.setDaemon(true);
         t.start();
         try {
-            return task.get(loadTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+            return task.get(loadTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
             task.cancel(true);
             throw new IOException(
                     "reading " + dir + " took longer than inrank.serve.load-timeout (" + loadTimeout + ")");
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception x ? x : e;
         }
     }

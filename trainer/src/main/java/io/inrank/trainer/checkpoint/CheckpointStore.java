@@ -7,6 +7,7 @@ import io.inrank.model.io.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -128,7 +129,7 @@ public final class CheckpointStore implements AutoCloseable {
         try (Stream<Path> s = Files.list(runDir)) {
             // a link is never a checkpoint: the volume is shared, and a link could point at another run's files
             return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}")
-                            && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                            && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .sorted(Comparator.comparing((Path p) -> p.getFileName().toString())
                             .reversed())
                     .toList();
@@ -162,7 +163,7 @@ public final class CheckpointStore implements AutoCloseable {
      * resume needs is checked before the newest checkpoint is chosen, not after.
      */
     public Optional<Checkpoint.Loaded> latestValid(
-            Backend be, int batch, int seq, java.util.function.Consumer<Checkpoint.Loaded> resumable) {
+            Backend be, int batch, int seq, Consumer<Checkpoint.Loaded> resumable) {
         List<Path> all = list();
         List<Skipped> passed = new ArrayList<>();
         skipped = List.of();
