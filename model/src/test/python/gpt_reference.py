@@ -3,7 +3,8 @@
 
 Writes golden safetensors files: fixed weights and tokens, then logits, loss, every gradient, and the parameters after
 3 AdamW steps (with the paper's linear warmup schedule, weight decay and gradient clipping), for the full-rank model and
-for the InRank model at a given number of active modes k. The Java test loads the weights from the file, runs the same
+for the InRank model at a given number of active modes k, and for the cumulative InRank model (the paper's: a frozen
+W0 per MLP linear plus the factors, W = W0 + A^T Bt; W0 is a buffer, so it gets no gradient and AdamW never moves it). The Java test loads the weights from the file, runs the same
 computation and compares.
 
 The reference computes in float64 (weights drawn as float32): Adam normalises gradients, so where a gradient is zero in
@@ -68,9 +69,10 @@ class Gpt(torch.nn.Module):
     """GPT-2 as in the paper's code: pre-LN, learned positions, tied head, attention logits / (sqrt(hd) * (layer+1)).
     Weights are [in, out] like HF Conv1D; InRank MLP linears are A [R, in], Bt [R, out] on their first k modes."""
 
-    def __init__(self, vocab, ctx, layers, heads, dim, low_rank):
+    def __init__(self, vocab, ctx, layers, heads, dim, low_rank, cumulative=False):
         super().__init__()
         self.layers, self.heads, self.dim, self.low_rank = layers, heads, dim, low_rank
+        self.cumulative = cumulative
         hid, r = 4 * dim, dim // 2
         self.max_rank = r
         p = {"wte": (vocab, dim), "wpe": (ctx, dim)}
@@ -89,13 +91,22 @@ class Gpt(torch.nn.Module):
         p.update({"ln_f.weight": (dim,), "ln_f.bias": (dim,)})
         self.names = list(p)
         self.params = torch.nn.ParameterDict({n.replace(".", "__"): torch.nn.Parameter(torch.zeros(s)) for n, s in p.items()})
+        self.base_names = [f"h.{l}.mlp.{f}" for l in range(layers) for f in ("fc1", "fc2")] if cumulative else []
+        for n in self.base_names:  # frozen W0 [in, out]: buffers, not parameters
+            self.register_buffer(n.replace(".", "__"), torch.zeros((dim, hid) if n.endswith("fc1") else (hid, dim)))
         self.k = [r] * (2 * layers)
         self.sdpa = False  # True: torch's fused scaled_dot_product_attention (benchmarks), same math
 
     def P(self, name):
         return self.params[name.replace(".", "__")]
 
+    def base(self, name):
+        return getattr(self, name.replace(".", "__"))
+
     def init(self, gen):
+        for n in self.base_names:
+            with torch.no_grad():
+                self.base(n).normal_(0, 0.02, generator=gen)
         for n in self.names:
             t = self.P(n)
             with torch.no_grad():
@@ -133,9 +144,11 @@ class Gpt(torch.nn.Module):
             m = F.layer_norm(x, (C,), self.P(h + "ln_2.weight"), self.P(h + "ln_2.bias"), 1e-5)
             if self.low_rank:
                 k1, k2 = self.k[2 * l], self.k[2 * l + 1]
-                m = (m @ self.P(h + "mlp.fc1.A")[:k1].T) @ self.P(h + "mlp.fc1.Bt")[:k1] + self.P(h + "mlp.fc1.bias")
+                u = (m @ self.P(h + "mlp.fc1.A")[:k1].T) @ self.P(h + "mlp.fc1.Bt")[:k1] + self.P(h + "mlp.fc1.bias")
+                m = u + m @ self.base(h + "mlp.fc1") if self.cumulative else u
                 m = F.gelu(m)                                            # exact erf GELU (the InRank model)
-                m = (m @ self.P(h + "mlp.fc2.A")[:k2].T) @ self.P(h + "mlp.fc2.Bt")[:k2] + self.P(h + "mlp.fc2.bias")
+                u = (m @ self.P(h + "mlp.fc2.A")[:k2].T) @ self.P(h + "mlp.fc2.Bt")[:k2] + self.P(h + "mlp.fc2.bias")
+                m = u + m @ self.base(h + "mlp.fc2") if self.cumulative else u
             else:
                 m = m @ self.P(h + "mlp.c_fc.weight") + self.P(h + "mlp.c_fc.bias")
                 m = F.gelu(m, approximate="tanh")                        # gelu_new (the HF baseline)
@@ -151,10 +164,10 @@ def linear_schedule(step, peak, warmup, total):
     return peak * max(0.0, (total - step) / max(1, total - warmup))
 
 
-def golden(out, low_rank, vocab, seq, batch, k, seed):
+def golden(out, low_rank, vocab, seq, batch, k, seed, cumulative=False):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = Gpt(vocab, 128, 2, 4, 128, low_rank)
+    model = Gpt(vocab, 128, 2, 4, 128, low_rank, cumulative)
     model.init(gen)           # float32 values ...
     model.double()            # ... computed in float64, so the reference carries no float32 rounding noise
     if low_rank:
@@ -163,6 +176,8 @@ def golden(out, low_rank, vocab, seq, batch, k, seed):
     t = {}
     for n in model.names:
         t["init." + n] = model.P(n).detach().float().clone()   # exact: the values are float32
+    for n in model.base_names:
+        t["base." + n] = model.base(n).detach().float().clone()
     for i, s in enumerate(steps):
         t[f"tokens.{i}"] = s.to(torch.int64)
 
@@ -188,7 +203,10 @@ def golden(out, low_rank, vocab, seq, batch, k, seed):
         opt.step()
     for n in model.names:
         t["after3." + n] = model.P(n).detach().clone()
-    meta = {"vocab": vocab, "seq": seq, "batch": batch, "mode": "inrank" if low_rank else "full",
+    for n in model.base_names:
+        assert torch.equal(model.base(n).float(), t["base." + n]), "W0 moved"
+    meta = {"vocab": vocab, "seq": seq, "batch": batch,
+            "mode": "cumulative" if cumulative else "inrank" if low_rank else "full",
             "k": json.dumps(model.k if low_rank else []), "torch": torch.__version__,
             "schedule": "linear peak 1e-3 warmup 2 total 10", "clip": 1.0}
     save_safetensors(out, t, meta)
@@ -236,3 +254,4 @@ if __name__ == "__main__":
     os.makedirs(a.out_dir, exist_ok=True)
     golden(os.path.join(a.out_dir, "tiny-full.safetensors"), False, a.vocab, a.seq, a.batch, a.k, a.seed)
     golden(os.path.join(a.out_dir, "tiny-inrank.safetensors"), True, a.vocab, a.seq, a.batch, a.k, a.seed)
+    golden(os.path.join(a.out_dir, "tiny-cumulative.safetensors"), True, a.vocab, a.seq, a.batch, a.k, a.seed, True)

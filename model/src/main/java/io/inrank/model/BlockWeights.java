@@ -31,7 +31,7 @@ public record BlockWeights(
         Mlp out) {
 
     /** An MLP linear of the block: dense (the full-rank model) or InRank factors on the active modes. */
-    public sealed interface Mlp permits Dense, Factored {
+    public sealed interface Mlp permits Dense, Factored, Cumulative {
         Tensor bias();
     }
 
@@ -47,10 +47,17 @@ public record BlockWeights(
     }
 
     /**
+     * The paper's InRank linear: y = x·w0 + (x·aᵀ)·bt + bias, w0 [in, out] the frozen initialisation (null in a
+     * gradient view: it has none), a = A_k [k, in] and bt = Bt_k [k, out] the cumulative update.
+     */
+    public record Cumulative(Tensor w0, Tensor a, Tensor bt, Tensor bias) implements Mlp {}
+
+    /**
      * Block l from the parameter buffers: values, or gradients ({@code grads}); the InRank factors at k1 (fc1) and
      * k2 (fc2) active modes. Gradients of 1-D biases come as [1, n] rows, the shape the bias-gradient GEMMs write.
+     * {@code base}: the frozen W_0 of fc1 and fc2 for a cumulative model, else null.
      */
-    public static BlockWeights of(Params p, int l, boolean grads, int k1, int k2) {
+    public static BlockWeights of(Params p, int l, boolean grads, int k1, int k2, Tensor[] base) {
         Backend be = p.backend();
         String h = "h." + l + ".";
         java.util.function.Function<String, Tensor> t = name -> grads ? p.grad(name) : p.value(name);
@@ -69,6 +76,10 @@ public record BlockWeights(
                     be.rows(t.apply(h + "mlp.fc2.A"), k2),
                     be.rows(t.apply(h + "mlp.fc2.Bt"), k2),
                     bias.apply(h + "mlp.fc2.bias"));
+            if (base != null) {
+                fc = cumulative(grads ? null : base[0], (Factored) fc);
+                out = cumulative(grads ? null : base[1], (Factored) out);
+            }
         } else {
             fc = new Dense(t.apply(h + "mlp.c_fc.weight"), bias.apply(h + "mlp.c_fc.bias"));
             out = new Dense(t.apply(h + "mlp.c_proj.weight"), bias.apply(h + "mlp.c_proj.bias"));
@@ -84,6 +95,10 @@ public record BlockWeights(
                 bias.apply(h + "ln_2.bias"),
                 fc,
                 out);
+    }
+
+    private static Cumulative cumulative(Tensor w0, Factored f) {
+        return new Cumulative(w0, f.a(), f.bt(), f.bias());
     }
 
     /**
@@ -108,6 +123,12 @@ public record BlockWeights(
         if (m instanceof Factored f) {
             Tensor[] c = be.inferenceFactors(f.a(), f.bt());
             return new Factored(c[0], c[1], f.bias());
+        }
+        if (m instanceof Cumulative c) { // decoded as one dense weight W_0 + A_kᵀ·Bt_k: the cheapest exact form
+            Tensor w = be.zeros(c.w0().dtype(), c.w0().shape());
+            be.copy(c.w0(), w);
+            be.matmul(c.a(), c.bt(), w, true, false, 1.0, 1.0);
+            return new Dense(be.inferenceCopy(w), c.bias());
         }
         Dense d = (Dense) m;
         return new Dense(be.inferenceCopy(d.weight()), d.bias());

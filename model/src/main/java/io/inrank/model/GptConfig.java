@@ -4,8 +4,9 @@ package io.inrank.model;
  * Shape and variant of a GPT-2 model (docs/ARCHITECTURE.md §2.1, §3.6).
  *
  * @param mode              FULL: dense MLP with tanh GELU (the HF baseline); INRANK / INRANK_EFFICIENT: MLP linears as
- *                          factors A·B with exact GELU (the paper's repo model). The two InRank modes differ only in
- *                          how they are trained (efficient resizes at the end of stage 1).
+ *                          factors A·B with exact GELU (the paper's repo model; the two differ only in how they are
+ *                          trained: efficient resizes at the end of stage 1); CUMULATIVE: the paper's InRank, a frozen
+ *                          W_0 plus the factors as the cumulative update, W = W_0 + A·B ({@link FrozenBase}).
  * @param scaleAttnByLayer  attention logits × 1/(layer+1) (scale_attn_by_inverse_layer_idx, both arms in the paper)
  * @param tanhGelu          the MLP activation: the mode's (below) unless a dense twin of a factored model must compute
  *                          the same function ({@code inrank.DenseTwin})
@@ -24,8 +25,10 @@ public record GptConfig(
 
     public enum Mode {
         FULL,
+        /** Factored, ranks grown the whole run, never resized (users call it {@code efficient-no-resize}). */
         INRANK,
-        INRANK_EFFICIENT
+        INRANK_EFFICIENT,
+        CUMULATIVE
     }
 
     public GptConfig {
@@ -60,8 +63,14 @@ public record GptConfig(
         return Math.min(dim, hidden()) / 2;
     }
 
+    /** MLP linears carry InRank factors (every mode but FULL). */
     public boolean lowRank() {
         return mode != Mode.FULL;
+    }
+
+    /** The factors are an update to a frozen W_0 (the paper's InRank), not the whole weight. */
+    public boolean cumulative() {
+        return mode == Mode.CUMULATIVE;
     }
 
     public GptConfig withMode(Mode m) {

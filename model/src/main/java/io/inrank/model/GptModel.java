@@ -25,6 +25,7 @@ public final class GptModel {
     private final int[] storedModes; // per InRank layer (2 per block): R, rows of A and Bt
     private final int[] activeModes; // k ≤ R, the modes in use
     private final long dropoutSeed;
+    private final Tensor[] base; // [InRank layer] → frozen W_0 [in, out] of a cumulative model (null otherwise)
     private DropoutKey[] dropoutKeys; // by tensor id, for the current dropout step
 
     private final BlockWeights[] weights, grads; // [layer], remade for a block when its k changes
@@ -69,6 +70,11 @@ public final class GptModel {
         this.dropoutSeed = seed;
         setDropoutStep(0);
         Init.gpt2(params, cfg, seed);
+        base = cfg.cumulative() ? new Tensor[2 * layers] : null;
+        for (int i = 0; base != null && i < base.length; i++) { // regenerated from the seed, never stored
+            base[i] = i % 2 == 0 ? be.zeros(dtype, cfg.dim(), cfg.hidden()) : be.zeros(dtype, cfg.hidden(), cfg.dim());
+            be.fromHost(base[i], FrozenBase.values(cfg, seed, i));
+        }
 
         int c = cfg.dim(), r = Arrays.stream(this.storedModes).max().orElse(1);
         x0 = be.zeros(dtype, n, c);
@@ -161,8 +167,9 @@ public final class GptModel {
      */
     private void resolveBlock(int l) {
         int k1 = activeModes[2 * l], k2 = activeModes[2 * l + 1];
-        weights[l] = BlockWeights.of(params, l, false, k1, k2);
-        grads[l] = BlockWeights.of(params, l, true, k1, k2);
+        Tensor[] w0 = base == null ? null : new Tensor[] {base[2 * l], base[2 * l + 1]};
+        weights[l] = BlockWeights.of(params, l, false, k1, k2, w0);
+        grads[l] = BlockWeights.of(params, l, true, k1, k2, w0);
         if (cfg.lowRank()) {
             acts[l].fcH = be.prefix(fcH[l], n, k1);
             acts[l].outH = be.prefix(outH[l], n, k2);
@@ -198,6 +205,14 @@ public final class GptModel {
             throw new IllegalArgumentException("k must be in 1.." + storedModes[layer] + ", got " + k);
         activeModes[layer] = k;
         resolveBlock(layer / 2);
+    }
+
+    /**
+     * The frozen W_0 [in, out] of InRank layer {@code layer} in a cumulative model (regenerated from the seed by
+     * {@link FrozenBase}; a test may overwrite it); null for other modes.
+     */
+    public Tensor base(int layer) {
+        return base == null ? null : base[layer];
     }
 
     public int storedModes(int layer) {

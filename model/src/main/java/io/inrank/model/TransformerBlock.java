@@ -62,7 +62,10 @@ public final class TransformerBlock {
 
     private static void mlpForward(Backend be, BlockWeights.Mlp m, Tensor x, Tensor h, Tensor y) {
         if (m instanceof BlockWeights.Factored f) be.inRankForward(x, f.a(), f.bt(), f.bias(), h, y);
-        else be.linearForward(x, ((BlockWeights.Dense) m).weight(), m.bias(), y);
+        else if (m instanceof BlockWeights.Cumulative c) {
+            be.inRankForward(x, c.a(), c.bt(), c.bias(), h, y); // y = (x·A_kᵀ)·Bt_k + b
+            be.matmul(x, c.w0(), y, false, false, 1.0, 1.0); // y += x·W_0
+        } else be.linearForward(x, ((BlockWeights.Dense) m).weight(), m.bias(), y);
     }
 
     private static DropoutKey key(DropoutKey[] keys, int id) {
@@ -135,6 +138,10 @@ public final class TransformerBlock {
         if (m instanceof BlockWeights.Factored f) {
             BlockWeights.Factored gf = (BlockWeights.Factored) gm;
             be.inRankBackward(dy, x, f.a(), f.bt(), h, dh, dx, gf.a(), gf.bt(), gf.bias(), ones);
+        } else if (m instanceof BlockWeights.Cumulative c) {
+            BlockWeights.Cumulative gc = (BlockWeights.Cumulative) gm; // W_0 is frozen: no gradient of its own
+            be.inRankBackward(dy, x, c.a(), c.bt(), h, dh, dx, gc.a(), gc.bt(), gc.bias(), ones);
+            if (dx != null) be.matmul(dy, c.w0(), dx, false, true, 1.0, 1.0); // dx += dy·W_0ᵀ
         } else {
             be.linearBackward(
                     dy, x, ((BlockWeights.Dense) m).weight(), dx, ((BlockWeights.Dense) gm).weight(), gm.bias(), ones);

@@ -30,7 +30,7 @@ class TorchParityTest {
         List<Backend> backends = new ArrayList<>(TestBackends.subjects());
         backends.add(0, TestBackends.reference());
         for (Backend be : backends) {
-            for (String golden : new String[] {"tiny-full", "tiny-inrank"})
+            for (String golden : new String[] {"tiny-full", "tiny-inrank", "tiny-cumulative"})
                 for (DType t : DType.values()) if (be.supports(t)) out.add(new Object[] {be, golden, t});
         }
         return out.stream();
@@ -77,13 +77,22 @@ class TorchParityTest {
         int vocab = Integer.parseInt(g.metadata().get("vocab"));
         int seq = Integer.parseInt(g.metadata().get("seq")),
                 batch = Integer.parseInt(g.metadata().get("batch"));
-        GptConfig.Mode mode = g.metadata().get("mode").equals("inrank") ? GptConfig.Mode.INRANK : GptConfig.Mode.FULL;
+        GptConfig.Mode mode = switch (g.metadata().get("mode")) {
+            case "inrank" -> GptConfig.Mode.INRANK;
+            case "cumulative" -> GptConfig.Mode.CUMULATIVE; // W_0 + the factors; W_0 from the file
+            default -> GptConfig.Mode.FULL;
+        };
         GptConfig cfg = GptConfig.preset("tiny", mode).withVocab(vocab).withDropout(0.0);
         GptModel model = new GptModel(be, cfg, batch, seq, dtype, 0, null);
         Params p = model.params();
         for (Params.Entry t : p.all().values())
             p.backend().fromHost(t.value(), g.get("init." + t.name()).asDoubles());
-        if (mode == GptConfig.Mode.INRANK) {
+        for (int i = 0; i < model.inRankLayers() && cfg.cumulative(); i++)
+            p.backend()
+                    .fromHost(
+                            model.base(i),
+                            g.get("base." + GptModel.inRankName(i)).asDoubles());
+        if (cfg.lowRank()) {
             String[] k = g.metadata().get("k").replaceAll("[\\[\\] ]", "").split(",");
             for (int i = 0; i < k.length; i++) model.setActiveModes(i, Integer.parseInt(k[i]));
         }
@@ -135,5 +144,7 @@ class TorchParityTest {
         assertTrue(worstLogits <= (f64 ? 1e-13 : 2e-6), "logits rel err " + worstLogits);
         assertTrue(worstGrad <= (f64 ? 1e-13 : 5e-6), "gradient rel err " + worstGrad + " in " + worstGradName);
         if (f64) assertTrue(worstParam <= 1e-11, "parameter rel err " + worstParam + " in " + worstParamName);
+        for (int i = 0; i < model.inRankLayers() && cfg.cumulative(); i++)
+            assertEquals(0.0, relErr(be, model.base(i), g.get("base." + GptModel.inRankName(i))), "W_0 never moves");
     }
 }

@@ -117,6 +117,7 @@ public final class BatchDecoder {
         if (!cfg.lowRank()) return;
         copiedModes[2 * l] = model.activeModes(2 * l);
         copiedModes[2 * l + 1] = model.activeModes(2 * l + 1);
+        if (cfg.cumulative()) return; // decoded dense (W_0 + A_kᵀ·Bt_k): no hidden views
         long need = (long) slots * Math.max(width(l, 0), width(l, 1));
         if (fh == null || need > fh.length()) {
             fh = be.zeros(model.params().dtype(), need);
@@ -219,7 +220,7 @@ public final class BatchDecoder {
                 copyBlock(l);
             }
             BlockActivations a = acts[n];
-            if (cfg.lowRank()) a.setHidden(hView[n][2 * l], hView[n][2 * l + 1]);
+            if (cfg.lowRank() && !cfg.cumulative()) a.setHidden(hView[n][2 * l], hView[n][2 * l + 1]);
             TransformerBlock.forward(be, cfg, l, weights[l], a, attention, 0.0, null);
         }
     }

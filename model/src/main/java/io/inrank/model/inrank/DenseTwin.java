@@ -7,7 +7,7 @@ import io.inrank.model.backend.Backend;
 
 /**
  * The dense twin of a factored model, for "factored vs dense on the same weights" benchmarks: every InRank layer's
- * product at its active modes, W = A_kᵀ·Bt_k ([in, out], GPT-2's layout), becomes the dense {@code c_fc} /
+ * product at its active modes, W = A_kᵀ·Bt_k ([in, out], GPT-2's layout; plus the frozen W_0 of a cumulative model), becomes the dense {@code c_fc} /
  * {@code c_proj} weight; everything else is copied, the activation too (the factored model's exact GELU, not the dense
  * baseline's tanh), so the twin computes the same function and only the MLP's cost differs. Serving never merges the
  * factors.
@@ -42,6 +42,7 @@ public final class DenseTwin {
                     false,
                     1.0,
                     0.0);
+            if (cfg.cumulative()) be.addInPlace(to.value(d + ".weight"), factored.base(layer)); // + W_0
             be.copy(from.value(f + ".bias"), to.value(d + ".bias"));
         }
         return dense;

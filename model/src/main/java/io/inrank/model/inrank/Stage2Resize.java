@@ -20,6 +20,9 @@ public final class Stage2Resize {
     /** @param ranks r per InRank layer (fc1, fc2 of each block), each ≤ the layer's active modes */
     public static Resized resize(GptModel old, AdamW oldOpt, int[] ranks, long seed) {
         if (!old.config().lowRank()) throw new IllegalArgumentException("only an InRank model can be resized");
+        if (old.config().cumulative()) // truncating the update alone would change W_0 + ΔW's meaning; never asked for
+        throw new IllegalArgumentException(
+                    "the cumulative model is not resized (the paper's stage 2 is the efficient form's)");
         Backend be = old.backend();
         GptModel model = new GptModel(
                 be, old.config(), old.batch(), old.seq(), old.params().dtype(), seed, ranks);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.inrank.model.AdamW;
+import io.inrank.model.FrozenBase;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.Params;
@@ -25,7 +26,8 @@ import java.util.UUID;
 
 /**
  * A checkpoint directory: {@code model.safetensors} (factors stay factored: {@code …fc1.A} [R, in], {@code …fc1.Bt}
- * [R, out] = Bᵀ), {@code optimizer.safetensors} (AdamW moments {@code m.<name>}, {@code v.<name>}) and
+ * [R, out] = Bᵀ; a cumulative model's frozen W_0 is not stored: it is regenerated from the seed, {@code FrozenBase}),
+ * {@code optimizer.safetensors} (AdamW moments {@code m.<name>}, {@code v.<name>}) and
  * {@code state.json} (config, step, stage, stored and active ranks, optimizer step, dropout seed, the caller's data
  * position and the size + sha256 of each file). Written to a temporary directory and renamed, so a crash never leaves
  * a half checkpoint under the final name. Loading verifies sizes and hashes first and refuses a damaged checkpoint with
@@ -126,8 +128,8 @@ public final class Checkpoint {
         if (model.config().lowRank()) {
             int[] ranks = new int[model.inRankLayers()];
             for (int i = 0; i < ranks.length; i++) ranks[i] = model.activeModes(i);
-            small = new GptModel(
-                    model.backend(), model.config(), 1, 1, model.params().dtype(), 0, ranks);
+            small = new GptModel( // the model's seed: a cumulative model's W_0 is regenerated from it
+                    model.backend(), model.config(), 1, 1, model.params().dtype(), model.dropoutSeed(), ranks);
             Backend be = model.backend();
             for (Params.Entry t : small.params().all().values()) {
                 Tensor src = model.params().value(t.name());
@@ -158,6 +160,7 @@ public final class Checkpoint {
                 .put("dropout", c.dropout())
                 .put("layerNormEps", c.layerNormEps())
                 .put("dtype", model.params().dtype().name()); // F32 or F64
+        if (c.cumulative()) ((ObjectNode) s.get("config")).put("base", FrozenBase.SCHEME); // W_0 from dropoutSeed
         var stored = s.putArray("storedModes");
         var active = s.putArray("activeModes");
         for (int i = 0; i < model.inRankLayers(); i++) {
@@ -220,6 +223,9 @@ public final class Checkpoint {
                     c.path("dropout").asDouble(),
                     c.path("layerNormEps").asDouble());
             dtype = DType.valueOf(c.path("dtype").asText("F32"));
+            if (cfg.cumulative() && !FrozenBase.SCHEME.equals(c.path("base").asText()))
+                throw new IllegalArgumentException("a cumulative model whose W_0 this build cannot regenerate (base '"
+                        + c.path("base").asText() + "', this build: '" + FrozenBase.SCHEME + "')");
             if (cfg.lowRank()) stored = ints(s.path("storedModes"), 2 * cfg.layers(), "storedModes");
             active = ints(s.path("activeModes"), cfg.lowRank() ? 2 * cfg.layers() : 0, "activeModes");
             long params = GptModel.parameterCount(cfg, stored);

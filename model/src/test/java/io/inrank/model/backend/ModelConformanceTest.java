@@ -61,7 +61,8 @@ class ModelConformanceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
     void trainingStepsWithDropout(Backend be, DType t) {
-        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.FULL, GptConfig.Mode.INRANK}) {
+        for (GptConfig.Mode mode :
+                new GptConfig.Mode[] {GptConfig.Mode.FULL, GptConfig.Mode.INRANK, GptConfig.Mode.CUMULATIVE}) {
             for (int dim : new int[] {32, 24}) {
                 GptConfig cfg = config(mode, dim);
                 Random r = new Random(dim);
@@ -131,7 +132,8 @@ class ModelConformanceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backends")
     void kvDecodingEqualsFullRecomputation(Backend be, DType t) {
-        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.FULL, GptConfig.Mode.INRANK}) {
+        for (GptConfig.Mode mode :
+                new GptConfig.Mode[] {GptConfig.Mode.FULL, GptConfig.Mode.INRANK, GptConfig.Mode.CUMULATIVE}) {
             for (int dim : new int[] {32, 24}) {
                 GptConfig cfg = config(mode, dim).withDropout(0);
                 int len = 17;

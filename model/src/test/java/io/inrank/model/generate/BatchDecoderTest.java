@@ -19,7 +19,8 @@ class BatchDecoderTest {
 
     @Test
     void batchedStepsEqualSingleSequenceDecoding() {
-        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
+        for (GptConfig.Mode mode :
+                new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL, GptConfig.Mode.CUMULATIVE}) {
             GptConfig cfg = new GptConfig(300, 32, 2, 2, 16, mode, true, 0.0, 1e-5);
             GptModel m = new GptModel(BE, cfg, 1, 1, DType.F64, 3, null);
             if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 3);
@@ -67,7 +68,8 @@ class BatchDecoderTest {
      */
     @Test
     void float32BatchedLogitsAreBitIdenticalToDecodingAlone() {
-        for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
+        for (GptConfig.Mode mode :
+                new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL, GptConfig.Mode.CUMULATIVE}) {
             GptConfig cfg = new GptConfig(301, 16, 2, 3, 48, mode, true, 0.0, 1e-5);
             GptModel m = new GptModel(BE, cfg, 1, 1, DType.F32, 5, null);
             if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 5);
@@ -110,7 +112,8 @@ class BatchDecoderTest {
     @Test
     void prefillInChunksEqualsFeedingThePromptOneTokenPerStep() {
         for (DType dtype : new DType[] {DType.F32, DType.F64}) {
-            for (GptConfig.Mode mode : new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL}) {
+            for (GptConfig.Mode mode :
+                    new GptConfig.Mode[] {GptConfig.Mode.INRANK, GptConfig.Mode.FULL, GptConfig.Mode.CUMULATIVE}) {
                 GptConfig cfg = new GptConfig(301, 64, 2, 3, 48, mode, true, 0.0, 1e-5);
                 GptModel m = new GptModel(BE, cfg, 1, 1, dtype, 7, null);
                 if (cfg.lowRank()) for (int i = 0; i < m.inRankLayers(); i++) m.setActiveModes(i, 5);
