@@ -23,12 +23,43 @@ public record GptConfig(
         double layerNormEps,
         boolean tanhGelu) {
 
+    /** How the MLP is parametrised and trained; {@link #label()} is the name users give and metrics carry. */
     public enum Mode {
-        FULL,
-        /** Factored, ranks grown the whole run, never resized (users call it {@code efficient-no-resize}). */
-        INRANK,
-        INRANK_EFFICIENT,
-        CUMULATIVE
+        /** Dense MLP: the baseline. */
+        FULL("full"),
+        /** The efficient form's factored layer, ranks grown the whole run, never resized. */
+        INRANK("efficient-no-resize"),
+        /** The paper's efficient InRank: ranks grown for stage 1, then the resize and fixed-rank training. */
+        INRANK_EFFICIENT("efficient"),
+        /** The paper's InRank: a frozen W_0 plus the cumulative update A·B, ranks grown the whole run. */
+        CUMULATIVE("cumulative");
+
+        private final String label;
+
+        Mode(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        /** Every label, for help texts. */
+        public static String labels() {
+            return java.util.Arrays.stream(values())
+                    .map(Mode::label)
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+
+        /** The mode a user named; the name before 2026-12 ('inrank') is refused with what to say instead. */
+        public static Mode byLabel(String s) {
+            for (Mode m : values()) if (m.label.equals(s)) return m;
+            if ("inrank".equals(s))
+                throw new IllegalArgumentException("mode 'inrank' was renamed: say 'efficient-no-resize' (the factored"
+                        + " layer without the resize, what 'inrank' meant), or 'cumulative' for the paper's InRank"
+                        + " (W_0 + a low-rank update)");
+            throw new IllegalArgumentException("unknown mode '" + s + "' (" + labels() + ")");
+        }
     }
 
     public GptConfig {

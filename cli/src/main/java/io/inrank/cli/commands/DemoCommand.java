@@ -141,7 +141,7 @@ public final class DemoCommand implements Callable<Integer> {
                                     "--preset",
                                     "tiny",
                                     "--mode",
-                                    "inrank",
+                                    "efficient-no-resize",
                                     "--dataset",
                                     "sotu",
                                     "--batch",

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
             "Prints one JSON line (--compare-full: two more)."
         })
 public final class TrainBench implements Callable<Integer> {
-    static final List<String> MODES = List.of("full", "inrank", "efficient");
+    static final List<String> MODES = List.of("full", "efficient-no-resize", "efficient", "cumulative");
 
     @Spec
     CommandSpec spec;
@@ -50,8 +50,10 @@ public final class TrainBench implements Callable<Integer> {
     @Option(
             names = "--mode",
             paramLabel = "MODE",
-            defaultValue = "inrank",
-            description = "full (dense MLP), inrank or efficient (factored MLP) (default: ${DEFAULT-VALUE}).")
+            defaultValue = "efficient-no-resize",
+            description =
+                    "full (dense MLP), efficient-no-resize or efficient (factored MLP), cumulative (W_0 + factors)"
+                            + " (default: ${DEFAULT-VALUE}).")
     String mode;
 
     @Option(
@@ -182,8 +184,11 @@ public final class TrainBench implements Callable<Integer> {
     }
 
     private void validate() {
-        if (!MODES.contains(mode))
-            usage("--mode: expected one of " + String.join(", ", MODES) + ", got '" + mode + "'");
+        try {
+            GptConfig.Mode.byLabel(mode);
+        } catch (IllegalArgumentException e) {
+            usage("--mode: " + e.getMessage());
+        }
         GptConfig cfg;
         try {
             cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK);
@@ -204,12 +209,7 @@ public final class TrainBench implements Callable<Integer> {
 
     public static Result run(
             Backend be, String preset, String mode, int rank, int batch, int seq, int steps, int warmup) {
-        GptConfig.Mode m = switch (mode) {
-            case "full" -> GptConfig.Mode.FULL;
-            case "inrank" -> GptConfig.Mode.INRANK;
-            case "efficient" -> GptConfig.Mode.INRANK_EFFICIENT;
-            default -> throw new IllegalArgumentException("mode: full, inrank or efficient");
-        };
+        GptConfig.Mode m = GptConfig.Mode.byLabel(mode);
         GptConfig cfg = GptConfig.preset(preset, m);
         int[] stored = null;
         if (m != GptConfig.Mode.FULL && rank > 0) {

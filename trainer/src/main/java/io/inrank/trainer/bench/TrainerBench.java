@@ -183,7 +183,7 @@ public final class TrainerBench implements Callable<Integer> {
             return 0;
         }
         if (arm.equals("bare")) {
-            out.println(TrainBench.run(backend.open(), preset, "inrank", k, batch, seq, steps, warmup)
+            out.println(TrainBench.run(backend.open(), preset, "efficient-no-resize", k, batch, seq, steps, warmup)
                     .json());
             out.flush();
             return 0;

@@ -40,8 +40,10 @@ public final class SettingKeys {
             new Key("preset", "tiny", "model shape: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large"),
             new Key(
                     "mode",
-                    "inrank",
-                    "full | inrank (ranks grow all run) | efficient (grow for stage1-steps, then resize and freeze)"),
+                    "efficient-no-resize",
+                    "full (dense MLP) | cumulative (the paper's InRank: frozen W_0 + a low-rank update whose rank"
+                            + " grows) | efficient (factored MLP, ranks grow for stage1-steps, then resize) |"
+                            + " efficient-no-resize (factored MLP, ranks grow all run)"),
             new Key(
                     "backend",
                     "",
@@ -223,12 +225,11 @@ public final class SettingKeys {
     }
 
     public static GptConfig.Mode mode(String s) {
-        return switch (s) {
-            case "full" -> GptConfig.Mode.FULL;
-            case "inrank" -> GptConfig.Mode.INRANK;
-            case "efficient" -> GptConfig.Mode.INRANK_EFFICIENT;
-            default -> throw new IllegalArgumentException("--mode: full, inrank or efficient, got " + s);
-        };
+        try {
+            return GptConfig.Mode.byLabel(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mode: " + e.getMessage());
+        }
     }
 
     static Map<String, String> parse(String[] args) {

@@ -93,7 +93,7 @@ public record TrainSettings(
         fixedRanks = List.copyOf(fixedRanks);
         require(
                 fixedRanks.isEmpty() || mode != GptConfig.Mode.FULL,
-                "fixed-ranks needs a low-rank mode (inrank or efficient), not full");
+                "fixed-ranks needs a low-rank mode (efficient, efficient-no-resize or cumulative), not full");
         require(fixedRanks.stream().allMatch(r -> r >= 1), "fixed-ranks must all be >= 1");
         require(runKey == null || runKey.run().equals(run), "the run key is another run's");
         require(maxMissedChecks >= 0, "max-missed-checks must be >= 0 (0 = never stop)");

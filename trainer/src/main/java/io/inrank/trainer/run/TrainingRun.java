@@ -476,11 +476,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     public static String modeName(GptConfig.Mode m) {
-        return switch (m) {
-            case FULL -> "full";
-            case INRANK -> "inrank";
-            case INRANK_EFFICIENT -> "efficient";
-        };
+        return m.label();
     }
 
     private void publishRanks() {

@@ -149,7 +149,9 @@ class TrainingRunTest {
 
     @Test
     void aFixedRankRunTrainsAtItsRanksFromStepOneWithoutChecksAndResumesAtThem() {
-        String[] flags = {"--mode", "inrank", "--fixed-ranks", "3,5,7,9", "--rank-warmup", "1", "--rank-gap", "1"};
+        String[] flags = {
+            "--mode", "efficient-no-resize", "--fixed-ranks", "3,5,7,9", "--rank-warmup", "1", "--rank-gap", "1"
+        };
         TrainSettings s = Fixtures.settings(bs, DATASET, tmp, "fixed", concat(flags, "--steps", "4"));
         GptConfig c = s.model();
         long params;
@@ -162,7 +164,7 @@ class TrainingRunTest {
         }
         long fullFactors = (long) 2 * c.layers() * c.maxRank() * (c.dim() + c.hidden());
         long fixedFactors = (long) (3 + 5 + 7 + 9) * (c.dim() + c.hidden());
-        TrainSettings dense = Fixtures.settings(bs, DATASET, tmp, "fixed-shape", "--mode", "inrank");
+        TrainSettings dense = Fixtures.settings(bs, DATASET, tmp, "fixed-shape", "--mode", "efficient-no-resize");
         try (TrainingRun r = new TrainingRun(dense, new SimpleMeterRegistry())) {
             assertEquals(r.model().params().count() - fullFactors + fixedFactors, params);
         }
@@ -177,7 +179,7 @@ class TrainingRunTest {
             assertEquals(6, r.run().steps());
         }
         TrainSettings other = Fixtures.settings(
-                bs, DATASET, tmp, "fixed", "--mode", "inrank", "--fixed-ranks", "3,5,7,8", "--steps", "6");
+                bs, DATASET, tmp, "fixed", "--mode", "efficient-no-resize", "--fixed-ranks", "3,5,7,8", "--steps", "6");
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> new TrainingRun(other, new SimpleMeterRegistry()));
         assertTrue(e.getMessage().contains("fixedRanks"), e.getMessage());
@@ -218,6 +220,22 @@ class TrainingRunTest {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class, () -> new TrainingRun(other, new SimpleMeterRegistry()).close());
         assertTrue(e.getMessage().contains("batch 2 (checkpoint) vs 4 (now)"), e.getMessage());
+    }
+
+    @Test
+    void aCumulativeRunResumesWithTheSameW0AndRepeatsTheUninterruptedLosses() throws Exception {
+        String[] flags = {"--mode", "cumulative", "--steps", "6", "--checkpoint-every", "3"};
+        Map<Long, Double> uninterrupted = losses(Fixtures.settings(bs, DATASET, tmp, "cumulative-a", flags), -1);
+        TrainSettings b = Fixtures.settings(bs, DATASET, tmp, "cumulative-b", flags);
+        assertEquals(3, losses(b, 3).size());
+        String state = Files.readString(tmp.resolve("cumulative-b").resolve("step-000000003").resolve("state.json"));
+        assertTrue(state.contains("\"CUMULATIVE\"") && state.contains(io.inrank.model.FrozenBase.SCHEME), state);
+        Map<Long, Double> rest = new LinkedHashMap<>();
+        try (TrainingRun r = new TrainingRun(b, new SimpleMeterRegistry())) {
+            r.onStep(rest::put);
+            assertEquals(3, r.run().resumedFrom());
+        }
+        for (long t = 4; t <= 6; t++) assertEquals(uninterrupted.get(t), rest.get(t), "loss at step " + t);
     }
 
     @Test
