@@ -4,7 +4,7 @@ the same JSON line so the ratio is measured in one run on one machine. On a GPU 
 PyTorch twin of the cuda backend's bench: --precision fp32 (TF32 off), tf32 (TF32 matmuls) or bf16 (autocast), and
 --sdpa for torch's fused attention; it then also reports peak device memory.
 
-Usage: /usr/bin/python3 bench/torch_reference.py --preset tiny --mode inrank --batch 8 --seq 64 --steps 10 --threads 2
+Usage: /usr/bin/python3 bench/torch_reference.py --preset tiny --mode efficient-no-resize --batch 8 --seq 64 --steps 10 --threads 2
        python bench/torch_reference.py --device cuda --precision bf16 --sdpa --preset gpt2-small --batch 16 --seq 1024
 """
 import argparse
@@ -24,7 +24,7 @@ PRESETS = {"tiny": (50257, 128, 2, 4, 128), "cpu-small": (50257, 128, 4, 4, 256)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--preset", default="tiny")
-ap.add_argument("--mode", default="inrank", choices=["full", "inrank", "efficient"])
+ap.add_argument("--mode", default="efficient-no-resize", choices=["full", "efficient-no-resize", "efficient", "cumulative"])
 ap.add_argument("--rank", type=int, default=-1)
 ap.add_argument("--batch", type=int, default=8)
 ap.add_argument("--seq", type=int, default=64)
@@ -41,7 +41,7 @@ if cuda:
     torch.backends.cuda.matmul.allow_tf32 = a.precision == "tf32"
     torch.backends.cudnn.allow_tf32 = a.precision == "tf32"
 vocab, ctx, layers, heads, dim = PRESETS[a.preset]
-model = Gpt(vocab, ctx, layers, heads, dim, a.mode != "full")
+model = Gpt(vocab, ctx, layers, heads, dim, a.mode != "full", a.mode == "cumulative")
 model.init(torch.Generator().manual_seed(1))
 model.sdpa = a.sdpa
 model.to(a.device)

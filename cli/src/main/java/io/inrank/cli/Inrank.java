@@ -2,6 +2,7 @@ package io.inrank.cli;
 
 import io.inrank.cli.commands.BenchCommand;
 import io.inrank.cli.commands.DemoCommand;
+import io.inrank.cli.commands.ExportCommand;
 import io.inrank.cli.commands.GenerateCommand;
 import io.inrank.cli.commands.IngestCommand;
 import io.inrank.cli.commands.KafkaCommand;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Spec;
             io.inrank.cli.experiment.ExperimentCommand.class,
             ServeCommand.class,
             GenerateCommand.class,
+            ExportCommand.class,
             RunKeyCommand.class,
             BackendsCommand.class,
             BenchCommand.class,

@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code inrank experiment} for real on a tiny budget: three arms through the local pipeline (fixed at the efficient
- * arm's final ranks), results.md with a row per arm and the plots; the same command again finds the runs done and only
- * rewrites the report (resumability).
+ * {@code inrank experiment} for real on a tiny budget: five arms through the local pipeline (fixed at the efficient
+ * arm's final ranks, fixed-4 at rank 4, cumulative growing its update), results.md with a row per arm and the plots;
+ * the same command again finds the runs done and only rewrites the report (resumability); the rule on untrained
+ * factors written beside the trained ranks.
  */
 class ExperimentIT {
     @TempDir
@@ -30,7 +31,7 @@ class ExperimentIT {
             "--seeds",
             "1",
             "--arms",
-            "full,efficient,fixed",
+            "full,cumulative,efficient,fixed,fixed-4",
             "--stage1-steps",
             "4",
             "--rank-warmup",
@@ -58,6 +59,11 @@ class ExperimentIT {
                         .contains("\"ratios\":[0."),
                 "rank checks log the explained ratio");
         assertTrue(md.contains("of d_model") && md.contains("speed vs full"), md);
+        assertTrue(row(md, "fixed-4").contains("s1: [4, 4, 4, 4]"), md);
+        assertTrue(row(md, "cumulative").contains("+ frozen W_0") && row(md, "cumulative").contains("s1: ["), md);
+        assertTrue(
+                Files.readString(out.resolve("checkpoints/cumulative-s1/steps.jsonl")).contains("\"check\":\"rank\""),
+                "the cumulative arm's ranks are checked");
         for (String png : List.of(
                 "loss-vs-tokens.png",
                 "val-ppl-vs-tokens.png",
@@ -72,6 +78,30 @@ class ExperimentIT {
                 Files.getLastModifiedTime(out.resolve("runs/full-s1.json")).toMillis(),
                 "not trained again");
         assertEquals(2, Inrank.commandLine().execute("experiment", "--arms", "fixed", "--out", out.toString()));
+        assertEquals(2, Inrank.commandLine().execute("experiment", "--arms", "inrank", "--out", out.toString()));
+        Files.delete(out.resolve("results.md"));
+        List<String> reportOnly = new java.util.ArrayList<>(List.of(args));
+        reportOnly.add("--report-only");
+        assertEquals(0, Inrank.commandLine().execute(reportOnly.toArray(String[]::new)));
+        assertTrue(Files.readString(out.resolve("results.md")).contains("| cumulative | 1 |"), "report rewritten");
+
+        assertEquals(
+                0,
+                Inrank.commandLine()
+                        .execute(
+                                "experiment",
+                                "rule-at-init",
+                                "--preset",
+                                "tiny",
+                                "--buffers",
+                                "8,16",
+                                "--gpt2-shapes",
+                                "",
+                                "--out",
+                                out.toString()));
+        String rule = Files.readString(out.resolve("rule-at-init.md"));
+        assertTrue(rule.contains("| 16 | 0.125 | 0.9 |") && rule.contains("efficient-s1"), rule);
+        assertTrue(Files.size(out.resolve("rule-at-init.png")) > 5000);
         assertEquals(
                 2,
                 Inrank.commandLine().execute("experiment", "--source", "notes.txt", "--out", out.toString()),

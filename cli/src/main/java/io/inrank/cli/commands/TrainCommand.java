@@ -22,7 +22,7 @@ import picocli.CommandLine.Unmatched;
 @Command(
         name = "train",
         description = {
-            "One training run (full | inrank | efficient); resumes from its own checkpoints.",
+            "One training run (full | cumulative | efficient | efficient-no-resize); resumes from its own checkpoints.",
             "",
             "Without --bootstrap: a temporary local broker with the built-in corpus ingested at --seq, and a"
                     + " rank-controller.",

@@ -34,10 +34,13 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "experiment",
         mixinStandardHelpOptions = true,
+        subcommands = RuleAtInitCommand.class,
         description = {
-            "The InRank comparison (full, inrank, efficient, fixed, efficient with α = 0.8) through the real pipeline,",
-            "with results.md and plots in --out. Rerun the same command to resume an interrupted experiment.",
-            "'fixed' trains the factored model from scratch at the ranks the efficient arm of its seed ended with.",
+            "The InRank comparison through the real pipeline, with results.md and plots in --out. Rerun the same",
+            "command to resume an interrupted experiment. Arms: full (dense MLP); cumulative (the paper's InRank: frozen",
+            "W_0 + a low-rank update of growing rank); efficient (factored MLP, ranks grown in stage 1, then resized);",
+            "efficient-no-resize (factored, ranks grown all run); fixed (factored from scratch at the ranks the",
+            "efficient arm of its seed ended with); fixed-N (every layer at rank N); efficient-aX (α = X).",
             "",
             "The rank schedule maps the official code's (forward calls, 8 micro-batches per optimizer step) to optimizer",
             "steps: warmup 200 calls -> --rank-warmup 25, a check every 25 calls -> --rank-gap 3; stage 1 = 130 steps;",
@@ -57,23 +60,23 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Option(
             names = "--arms",
-            defaultValue = "full,inrank,efficient,fixed,efficient-a0.8",
+            defaultValue = "full,cumulative,efficient,efficient-no-resize,fixed,fixed-128,efficient-a0.8",
             split = ",",
-            description = "Arms (default: ${DEFAULT-VALUE}); 'fixed' runs after 'efficient'.")
+            description = "Arms, run in this order (default: ${DEFAULT-VALUE}); 'fixed' runs after 'efficient'.")
     List<String> arms;
 
     @Option(
             names = "--seeds",
-            defaultValue = "1,2",
+            defaultValue = "1,2,3",
             split = ",",
             description = "Seeds of the --seeded-arms; other arms run the first (default: ${DEFAULT-VALUE}).")
     List<Integer> seeds;
 
     @Option(
             names = "--seeded-arms",
-            defaultValue = "full,efficient",
+            defaultValue = "full,efficient,cumulative:2",
             split = ",",
-            description = "Arms repeated for every seed (default: ${DEFAULT-VALUE}).")
+            description = "Arms repeated for every seed, or ARM:N for the first N seeds (default: ${DEFAULT-VALUE}).")
     List<String> seededArms;
 
     @Option(
@@ -153,6 +156,11 @@ public final class ExperimentCommand implements Callable<Integer> {
     int evalBatches;
 
     @Option(
+            names = "--report-only",
+            description = "Rewrite results.md and the plots from the runs already finished in --out; train nothing.")
+    boolean reportOnly;
+
+    @Option(
             names = "--out",
             defaultValue = "experiments/cpu-small",
             description = "Results directory (default: ${DEFAULT-VALUE}).")
@@ -165,6 +173,10 @@ public final class ExperimentCommand implements Callable<Integer> {
         try {
             cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK);
             for (String a : arms) parsed.add(Arm.parse(a.trim()));
+            for (Arm a : parsed)
+                if (a.fixedRank() > cfg.maxRank())
+                    throw new IllegalArgumentException(
+                            "arm " + a.name() + ": rank above R_max = " + cfg.maxRank() + " of preset " + preset);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -185,9 +197,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         List<String[]> plan = new ArrayList<>(); // arm, seed
         for (boolean fixedPass : new boolean[] {false, true}) // fixed needs the efficient arm's final ranks
         for (Arm a : parsed)
-                if (a.fixed() == fixedPass)
-                    for (int s : seededArms.contains(a.name()) ? seeds : List.of(seeds.get(0)))
-                        plan.add(new String[] {a.name(), "" + s});
+                if (a.fixed() == fixedPass) for (int s : seedsOf(a)) plan.add(new String[] {a.name(), "" + s});
         for (String[] p : plan)
             if (p[0].equals("fixed") && plan.stream().noneMatch(q -> q[0].equals("efficient") && q[1].equals(p[1])))
                 throw new ParameterException(
@@ -199,7 +209,9 @@ public final class ExperimentCommand implements Callable<Integer> {
                         + " tokens per run (%,d tokens), dataset %s, lr %.1e (warmup %d steps, then linear decay), backend"
                         + " %s. Rank schedule: r0 = 2, warmup %d steps, a check"
                         + " every %d steps, b = %d, α = 0.9 (0.8 in efficient-a0.8), stage 1 = %d steps; fixed ="
-                        + " the efficient arm's final ranks, trained from scratch. The official code counts its warmup"
+                        + " the efficient arm's final ranks, trained from scratch; fixed-N: every layer at rank N;"
+                        + " cumulative: W_0 (GPT-2's init, frozen) + a low-rank update grown by the same rule. The"
+                        + " official code counts its warmup"
                         + " (200) and gap (25) in forward calls at 8 micro-batches per optimizer step, i.e. about 25 and"
                         + " 3 optimizer steps, and its b = 100 is for d_model = 768; here b is scaled to d_model.",
                 preset,
@@ -220,6 +232,26 @@ public final class ExperimentCommand implements Callable<Integer> {
                 b,
                 stage1);
         List<RunResult> results = new ArrayList<>();
+        if (reportOnly) {
+            for (String[] p : plan) {
+                Arm arm = Arm.parse(p[0]);
+                int seed = Integer.parseInt(p[1]);
+                Path summary = out.resolve("runs").resolve(arm.run(seed) + ".json");
+                if (Files.exists(summary)
+                        && RunResult.JSON
+                                        .readTree(summary.toFile())
+                                        .path("steps")
+                                        .asLong()
+                                >= steps)
+                    results.add(RunResult.read(
+                            arm, seed, summary, out.resolve("checkpoints").resolve(arm.run(seed))));
+                else System.out.println("   not finished, left out: " + arm.run(seed));
+            }
+            if (results.isEmpty()) throw new Commands.BadInputException("no finished run in " + out);
+            Report.write(out, cfg, header, results, batch * accumulation * seq);
+            System.out.println("== results: " + out.resolve("results.md"));
+            return 0;
+        }
         try (LocalStack stack = LocalStack.start(layout, Files.createDirectories(out.resolve("stack")))) {
             System.out.print(stack.ingest(ingestArgs()));
             stack.startController(0);
@@ -234,6 +266,24 @@ public final class ExperimentCommand implements Callable<Integer> {
         Report.write(out, cfg, header, results, batch * accumulation * seq);
         System.out.println("== results: " + out.resolve("results.md"));
         return 0;
+    }
+
+    /** The seeds an arm runs: all (named in --seeded-arms), the first N (ARM:N), or the first. */
+    private List<Integer> seedsOf(Arm a) {
+        for (String s : seededArms) {
+            String[] p = s.trim().split(":", 2);
+            if (!p[0].equals(a.name())) continue;
+            if (p.length == 1) return seeds;
+            int n;
+            try {
+                n = Integer.parseInt(p[1]);
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < 1) throw new ParameterException(spec.commandLine(), "--seeded-arms " + s + ": N must be ≥ 1");
+            return seeds.subList(0, Math.min(n, seeds.size()));
+        }
+        return List.of(seeds.get(0));
     }
 
     /** The ingest of the experiment's dataset into its own broker: a no-op on a rerun (finished splits are kept). */
@@ -255,6 +305,10 @@ public final class ExperimentCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         for (int x : r) sb.append(sb.isEmpty() ? "" : ",").append(x);
         return List.of("--fixed-ranks", sb.toString());
+    }
+
+    private static int layersOf(String preset) {
+        return GptConfig.preset(preset, GptConfig.Mode.FULL).layers();
     }
 
     private RunResult run(Layout layout, String bs, Arm arm, int seed, int b, List<String> extra) throws IOException {
@@ -315,7 +369,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 backend.resolved(),
                 "--precision",
                 backend.precision()));
-        args.addAll(arm.flags());
+        args.addAll(arm.flags(layersOf(preset)));
         args.addAll(extra);
         int code;
         try (BufferedWriter log = Files.newBufferedWriter(

@@ -44,11 +44,20 @@ record RunResult(
                     steps,
                     evals,
                     checks,
-                    lastCheckpointBytes(runDir, null),
-                    lastCheckpointBytes(runDir, "model.safetensors"));
+                    orFromParameters(lastCheckpointBytes(runDir, null), summary, 3),
+                    orFromParameters(lastCheckpointBytes(runDir, "model.safetensors"), summary, 1));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the results of " + arm.run(seed), e);
         }
+    }
+
+    /**
+     * Measured bytes, or where the checkpoint is gone (they are not committed) float32 parameters × copies (1: the
+     * model, 3: with AdamW's two moments); the files add only headers of a few KiB.
+     */
+    private static long orFromParameters(long measured, Path summary, int copies) throws IOException {
+        if (measured > 0) return measured;
+        return 4L * copies * JSON.readTree(summary.toFile()).path("parameters").asLong();
     }
 
     /** Bytes of the newest checkpoint: all its files, or only the one named (null = all). */

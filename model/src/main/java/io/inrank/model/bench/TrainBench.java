@@ -51,9 +51,8 @@ public final class TrainBench implements Callable<Integer> {
             names = "--mode",
             paramLabel = "MODE",
             defaultValue = "efficient-no-resize",
-            description =
-                    "full (dense MLP), efficient-no-resize or efficient (factored MLP), cumulative (W_0 + factors)"
-                            + " (default: ${DEFAULT-VALUE}).")
+            description = "(default: ${DEFAULT-VALUE}) Also: full (dense MLP), efficient (factored MLP, resized),"
+                    + " cumulative (W_0 + factors).")
     String mode;
 
     @Option(

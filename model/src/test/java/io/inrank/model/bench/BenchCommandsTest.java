@@ -50,7 +50,7 @@ class BenchCommandsTest {
                 "--compare-full",
                 "--with-torch",
                 "(default: 3)",
-                "(default: inrank)")) assertTrue(train.out().contains(s), s + " in\n" + train.out());
+                "(default: efficient-no-resize)")) assertTrue(train.out().contains(s), s + " in\n" + train.out());
         Run generate = run(new GenerateBench(), "--help");
         assertTrue(
                 generate.out().startsWith("Usage: generate") && generate.out().contains("(default: 200)"),
@@ -72,7 +72,9 @@ class BenchCommandsTest {
     void valuesPicocliCannotCheckAreUsageErrors() {
         Run mode = run(new TrainBench(), "--mode", "half");
         assertEquals(2, mode.code());
-        assertTrue(mode.err().startsWith("--mode: expected one of full, inrank, efficient, got 'half'"), mode.err());
+        assertTrue(
+                mode.err().startsWith("--mode: unknown mode 'half' (full, efficient-no-resize, efficient, cumulative)"),
+                mode.err());
         Run preset = run(new TrainBench(), "--preset", "huge");
         assertEquals(2, preset.code());
         assertTrue(preset.err().startsWith("--preset: unknown preset 'huge'"), preset.err());
@@ -100,7 +102,8 @@ class BenchCommandsTest {
         assertEquals(1, lines.size(), r.out());
         assertTrue(
                 lines.get(0)
-                        .startsWith("{\"bench\":\"train\",\"impl\":\"nd4j\",\"preset\":\"tiny\",\"mode\":\"inrank\""),
+                        .startsWith(
+                                "{\"bench\":\"train\",\"impl\":\"nd4j\",\"preset\":\"tiny\",\"mode\":\"efficient-no-resize\""),
                 lines.get(0));
     }
 
@@ -186,7 +189,8 @@ class BenchCommandsTest {
             assertEquals(1, lines(train.out()).size(), train.out());
             String threads = "--threads " + Runtime.getRuntime().availableProcessors();
             assertEquals(
-                    "--preset tiny --mode inrank --rank -1 --batch 1 --seq 8 --steps 1 --warmup 0 " + threads,
+                    "--preset tiny --mode efficient-no-resize --rank -1 --batch 1 --seq 8 --steps 1 --warmup 0 "
+                            + threads,
                     Files.readString(args));
             Run generate = run(new GenerateBench(), "--tokens", "2", "--with-torch");
             assertEquals(5, generate.code(), generate.err());

@@ -29,9 +29,10 @@ public final class TrainMetrics {
     private final Map<String, AtomicReference<Double>> perKey = new ConcurrentHashMap<>();
     private final AtomicInteger missedInARow = new AtomicInteger();
 
-    public TrainMetrics(MeterRegistry registry, String run) {
+    /** @param mode the run's mode as users name it (full, cumulative, efficient, efficient-no-resize): a label */
+    public TrainMetrics(MeterRegistry registry, String run, String mode) {
         this.registry = registry;
-        this.tags = Tags.of("run", run);
+        this.tags = Tags.of("run", run, "mode", mode);
         String[] names = {"loss", "lr", "grad.norm", "tokens.per.second", "step", "stage"};
         for (int i = 0; i < names.length; i++) {
             int k = i;

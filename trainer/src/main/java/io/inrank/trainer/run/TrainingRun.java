@@ -78,7 +78,7 @@ public final class TrainingRun implements AutoCloseable {
     public TrainingRun(TrainSettings s, MeterRegistry registry) {
         this.s = s;
         this.be = s.openBackend(); // first: a backend that cannot run here fails before any I/O
-        this.metrics = new TrainMetrics(registry, s.run());
+        this.metrics = new TrainMetrics(registry, s.run(), s.mode().label());
         GptConfig cfg = s.model();
         Duration wait = Duration.ofMillis(s.manifestWaitMs());
         BlockStore train = BlockStore.load(s.kafka(), s.dataset(), s.trainSplit(), wait);

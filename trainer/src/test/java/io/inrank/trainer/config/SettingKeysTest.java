@@ -43,7 +43,9 @@ class SettingKeysTest {
     void badInputIsNamed() {
         assertMessage("unknown flag --stpes", "--stpes", "3");
         assertMessage("--steps: not an integer: ten", "--steps", "ten");
-        assertMessage("--mode: full, inrank or efficient, got lora", "--mode", "lora");
+        assertMessage(
+                "--mode: unknown mode 'lora' (full, efficient-no-resize, efficient, cumulative)", "--mode", "lora");
+        assertMessage("--mode: mode 'inrank' was renamed: say 'efficient-no-resize'", "--mode", "inrank");
         assertMessage("alpha must be in (0, 1)", "--alpha", "1.5");
         assertMessage("--batch needs a value", "--batch");
         assertMessage("run must be", "--run", "a b");

@@ -228,7 +228,8 @@ class TrainingRunTest {
         Map<Long, Double> uninterrupted = losses(Fixtures.settings(bs, DATASET, tmp, "cumulative-a", flags), -1);
         TrainSettings b = Fixtures.settings(bs, DATASET, tmp, "cumulative-b", flags);
         assertEquals(3, losses(b, 3).size());
-        String state = Files.readString(tmp.resolve("cumulative-b").resolve("step-000000003").resolve("state.json"));
+        String state = Files.readString(
+                tmp.resolve("cumulative-b").resolve("step-000000003").resolve("state.json"));
         assertTrue(state.contains("\"CUMULATIVE\"") && state.contains(io.inrank.model.FrozenBase.SCHEME), state);
         Map<Long, Double> rest = new LinkedHashMap<>();
         try (TrainingRun r = new TrainingRun(b, new SimpleMeterRegistry())) {
