@@ -60,9 +60,13 @@ class ExperimentIT {
                 "rank checks log the explained ratio");
         assertTrue(md.contains("of d_model") && md.contains("speed vs full"), md);
         assertTrue(row(md, "fixed-4").contains("s1: [4, 4, 4, 4]"), md);
-        assertTrue(row(md, "cumulative").contains("+ frozen W_0") && row(md, "cumulative").contains("s1: ["), md);
         assertTrue(
-                Files.readString(out.resolve("checkpoints/cumulative-s1/steps.jsonl")).contains("\"check\":\"rank\""),
+                row(md, "cumulative").contains("+ frozen W_0")
+                        && row(md, "cumulative").contains("s1: ["),
+                md);
+        assertTrue(
+                Files.readString(out.resolve("checkpoints/cumulative-s1/steps.jsonl"))
+                        .contains("\"check\":\"rank\""),
                 "the cumulative arm's ranks are checked");
         for (String png : List.of(
                 "loss-vs-tokens.png",

@@ -31,8 +31,10 @@ public record GptConfig(
         INRANK("efficient-no-resize"),
         /** The paper's efficient InRank: ranks grown for stage 1, then the resize and fixed-rank training. */
         INRANK_EFFICIENT("efficient"),
-        /** The paper's InRank: a frozen W_0 plus the cumulative update A·B, ranks grown the whole run. */
-        CUMULATIVE("cumulative");
+        /** The paper's InRank: a frozen W_0 (GPT-2's init) plus the cumulative update A·B, ranks grown the whole run. */
+        CUMULATIVE("cumulative"),
+        /** CUMULATIVE with an orthogonal W_0 of GPT-2's init's Frobenius norm (the paper's analysis assumes one). */
+        CUMULATIVE_ORTHOGONAL("cumulative-orthogonal");
 
         private final String label;
 
@@ -101,7 +103,7 @@ public record GptConfig(
 
     /** The factors are an update to a frozen W_0 (the paper's InRank), not the whole weight. */
     public boolean cumulative() {
-        return mode == Mode.CUMULATIVE;
+        return mode == Mode.CUMULATIVE || mode == Mode.CUMULATIVE_ORTHOGONAL;
     }
 
     public GptConfig withMode(Mode m) {

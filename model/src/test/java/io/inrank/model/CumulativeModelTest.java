@@ -99,6 +99,27 @@ class CumulativeModelTest {
         assertNotEquals(0.0, be.toHost(a.params().value("h.0.mlp.fc2.Bt"))[0], "the update trained");
     }
 
+    @Test
+    void theOrthogonalW0HasOrthonormalRowsOrColumnsAtGpt2sFrobeniusNorm() {
+        Backend be = TestBackends.reference();
+        GptConfig cfg = new GptConfig(11, 6, 2, 2, 32, GptConfig.Mode.CUMULATIVE_ORTHOGONAL, true, 0.0, 1e-5);
+        GptModel m = new GptModel(be, cfg, 1, 6, DType.F64, 5, null);
+        int c = cfg.dim(), h = cfg.hidden();
+        for (int l = 0; l < m.inRankLayers(); l++) {
+            double[] w = be.toHost(m.base(l)); // fc1 [c, h]: rows orthogonal; fc2 [h, c]: columns orthogonal
+            boolean fc1 = l % 2 == 0;
+            double g2 = Math.pow(FrozenBase.std(cfg, l), 2) * h; // every singular value² = std²·max(in, out)
+            for (int i = 0; i < c; i++)
+                for (int j = 0; j <= i; j++) {
+                    double dot = 0;
+                    for (int k = 0; k < h; k++) dot += fc1 ? w[i * h + k] * w[j * h + k] : w[k * c + i] * w[k * c + j];
+                    assertEquals(i == j ? g2 : 0, dot, 1e-12 * g2, "layer " + l + " (" + i + ", " + j + ")");
+                }
+        }
+        GptConfig normal = cfg.withMode(GptConfig.Mode.CUMULATIVE);
+        assertNotEquals(FrozenBase.scheme(cfg.mode()), FrozenBase.scheme(normal.mode()));
+    }
+
     private static int[] storedMax(GptConfig cfg) {
         int[] r = new int[2 * cfg.layers()];
         java.util.Arrays.fill(r, cfg.maxRank());

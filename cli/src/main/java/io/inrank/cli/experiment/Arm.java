@@ -20,7 +20,7 @@ record Arm(String name, String mode, Double alpha, int fixedRank) {
 
     static Arm parse(String name) {
         switch (name) {
-            case "full", "cumulative", "efficient", "efficient-no-resize" -> {
+            case "full", "cumulative", "cumulative-orthogonal", "efficient", "efficient-no-resize" -> {
                 return new Arm(name, name, null, 0);
             }
             case "fixed" -> {

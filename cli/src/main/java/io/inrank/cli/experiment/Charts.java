@@ -41,7 +41,7 @@ final class Charts {
         new Color(0x2CA02C), // fixed: green
         new Color(0x8C564B), // fixed-128: brown
         new Color(0xFF7F0E), // efficient-a0.8: orange
-        new Color(0x9467BD),
+        new Color(0x9467BD), // cumulative-orthogonal: purple
         new Color(0xE377C2),
         new Color(0x7F7F7F)
     };

@@ -88,7 +88,7 @@ final class Report {
             }
             if (ranks.length == 0) meanRank = cfg.dim();
             long mlp = mlpParams(cfg, ranks);
-            boolean cumulative = rs.get(0).arm().mode().equals("cumulative");
+            boolean cumulative = rs.get(0).arm().mode().startsWith("cumulative");
             md.append(String.format(
                     Locale.ROOT,
                     "| %s | %d | %s | %s | %s | %s | %s | %.1f, %.0f %% | %,d (%.2f×)%s | %,d (%.2f×) | %.1f | %.1f | %s | %s | %s |%n",

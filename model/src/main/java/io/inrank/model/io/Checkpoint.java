@@ -160,7 +160,8 @@ public final class Checkpoint {
                 .put("dropout", c.dropout())
                 .put("layerNormEps", c.layerNormEps())
                 .put("dtype", model.params().dtype().name()); // F32 or F64
-        if (c.cumulative()) ((ObjectNode) s.get("config")).put("base", FrozenBase.SCHEME); // W_0 from dropoutSeed
+        if (c.cumulative())
+            ((ObjectNode) s.get("config")).put("base", FrozenBase.scheme(c.mode())); // W_0 from the seed
         var stored = s.putArray("storedModes");
         var active = s.putArray("activeModes");
         for (int i = 0; i < model.inRankLayers(); i++) {
@@ -223,9 +224,10 @@ public final class Checkpoint {
                     c.path("dropout").asDouble(),
                     c.path("layerNormEps").asDouble());
             dtype = DType.valueOf(c.path("dtype").asText("F32"));
-            if (cfg.cumulative() && !FrozenBase.SCHEME.equals(c.path("base").asText()))
+            if (cfg.cumulative()
+                    && !FrozenBase.scheme(cfg.mode()).equals(c.path("base").asText()))
                 throw new IllegalArgumentException("a cumulative model whose W_0 this build cannot regenerate (base '"
-                        + c.path("base").asText() + "', this build: '" + FrozenBase.SCHEME + "')");
+                        + c.path("base").asText() + "', this build: '" + FrozenBase.scheme(cfg.mode()) + "')");
             if (cfg.lowRank()) stored = ints(s.path("storedModes"), 2 * cfg.layers(), "storedModes");
             active = ints(s.path("activeModes"), cfg.lowRank() ? 2 * cfg.layers() : 0, "activeModes");
             long params = GptModel.parameterCount(cfg, stored);

@@ -73,7 +73,7 @@ class BenchCommandsTest {
         Run mode = run(new TrainBench(), "--mode", "half");
         assertEquals(2, mode.code());
         assertTrue(
-                mode.err().startsWith("--mode: unknown mode 'half' (full, efficient-no-resize, efficient, cumulative)"),
+                mode.err().startsWith("--mode: unknown mode 'half' (full, efficient-no-resize, efficient, cumulative"),
                 mode.err());
         Run preset = run(new TrainBench(), "--preset", "huge");
         assertEquals(2, preset.code());

@@ -43,7 +43,8 @@ public final class SettingKeys {
                     "efficient-no-resize",
                     "full (dense MLP) | cumulative (the paper's InRank: frozen W_0 + a low-rank update whose rank"
                             + " grows) | efficient (factored MLP, ranks grow for stage1-steps, then resize) |"
-                            + " efficient-no-resize (factored MLP, ranks grow all run)"),
+                            + " efficient-no-resize (factored MLP, ranks grow all run) | cumulative-orthogonal"
+                            + " (cumulative with an orthogonal W_0)"),
             new Key(
                     "backend",
                     "",

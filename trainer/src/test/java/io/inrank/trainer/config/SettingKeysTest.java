@@ -44,7 +44,7 @@ class SettingKeysTest {
         assertMessage("unknown flag --stpes", "--stpes", "3");
         assertMessage("--steps: not an integer: ten", "--steps", "ten");
         assertMessage(
-                "--mode: unknown mode 'lora' (full, efficient-no-resize, efficient, cumulative)", "--mode", "lora");
+                "--mode: unknown mode 'lora' (full, efficient-no-resize, efficient, cumulative", "--mode", "lora");
         assertMessage("--mode: mode 'inrank' was renamed: say 'efficient-no-resize'", "--mode", "inrank");
         assertMessage("alpha must be in (0, 1)", "--alpha", "1.5");
         assertMessage("--batch needs a value", "--batch");
