@@ -85,7 +85,7 @@ class ExperimentIT {
         assertEquals(2, Inrank.commandLine().execute("experiment", "--arms", "inrank", "--out", out.toString()));
         Files.delete(out.resolve("results.md"));
         List<String> reportOnly = new java.util.ArrayList<>(List.of(args));
-        reportOnly.add("--report-only");
+        reportOnly.add("--results-only");
         assertEquals(0, Inrank.commandLine().execute(reportOnly.toArray(String[]::new)));
         assertTrue(Files.readString(out.resolve("results.md")).contains("| cumulative | 1 |"), "report rewritten");
 

@@ -156,7 +156,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     int evalBatches;
 
     @Option(
-            names = "--report-only",
+            names = "--results-only",
             description = "Rewrite results.md and the plots from the runs already finished in --out; train nothing.")
     boolean reportOnly;
 
