@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Parity with the PyTorch reference (src/test/python/gpt_reference.py, golden files in src/test/resources/golden,
- * computed in float64), on every backend: same weights and tokens; logits, loss and every gradient, and parameters
+ * computed in float64) for the dense, factored and cumulative (W_0 + factors, W_0 read from the file) models, on every
+ * backend: same weights and tokens; logits, loss and every gradient, and parameters
  * after 3 AdamW steps (linear warmup schedule, weight decay, clipping). Error = max|java − torch| / max|torch| per
  * tensor. Bounds sit within ~100× of the measured errors (2026-12: float64 logits ≤ 8e-16, gradients ≤ 3.2e-15,
  * parameters ≤ 2.1e-13; float32 loss ≤ 1.2e-8, logits ≤ 4.5e-7, gradients ≤ 1.1e-6), so a real bug cannot hide under them. In float32, Adam turns the rounding noise of

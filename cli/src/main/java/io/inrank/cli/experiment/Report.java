@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -215,7 +214,8 @@ final class Report {
         XYSeriesCollection ppl = new XYSeriesCollection();
         RunStyles pplStyle = new RunStyles(true, false);
         XYSeriesCollection ranks = new XYSeriesCollection(), ratios = new XYSeriesCollection();
-        RunStyles rankStyle = new RunStyles(false, true), ratioStyle = new RunStyles(true, true);
+        RunStyles rankStyle = new RunStyles(false, true),
+                ratioStyle = new RunStyles(false, true); // checks: every 3 steps
         for (var e : byArm.entrySet()) {
             String arm = e.getKey();
             List<RunResult> rs = e.getValue();
@@ -297,14 +297,13 @@ final class Report {
                         false));
         JFreeChart p = Charts.lines(
                 "Test perplexity vs trained MLP parameters (one point per run)",
-                "MLP parameters trained (log scale)",
+                "MLP parameters trained",
                 "test ppl",
                 ppl,
                 pplStyle,
                 false);
-        LogAxis x = new LogAxis("MLP parameters trained (log scale)");
-        x.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
-        p.getXYPlot().setDomainAxis(x);
+        ((org.jfree.chart.axis.NumberAxis) p.getXYPlot().getDomainAxis())
+                .setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
         Charts.save(out.resolve("ppl-vs-mlp-params.png"), p);
         Charts.save(
                 out.resolve("ranks-vs-step.png"),
