@@ -60,7 +60,8 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Option(
             names = "--arms",
-            defaultValue = "full,cumulative,efficient,efficient-no-resize,fixed,fixed-128,efficient-a0.8",
+            defaultValue =
+                    "full,cumulative,efficient,efficient-no-resize,fixed,fixed-128,efficient-a0.8,cumulative-orthogonal",
             split = ",",
             description = "Arms, run in this order (default: ${DEFAULT-VALUE}); 'fixed' runs after 'efficient'.")
     List<String> arms;

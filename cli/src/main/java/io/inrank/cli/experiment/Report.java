@@ -117,15 +117,17 @@ final class Report {
                     spread(rs, r -> r.summary().path("seconds").asDouble())));
         }
         md.append(
-                "\nPer seed (validation / test perplexity, exp mean NLL):\n\n| run | val ppl | test ppl |\n|---|---|---|\n");
+                "\nPer run (perplexities as exp mean NLL; throughput as above: compare it among runs made in one session,"
+                        + " experiments/README.md says which):\n\n| run | val ppl | test ppl | train tokens/s |\n|---|---|---|---|\n");
         for (List<RunResult> rs : byArm.values())
             for (RunResult r : rs)
                 md.append(String.format(
                         Locale.ROOT,
-                        "| %s | %.1f | %.1f |%n",
+                        "| %s | %.1f | %.1f | %.0f |%n",
                         r.arm().run(r.seed()),
                         r.eval("validation_ppl"),
-                        r.eval("test_ppl")));
+                        r.eval("test_ppl"),
+                        r.medianTokensPerSecond(tokensPerStep)));
         double mlpFlops = 2.0 * cfg.layers() * cfg.dim() * cfg.hidden(),
                 allFlops = mlpFlops + 4.0 * cfg.layers() * cfg.dim() * cfg.dim() + (double) cfg.vocab() * cfg.dim();
         md.append(String.format(
@@ -138,8 +140,7 @@ final class Report {
                         + " cumulative arm trains and stores only the factors; its frozen W_0 is regenerated from the"
                         + " seed, and it computes with the dense W_0 as well, so it is no faster than full. ±: half the"
                         + " range over seeds. Wall time includes evaluations, checkpoints and (InRank arms) the rank"
-                        + " checks; throughput of runs made in different sessions (see the logs' dates) compares"
-                        + " machines as well as arms.%n%n",
+                        + " checks; throughput of runs made in different sessions compares machines as well as arms.%n%n",
                 denseMlp,
                 denseTotal,
                 100.0 * denseMlp / denseTotal,
