@@ -25,7 +25,7 @@ class CommandsIT {
                         "--preset",
                         "tiny",
                         "--mode",
-                        "inrank",
+                        "efficient-no-resize",
                         "--seq",
                         "32",
                         "--batch",

@@ -97,11 +97,11 @@ class PipelineIT {
                     + b.awaitLine(HTTP_PORT, Duration.ofSeconds(60)).group(1);
             String metrics = get(base + "/q/metrics");
             for (String m : List.of(
-                    "inrank_trainer_loss{run=\"e2e-b\"}",
-                    "inrank_trainer_rank{layer=\"h.1.mlp.fc2\",run=\"e2e-b\"}",
-                    "inrank_trainer_tokens_per_second{run=\"e2e-b\"}",
-                    "inrank_trainer_step_time_seconds_count{run=\"e2e-b\"}",
-                    "inrank_trainer_decision_timeouts_total{run=\"e2e-b\"} 0.0")) {
+                    "inrank_trainer_loss{mode=\"efficient-no-resize\",run=\"e2e-b\"}",
+                    "inrank_trainer_rank{layer=\"h.1.mlp.fc2\",mode=\"efficient-no-resize\",run=\"e2e-b\"}",
+                    "inrank_trainer_tokens_per_second{mode=\"efficient-no-resize\",run=\"e2e-b\"}",
+                    "inrank_trainer_step_time_seconds_count{mode=\"efficient-no-resize\",run=\"e2e-b\"}",
+                    "inrank_trainer_decision_timeouts_total{mode=\"efficient-no-resize\",run=\"e2e-b\"} 0.0")) {
                 assertTrue(metrics.contains(m), m + " in\n" + metrics);
             }
             JsonNode status = JSON.readTree(get(base + "/run"));

@@ -111,7 +111,7 @@ class MetricsCrossCheckIT {
                             trainerPort,
                             "inrank_trainer_eval_ppl",
                             "inrank_trainer_rank{",
-                            "inrank_trainer_checkpoints_total{run=\"metrics\"} 1"));
+                            "inrank_trainer_checkpoints_total{mode=\"efficient-no-resize\",run=\"metrics\"} 1"));
             exported.put(
                     "rank-controller",
                     scrape(

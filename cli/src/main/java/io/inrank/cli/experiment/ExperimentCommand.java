@@ -249,7 +249,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 else System.out.println("   not finished, left out: " + arm.run(seed));
             }
             if (results.isEmpty()) throw new Commands.BadInputException("no finished run in " + out);
-            Report.write(out, cfg, header, results, batch * accumulation * seq);
+            Report.write(out, cfg, header, results, batch * accumulation * seq, b);
             System.out.println("== results: " + out.resolve("results.md"));
             return 0;
         }
@@ -264,7 +264,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 results.add(run(layout, stack.bootstrap(), arm, seed, b, fixedRanks(arm, seed, results)));
             }
         }
-        Report.write(out, cfg, header, results, batch * accumulation * seq);
+        Report.write(out, cfg, header, results, batch * accumulation * seq, b);
         System.out.println("== results: " + out.resolve("results.md"));
         return 0;
     }

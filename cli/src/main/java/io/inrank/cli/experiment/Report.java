@@ -53,7 +53,21 @@ final class Report {
         return out;
     }
 
-    static void write(Path out, GptConfig cfg, String header, List<RunResult> runs, int tokensPerStep)
+    /**
+     * The modes an arm trains and serves at the end: r for arms whose ranks were set or resized, r + b (at most R_max)
+     * for arms that grow ranks to the end (efficient-no-resize, cumulative), whose buffer always trains.
+     */
+    static int[] trainedModes(RunResult r, GptConfig cfg, int buffer) {
+        int[] ranks = r.finalRanks();
+        String mode = r.arm().mode();
+        if (r.arm().fixedShape() || !(mode.startsWith("cumulative") || mode.equals("efficient-no-resize")))
+            return ranks;
+        int[] k = new int[ranks.length];
+        for (int i = 0; i < k.length; i++) k[i] = Math.min(ranks[i] + buffer, cfg.maxRank());
+        return k;
+    }
+
+    static void write(Path out, GptConfig cfg, String header, List<RunResult> runs, int tokensPerStep, int buffer)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         Map<String, List<RunResult>> byArm = byArm(runs);
@@ -86,7 +100,9 @@ final class Report {
                 meanRank += Arrays.stream(f).average().orElse(0) / rs.size();
             }
             if (ranks.length == 0) meanRank = cfg.dim();
-            long mlp = mlpParams(cfg, ranks);
+            int[] modes = trainedModes(rs.get(0), cfg, buffer);
+            boolean withBuffer = !Arrays.equals(modes, ranks);
+            long mlp = mlpParams(cfg, modes);
             boolean cumulative = rs.get(0).arm().mode().startsWith("cumulative");
             md.append(String.format(
                     Locale.ROOT,
@@ -102,9 +118,9 @@ final class Report {
                     100 * meanRank / cfg.dim(),
                     mlp,
                     (double) denseMlp / mlp,
-                    cumulative ? " + frozen W_0" : "",
-                    totalParams(cfg, ranks),
-                    (double) denseTotal / totalParams(cfg, ranks),
+                    (withBuffer ? ", r + b modes" : "") + (cumulative ? " + frozen W_0" : ""),
+                    totalParams(cfg, modes),
+                    (double) denseTotal / totalParams(cfg, modes),
                     rs.get(0).servedBytes() / 1048576.0,
                     rs.get(0).checkpointBytes() / 1048576.0,
                     spread(rs, r -> r.medianTokensPerSecond(tokensPerStep)),
@@ -136,7 +152,8 @@ final class Report {
                         + " token, the dense MLP matmuls are %.1f %% of the model's weight-matmul FLOPs (attention scores"
                         + " aside), so whole-model speed-ups are bounded by that share. Sizes are float32 parameters of the"
                         + " last checkpoint (served model; with AdamW's two moments); a run that grows ranks to the end"
-                        + " (cumulative, efficient-no-resize) stores all R_max modes and serves the active ones. The"
+                        + " (cumulative, efficient-no-resize) trains its r + b active modes to the end, checkpoints all"
+                        + " R_max modes, and `inrank export` serves the active ones (the MLP columns count those). The"
                         + " cumulative arm trains and stores only the factors; its frozen W_0 is regenerated from the"
                         + " seed, and it computes with the dense W_0 as well, so it is no faster than full. ±: half the"
                         + " range over seeds. Wall time includes evaluations, checkpoints and (InRank arms) the rank"
@@ -150,7 +167,7 @@ final class Report {
                 + "![ranks](ranks-vs-step.png)\n\n![explained ratio](explained-ratio-vs-step.png)\n\n"
                 + "![ppl vs MLP params](ppl-vs-mlp-params.png)\n");
         Files.writeString(out.resolve("results.md"), md.toString());
-        plots(out, cfg, byArm, tokensPerStep);
+        plots(out, cfg, byArm, tokensPerStep, buffer);
     }
 
     private static double mean(List<RunResult> rs, ToDoubleFunction<RunResult> f) {
@@ -204,7 +221,8 @@ final class Report {
         }
     }
 
-    private static void plots(Path out, GptConfig cfg, Map<String, List<RunResult>> byArm, int tokensPerStep)
+    private static void plots(
+            Path out, GptConfig cfg, Map<String, List<RunResult>> byArm, int tokensPerStep, int buffer)
             throws IOException {
         // validation perplexity: every run, markers at the evaluations, log scale
         XYSeriesCollection val = new XYSeriesCollection();
@@ -237,7 +255,7 @@ final class Report {
                     acc[1]++;
                 }
                 XYSeries p = new XYSeries(r.arm().run(r.seed()));
-                p.add(mlpParams(cfg, r.finalRanks()), r.eval("test_ppl"));
+                p.add(mlpParams(cfg, trainedModes(r, cfg, buffer)), r.eval("test_ppl"));
                 ppl.addSeries(p);
                 pplStyle.add(arm, i);
                 if (!r.checks().isEmpty() && !r.arm().fixedShape()) {

@@ -406,11 +406,11 @@ public final class RuleAtInitCommand implements Callable<Integer> {
                             o.alpha(),
                             a -> new XYSeries(String.format(Locale.ROOT, "untrained, α = %.1f (%s)", a, preset)))
                     .add((double) o.buffer() / o.dim(), 100 * o.meanPlateau() / o.dim());
-        Color[] alphaColor = {new Color(0x1F77B4), new Color(0xFF7F0E), new Color(0x9467BD)};
-        int ai = 0;
         Map<Double, Color> byAlpha = new LinkedHashMap<>();
-        for (var e : untrained.entrySet()) {
-            Color c = alphaColor[ai++ % alphaColor.length];
+        for (var e : untrained.entrySet()) { // α = 0.9 in the efficient arm's colour, 0.8 in its ablation's
+            Color c = e.getKey() == 0.9
+                    ? Charts.color("efficient")
+                    : e.getKey() == 0.8 ? Charts.color("efficient-a0.8") : new Color(0x7F7F7F);
             byAlpha.put(e.getKey(), c);
             data.addSeries(e.getValue());
             colors.add(c);
