@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,15 +38,11 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path dir = checkpoint;
-        if (!Files.exists(dir.resolve("state.json"))) {
-            try (Stream<Path> s = Files.list(dir)) {
-                dir = s.filter(p -> p.getFileName().toString().startsWith("step-"))
-                        .sorted()
-                        .reduce((a, b) -> b)
-                        .orElseThrow(
-                                () -> new Commands.BadInputException(checkpoint + ": no state.json and no step-*"));
-            }
+        Path dir;
+        try {
+            dir = Checkpoint.resolve(checkpoint);
+        } catch (IOException e) {
+            throw new Commands.BadInputException(e.getMessage());
         }
         if (Files.exists(out)) throw new Commands.BadInputException(out + " exists");
         Backend be = Backends.open("nd4j");

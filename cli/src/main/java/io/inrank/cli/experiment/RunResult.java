@@ -2,6 +2,7 @@ package io.inrank.cli.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inrank.model.io.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -64,13 +65,11 @@ record RunResult(
     private static long lastCheckpointBytes(Path runDir, String only) throws IOException {
         if (!Files.isDirectory(runDir)) return 0;
         Path last;
-        try (Stream<Path> s = Files.list(runDir)) {
-            last = s.filter(p -> p.getFileName().toString().startsWith("step-"))
-                    .sorted()
-                    .reduce((a, b) -> b)
-                    .orElse(null);
+        try {
+            last = Checkpoint.resolve(runDir);
+        } catch (IOException e) {
+            return 0; // no checkpoint left (they are not committed)
         }
-        if (last == null) return 0;
         try (Stream<Path> s = Files.walk(last)) {
             return s.filter(Files::isRegularFile)
                     .filter(p -> only == null || p.getFileName().toString().equals(only))

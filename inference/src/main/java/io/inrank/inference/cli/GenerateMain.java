@@ -9,6 +9,7 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.cli.BackendOption;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
+import io.inrank.model.io.Checkpoint;
 import io.inrank.protocol.cli.Commands;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ public final class GenerateMain implements Callable<Integer> {
         Path dir = demo ? home().resolve(DEMO_CHECKPOINT) : Path.of(checkpoint);
         ServedModel m;
         try {
-            m = ServedModel.load(be, ServedModel.resolve(dir));
+            m = ServedModel.load(be, Checkpoint.resolve(dir));
         } catch (Exception e) {
             throw new Commands.BadInputException(
                     e.getMessage() + (demo ? " (run `inrank demo` first, or pass --checkpoint)" : ""), e);

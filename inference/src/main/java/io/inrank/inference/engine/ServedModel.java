@@ -52,18 +52,6 @@ public record ServedModel(
                 dense);
     }
 
-    /** A checkpoint directory, or a run directory: then its newest {@code step-*} checkpoint. */
-    public static Path resolve(Path dir) throws IOException {
-        if (java.nio.file.Files.isRegularFile(dir.resolve("state.json")) || !java.nio.file.Files.isDirectory(dir))
-            return dir;
-        try (var s = java.nio.file.Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("step-\\d+") && java.nio.file.Files.isDirectory(p))
-                    .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElseThrow(() -> new IOException(dir
-                            + ": neither a checkpoint (no state.json) nor a run directory with step-* checkpoints"));
-        }
-    }
-
     public int context() {
         return model.config().context();
     }

@@ -4,6 +4,7 @@ import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
+import io.inrank.model.io.Checkpoint;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -110,7 +111,7 @@ public class ModelService {
     public synchronized boolean load(Path dir, Expected expected) {
         try {
             long t0 = System.nanoTime();
-            Path resolved = ServedModel.resolve(dir).toAbsolutePath().normalize();
+            Path resolved = Checkpoint.resolve(dir).toAbsolutePath().normalize();
             ServedModel now = engine.model();
             if (now != null && now.dir().equals(resolved)) return true; // e.g. the startup checkpoint announced again
             ServedModel m = loadWithin(resolved);

@@ -173,6 +173,22 @@ public final class Checkpoint {
     }
 
     /**
+     * A checkpoint directory as given, or a run directory's newest {@code step-*} checkpoint (by name: the step is
+     * zero-padded); a path that is neither a checkpoint nor a directory comes back unchanged, for {@link #load} to refuse.
+     *
+     * @throws IOException for a directory with neither a state.json nor any step-* checkpoint
+     */
+    public static Path resolve(Path dir) throws IOException {
+        if (Files.isRegularFile(dir.resolve("state.json")) || !Files.isDirectory(dir)) return dir;
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isDirectory(p))
+                    .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
+                    .orElseThrow(() -> new IOException(dir
+                            + ": neither a checkpoint (no state.json) nor a run directory with step-* checkpoints"));
+        }
+    }
+
+    /**
      * Loads and verifies a checkpoint into a model of {@code batch × seq} on backend {@code be}, for serving or
      * evaluation: the optimizer state is loaded when the checkpoint has it ({@link Loaded#optimizer} is null otherwise).
      *

@@ -74,6 +74,21 @@ class CheckpointTest {
     }
 
     @Test
+    void aRunDirectoryResolvesToItsNewestCheckpoint() throws IOException {
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Files.createDirectories(run.resolve("step-000000009"));
+        Files.createDirectories(run.resolve("step-000000010"));
+        Files.createDirectories(run.resolve(".step-000000011.tmp-x")); // a write in progress is no checkpoint
+        Files.writeString(run.resolve("step-000000012"), "a file, not a checkpoint");
+        assertEquals(run.resolve("step-000000010"), Checkpoint.resolve(run));
+        Files.writeString(run.resolve("step-000000009").resolve("state.json"), "{}");
+        assertEquals(run.resolve("step-000000009"), Checkpoint.resolve(run.resolve("step-000000009")), "as given");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.resolve(empty));
+        assertTrue(e.getMessage().contains("neither a checkpoint"), e.getMessage());
+    }
+
+    @Test
     void aFlippedByteOrATruncatedFileIsRefused() throws IOException {
         Random r = new Random(3);
         int[] ids = r.ints(16, 0, 64).toArray(), tg = r.ints(16, 0, 64).toArray();
