@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds (and with --push pushes) the four service images, plus the trainer's CUDA image with --cuda (the same
-# trainer jars on an NVIDIA CUDA 13.1 runtime base; it trains with --backend cuda --precision bf16).
+# Builds (and with --push pushes) the four service images, plus the trainer's and the server's CUDA images with --cuda
+# (the same jars on an NVIDIA CUDA 13.1 runtime base; they run with --backend cuda --precision bf16).
 #   k8s/images/build.sh REGISTRY [--push] [--cuda]
 # Then point the overlays at REGISTRY: cd k8s/overlays/gpu && kustomize edit set image inrank/trainer=REGISTRY/inrank/trainer:0.1.0-cuda …
 set -euo pipefail
@@ -15,6 +15,8 @@ for m in data-ingest rank-controller trainer inference; do
   [ $push = 0 ] || docker push "$registry/inrank/$m:$version"
 done
 if [ $cuda = 1 ]; then
-  docker build -f k8s/images/Dockerfile.cuda -t "$registry/inrank/trainer:$version-cuda" .
-  [ $push = 0 ] || docker push "$registry/inrank/trainer:$version-cuda"
+  for m in trainer inference; do
+    docker build -f k8s/images/Dockerfile.cuda --build-arg MODULE=$m -t "$registry/inrank/$m:$version-cuda" .
+    [ $push = 0 ] || docker push "$registry/inrank/$m:$version-cuda"
+  done
 fi

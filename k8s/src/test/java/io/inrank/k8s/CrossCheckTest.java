@@ -227,7 +227,7 @@ class CrossCheckTest {
     }
 
     @Test
-    void theGpuOverlayPutsOnlyTheTrainerOnAGpu() {
+    void theGpuOverlayPutsTheTrainerAndTheServerOnGpus() {
         Rendered gpu = Rendered.of("overlays/gpu"), local = Rendered.of("overlays/local");
         PodTemplateSpec t = gpu.one(Job.class, "inrank-trainer").getSpec().getTemplate();
         Container c = t.getSpec().getContainers().get(0);
@@ -256,9 +256,21 @@ class CrossCheckTest {
         assertFalse(
                 Rendered.read(Rendered.K8S.resolve("../model/pom.xml")).contains("nd4j-cuda"),
                 "ND4J's CUDA build is not used any more");
+        // the server: its CUDA image on one GPU per replica, decoding with the cuda backend
+        PodTemplateSpec s =
+                gpu.one(Deployment.class, "inrank-inference").getSpec().getTemplate();
+        Container sc = s.getSpec().getContainers().get(0);
+        assertEquals("1", sc.getResources().getLimits().get("nvidia.com/gpu").getAmount(), "one GPU per server");
+        assertTrue(sc.getImage().endsWith("-cuda"), "the CUDA build of the server: " + sc.getImage());
+        assertEquals("true", s.getSpec().getNodeSelector().get("nvidia.com/gpu.present"));
+        assertTrue(s.getSpec().getTolerations().stream().anyMatch(x -> "nvidia.com/gpu".equals(x.getKey())));
+        Map<String, String> serveEnv = gpu.env(sc);
+        assertEquals("cuda", serveEnv.get("INRANK_SERVE_BACKEND"), "the gpu overlay serves with the cuda backend");
+        assertEquals("bf16", serveEnv.get("INRANK_SERVE_PRECISION"));
+        assertTrue(dockerfile.contains("ARG MODULE=trainer"), "one CUDA Dockerfile for trainer and server");
         for (Rendered r : List.of(gpu, local)) {
             r.podTemplates().forEach((w, p) -> {
-                if (r == gpu && w.equals("inrank-trainer")) return;
+                if (r == gpu && (w.equals("inrank-trainer") || w.equals("inrank-inference"))) return;
                 assertNull(
                         p.getSpec()
                                 .getContainers()

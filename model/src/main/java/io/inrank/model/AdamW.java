@@ -1,5 +1,6 @@
 package io.inrank.model;
 
+import io.inrank.model.backend.AdamWStep;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
 import java.util.ArrayList;
@@ -38,7 +39,13 @@ public final class AdamW {
 
     public void step(double lr) {
         step++;
-        be.adamw(params.values(), params.grads(), m, v, segments, lr, beta1, beta2, eps, weightDecay, step);
+        be.adamw(
+                params.values(),
+                params.grads(),
+                m,
+                v,
+                segments,
+                AdamWStep.of(lr, beta1, beta2, eps, weightDecay, step));
     }
 
     public long stepCount() {

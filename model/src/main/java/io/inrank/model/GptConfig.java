@@ -123,17 +123,23 @@ public record GptConfig(
     }
 
     /**
+     * GPT-2's BPE vocabulary (r50k_base: 50,256 merges + end-of-text), every preset's. The wire format's own constant
+     * ({@code TokenBlocks.GPT2_VOCAB}, which data-ingest uses) must agree: a trainer test checks it.
+     */
+    public static final int GPT2_VOCAB = 50257;
+
+    /**
      * Presets: {@code tiny} for CPU tests and the demo; {@code cpu-small} (4 layers, d = 256, 4 heads, T = 128) for the
      * CPU-scale InRank experiment: MLP matrices of 256 × 1024 give ranks room to plateau well below d_model, yet a step
      * of 8 × 128 tokens stays under a second on two cores; and the three GPT-2 sizes of the paper.
      */
     public static GptConfig preset(String name, Mode mode) {
         return switch (name) {
-            case "tiny" -> new GptConfig(50257, 128, 2, 4, 128, mode, true, 0.1, 1e-5);
-            case "cpu-small" -> new GptConfig(50257, 128, 4, 4, 256, mode, true, 0.1, 1e-5);
-            case "gpt2-small" -> new GptConfig(50257, 1024, 12, 12, 768, mode, true, 0.1, 1e-5);
-            case "gpt2-medium" -> new GptConfig(50257, 1024, 24, 16, 1024, mode, true, 0.1, 1e-5);
-            case "gpt2-large" -> new GptConfig(50257, 1024, 36, 20, 1280, mode, true, 0.1, 1e-5);
+            case "tiny" -> new GptConfig(GPT2_VOCAB, 128, 2, 4, 128, mode, true, 0.1, 1e-5);
+            case "cpu-small" -> new GptConfig(GPT2_VOCAB, 128, 4, 4, 256, mode, true, 0.1, 1e-5);
+            case "gpt2-small" -> new GptConfig(GPT2_VOCAB, 1024, 12, 12, 768, mode, true, 0.1, 1e-5);
+            case "gpt2-medium" -> new GptConfig(GPT2_VOCAB, 1024, 24, 16, 1024, mode, true, 0.1, 1e-5);
+            case "gpt2-large" -> new GptConfig(GPT2_VOCAB, 1024, 36, 20, 1280, mode, true, 0.1, 1e-5);
             default ->
                 throw new IllegalArgumentException(
                         "unknown preset '" + name + "' (tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large)");

@@ -1,9 +1,11 @@
 package io.inrank.cli.commands;
 
+import io.inrank.commands.bench.AttentionBench;
+import io.inrank.commands.bench.BackendBenchCommand;
+import io.inrank.commands.bench.GenerateBench;
+import io.inrank.commands.bench.TrainBench;
+import io.inrank.model.backend.BackendBench;
 import io.inrank.model.backend.Backends;
-import io.inrank.model.bench.AttentionBench;
-import io.inrank.model.bench.GenerateBench;
-import io.inrank.model.bench.TrainBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,8 +36,8 @@ public final class BenchCommand implements Runnable {
 
     /** Adds every available backend's own benches under {@code bench}, so this module names no implementation. */
     public static void addBackendBenches(CommandLine bench) {
-        for (Object c : Backends.benchCommands()) {
-            CommandLine sub = new CommandLine(c);
+        for (BackendBench b : Backends.benches()) {
+            CommandLine sub = BackendBenchCommand.of(b);
             sub.setUsageHelpWidth(bench.getUsageHelpWidth());
             bench.addSubcommand(sub);
         }

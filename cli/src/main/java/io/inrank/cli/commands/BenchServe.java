@@ -2,9 +2,9 @@ package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
-import io.inrank.model.bench.GenerateBench;
-import io.inrank.model.cli.BackendOption;
-import io.inrank.protocol.cli.Commands;
+import io.inrank.commands.BackendOption;
+import io.inrank.commands.Commands;
+import io.inrank.commands.bench.GenerateBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +56,7 @@ public final class BenchServe implements Callable<Integer> {
         List<String> model = new ArrayList<>();
         Passthrough.add(model, "--preset", preset);
         Passthrough.add(model, "--rank", rank);
-        Passthrough.add(model, "--backend", backend.resolved());
+        model.addAll(backend.check().arguments());
         int code = Commands.execute(new GenerateBench(), model.toArray(String[]::new));
         if (code != 0) return code;
 
@@ -70,7 +70,9 @@ public final class BenchServe implements Callable<Integer> {
                 .heap("4g")
                 .property("quarkus.http.port", port)
                 .property("inrank.serve.checkpoint", tmp.resolve("bench"))
-                .property("inrank.serve.backend", backend.resolved())
+                .property("inrank.serve.backend", backend.options().name())
+                .property(
+                        "inrank.serve.precision", backend.options().precision().label())
                 .jar(layout.inference().jar())
                 .start(tmp.resolve("serve.log"))) {
             String u = "http://localhost:" + port;

@@ -3,7 +3,7 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
-import io.inrank.protocol.cli.Commands;
+import io.inrank.commands.Commands;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;

@@ -1,10 +1,10 @@
 package io.inrank.cli.commands;
 
+import io.inrank.commands.Commands;
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.io.Checkpoint;
-import io.inrank.protocol.cli.Commands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

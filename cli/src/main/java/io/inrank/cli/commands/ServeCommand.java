@@ -2,7 +2,7 @@ package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
-import io.inrank.model.cli.BackendOption;
+import io.inrank.commands.BackendOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -73,7 +73,9 @@ public final class ServeCommand implements Callable<Integer> {
         JavaProcess.Builder b = JavaProcess.builder("inference", layout.jvm())
                 .property("inrank.serve.checkpoint", ckpt.toAbsolutePath())
                 .property("inrank.serve.max-concurrent-requests", maxConcurrent)
-                .property("inrank.serve.backend", backend.resolved())
+                .property("inrank.serve.backend", backend.options().name())
+                .property(
+                        "inrank.serve.precision", backend.options().precision().label())
                 .property("quarkus.http.port", port)
                 .property("kafka.bootstrap.servers", bootstrap);
         if (run != null)

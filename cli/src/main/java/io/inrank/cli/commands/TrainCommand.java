@@ -3,7 +3,7 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
-import io.inrank.model.cli.BackendOption;
+import io.inrank.commands.BackendOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,14 +54,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Layout layout = Layout.current();
-        if (Passthrough.wantsHelp(settings))
-            return trainer(layout, List.of("--help"), null).run();
+        if (Passthrough.wantsHelp(settings)) // the settings table from a plain main: no service starts for help
+        return JavaProcess.builder("trainer-help", layout.jvm())
+                    .main(layout.trainer().classpath(), "io.inrank.trainer.config.SettingsHelp")
+                    .run();
         backend.check(); // before any broker starts: a run that cannot train here fails at once
         List<String> args = new ArrayList<>(settings);
         Passthrough.add(args, "--dataset", dataset);
         Passthrough.add(args, "--seq", seq);
-        Passthrough.add(args, "--backend", backend.resolved());
-        Passthrough.add(args, "--precision", backend.precision());
+        args.addAll(backend.options().arguments());
         if (bootstrap != null || settings.contains("--dry-run")) { // a dry run needs no broker
             Passthrough.add(args, "--bootstrap", bootstrap);
             return trainer(layout, args, settings.contains("--dry-run") ? Integer.valueOf(0) : port)

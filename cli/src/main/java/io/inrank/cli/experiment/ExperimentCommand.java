@@ -4,9 +4,9 @@ import io.inrank.cli.commands.TrainCommand;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
+import io.inrank.commands.BackendOption;
+import io.inrank.commands.Commands;
 import io.inrank.model.GptConfig;
-import io.inrank.model.cli.BackendOption;
-import io.inrank.protocol.cli.Commands;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -227,7 +227,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 dataset,
                 lr,
                 warmupSteps,
-                backend.resolved(),
+                backend.options().name(),
                 rankWarmup,
                 rankGap,
                 b,
@@ -367,9 +367,9 @@ public final class ExperimentCommand implements Callable<Integer> {
                 "--checkpoint-dir",
                 checkpoints.toString(),
                 "--backend",
-                backend.resolved(),
+                backend.options().name(),
                 "--precision",
-                backend.precision()));
+                backend.options().precision().label()));
         args.addAll(arm.flags(layersOf(preset)));
         args.addAll(extra);
         int code;

@@ -1,13 +1,13 @@
 package io.inrank.cli.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.inrank.commands.BackendOption;
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
-import io.inrank.model.cli.BackendOption;
-import io.inrank.protocol.rank.RankRule;
-import io.inrank.protocol.rank.RatioPolicy;
+import io.inrank.rank.RankRule;
+import io.inrank.rank.RatioPolicy;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -272,7 +272,7 @@ public final class RuleAtInitCommand implements Callable<Integer> {
                         + " below a granted rank), until r stays. Preset %s: d_model %d, R_max %d, %d InRank layers;"
                         + " the cap is R_max − b − 1.%n%n",
                 seed,
-                backend.resolved(),
+                backend.options().name(),
                 r0,
                 preset,
                 cfg.dim(),

@@ -1,7 +1,7 @@
 package io.inrank.cli.launch;
 
+import io.inrank.commands.Commands;
 import io.inrank.kafka.KafkaLocal;
-import io.inrank.protocol.cli.Commands;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

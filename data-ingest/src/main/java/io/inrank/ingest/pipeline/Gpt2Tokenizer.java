@@ -13,7 +13,7 @@ import com.knuddels.jtokkit.api.IntArrayList;
 public final class Gpt2Tokenizer {
     public static final String NAME = "gpt2-bpe (jtokkit r50k_base, encodeOrdinary, one line at a time)";
     public static final int EOS = 50256;
-    public static final int VOCAB = 50257;
+    public static final int VOCAB = io.inrank.protocol.TokenBlocks.GPT2_VOCAB;
 
     private static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
 

@@ -1,11 +1,11 @@
 package io.inrank.inference.bench;
 
+import io.inrank.commands.BackendOption;
+import io.inrank.commands.Commands;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.DType;
-import io.inrank.model.cli.BackendOption;
 import io.inrank.model.io.Checkpoint;
-import io.inrank.protocol.cli.Commands;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,16 +1,16 @@
 package io.inrank.inference.cli;
 
+import io.inrank.commands.BackendOption;
+import io.inrank.commands.Commands;
 import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.Generation;
 import io.inrank.inference.engine.GenerationListener;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.backend.Backend;
-import io.inrank.model.cli.BackendOption;
 import io.inrank.model.generate.Sampler;
 import io.inrank.model.generate.Tokenizer;
 import io.inrank.model.io.Checkpoint;
-import io.inrank.protocol.cli.Commands;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

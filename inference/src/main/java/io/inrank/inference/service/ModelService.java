@@ -3,6 +3,7 @@ package io.inrank.inference.service;
 import io.inrank.inference.engine.Engine;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.BackendOptions;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.io.Checkpoint;
 import io.quarkus.runtime.ShutdownEvent;
@@ -65,6 +66,10 @@ public class ModelService {
     @ConfigProperty(name = "inrank.serve.backend")
     Optional<String> backendName;
 
+    /** fp32 | tf32 | bf16 (tf32 and bf16: cuda only); unset: INRANK_PRECISION, else fp32. */
+    @ConfigProperty(name = "inrank.serve.precision")
+    Optional<String> precision;
+
     private Backend backend;
 
     @Inject
@@ -74,8 +79,10 @@ public class ModelService {
     private volatile String loadProblem = "loading";
 
     void start(@Observes StartupEvent ev) {
-        backend = Backends.open(backendName.orElse(null)); // one that cannot run here stops the start with its reason
-        LOG.infof("backend %s", backend.name());
+        // parsed once here; one that cannot run here stops the start with its reason
+        BackendOptions options = BackendOptions.parse(backendName.orElse(null), precision.orElse(null));
+        backend = Backends.open(options);
+        LOG.infof("backend %s", options);
         engine = new Engine(maxConcurrent, maxBatch, requestTimeout, stallTimeout);
         metrics.bind(this);
         if (checkpoint.isEmpty()) {

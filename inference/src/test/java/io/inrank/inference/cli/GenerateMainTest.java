@@ -3,8 +3,8 @@ package io.inrank.inference.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inrank.commands.Commands;
 import io.inrank.inference.bench.ServeBench;
-import io.inrank.protocol.cli.Commands;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -67,7 +67,7 @@ class GenerateMainTest {
         assertTrue(empty.err().startsWith("error: give a prompt"), empty.err());
         Run backend = run(new GenerateMain(), "a", "--backend", "abacus");
         assertEquals(Commands.USAGE, backend.code());
-        assertTrue(backend.err().startsWith("error: --backend unknown backend 'abacus'"), backend.err());
+        assertTrue(backend.err().startsWith("error: --backend abacus: no such backend here"), backend.err());
         assertEquals(Commands.USAGE, run(new ServeBench(), "--clients", "1,0").code());
         assertEquals(
                 Commands.USAGE,

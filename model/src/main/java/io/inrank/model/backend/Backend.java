@@ -180,19 +180,8 @@ public interface Backend {
     /** A range of the flat parameter buffer with one weight-decay setting. */
     record Segment(long from, long to, boolean decay) {}
 
-    /** One AdamW step (torch semantics) over flat buffers. */
-    void adamw(
-            Tensor values,
-            Tensor grads,
-            Tensor m,
-            Tensor v,
-            List<Segment> segments,
-            double lr,
-            double beta1,
-            double beta2,
-            double eps,
-            double weightDecay,
-            long step);
+    /** One AdamW step (torch semantics) over flat buffers, with the step's scalars as {@link AdamWStep} made them. */
+    void adamw(Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, AdamWStep s);
 
     // ---- linear algebra for InRank ----
     /** Singular values of A_kᵀ·Bt_k, descending, zero-padded to min(in, out). */

@@ -1,15 +1,17 @@
 package io.inrank.model.backend;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * How a backend module makes itself known to {@link Backends}: a {@code java.util.ServiceLoader} service listed in its
- * jar's {@code META-INF/services/io.inrank.model.backend.BackendProvider}. {@link #unavailableReason} must be cheap and
- * must not load native code (it runs for every listing); {@link #open} does the real start.
+ * jar's {@code META-INF/services/io.inrank.model.backend.BackendProvider}. The provider declares its name, what it
+ * computes with and whether it can run here; {@link Backends} knows no backend by name. {@link #unavailableReason} must
+ * be cheap and must not load native code (it runs for every listing); {@link #open} does the real start.
  */
 public interface BackendProvider {
 
-    /** The name users select it by ({@code --backend}, {@code INRANK_BACKEND}). */
+    /** The name users select it by ({@code --backend}, {@code INRANK_BACKEND}): lower case, as {@link BackendOptions}. */
     String name();
 
     /** One line for listings, e.g. "CPU: ND4J + OpenBLAS". */
@@ -18,14 +20,27 @@ public interface BackendProvider {
     /** Null when it can be opened here, otherwise why not, in one line. */
     String unavailableReason();
 
-    /** Starts the backend (native libraries, devices); throws with a one-line message when that fails. */
-    Backend open();
+    /** The GEMM precisions it has; fp32 only unless it says more. */
+    default Set<Precision> precisions() {
+        return Set.of(Precision.FP32);
+    }
 
     /**
-     * Benchmarks that only make sense for this backend (e.g. against its own library), as picocli command objects
-     * for {@code inrank bench}; asked only when the backend is available, so they may load its classes.
+     * Starts the backend (native libraries, devices) with options {@link Backends} has checked (the name is this
+     * provider's, the precision one of {@link #precisions}); throws with a one-line message when the start fails.
      */
-    default List<Object> benchCommands() {
+    Backend open(BackendOptions options);
+
+    /**
+     * This backend's listing position: lower first (the CPU default before the oracle before accelerators); ties by
+     * name. Only the order of {@code inrank backends} and of messages depends on it.
+     */
+    default int order() {
+        return 100;
+    }
+
+    /** Measurements only this backend can make ({@code inrank bench NAME}); asked only when it is available. */
+    default List<BackendBench> benches() {
         return List.of();
     }
 }

@@ -1,8 +1,7 @@
 package io.inrank.model.backend;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,25 +9,18 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one place that turns a backend name into a {@link Backend}. Names: {@code nd4j} (CPU, default), {@code reference}
- * (plain-Java float64 oracle), {@code cuda} (NVIDIA GPUs; its own module). Implementations are found with
- * {@link ServiceLoader} ({@link BackendProvider}), so no model, trainer or server class names one. A name resolves as
- * given, else from {@code INRANK_BACKEND}, else {@value #DEFAULT}. An opened backend is kept: every caller in a process
- * shares it.
+ * The one place that turns {@link BackendOptions} into a {@link Backend}. Implementations are found with
+ * {@link ServiceLoader} ({@link BackendProvider}): this class knows none by name, so no model, trainer or server class
+ * names one either. {@link #open} checks the options against the provider (the only validation of a backend choice)
+ * and keeps the opened backend: every caller in a process shares it.
  */
 public final class Backends {
     private Backends() {}
 
-    public static final String ENV = "INRANK_BACKEND";
-    public static final String DEFAULT = "nd4j";
-
-    /** Every name the system knows, whether or not its module is on this class path. */
-    public static final List<String> KNOWN = List.of("nd4j", "reference", "cuda");
-
-    private static final Map<String, Backend> OPEN = new ConcurrentHashMap<>();
+    private static final Map<BackendOptions, Backend> OPEN = new ConcurrentHashMap<>();
 
     /** One backend's state here: available, or the reason it is not. */
-    public record Status(String name, String description, String unavailableReason) {
+    public record Status(String name, String description, String unavailableReason, List<Precision> precisions) {
         public boolean available() {
             return unavailableReason == null;
         }
@@ -39,134 +31,104 @@ public final class Backends {
         }
     }
 
-    /** The name to use: {@code name} if not blank, else {@code INRANK_BACKEND} if set, else {@value #DEFAULT}. */
-    public static String resolve(String name) {
-        if (name != null && !name.isBlank()) return name.trim();
-        String env = System.getenv(ENV);
-        return env != null && !env.isBlank() ? env.trim() : DEFAULT;
+    /** The backend the environment selects ({@code INRANK_BACKEND}, {@code INRANK_PRECISION}, else nd4j at fp32). */
+    public static Backend open() {
+        return open(BackendOptions.parse(null, null));
     }
 
-    /** The default backend ({@code INRANK_BACKEND}, else nd4j). */
-    public static Backend open() {
-        return open(null);
+    /** A backend by name at fp32 (tests and tools that name theirs). */
+    public static Backend open(String name) {
+        return open(BackendOptions.of(name));
     }
 
     /**
-     * Opens a backend by name (null or blank: see {@link #resolve}).
+     * Opens the backend the options name at their precision, or returns the one already open with the same options.
      *
-     * @throws BackendUnavailableException with a one-line reason naming the known backends
+     * @throws BackendUnavailableException with a one-line reason: no such backend here, a precision it lacks, or why it
+     *     cannot run here
      */
-    public static Backend open(String name) {
-        String n = resolve(name);
-        Backend open = OPEN.get(n);
+    public static Backend open(BackendOptions options) {
+        Backend open = OPEN.get(options);
         if (open != null) return open;
         synchronized (Backends.class) {
-            open = OPEN.get(n);
+            open = OPEN.get(options);
             if (open != null) return open;
-            BackendProvider p = providers().get(n);
-            if (p == null) {
-                if (!KNOWN.contains(n))
-                    throw new BackendUnavailableException(
-                            "unknown backend '" + n + "'; known: " + String.join(", ", KNOWN));
-                throw new BackendUnavailableException(n + ": " + missingModuleReason(n) + "; " + summary());
-            }
-            String why = p.unavailableReason();
-            if (why != null) throw new BackendUnavailableException(n + ": " + why + "; " + summary());
+            BackendProvider p = check(options);
             try {
-                open = p.open();
+                open = p.open(options);
             } catch (BackendUnavailableException e) {
                 throw e;
             } catch (RuntimeException | LinkageError e) {
-                throw new BackendUnavailableException(n + ": failed to start (" + e + ")", e);
+                throw new BackendUnavailableException(options.name() + ": failed to start (" + e + ")", e);
             }
-            OPEN.put(n, open);
+            OPEN.put(options, open);
             return open;
         }
     }
 
-    /** Every known backend (and any other provider found) with its state here. */
+    /**
+     * Checks that the options can run here without starting anything (for a command that launches another JVM with
+     * them): the provider that answers to the name, if the precision is one it has and it is available.
+     *
+     * @throws BackendUnavailableException with the one-line reason
+     */
+    public static BackendProvider check(BackendOptions options) {
+        String n = options.name();
+        BackendProvider p = providers().get(n);
+        if (p == null)
+            throw new BackendUnavailableException(n + ": no such backend here (found: " + names()
+                    + "; a backend's module must be on the class path)");
+        if (!p.precisions().contains(options.precision()))
+            throw new BackendUnavailableException(
+                    n + " has no " + options.precision().label() + " GEMMs (it has "
+                            + String.join(", ", sorted(p.precisions())) + ")");
+        String why = p.unavailableReason();
+        if (why != null) throw new BackendUnavailableException(n + ": " + why + "; " + summary());
+        return p;
+    }
+
+    /** Every backend found, in listing order, with its state here. */
     public static List<Status> list() {
-        Map<String, BackendProvider> found = providers();
         List<Status> out = new ArrayList<>();
-        for (String n : KNOWN) {
-            BackendProvider p = found.remove(n);
-            out.add(
-                    p == null
-                            ? new Status(n, "", missingModuleReason(n))
-                            : new Status(n, p.description(), p.unavailableReason()));
-        }
-        for (BackendProvider p : found.values()) out.add(new Status(p.name(), p.description(), p.unavailableReason()));
+        for (BackendProvider p : providers().values())
+            out.add(new Status(
+                    p.name(),
+                    p.description(),
+                    p.unavailableReason(),
+                    p.precisions().stream().sorted().toList()));
         return out;
     }
 
-    /** "backends: nd4j (…), reference (…), cuda (unavailable: …)" in one line. */
+    /** "backends here: nd4j (available), reference (available), cuda (unavailable)" in one line. */
     public static String summary() {
         List<String> parts = new ArrayList<>();
-        for (Status s : list()) parts.add(s.available() ? s.name() + " (available)" : s.name() + " (unavailable)");
+        for (Status s : list()) parts.add(s.name() + (s.available() ? " (available)" : " (unavailable)"));
         return "backends here: " + String.join(", ", parts);
     }
 
-    /** The backend-specific benchmarks of every available backend ({@link BackendProvider#benchCommands}). */
-    public static List<Object> benchCommands() {
-        List<Object> out = new ArrayList<>();
-        for (BackendProvider p : providers().values()) {
-            if (p.unavailableReason() == null) out.addAll(p.benchCommands());
-        }
+    /** The backend-specific benches of every available backend ({@link BackendProvider#benches}). */
+    public static List<BackendBench> benches() {
+        List<BackendBench> out = new ArrayList<>();
+        for (BackendProvider p : providers().values()) if (p.unavailableReason() == null) out.addAll(p.benches());
         return out;
     }
 
+    /** The names found, comma-separated, in listing order. */
+    public static String names() {
+        return String.join(", ", providers().keySet());
+    }
+
     private static Map<String, BackendProvider> providers() {
+        List<BackendProvider> found = new ArrayList<>();
+        ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())
+                .forEach(found::add);
+        found.sort(Comparator.comparingInt(BackendProvider::order).thenComparing(BackendProvider::name));
         Map<String, BackendProvider> byName = new LinkedHashMap<>();
-        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()))
-            byName.putIfAbsent(p.name(), p);
+        for (BackendProvider p : found) byName.putIfAbsent(p.name(), p);
         return byName;
     }
 
-    /**
-     * Null if the NVIDIA driver's library (libcuda.so.1) is found, else the one-line reason; loads nothing, so a GPU
-     * backend can ask before it touches any CUDA class.
-     */
-    public static String cudaDriverMissingReason() {
-        return CudaDriver.missingReason();
-    }
-
-    /** Why a known backend has no provider on this class path. */
-    private static String missingModuleReason(String name) {
-        if (name.equals("cuda")) {
-            String driver = CudaDriver.missingReason();
-            return driver != null
-                    ? driver
-                    : "a CUDA driver is present but the CUDA backend module is not on the class path";
-        }
-        return "its module is not on the class path";
-    }
-
-    /** Finds the NVIDIA driver's user-space library without loading it (no JNI here). */
-    static final class CudaDriver {
-        private CudaDriver() {}
-
-        static final List<String> DIRS = List.of(
-                "/usr/lib/x86_64-linux-gnu",
-                "/usr/lib64",
-                "/usr/lib",
-                "/usr/local/nvidia/lib64",
-                "/usr/local/nvidia/lib",
-                "/usr/lib/wsl/lib");
-
-        /**
-         * Null if libcuda.so.1 is found (in LD_LIBRARY_PATH or the usual places), else the reason. With
-         * {@link CudaEmulation#requested()} the emulated device's verdict instead; without it, an emulator directory's
-         * stand-in does not count as a driver.
-         */
-        static String missingReason() {
-            if (CudaEmulation.requested()) return CudaEmulation.unavailableReason();
-            List<String> dirs = new ArrayList<>();
-            String ld = System.getenv("LD_LIBRARY_PATH");
-            if (ld != null) for (String d : ld.split(":")) if (!d.isBlank()) dirs.add(d);
-            dirs.addAll(DIRS);
-            for (String d : dirs)
-                if (Files.exists(Path.of(d, "libcuda.so.1")) && !CudaEmulation.isEmulatorDir(Path.of(d))) return null;
-            return "no CUDA driver found (libcuda.so.1)";
-        }
+    private static List<String> sorted(java.util.Set<Precision> ps) {
+        return ps.stream().sorted().map(Precision::label).toList();
     }
 }

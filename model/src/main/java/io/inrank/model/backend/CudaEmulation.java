@@ -53,7 +53,7 @@ public final class CudaEmulation {
     }
 
     /** True when dir holds the emulator (so its libcuda.so.1 is no driver). */
-    static boolean isEmulatorDir(Path dir) {
+    public static boolean isEmulatorDir(Path dir) {
         return Files.isRegularFile(dir.resolve(MARKER));
     }
 

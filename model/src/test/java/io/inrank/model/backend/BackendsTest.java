@@ -3,47 +3,54 @@ package io.inrank.model.backend;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Opening backends by name: the known names, the default, and one-line reasons for what cannot run here. */
+/**
+ * Backend options parsed once (names, precisions, env defaults) and checked once against the provider that answers to
+ * the name; one-line reasons for what cannot run here.
+ */
 class BackendsTest {
 
     @Test
-    void knownBackendsOpenByNameAndAreShared() {
-        assertEquals("nd4j", Backends.open("nd4j").name());
-        assertEquals("reference", Backends.open(" reference ").name());
-        assertSame(Backends.open("reference"), Backends.open("reference"));
+    void optionsParseOnceWithEnvDefaults() {
+        Map<String, String> env = Map.of("INRANK_BACKEND", " Reference ", "INRANK_PRECISION", "BF16");
+        assertEquals(new BackendOptions("reference", Precision.BF16), BackendOptions.parse(null, "", env::get));
+        assertEquals(new BackendOptions("cuda", Precision.TF32), BackendOptions.parse("cuda", "tf32", env::get));
+        assertEquals(new BackendOptions("nd4j", Precision.FP32), BackendOptions.parse(null, null, k -> null));
         assertEquals(
-                System.getenv(Backends.ENV) == null
-                        ? "nd4j"
-                        : System.getenv(Backends.ENV).trim(),
-                Backends.resolve(null));
-        assertEquals("nd4j", Backends.resolve(System.getenv(Backends.ENV) == null ? "" : "nd4j"));
+                List.of("--backend", "cuda", "--precision", "bf16"),
+                BackendOptions.parse("cuda", "bf16").arguments());
+        IllegalArgumentException bad =
+                assertThrows(IllegalArgumentException.class, () -> BackendOptions.parse("nd4j", "fp16", k -> null));
+        assertEquals("precision: expected fp32, tf32 or bf16, got 'fp16'", bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BackendOptions.parse("../cuda", null, k -> null));
     }
 
     @Test
-    void unknownAndUnavailableBackendsAreRefusedWithTheirReason() {
+    void backendsOpenByOptionsAndAreShared() {
+        assertEquals("nd4j", Backends.open("nd4j").name());
+        assertEquals("reference", Backends.open(" reference ").name());
+        assertSame(Backends.open("reference"), Backends.open(BackendOptions.of("reference")));
+    }
+
+    @Test
+    void unknownBackendsAndMissingPrecisionsAreRefusedInOneLine() {
         BackendUnavailableException unknown =
                 assertThrows(BackendUnavailableException.class, () -> Backends.open("tpu"));
-        assertEquals("unknown backend 'tpu'; known: nd4j, reference, cuda", unknown.getMessage());
+        assertTrue(
+                unknown.getMessage().startsWith("tpu: no such backend here (found: nd4j, reference;"),
+                unknown.getMessage());
+        BackendUnavailableException bf16 = assertThrows(
+                BackendUnavailableException.class, () -> Backends.open(new BackendOptions("nd4j", Precision.BF16)));
+        assertEquals("nd4j has no bf16 GEMMs (it has fp32)", bf16.getMessage());
 
         List<Backends.Status> all = Backends.list();
+        // the model module's own providers, default first; this module has no accelerator
         assertEquals(
-                List.of("nd4j", "reference", "cuda"),
+                List.of("nd4j", "reference"),
                 all.stream().map(Backends.Status::name).toList());
         assertTrue(all.get(0).available() && all.get(1).available());
-        Backends.Status cuda = all.get(2);
-        if (!cuda.available()) {
-            BackendUnavailableException e =
-                    assertThrows(BackendUnavailableException.class, () -> Backends.open("cuda"));
-            assertTrue(
-                    e.getMessage()
-                            .startsWith("cuda: " + cuda.unavailableReason()
-                                    + "; backends here: nd4j (available), reference (available)"),
-                    e.getMessage());
-            assertFalse(e.getMessage().contains("\n"), "one line");
-            if (Backends.CudaDriver.missingReason() != null)
-                assertEquals("no CUDA driver found (libcuda.so.1)", cuda.unavailableReason());
-        }
+        assertEquals(List.of(Precision.FP32), all.get(0).precisions());
     }
 }

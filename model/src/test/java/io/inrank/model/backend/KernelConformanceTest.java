@@ -372,7 +372,7 @@ class KernelConformanceTest {
             Tensor p = tensor(e, t, p0, n), grad = e.zeros(t, n), m = e.zeros(t, n), v = e.zeros(t, n);
             for (int s = 0; s < 3; s++) {
                 e.fromHost(grad, g[s]);
-                e.adamw(p, grad, m, v, segs, 1e-2, 0.9, 0.999, 1e-8, 0.1, s + 1);
+                e.adamw(p, grad, m, v, segs, io.inrank.model.backend.AdamWStep.of(1e-2, 0.9, 0.999, 1e-8, 0.1, s + 1));
             }
             return new Tensor[] {p, m, v};
         });

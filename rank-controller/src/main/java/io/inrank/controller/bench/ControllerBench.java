@@ -1,10 +1,10 @@
 package io.inrank.controller.bench;
 
+import io.inrank.commands.Commands;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.Topics;
-import io.inrank.protocol.cli.Commands;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,6 +1,7 @@
 package io.inrank.controller.policy;
 
 import io.inrank.protocol.SpectrumReport;
+import io.inrank.rank.RankLimits;
 
 /**
  * What makes a reported layer unusable, as a reason for the dead-letter topic; null when it is fine.
@@ -23,13 +24,8 @@ public final class SpectrumCheck {
                         + ")";
             }
         }
-        if (l.rank() < 0 || l.buffer() < 0) return "layer " + l.name() + ": rank and buffer must be >= 0";
-        if (l.maxRank() < 1 || l.maxRank() > n)
-            return "layer " + l.name() + ": maxRank " + l.maxRank() + " outside 1.." + n;
-        if (l.rank() + l.buffer() > l.maxRank()) {
-            return "layer " + l.name() + ": rank " + l.rank() + " + buffer " + l.buffer() + " exceeds maxRank "
-                    + l.maxRank();
-        }
-        return null;
+        if (l.maxRank() > n) return "layer " + l.name() + ": maxRank " + l.maxRank() + " outside 1.." + n;
+        String state = RankLimits.state(l.rank(), l.buffer(), l.maxRank());
+        return state == null ? null : "layer " + l.name() + ": " + state;
     }
 }

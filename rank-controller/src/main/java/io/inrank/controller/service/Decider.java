@@ -5,8 +5,9 @@ import io.inrank.controller.state.RunState;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.Topics;
-import io.inrank.protocol.rank.RankRule;
-import io.inrank.protocol.rank.RatioPolicy;
+import io.inrank.rank.RankLimits;
+import io.inrank.rank.RankRule;
+import io.inrank.rank.RatioPolicy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -147,7 +148,7 @@ public final class Decider {
         for (String name : order) {
             SpectrumReport.LayerSpectrum l = byName.get(name);
             RunState.LayerState prev = layers.get(name);
-            int rank = Math.max(l.rank(), prev == null ? 0 : prev.rank()); // never below a rank already granted
+            int rank = RankLimits.startingRank(l.rank(), prev == null ? null : prev.rank());
             RankRule.Decision d = RankRule.decide(l.singularValues(), rank, l.buffer(), l.maxRank(), alpha, policy);
             layers.put(name, new RunState.LayerState(d.newRank(), l.buffer(), l.maxRank(), d.ratio()));
             out.add(new RankDecision.LayerDecision(name, l.rank(), Math.max(1, d.newRank()), d.ratio()));

@@ -3,7 +3,7 @@ package io.inrank.controller.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.inrank.protocol.cli.Commands;
+import io.inrank.commands.Commands;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.inrank.trainer.bench;
 
-import io.inrank.model.bench.TrainBench;
-import io.inrank.model.cli.BackendOption;
-import io.inrank.protocol.cli.Commands;
+import io.inrank.commands.BackendOption;
+import io.inrank.commands.Commands;
+import io.inrank.commands.bench.TrainBench;
 import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
 import io.inrank.trainer.run.TrainingRun;
@@ -173,7 +173,7 @@ public final class TrainerBench implements Callable<Integer> {
                     "--bootstrap",
                     bootstrap,
                     "--backend",
-                    backend.resolved()
+                    backend.options().name()
                 },
                 k -> Optional.empty());
         int k = s.initRank() + s.bufferFor(s.model());
@@ -253,15 +253,26 @@ public final class TrainerBench implements Callable<Integer> {
     /** The options an arm's JVM gets: this run's, resolved, so both arms and every round measure the same config. */
     List<String> armArgs(String arm) {
         List<String> args = new ArrayList<>(List.of(
-                "--bootstrap", bootstrap,
-                "--backend", backend.resolved(),
-                "--dataset", dataset,
-                "--preset", preset,
-                "--batch", "" + batch,
-                "--seq", "" + seq,
-                "--steps", "" + steps,
-                "--warmup", "" + warmup,
-                "--checkpoint-every", "" + ckpt));
+                "--bootstrap",
+                bootstrap,
+                "--backend",
+                backend.options().name(),
+                "--precision",
+                backend.options().precision().label(),
+                "--dataset",
+                dataset,
+                "--preset",
+                preset,
+                "--batch",
+                "" + batch,
+                "--seq",
+                "" + seq,
+                "--steps",
+                "" + steps,
+                "--warmup",
+                "" + warmup,
+                "--checkpoint-every",
+                "" + ckpt));
         if (rankChecks) args.add("--rank-checks");
         args.addAll(List.of("--arm", arm));
         return args;

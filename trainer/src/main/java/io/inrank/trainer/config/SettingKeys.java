@@ -1,7 +1,7 @@
 package io.inrank.trainer.config;
 
 import io.inrank.model.GptConfig;
-import io.inrank.model.backend.Backends;
+import io.inrank.model.backend.BackendOptions;
 import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.RunKey;
 import java.io.IOException;
@@ -180,8 +180,7 @@ public final class SettingKeys {
                     Path.of(v.apply("checkpoint-dir")),
                     l(v, "log-every"),
                     kafka,
-                    Backends.resolve(v.apply("backend")),
-                    precision(v.apply("precision")),
+                    BackendOptions.parse(v.apply("backend"), v.apply("precision")),
                     ints(v, "fixed-ranks"),
                     runKey(v.apply("run"), v.apply("run-key"), v.apply("run-key-file"), System::getenv),
                     i(v, "max-missed-checks"));
@@ -216,13 +215,6 @@ public final class SettingKeys {
             throw new IllegalArgumentException(
                     (inFile ? "--run-key-file " + file : "--run-key") + ": " + e.getMessage());
         }
-    }
-
-    /** The precision as given, else INRANK_PRECISION, else fp32. */
-    static String precision(String given) {
-        String p = given;
-        if (p == null || p.isBlank()) p = System.getenv("INRANK_PRECISION");
-        return p == null || p.isBlank() ? "fp32" : p.trim().toLowerCase(Locale.ROOT);
     }
 
     public static GptConfig.Mode mode(String s) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import io.inrank.model.GptConfig;
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.BackendOptions;
 import io.inrank.model.backend.Backends;
 import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.RunKey;
@@ -53,8 +54,7 @@ public record TrainSettings(
         Path checkpointDir,
         long logEvery,
         KafkaClientConfig kafka,
-        String backend,
-        String precision,
+        BackendOptions backend,
         List<Integer> fixedRanks,
         @JsonSerialize(using = ToStringSerializer.class) RunKey runKey,
         int maxMissedChecks) {
@@ -63,12 +63,7 @@ public record TrainSettings(
         require(
                 run != null && run.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
                 "run must be 1-100 of [A-Za-z0-9._-], got '" + run + "'");
-        require(
-                List.of("fp32", "tf32", "bf16").contains(precision),
-                "precision: fp32, tf32 or bf16, got '" + precision + "'");
-        require(
-                precision.equals("fp32") || backend.equals("cuda"),
-                "precision " + precision + ": only the cuda backend has tf32 and bf16 GEMMs");
+        require(backend != null, "backend must be set");
         require(batch >= 1, "batch must be >= 1");
         require(seq >= 1, "seq must be >= 1");
         require(accumulation >= 1, "accumulation must be >= 1");
@@ -134,9 +129,8 @@ public record TrainSettings(
         return (long) batch * seq * accumulation;
     }
 
-    /** Opens the run's backend at its precision (the cuda backend reads {@code inrank.precision} when it starts). */
+    /** Opens the run's backend with its options (checked there, against the backend's provider). */
     public Backend openBackend() {
-        System.setProperty("inrank.precision", precision);
         return Backends.open(backend);
     }
 }

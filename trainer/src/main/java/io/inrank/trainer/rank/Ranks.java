@@ -6,6 +6,7 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.SpectrumReport;
+import io.inrank.rank.RankLimits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -105,13 +106,8 @@ public final class Ranks {
         for (RankDecision.LayerDecision l : d.layers()) {
             Integer i = index.get(l.name());
             if (i == null) throw new IllegalArgumentException("decision names unknown layer " + l.name());
-            if (l.newRank() < r[i])
-                throw new IllegalArgumentException(
-                        l.name() + ": new rank " + l.newRank() + " < current " + r[i] + " (ranks never shrink)");
-            if (l.newRank() + buffer > maxRank) {
-                throw new IllegalArgumentException(
-                        l.name() + ": new rank " + l.newRank() + " + buffer " + buffer + " > maxRank " + maxRank);
-            }
+            String problem = RankLimits.growth(r[i], l.newRank(), buffer, maxRank);
+            if (problem != null) throw new IllegalArgumentException(l.name() + ": " + problem);
             if (l.newRank() != r[i]) changes.add(new Change(l.name(), r[i], l.newRank(), l.ratio()));
             next[i] = l.newRank();
         }

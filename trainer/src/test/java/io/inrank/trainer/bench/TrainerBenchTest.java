@@ -3,7 +3,7 @@ package io.inrank.trainer.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.inrank.protocol.cli.Commands;
+import io.inrank.commands.Commands;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -43,6 +43,8 @@ class TrainerBenchTest {
                         "h:1",
                         "--backend",
                         "reference",
+                        "--precision",
+                        "fp32",
                         "--dataset",
                         "sotu128",
                         "--preset",

@@ -8,6 +8,16 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class SettingKeysTest {
+    @Test
+    void theModelsVocabularyIsTheWireFormats() {
+        // token ids come off Kafka (protocol) and index the model's embedding (model): one vocabulary
+        assertEquals(io.inrank.protocol.TokenBlocks.GPT2_VOCAB, GptConfig.GPT2_VOCAB);
+        for (String p : java.util.List.of("tiny", "cpu-small", "gpt2-small", "gpt2-medium", "gpt2-large"))
+            assertEquals(
+                    GptConfig.GPT2_VOCAB,
+                    GptConfig.preset(p, GptConfig.Mode.FULL).vocab(),
+                    p);
+    }
 
     @Test
     void flagsBeatConfigWhichBeatsDefaults() {

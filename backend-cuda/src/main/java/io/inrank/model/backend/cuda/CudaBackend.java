@@ -4,9 +4,11 @@ import static io.inrank.model.backend.cuda.LaunchShapes.ATTN_BLOCK;
 import static io.inrank.model.backend.cuda.LaunchShapes.BLOCK;
 import static io.inrank.model.backend.cuda.LaunchShapes.grid;
 
+import io.inrank.model.backend.AdamWStep;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
+import io.inrank.model.backend.Precision;
 import io.inrank.model.backend.Tensor;
 import java.util.List;
 
@@ -627,20 +629,9 @@ final class CudaBackend implements Backend {
 
     @Override
     public synchronized void adamw(
-            Tensor values,
-            Tensor grads,
-            Tensor m,
-            Tensor v,
-            List<Segment> segments,
-            double lr,
-            double beta1,
-            double beta2,
-            double eps,
-            double weightDecay,
-            long step) {
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+            Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, AdamWStep step) {
         for (Segment s : segments) {
-            double decay = s.decay() ? 1 - lr * weightDecay : 1.0;
+            double decay = step.decay(s.decay());
             kernels.args()
                     .ptr(of(values).address)
                     .ptr(of(grads).address)
@@ -650,14 +641,14 @@ final class CudaBackend implements Backend {
                     .i64(s.to())
                     .f32((float) decay)
                     .adamParams(
-                            (float) lr,
-                            (float) beta1,
-                            (float) beta2,
-                            (float) (1 - beta1),
-                            (float) (1 - beta2),
-                            (float) bc1,
-                            (float) bc2,
-                            (float) eps,
+                            (float) step.lr(),
+                            (float) step.beta1(),
+                            (float) step.beta2(),
+                            (float) step.oneMinusBeta1(),
+                            (float) step.oneMinusBeta2(),
+                            (float) step.biasCorrection1(),
+                            (float) step.biasCorrection2(),
+                            (float) step.eps(),
                             1f);
             kernels.launch("adamw", "adamw_step", grid(s.to() - s.from(), BLOCK), BLOCK);
         }

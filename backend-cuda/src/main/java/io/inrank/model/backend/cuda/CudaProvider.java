@@ -1,9 +1,13 @@
 package io.inrank.model.backend.cuda;
 
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.BackendOptions;
 import io.inrank.model.backend.BackendProvider;
 import io.inrank.model.backend.BackendUnavailableException;
 import io.inrank.model.backend.CudaEmulation;
+import io.inrank.model.backend.Precision;
+import java.util.EnumSet;
+import java.util.Set;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
@@ -11,7 +15,7 @@ import org.bytedeco.cuda.global.cudart;
 /**
  * {@code --backend cuda}: found by {@link java.util.ServiceLoader}. Availability is {@link CudaRuntime}'s verdict
  * (no CUDA class is touched where there is no driver); opening makes the context, the stream, the arena
- * ({@code INRANK_CUDA_MEMORY}), cuBLAS at the configured precision ({@code INRANK_PRECISION}) and cuSOLVER.
+ * ({@code INRANK_CUDA_MEMORY}), cuBLAS at the options' precision (fp32, tf32 or bf16) and cuSOLVER.
  */
 public final class CudaProvider implements BackendProvider {
     @Override
@@ -31,12 +35,21 @@ public final class CudaProvider implements BackendProvider {
     }
 
     @Override
-    public Backend open() {
+    public Set<Precision> precisions() {
+        return EnumSet.allOf(Precision.class);
+    }
+
+    @Override
+    public int order() {
+        return 50;
+    }
+
+    @Override
+    public Backend open(BackendOptions options) {
         CudaRuntime.Device device = CudaRuntime.device();
-        Precision precision;
+        Precision precision = options.precision();
         long arena;
         try {
-            precision = Precision.configured();
             CudaCheck.rt(cudart.cudaSetDevice(0), "cudaSetDevice");
             CudaCheck.rt(cudart.cudaFree(null), "cudaFree (context start)");
             arena = DeviceMemory.arenaBytes(System.getenv("INRANK_CUDA_MEMORY"), DeviceMemory.freeDeviceBytes());

@@ -1,6 +1,5 @@
 package io.inrank.model.backend.cuda;
 
-import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.CudaEmulation;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
@@ -57,7 +56,7 @@ public final class CudaRuntime {
         synchronized (LOCK) {
             if (probed) return;
             try {
-                reason = Backends.cudaDriverMissingReason();
+                reason = CudaDriver.missingReason();
                 if (reason == null) device = open();
             } catch (UnavailableException e) {
                 reason = e.getMessage();

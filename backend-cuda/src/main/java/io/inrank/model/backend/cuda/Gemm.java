@@ -1,5 +1,6 @@
 package io.inrank.model.backend.cuda;
 
+import io.inrank.model.backend.Precision;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cublas;

@@ -1,7 +1,7 @@
 package io.inrank.model.backend.cuda;
 
+import io.inrank.commands.bench.TrainBench;
 import io.inrank.model.backend.Backends;
-import io.inrank.model.bench.TrainBench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

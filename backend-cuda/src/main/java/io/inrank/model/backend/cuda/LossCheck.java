@@ -1,12 +1,12 @@
 package io.inrank.model.backend.cuda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inrank.commands.BackendOption;
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
-import io.inrank.model.cli.BackendOption;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -104,7 +104,7 @@ final class LossCheck implements Callable<Integer> {
                 "{\"check\":\"losses-summary\",\"backend\":\"%s\",\"precision\":\"%s\",\"steps\":%d,"
                         + "\"max_rel\":%.3g,\"tolerance\":%.0e,\"repeats\":%d,\"bit_identical\":%b,\"pass\":%b}%n",
                 be.name(),
-                backend.precision(),
+                backend.options().precision().label(),
                 first.length,
                 worst,
                 tolerance,

@@ -1,5 +1,6 @@
 package io.inrank.model.backend.cuda;
 
+import io.inrank.commands.BackendOption;
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
@@ -7,9 +8,8 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
-import io.inrank.model.cli.BackendOption;
-import io.inrank.protocol.rank.RankRule;
-import io.inrank.protocol.rank.RatioPolicy;
+import io.inrank.rank.RankRule;
+import io.inrank.rank.RatioPolicy;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;

@@ -219,7 +219,13 @@ class DeviceMathTest {
             ref.fromHostF32(tg, new float[] {g});
             ref.fromHostF32(tm, new float[] {m});
             ref.fromHostF32(tv, new float[] {v});
-            ref.adamw(tp, tg, tm, tv, List.of(new Backend.Segment(0, 1, decay)), lr, beta1, beta2, eps, wd, step);
+            ref.adamw(
+                    tp,
+                    tg,
+                    tm,
+                    tv,
+                    List.of(new Backend.Segment(0, 1, decay)),
+                    io.inrank.model.backend.AdamWStep.of(lr, beta1, beta2, eps, wd, step));
             String[] o = ask(String.join(
                     " ",
                     "adamw",

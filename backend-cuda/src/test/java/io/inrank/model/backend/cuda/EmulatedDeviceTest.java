@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inrank.model.backend.Backends;
+import io.inrank.model.backend.Precision;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;

@@ -55,7 +55,7 @@ class GpuCheckTest {
         assertTrue(env[1].contains("\"name\":\"cuda\""), env[1]);
         String[] bad = run("losses", "--backend", "nd4j", "--precision", "bf16");
         assertEquals("2", bad[0]);
-        assertTrue(bad[2].contains("only the cuda backend has tf32 and bf16"), bad[2]);
+        assertTrue(bad[2].contains("--precision bf16: nd4j has no bf16 GEMMs (it has fp32)"), bad[2]);
         String[] typo = run("train", "--backend", "reference", "--precision", "fp16");
         assertEquals("2", typo[0]);
         assertTrue(typo[2].contains("expected fp32, tf32 or bf16"), typo[2]);

@@ -1,7 +1,5 @@
 package io.inrank.model.backend.nd4j;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -29,8 +27,6 @@ final class CachedAttention {
 
     private static final VectorSpecies<Float> S = RowKernels.S;
     private static final int L = S.length();
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-
     /**
      * Whether this path (and its cache layout) takes the arrays: the vector module, FLOAT, contiguous, heads a whole
      * number of vectors wide, a context a whole number of tiles long, caches [slots, ctx, C].
@@ -76,7 +72,7 @@ final class CachedAttention {
         /** Per team thread (index = part): scores and the query. */
         private float[][] scores = new float[0][], query = new float[0][];
 
-        ByteBuffer q, k, v, out;
+        VectorMemory q, k, v, out;
         int qOff, kOff, vOff, yOff, c, hd, ctx, heads, n, parts;
         int[] slots, positions;
         long kAddress, vAddress; // of each cache's element 0
@@ -92,16 +88,16 @@ final class CachedAttention {
                 int heads,
                 float scale,
                 INDArray y) {
-            q = Flat.bytes(qkv);
-            k = Flat.bytes(kCache);
-            v = Flat.bytes(vCache);
-            out = Flat.bytes(y);
+            q = VectorMemory.of(Flat.bytes(qkv));
+            k = VectorMemory.of(Flat.bytes(kCache));
+            v = VectorMemory.of(Flat.bytes(vCache));
+            out = VectorMemory.of(Flat.bytes(y));
             qOff = Math.toIntExact(Flat.byteOffset(qkv));
             kOff = Math.toIntExact(Flat.byteOffset(kCache));
             vOff = Math.toIntExact(Flat.byteOffset(vCache));
             yOff = Math.toIntExact(Flat.byteOffset(y));
-            kAddress = Flat.baseAddress(k) + kOff;
-            vAddress = Flat.baseAddress(v) + vOff;
+            kAddress = Flat.baseAddress(k.bytes()) + kOff;
+            vAddress = Flat.baseAddress(v.bytes()) + vOff;
             c = (int) y.size(1);
             hd = c / heads;
             ctx = (int) kCache.size(1);
@@ -137,7 +133,7 @@ final class CachedAttention {
                 int kSrc = row + 4 * (c + h * hd), vSrc = row + 4 * (2 * c + h * hd);
                 for (int d = 0; d < hd; d++) k.putFloat(kAt + 4 * d * L, q.getFloat(kSrc + 4 * d));
                 for (int d = 0; d < hd; d += L) {
-                    FloatVector.fromByteBuffer(S, q, vSrc + 4 * d, NATIVE).intoByteBuffer(v, vAt + 4 * d, NATIVE);
+                    v.store(q.load(S, vSrc + 4 * d), vAt + 4 * d);
                 }
             }
         }
@@ -173,23 +169,22 @@ final class CachedAttention {
      * FMA loops keep), then computed on.
      */
     private static void head(
-            ByteBuffer qkv,
+            VectorMemory qkv,
             int qAt,
-            ByteBuffer k,
+            VectorMemory k,
             int kAt,
             long kAddress,
-            ByteBuffer v,
+            VectorMemory v,
             int vAt,
             long vAddress,
-            ByteBuffer out,
+            VectorMemory out,
             int yAt,
             int hd,
             int len,
             float scale,
             float[] qh,
             float[] p) {
-        for (int d = 0; d < hd; d += L)
-            FloatVector.fromByteBuffer(S, qkv, qAt + 4 * d, NATIVE).intoArray(qh, d);
+        for (int d = 0; d < hd; d += L) qkv.load(S, qAt + 4 * d).intoArray(qh, d);
         int tiles = (len + L - 1) / L, tileBytes = 4 * hd * L;
         Flat.touch(kAddress, (long) tiles * tileBytes);
         // four tiles (4·L positions) at a time: independent FMA chains. Past the last tile the group repeats the last
@@ -204,10 +199,10 @@ final class CachedAttention {
             for (int d = 0; d < hd; d++) {
                 FloatVector qd = FloatVector.broadcast(S, qh[d]);
                 int dd = 4 * d * L;
-                a0 = FloatVector.fromByteBuffer(S, k, t0 + dd, NATIVE).fma(qd, a0);
-                a1 = FloatVector.fromByteBuffer(S, k, t1 + dd, NATIVE).fma(qd, a1);
-                a2 = FloatVector.fromByteBuffer(S, k, t2 + dd, NATIVE).fma(qd, a2);
-                a3 = FloatVector.fromByteBuffer(S, k, t3 + dd, NATIVE).fma(qd, a3);
+                a0 = k.load(S, t0 + dd).fma(qd, a0);
+                a1 = k.load(S, t1 + dd).fma(qd, a1);
+                a2 = k.load(S, t2 + dd).fma(qd, a2);
+                a3 = k.load(S, t3 + dd).fma(qd, a3);
             }
             a0.mul(scale).intoArray(p, j * L);
             a1.mul(scale).intoArray(p, j1 * L);
@@ -226,7 +221,7 @@ final class CachedAttention {
             e.intoArray(p, u);
             sum = sum.add(e);
         }
-        float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+        float inv = 1f / RowKernels.addLanes(sum);
         Flat.touch(vAddress, 4L * len * hd);
         int d = 0, rowBytes = 4 * hd;
         for (; d + 4 * L <= hd; d += 4 * L) { // four vectors of the head in registers down the rows
@@ -234,23 +229,22 @@ final class CachedAttention {
             for (int u = 0; u < len; u++) {
                 int at = vAt + u * rowBytes + 4 * d;
                 FloatVector w = FloatVector.broadcast(S, p[u]);
-                a0 = FloatVector.fromByteBuffer(S, v, at, NATIVE).fma(w, a0);
-                a1 = FloatVector.fromByteBuffer(S, v, at + 4 * L, NATIVE).fma(w, a1);
-                a2 = FloatVector.fromByteBuffer(S, v, at + 8 * L, NATIVE).fma(w, a2);
-                a3 = FloatVector.fromByteBuffer(S, v, at + 12 * L, NATIVE).fma(w, a3);
+                a0 = v.load(S, at).fma(w, a0);
+                a1 = v.load(S, at + 4 * L).fma(w, a1);
+                a2 = v.load(S, at + 8 * L).fma(w, a2);
+                a3 = v.load(S, at + 12 * L).fma(w, a3);
             }
             int y0 = yAt + 4 * d;
-            a0.mul(inv).intoByteBuffer(out, y0, NATIVE);
-            a1.mul(inv).intoByteBuffer(out, y0 + 4 * L, NATIVE);
-            a2.mul(inv).intoByteBuffer(out, y0 + 8 * L, NATIVE);
-            a3.mul(inv).intoByteBuffer(out, y0 + 12 * L, NATIVE);
+            out.store(a0.mul(inv), y0);
+            out.store(a1.mul(inv), y0 + 4 * L);
+            out.store(a2.mul(inv), y0 + 8 * L);
+            out.store(a3.mul(inv), y0 + 12 * L);
         }
         for (; d < hd; d += L) { // heads narrower than four vectors, or the rest
             FloatVector a = FloatVector.zero(S);
             for (int u = 0; u < len; u++)
-                a = FloatVector.fromByteBuffer(S, v, vAt + u * rowBytes + 4 * d, NATIVE)
-                        .fma(FloatVector.broadcast(S, p[u]), a);
-            a.mul(inv).intoByteBuffer(out, yAt + 4 * d, NATIVE);
+                a = v.load(S, vAt + u * rowBytes + 4 * d).fma(FloatVector.broadcast(S, p[u]), a);
+            out.store(a.mul(inv), yAt + 4 * d);
         }
     }
 }

@@ -62,7 +62,7 @@ final class FlashAttentionVector {
                         e.intoArray(w.p, u);
                         sum = sum.add(e);
                     }
-                    float total = sum.reduceLanes(VectorOperators.ADD), inv = 1f / total;
+                    float total = RowKernels.addLanes(sum), inv = 1f / total;
                     fl.set(bh * seq + i, max + Math.log(total));
                     mask(key, (bh * seq + i) * seq, len, threshold, keep, w);
                     for (int u = 0; u < len; u += L) {

@@ -1,7 +1,5 @@
 package io.inrank.model.backend.nd4j;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,7 +16,6 @@ final class GeluVector {
 
     private static final VectorSpecies<Float> S = RowKernels.S;
     private static final int L = S.length();
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     /** Values per part below which the range is not split (a decode row is too short to repay a hand-off). */
@@ -26,7 +23,7 @@ final class GeluVector {
 
     /** y = GELU(x), both contiguous FLOAT arrays of one length (y may be x). */
     static void forward(INDArray x, INDArray y, boolean tanhApprox) {
-        ByteBuffer in = Flat.bytes(x), out = Flat.bytes(y);
+        VectorMemory in = VectorMemory.of(Flat.bytes(x)), out = VectorMemory.of(Flat.bytes(y));
         int inOff = Math.toIntExact(Flat.byteOffset(x)), outOff = Math.toIntExact(Flat.byteOffset(y));
         WorkerTeam.SHARED.forRanges(
                 x.length(),
@@ -35,16 +32,16 @@ final class GeluVector {
     }
 
     private static void range(
-            ByteBuffer in, int inOff, ByteBuffer out, int outOff, int from, int to, boolean tanhApprox) {
+            VectorMemory in, int inOff, VectorMemory out, int outOff, int from, int to, boolean tanhApprox) {
         int i = from;
         for (; i + L <= to; i += L) {
-            FloatVector v = FloatVector.fromByteBuffer(S, in, inOff + 4 * i, NATIVE);
-            (tanhApprox ? tanhGelu(v) : exactGelu(v)).intoByteBuffer(out, outOff + 4 * i, NATIVE);
+            FloatVector v = in.load(S, inOff + 4 * i);
+            out.store((tanhApprox ? tanhGelu(v) : exactGelu(v)), outOff + 4 * i);
         }
         if (i < to) { // the tail under a mask: the same lanewise code
             VectorMask<Float> m = S.indexInRange(i, to);
-            FloatVector v = FloatVector.fromByteBuffer(S, in, inOff + 4 * i, NATIVE, m);
-            (tanhApprox ? tanhGelu(v) : exactGelu(v)).intoByteBuffer(out, outOff + 4 * i, NATIVE, m);
+            FloatVector v = in.load(S, inOff + 4 * i, m);
+            out.store((tanhApprox ? tanhGelu(v) : exactGelu(v)), outOff + 4 * i, m);
         }
     }
 

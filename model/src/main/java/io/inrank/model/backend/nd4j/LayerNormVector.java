@@ -1,9 +1,6 @@
 package io.inrank.model.backend.nd4j;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -19,13 +16,14 @@ final class LayerNormVector {
 
     private static final VectorSpecies<Float> S = RowKernels.S;
     private static final int L = S.length();
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-
     /** x, y [N, C]; gamma, beta [C]; mean, rstd [N] (all FLOAT, contiguous). */
     static void forward(
             INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
         int n = (int) x.size(0), c = (int) x.size(1);
-        ByteBuffer bx = Flat.bytes(x), by = Flat.bytes(y), bg = Flat.bytes(gamma), bb = Flat.bytes(beta);
+        VectorMemory bx = VectorMemory.of(Flat.bytes(x)),
+                by = VectorMemory.of(Flat.bytes(y)),
+                bg = VectorMemory.of(Flat.bytes(gamma)),
+                bb = VectorMemory.of(Flat.bytes(beta));
         int xo = off(x), yo = off(y), go = off(gamma), bo = off(beta);
         Flat fm = new Flat(mean), fr = new Flat(rstd);
         float e = (float) eps;
@@ -41,13 +39,13 @@ final class LayerNormVector {
 
     /** Normalises row i; its mean and rstd go to fm, fr. */
     private static void row(
-            ByteBuffer x,
+            VectorMemory x,
             int xAt,
-            ByteBuffer y,
+            VectorMemory y,
             int yAt,
-            ByteBuffer g,
+            VectorMemory g,
             int gAt,
-            ByteBuffer b,
+            VectorMemory b,
             int bAt,
             int c,
             float eps,
@@ -56,29 +54,24 @@ final class LayerNormVector {
             int i) {
         int cv = c - c % L;
         FloatVector s = FloatVector.zero(S);
-        for (int j = 0; j < cv; j += L) s = s.add(FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE));
-        float sum = s.reduceLanes(VectorOperators.ADD);
+        for (int j = 0; j < cv; j += L) s = s.add(x.load(S, xAt + 4 * j));
+        float sum = RowKernels.addLanes(s);
         for (int j = cv; j < c; j++) sum += x.getFloat(xAt + 4 * j);
         float m = sum / c;
         FloatVector v = FloatVector.zero(S);
         for (int j = 0; j < cv; j += L) {
-            FloatVector d =
-                    FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE).sub(m);
+            FloatVector d = x.load(S, xAt + 4 * j).sub(m);
             v = d.fma(d, v);
         }
-        float var = v.reduceLanes(VectorOperators.ADD);
+        float var = RowKernels.addLanes(v);
         for (int j = cv; j < c; j++) {
             float d = x.getFloat(xAt + 4 * j) - m;
             var = Math.fma(d, d, var);
         }
         float r = (float) (1.0 / Math.sqrt(var / c + eps));
         for (int j = 0; j < cv; j += L) {
-            FloatVector xh =
-                    FloatVector.fromByteBuffer(S, x, xAt + 4 * j, NATIVE).sub(m).mul(r);
-            xh.fma(
-                            FloatVector.fromByteBuffer(S, g, gAt + 4 * j, NATIVE),
-                            FloatVector.fromByteBuffer(S, b, bAt + 4 * j, NATIVE))
-                    .intoByteBuffer(y, yAt + 4 * j, NATIVE);
+            FloatVector xh = x.load(S, xAt + 4 * j).sub(m).mul(r);
+            y.store(xh.fma(g.load(S, gAt + 4 * j), b.load(S, bAt + 4 * j)), yAt + 4 * j);
         }
         for (int j = cv; j < c; j++) {
             y.putFloat(

@@ -1,5 +1,6 @@
 package io.inrank.model.backend.nd4j;
 
+import io.inrank.model.backend.AdamWStep;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
@@ -296,26 +297,19 @@ public final class Nd4jBackend implements Backend {
     }
 
     @Override
-    public void adamw(
-            Tensor values,
-            Tensor grads,
-            Tensor m,
-            Tensor v,
-            List<Segment> segments,
-            double lr,
-            double beta1,
-            double beta2,
-            double eps,
-            double weightDecay,
-            long step) {
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+    public void adamw(Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, AdamWStep s) {
+        double lr = s.lr(), beta1 = s.beta1(), beta2 = s.beta2(), eps = s.eps();
+        double bc1 = s.biasCorrection1(), bc2 = s.biasCorrection2();
         if (values.dtype() == DType.F32) {
             FloatBuffer p = floats(a(values)), g = floats(a(grads)), mm = floats(a(m)), vv = floats(a(v));
             // 1 − β in double, then rounded: 1 − (float) 0.999 is 0.0010000467, 4.7e-5 off (torch also passes 1 − β2 as
             // a double)
-            float b1 = (float) beta1, b2 = (float) beta2, ob1 = (float) (1 - beta1), ob2 = (float) (1 - beta2);
+            float b1 = (float) beta1,
+                    b2 = (float) beta2,
+                    ob1 = (float) s.oneMinusBeta1(),
+                    ob2 = (float) s.oneMinusBeta2();
             float c1 = (float) (lr / bc1), c2 = (float) (1 / Math.sqrt(bc2)), e = (float) eps;
-            float decayOn = (float) (1 - lr * weightDecay);
+            float decayOn = (float) s.decayFactor();
             // elementwise, so chunks run on all cores in any order with identical results
             chunksOf(segments).parallelStream().forEach(c -> {
                 float decay = c.decay() ? decayOn : 1f;
@@ -331,12 +325,12 @@ public final class Nd4jBackend implements Backend {
             return;
         }
         DoubleBuffer p = doubles(a(values)), g = doubles(a(grads)), mm = doubles(a(m)), vv = doubles(a(v));
-        for (Segment s : segments) {
-            double decay = s.decay() ? 1 - lr * weightDecay : 1.0;
-            for (int i = (int) s.from(); i < s.to(); i++) {
+        for (Segment seg : segments) {
+            double decay = s.decay(seg.decay());
+            for (int i = (int) seg.from(); i < seg.to(); i++) {
                 double gi = g.get(i);
-                double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
-                double vi = beta2 * vv.get(i) + (1 - beta2) * gi * gi;
+                double mi = beta1 * mm.get(i) + s.oneMinusBeta1() * gi;
+                double vi = beta2 * vv.get(i) + s.oneMinusBeta2() * gi * gi;
                 mm.put(i, mi);
                 vv.put(i, vi);
                 p.put(i, p.get(i) * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));

@@ -1,6 +1,8 @@
 package io.inrank.model.backend.nd4j;
 
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.BackendBench;
+import io.inrank.model.backend.BackendOptions;
 import io.inrank.model.backend.BackendProvider;
 import java.util.List;
 
@@ -41,12 +43,17 @@ public final class Nd4jProvider implements BackendProvider {
     }
 
     @Override
-    public Backend open() {
+    public Backend open(BackendOptions options) {
         return Nd4jBackend.INSTANCE;
     }
 
     @Override
-    public List<Object> benchCommands() {
+    public int order() {
+        return 0; // the default
+    }
+
+    @Override
+    public List<BackendBench> benches() {
         return List.of(new SpectrumBench());
     }
 }

@@ -1,20 +1,17 @@
 package io.inrank.model.backend.nd4j;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The two register-blocked kernels behind {@link RowProducts}: eight rows of activations against a weight in native
  * memory, with every weight vector loaded once and used for all eight rows (16 accumulators). The weight is read from
- * its ND4J buffer through a ByteBuffer; activations and results are heap arrays of 8-row tiles ([8, K] and [8, N]).
+ * its ND4J buffer through {@link VectorMemory}; activations and results are heap arrays of 8-row tiles ([8, K] and [8, N]).
  *
  * <p>Plain loops here, no blocking or threads: {@link RowProducts} cuts the weight into cache-sized blocks and parts.
  * Rows past the caller's count are padding: computed and never copied out. The one-row kernels form every sum in the
- * same order as the tiles (FMA is exactly rounded, and Java 17's float reduction adds lanes in order in both the
- * intrinsic and its fallback), so a sequence's logits are bit-identical whether it decodes alone or in a batch:
+ * same order as the tiles (FMA is exactly rounded, and {@link #addLanes} adds lanes in order on every JDK, compiled or
+ * not), so a sequence's logits are bit-identical whether it decodes alone or in a batch:
  * {@code RowProductsTest} and {@code BatchDecoderTest} hold that.
  */
 final class RowKernels {
@@ -26,8 +23,6 @@ final class RowKernels {
     /** Columns per register tile of {@link #timesW}. */
     static final int COLS = 2 * L;
 
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-
     /**
      * c[0:8, j0:j1] (+)= x[0:8, k0:k1] · W[k0:k1, j0:j1], W row-major [K, N] starting at byte wOff of w; x is [8, K] at
      * x[xOff], c is [8, N] at c[cOff]. With accumulate false the sum starts from zero.
@@ -36,7 +31,7 @@ final class RowKernels {
             float[] x,
             int xOff,
             int K,
-            ByteBuffer w,
+            VectorMemory w,
             int wOff,
             int N,
             float[] c,
@@ -93,8 +88,7 @@ final class RowKernels {
             }
             for (int k = k0; k < k1; k++) {
                 int wAt = wOff + 4 * (k * N + j), xk = xOff + k;
-                FloatVector w0 = FloatVector.fromByteBuffer(S, w, wAt, NATIVE),
-                        w1 = FloatVector.fromByteBuffer(S, w, wAt + 4 * L, NATIVE);
+                FloatVector w0 = w.load(S, wAt), w1 = w.load(S, wAt + 4 * L);
                 FloatVector b = FloatVector.broadcast(S, x[xk]);
                 a00 = w0.fma(b, a00);
                 a01 = w1.fma(b, a01);
@@ -148,7 +142,7 @@ final class RowKernels {
      * embedding, the first InRank factor's [r, in] rows): two weight rows at a time, dot products over K.
      */
     static void timesWt(
-            float[] x, int xOff, int K, ByteBuffer w, int wOff, int N, float[] c, int cOff, int n0, int n1) {
+            float[] x, int xOff, int K, VectorMemory w, int wOff, int N, float[] c, int cOff, int n0, int n1) {
         int kv = K - K % L, n = n0;
         for (; n + 2 <= n1; n += 2) {
             FloatVector z = FloatVector.zero(S);
@@ -170,8 +164,7 @@ final class RowKernels {
                     a71 = z;
             int r0 = wOff + 4 * n * K, r1 = r0 + 4 * K;
             for (int k = 0; k < kv; k += L) {
-                FloatVector w0 = FloatVector.fromByteBuffer(S, w, r0 + 4 * k, NATIVE),
-                        w1 = FloatVector.fromByteBuffer(S, w, r1 + 4 * k, NATIVE);
+                FloatVector w0 = w.load(S, r0 + 4 * k), w1 = w.load(S, r1 + 4 * k);
                 int xk = xOff + k;
                 FloatVector v = load(x, xk);
                 a00 = w0.fma(v, a00);
@@ -198,102 +191,14 @@ final class RowKernels {
                 a70 = w0.fma(v, a70);
                 a71 = w1.fma(v, a71);
             }
-            finish(
-                    x,
-                    xOff + 0 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 0 * N + n,
-                    a00.reduceLanes(VectorOperators.ADD),
-                    a01.reduceLanes(VectorOperators.ADD));
-            finish(
-                    x,
-                    xOff + 1 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 1 * N + n,
-                    a10.reduceLanes(VectorOperators.ADD),
-                    a11.reduceLanes(VectorOperators.ADD));
-            finish(
-                    x,
-                    xOff + 2 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 2 * N + n,
-                    a20.reduceLanes(VectorOperators.ADD),
-                    a21.reduceLanes(VectorOperators.ADD));
-            finish(
-                    x,
-                    xOff + 3 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 3 * N + n,
-                    a30.reduceLanes(VectorOperators.ADD),
-                    a31.reduceLanes(VectorOperators.ADD));
-            finish(
-                    x,
-                    xOff + 4 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 4 * N + n,
-                    a40.reduceLanes(VectorOperators.ADD),
-                    a41.reduceLanes(VectorOperators.ADD));
-            finish(
-                    x,
-                    xOff + 5 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 5 * N + n,
-                    a50.reduceLanes(VectorOperators.ADD),
-                    a51.reduceLanes(VectorOperators.ADD));
-            finish(
-                    x,
-                    xOff + 6 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 6 * N + n,
-                    a60.reduceLanes(VectorOperators.ADD),
-                    a61.reduceLanes(VectorOperators.ADD));
-            finish(
-                    x,
-                    xOff + 7 * K,
-                    K,
-                    w,
-                    r0,
-                    r1,
-                    kv,
-                    c,
-                    cOff + 7 * N + n,
-                    a70.reduceLanes(VectorOperators.ADD),
-                    a71.reduceLanes(VectorOperators.ADD));
+            finish(x, xOff + 0 * K, K, w, r0, r1, kv, c, cOff + 0 * N + n, addLanes(a00), addLanes(a01));
+            finish(x, xOff + 1 * K, K, w, r0, r1, kv, c, cOff + 1 * N + n, addLanes(a10), addLanes(a11));
+            finish(x, xOff + 2 * K, K, w, r0, r1, kv, c, cOff + 2 * N + n, addLanes(a20), addLanes(a21));
+            finish(x, xOff + 3 * K, K, w, r0, r1, kv, c, cOff + 3 * N + n, addLanes(a30), addLanes(a31));
+            finish(x, xOff + 4 * K, K, w, r0, r1, kv, c, cOff + 4 * N + n, addLanes(a40), addLanes(a41));
+            finish(x, xOff + 5 * K, K, w, r0, r1, kv, c, cOff + 5 * N + n, addLanes(a50), addLanes(a51));
+            finish(x, xOff + 6 * K, K, w, r0, r1, kv, c, cOff + 6 * N + n, addLanes(a60), addLanes(a61));
+            finish(x, xOff + 7 * K, K, w, r0, r1, kv, c, cOff + 7 * N + n, addLanes(a70), addLanes(a71));
         }
         if (n < n1) { // an odd last weight row
             for (int r = 0; r < 8; r++) rowTimesWt(x, xOff + r * K, K, w, wOff, c, cOff + r * N, n, n1);
@@ -308,7 +213,7 @@ final class RowKernels {
     static void rowTimesW(
             float[] x,
             int xOff,
-            ByteBuffer w,
+            VectorMemory w,
             int wOff,
             int N,
             float[] c,
@@ -325,8 +230,8 @@ final class RowKernels {
             for (int k = k0; k < k1; k++) {
                 int wAt = wOff + 4 * (k * N + j);
                 FloatVector b = FloatVector.broadcast(S, x[xOff + k]);
-                a0 = FloatVector.fromByteBuffer(S, w, wAt, NATIVE).fma(b, a0);
-                a1 = FloatVector.fromByteBuffer(S, w, wAt + 4 * L, NATIVE).fma(b, a1);
+                a0 = w.load(S, wAt).fma(b, a0);
+                a1 = w.load(S, wAt + 4 * L).fma(b, a1);
             }
             a0.intoArray(c, cOff + j);
             a1.intoArray(c, cOff + j + L);
@@ -342,14 +247,13 @@ final class RowKernels {
      * One row of {@link #timesWt}: c[n0:n1] = x · W[n0:n1, :]ᵀ, each dot product formed exactly as in the tile (lane
      * sums over whole vectors, their ordered reduction, then the K % L tail).
      */
-    static void rowTimesWt(float[] x, int xOff, int K, ByteBuffer w, int wOff, float[] c, int cOff, int n0, int n1) {
+    static void rowTimesWt(float[] x, int xOff, int K, VectorMemory w, int wOff, float[] c, int cOff, int n0, int n1) {
         int kv = K - K % L;
         for (int n = n0; n < n1; n++) {
             int rn = wOff + 4 * n * K;
             FloatVector a = FloatVector.zero(S);
-            for (int k = 0; k < kv; k += L)
-                a = FloatVector.fromByteBuffer(S, w, rn + 4 * k, NATIVE).fma(load(x, xOff + k), a);
-            float t = a.reduceLanes(VectorOperators.ADD);
+            for (int k = 0; k < kv; k += L) a = w.load(S, rn + 4 * k).fma(load(x, xOff + k), a);
+            float t = addLanes(a);
             for (int k = kv; k < K; k++) t = Math.fma(x[xOff + k], w.getFloat(rn + 4 * k), t);
             c[cOff + n] = t;
         }
@@ -360,13 +264,25 @@ final class RowKernels {
      * inlining would box them) plus the K % L tail.
      */
     private static void finish(
-            float[] x, int xi, int K, ByteBuffer w, int r0, int r1, int kv, float[] c, int ci, float t0, float t1) {
+            float[] x, int xi, int K, VectorMemory w, int r0, int r1, int kv, float[] c, int ci, float t0, float t1) {
         for (int k = kv; k < K; k++) {
             t0 = Math.fma(x[xi + k], w.getFloat(r0 + 4 * k), t0);
             t1 = Math.fma(x[xi + k], w.getFloat(r1 + 4 * k), t1);
         }
         c[ci] = t0;
         c[ci + 1] = t1;
+    }
+
+    /**
+     * The sum of v's lanes, added left to right in float. Not {@code reduceLanes(ADD)}: the Vector API leaves a float
+     * XX
+     * so a kernel's bits changed with the JIT's state (a batched row then differed from the same row alone). This is
+     * the order Java 17's intrinsic used, on every JDK.
+     */
+    static float addLanes(FloatVector v) {
+        float s = v.lane(0);
+        for (int i = 1; i < L; i++) s += v.lane(i);
+        return s;
     }
 
     private static FloatVector load(float[] a, int i) {

@@ -1,6 +1,5 @@
 package io.inrank.model.backend.nd4j;
 
-import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,6 +24,7 @@ final class RowProducts {
     /** The incubator module is in the boot layer and the vector kernels (products, decode attention, GELU) are not turned off. */
     static final boolean AVAILABLE =
             ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                    && VectorMemory.SUPPORTED
                     && !"false".equals(System.getProperty("inrank.rowKernels"));
     /**
      * Row counts this path takes. One row too for a·Wᵀ, the form {@code BatchDecoder} uses for every product: a
@@ -78,7 +78,7 @@ final class RowProducts {
         static final ThreadLocal<Job> PER_THREAD = ThreadLocal.withInitial(Job::new);
 
         float[] in = new float[0], out = new float[0];
-        ByteBuffer weight;
+        VectorMemory weight;
         int weightOffset, m, k, n, tiles, parts;
         long weightAddress;
         boolean transposed;
@@ -96,9 +96,9 @@ final class RowProducts {
             if (out.length < rows * n) out = new float[rows * n];
             Flat.copyToHeap(a, in, m * k);
             java.util.Arrays.fill(in, m * k, rows * k, 0f); // padding rows: zeros, never denormal garbage
-            weight = Flat.bytes(b);
+            weight = VectorMemory.of(Flat.bytes(b));
             weightOffset = Math.toIntExact(Flat.byteOffset(b));
-            weightAddress = Flat.baseAddress(weight) + weightOffset;
+            weightAddress = Flat.baseAddress(weight.bytes()) + weightOffset;
         }
 
         @Override

@@ -1,80 +1,51 @@
 package io.inrank.model.backend.nd4j;
 
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.BackendBench;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.Tensor;
-import io.inrank.model.cli.BackendOption;
-import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code inrank bench spectrum}: singular values of one InRank layer via thin QR + core SVD on the chosen backend
- * ({@code Backend.singularValues}) vs ND4J's full SVD of the dense product.
+ * ({@code Backend.singularValues}) vs ND4J's full SVD of the dense product. nd4j's provider offers it: the baseline is
+ * ND4J's own LAPACK.
  */
-@Command(
-        name = "spectrum",
-        mixinStandardHelpOptions = true,
-        description = {
-            "One InRank layer's singular values via thin QR + core SVD on the backend vs ND4J's full SVD of the dense"
-                    + " product: the best time of each, the speedup and the largest difference.",
-            "Prints one JSON line."
-        })
-public final class SpectrumBench implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    BackendOption backend;
-
-    @Option(
-            names = "--in",
-            paramLabel = "N",
-            defaultValue = "768",
-            description = "Layer input size (default: ${DEFAULT-VALUE}).")
-    int in;
-
-    @Option(
-            names = "--out",
-            paramLabel = "N",
-            defaultValue = "3072",
-            description = "Layer output size (default: ${DEFAULT-VALUE}).")
-    int out;
-
-    @Option(
-            names = "--k",
-            paramLabel = "K",
-            defaultValue = "384",
-            description =
-                    "Rows of the factors A [K, in] and Bt [K, out], at most min(in, out) (default: ${DEFAULT-VALUE}).")
-    int k;
-
-    @Option(
-            names = "--reps",
-            paramLabel = "N",
-            defaultValue = "5",
-            description = "Timed repetitions; the fastest is reported (default: ${DEFAULT-VALUE}).")
-    int reps;
+public final class SpectrumBench implements BackendBench {
+    @Override
+    public String name() {
+        return "spectrum";
+    }
 
     @Override
-    public Integer call() {
-        if (in < 1 || out < 1 || reps < 1)
-            throw new ParameterException(spec.commandLine(), "--in, --out and --reps must be at least 1");
-        // The dense product has min(in, out) singular values; the comparison reads k of them.
-        if (k < 1 || k > Math.min(in, out))
-            throw new ParameterException(
-                    spec.commandLine(), "--k " + k + ": expected 1.." + Math.min(in, out) + " (min of --in, --out)");
-        Backend be = backend.open();
+    public List<String> description() {
+        return List.of(
+                "One InRank layer's singular values via thin QR + core SVD on the backend vs ND4J's full SVD of the"
+                        + " dense product: the best time of each, the speedup and the largest difference.",
+                "Prints one JSON line.");
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(
+                new Parameter("in", 768, 1, "Layer input size."),
+                new Parameter("out", 3072, 1, "Layer output size."),
+                new Parameter("k", 384, 1, "Rows of the factors A [K, in] and Bt [K, out], at most min(in, out)."),
+                new Parameter("reps", 5, 1, "Timed repetitions; the fastest is reported."));
+    }
+
+    @Override
+    public String run(Backend be, Map<String, Integer> v) {
+        int in = v.get("in"), out = v.get("out"), k = v.get("k"), reps = v.get("reps");
+        if (k > Math.min(in, out))
+            throw new IllegalArgumentException(
+                    "--k " + k + ": expected 1.." + Math.min(in, out) + " (min of --in, --out)");
         Random r = new Random(1);
         INDArray a = Nd4j.create(DataType.FLOAT, k, in), bt = Nd4j.create(DataType.FLOAT, k, out);
         for (long i = 0; i < a.length(); i++) a.putScalar(i, r.nextGaussian());
@@ -96,11 +67,10 @@ public final class SpectrumBench implements Callable<Integer> {
             dense = Math.min(dense, t2 - t1);
             for (int j = 0; j < k; j++) maxRel = Math.max(maxRel, Math.abs(s[j] - d[j]) / d[0]);
         }
-        PrintWriter w = spec.commandLine().getOut();
-        w.printf(
+        return String.format(
                 Locale.ROOT,
                 "{\"bench\":\"spectrum\",\"impl\":\"%s\",\"in\":%d,\"out\":%d,\"k\":%d,\"qr_ms\":%.1f,\"full_svd_ms\":%.1f,\"speedup\":%.1f,"
-                        + "\"max_rel_diff\":%.1e}%n",
+                        + "\"max_rel_diff\":%.1e}",
                 be.name(),
                 in,
                 out,
@@ -109,7 +79,5 @@ public final class SpectrumBench implements Callable<Integer> {
                 dense / 1e6,
                 (double) dense / fast,
                 maxRel);
-        w.flush();
-        return 0;
     }
 }

@@ -2,6 +2,7 @@ package io.inrank.model.backend.reference;
 
 import static io.inrank.model.backend.reference.RefTensor.of;
 
+import io.inrank.model.backend.AdamWStep;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
@@ -324,28 +325,17 @@ public final class ReferenceBackend implements Backend {
 
     // ---- optimizer ----
     @Override
-    public void adamw(
-            Tensor values,
-            Tensor grads,
-            Tensor m,
-            Tensor v,
-            List<Segment> segments,
-            double lr,
-            double beta1,
-            double beta2,
-            double eps,
-            double weightDecay,
-            long step) {
+    public void adamw(Tensor values, Tensor grads, Tensor m, Tensor v, List<Segment> segments, AdamWStep s) {
         RefTensor p = of(values), g = of(grads), mm = of(m), vv = of(v);
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        for (Segment s : segments) {
-            double decay = s.decay() ? 1 - lr * weightDecay : 1.0; // decoupled weight decay, before the Adam step
-            for (int i = (int) s.from(); i < s.to(); i++) {
+        double beta1 = s.beta1(), beta2 = s.beta2();
+        for (Segment seg : segments) {
+            double decay = s.decay(seg.decay()); // decoupled weight decay, before the Adam step
+            for (int i = (int) seg.from(); i < seg.to(); i++) {
                 double gi = g.get(i);
-                mm.set(i, beta1 * mm.get(i) + (1 - beta1) * gi);
-                vv.set(i, beta2 * vv.get(i) + (1 - beta2) * gi * gi);
-                double mHat = mm.get(i) / bc1, vHat = vv.get(i) / bc2;
-                p.set(i, p.get(i) * decay - lr * mHat / (Math.sqrt(vHat) + eps));
+                mm.set(i, beta1 * mm.get(i) + s.oneMinusBeta1() * gi);
+                vv.set(i, beta2 * vv.get(i) + s.oneMinusBeta2() * gi * gi);
+                double mHat = mm.get(i) / s.biasCorrection1(), vHat = vv.get(i) / s.biasCorrection2();
+                p.set(i, p.get(i) * decay - s.lr() * mHat / (Math.sqrt(vHat) + s.eps()));
             }
         }
     }

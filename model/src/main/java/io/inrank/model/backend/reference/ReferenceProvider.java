@@ -1,6 +1,7 @@
 package io.inrank.model.backend.reference;
 
 import io.inrank.model.backend.Backend;
+import io.inrank.model.backend.BackendOptions;
 import io.inrank.model.backend.BackendProvider;
 
 /** Registers {@code reference} with {@link io.inrank.model.backend.Backends}: always available (plain Java). */
@@ -21,7 +22,12 @@ public final class ReferenceProvider implements BackendProvider {
     }
 
     @Override
-    public Backend open() {
+    public Backend open(BackendOptions options) {
         return ReferenceBackend.INSTANCE;
+    }
+
+    @Override
+    public int order() {
+        return 10; // after the default, before accelerators
     }
 }

@@ -23,6 +23,15 @@ class RowProductsTest {
     }
 
     @Test
+    void nativeLoadsUseTheFormThisJdkHas() {
+        // Java 17-18: ByteBuffer loads; 19+: MemorySegment (the ByteBuffer ones are gone). The build runs these tests
+        // on 17 and, where installed, on 25 (the jdk25 profile), so both forms execute.
+        int feature = Runtime.version().feature();
+        assertEquals(feature <= 18 ? "ByteBuffer" : "MemorySegment", VectorMemory.form(), "Java " + feature);
+        assertTrue(VectorMemory.SUPPORTED);
+    }
+
+    @Test
     void productsEqualNd4jGemm() {
         int[][] shapes = {{7, 5}, {254, 3072}, {768, 254}, {48, 301}, {33, 47}, {16, 64}, {300, 2}};
         for (int[] kn : shapes) {
