@@ -29,8 +29,7 @@ public final class BenchIngest implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Layout layout = Layout.current();
-        if (Passthrough.wantsHelp(rest))
-            return ingestBench(layout, List.of("bench", "--help")).run();
+        if (Passthrough.wantsHelp(rest)) return IngestCommand.help(layout, "bench");
         List<String> args = new ArrayList<>(List.of("bench", "ingest"));
         args.addAll(rest);
         return LocalStack.withBroker(layout, bootstrap, stack -> {}, bs -> {

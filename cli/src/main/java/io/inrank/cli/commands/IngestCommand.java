@@ -32,11 +32,20 @@ public final class IngestCommand implements Callable<Integer> {
             forward.add(0, "ingest");
         }
         Layout layout = Layout.current();
+        if (Passthrough.wantsHelp(forward)) return help(layout, forward.get(0));
         return JavaProcess.builder("data-ingest", layout.jvm())
                 // Quarkus' start/stop banner says nothing a command-line user needs; the ingest's own lines stay
                 .property("quarkus.log.category.\"io.quarkus\".level", "WARN")
                 .jar(layout.ingest().jar())
                 .args(forward)
+                .run();
+    }
+
+    /** A data-ingest command's usage from a plain main in its jar: the same text, no service start. */
+    static int help(Layout layout, String subcommand) {
+        return JavaProcess.builder("data-ingest help", layout.jvm())
+                .main(layout.ingest().classpath(), "io.inrank.ingest.cli.HelpMain")
+                .args(List.of(subcommand))
                 .run();
     }
 }
