@@ -4,6 +4,7 @@ import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.commands.BackendOption;
 import io.inrank.commands.Commands;
+import io.inrank.commands.PresetOption;
 import io.inrank.commands.bench.GenerateBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +33,8 @@ public final class BenchServe implements Callable<Integer> {
     @Option(names = "--url", description = "A running server to load (skips the single-stream line and the server).")
     String url;
 
-    @Option(names = "--preset", defaultValue = "tiny", description = "Model shape (default ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin
+    PresetOption preset;
 
     @Option(names = "--rank", description = "Rank of every MLP factor (default: 2/3 of the maximum).")
     Integer rank;
@@ -54,7 +55,7 @@ public final class BenchServe implements Callable<Integer> {
             return load(layout, args).run();
         }
         List<String> model = new ArrayList<>();
-        Passthrough.add(model, "--preset", preset);
+        Passthrough.add(model, "--preset", preset.name());
         Passthrough.add(model, "--rank", rank);
         model.addAll(backend.check().arguments());
         int code = Commands.execute(new GenerateBench(), model.toArray(String[]::new));

@@ -1,6 +1,7 @@
 package io.inrank.commands.bench;
 
 import io.inrank.commands.BackendOption;
+import io.inrank.commands.PresetOption;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backend;
@@ -40,13 +41,8 @@ public final class GenerateBench implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
-    @Option(
-            names = "--preset",
-            paramLabel = "NAME",
-            defaultValue = "tiny",
-            description =
-                    "Model size: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin
+    PresetOption preset;
 
     @Option(
             names = "--rank",
@@ -76,7 +72,7 @@ public final class GenerateBench implements Callable<Integer> {
         if (tokens < 1) throw new ParameterException(spec.commandLine(), "--tokens must be at least 1");
         GptConfig dense;
         try {
-            dense = GptConfig.preset(preset, GptConfig.Mode.FULL).withDropout(0);
+            dense = preset.config(GptConfig.Mode.FULL).withDropout(0);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
         }
@@ -84,7 +80,7 @@ public final class GenerateBench implements Callable<Integer> {
         if (r > dense.maxRank())
             throw new ParameterException(
                     spec.commandLine(),
-                    "--rank " + r + ": above the largest rank of " + preset + " (" + dense.maxRank() + ")");
+                    "--rank " + r + ": above the largest rank of " + preset.name() + " (" + dense.maxRank() + ")");
         int[] stored = new int[2 * dense.layers()];
         java.util.Arrays.fill(stored, r);
         Backend be = backend.open();
@@ -127,7 +123,7 @@ public final class GenerateBench implements Callable<Integer> {
                         + "\"factored_tokens_per_s\":%.1f,\"speedup\":%.2f,\"param_ratio\":%.3f,\"realised\":%.2f,"
                         + "\"realised_rounds\":[%.2f,%.2f,%.2f],\"paired\":true,\"same_weights\":true}%n",
                 be.name(),
-                preset,
+                preset.name(),
                 r,
                 tokens,
                 denseRate,
@@ -142,7 +138,8 @@ public final class GenerateBench implements Callable<Integer> {
         if (!withTorch) return 0;
         // The reference takes only these three. The resolved rank, not -1: its own default rank differs from this one.
         return TorchReference.run(
-                "torch_generate.py", List.of("--preset", preset, "--rank", "" + r, "--tokens", "" + this.tokens));
+                "torch_generate.py",
+                List.of("--preset", preset.name(), "--rank", "" + r, "--tokens", "" + this.tokens));
     }
 
     private static double paramRatio(GptModel dense, GptModel factored) {

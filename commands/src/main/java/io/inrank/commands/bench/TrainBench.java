@@ -1,6 +1,7 @@
 package io.inrank.commands.bench;
 
 import io.inrank.commands.BackendOption;
+import io.inrank.commands.PresetOption;
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
@@ -39,13 +40,8 @@ public final class TrainBench implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
-    @Option(
-            names = "--preset",
-            paramLabel = "NAME",
-            defaultValue = "tiny",
-            description =
-                    "Model size: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin
+    PresetOption preset;
 
     @Option(
             names = "--mode",
@@ -136,17 +132,17 @@ public final class TrainBench implements Callable<Integer> {
         validate();
         Backend be = backend.open();
         PrintWriter out = spec.commandLine().getOut();
-        Result r = run(be, preset, mode, rank, batch, seq, steps, warmup);
+        Result r = run(be, preset.name(), mode, rank, batch, seq, steps, warmup);
         out.println(withDevice(r, be));
         if (compareFull && !mode.equals("full")) {
-            Result f = run(be, preset, "full", -1, batch, seq, steps, warmup);
+            Result f = run(be, preset.name(), "full", -1, batch, seq, steps, warmup);
             out.println(withDevice(f, be));
             double flopRatio = f.gflop() / r.gflop(), speedRatio = f.stepMs() / r.stepMs();
             out.printf(
                     Locale.ROOT,
                     "{\"bench\":\"train-vs-full\",\"preset\":\"%s\",\"mode\":\"%s\",\"rank\":%d,\"flop_ratio\":%.3f,"
                             + "\"speed_ratio\":%.3f,\"realised\":%.3f}%n",
-                    preset,
+                    preset.name(),
                     mode,
                     rank,
                     flopRatio,
@@ -160,7 +156,7 @@ public final class TrainBench implements Callable<Integer> {
         return TorchReference.run(
                 "torch_reference.py",
                 List.of(
-                        "--preset", preset,
+                        "--preset", preset.name(),
                         "--mode", mode,
                         "--rank", "" + rank,
                         "--batch", "" + batch,
@@ -191,16 +187,16 @@ public final class TrainBench implements Callable<Integer> {
         }
         GptConfig cfg;
         try {
-            cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK);
+            cfg = preset.config(GptConfig.Mode.INRANK);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
         }
         if (rank > cfg.maxRank())
-            usage("--rank " + rank + ": above the largest rank of " + preset + " (" + cfg.maxRank() + ")");
+            usage("--rank " + rank + ": above the largest rank of " + preset.name() + " (" + cfg.maxRank() + ")");
         if (batch < 1 || seq < 1 || steps < 1 || warmup < 0)
             usage("--batch, --seq and --steps must be at least 1 and --warmup at least 0");
         if (seq > cfg.context())
-            usage("--seq " + seq + ": longer than the context of " + preset + " (" + cfg.context() + ")");
+            usage("--seq " + seq + ": longer than the context of " + preset.name() + " (" + cfg.context() + ")");
     }
 
     private void usage(String message) {

@@ -2,6 +2,7 @@ package io.inrank.inference.bench;
 
 import io.inrank.commands.BackendOption;
 import io.inrank.commands.Commands;
+import io.inrank.commands.PresetOption;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.DType;
@@ -94,13 +95,8 @@ public final class ServeBench implements Callable<Integer> {
             description = "Only write a random checkpoint of --preset at --rank to DIR/bench/step-000000001 and exit.")
     Path write;
 
-    @Option(
-            names = "--preset",
-            paramLabel = "NAME",
-            defaultValue = "tiny",
-            description =
-                    "With --write-checkpoint: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin
+    PresetOption preset;
 
     @Option(
             names = "--rank",
@@ -140,7 +136,7 @@ public final class ServeBench implements Callable<Integer> {
     private void writeCheckpoint() throws Exception {
         GptConfig cfg;
         try {
-            cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK_EFFICIENT);
+            cfg = preset.config(GptConfig.Mode.INRANK_EFFICIENT);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
         }
@@ -148,14 +144,14 @@ public final class ServeBench implements Callable<Integer> {
         if (r > cfg.maxRank())
             throw new ParameterException(
                     spec.commandLine(),
-                    "--rank " + r + ": above the largest rank of " + preset + " (" + cfg.maxRank() + ")");
+                    "--rank " + r + ": above the largest rank of " + preset.name() + " (" + cfg.maxRank() + ")");
         int[] stored = new int[2 * cfg.layers()];
         Arrays.fill(stored, r);
         GptModel m = new GptModel(backend.open(), cfg, 1, 1, DType.F32, 1, stored);
         Path d = write.resolve("bench").resolve("step-000000001");
         Files.createDirectories(d.getParent());
-        Checkpoint.save(d, m, null, new Checkpoint.State(1, 2, 1, Map.of("run", "bench", "preset", preset)));
-        spec.commandLine().getErr().println("wrote " + d + " (" + preset + ", rank " + r + ")");
+        Checkpoint.save(d, m, null, new Checkpoint.State(1, 2, 1, Map.of("run", "bench", "preset", preset.name())));
+        spec.commandLine().getErr().println("wrote " + d + " (" + preset.name() + ", rank " + r + ")");
     }
 
     static String run(HttpClient http, String url, int clients, int seconds, int maxNew) throws Exception {

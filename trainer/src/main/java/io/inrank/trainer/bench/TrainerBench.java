@@ -2,6 +2,7 @@ package io.inrank.trainer.bench;
 
 import io.inrank.commands.BackendOption;
 import io.inrank.commands.Commands;
+import io.inrank.commands.PresetOption;
 import io.inrank.commands.bench.TrainBench;
 import io.inrank.trainer.config.SettingKeys;
 import io.inrank.trainer.config.TrainSettings;
@@ -58,13 +59,8 @@ public final class TrainerBench implements Callable<Integer> {
             description = "Ingested dataset, blocks of at least --seq tokens (default: ${DEFAULT-VALUE}).")
     String dataset;
 
-    @Option(
-            names = "--preset",
-            paramLabel = "NAME",
-            defaultValue = "tiny",
-            description =
-                    "Model size: tiny, cpu-small, gpt2-small, gpt2-medium, gpt2-large (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin
+    PresetOption preset;
 
     @Option(
             names = "--batch",
@@ -147,7 +143,7 @@ public final class TrainerBench implements Callable<Integer> {
                     "--run",
                     run,
                     "--preset",
-                    preset,
+                    preset.name(),
                     "--dataset",
                     dataset,
                     "--batch",
@@ -183,8 +179,9 @@ public final class TrainerBench implements Callable<Integer> {
             return 0;
         }
         if (arm.equals("bare")) {
-            out.println(TrainBench.run(backend.open(), preset, "efficient-no-resize", k, batch, seq, steps, warmup)
-                    .json());
+            out.println(
+                    TrainBench.run(backend.open(), preset.name(), "efficient-no-resize", k, batch, seq, steps, warmup)
+                            .json());
             out.flush();
             return 0;
         }
@@ -204,7 +201,7 @@ public final class TrainerBench implements Callable<Integer> {
                 Locale.ROOT,
                 "{\"bench\":\"trainer-service\",\"preset\":\"%s\",\"batch\":%d,\"seq\":%d,\"active_modes\":%d,"
                         + "\"checkpoint_every\":%d,\"rank_checks\":%b,\"step_ms\":%.1f,\"tokens_per_s\":%.0f}%n",
-                preset,
+                preset.name(),
                 batch,
                 seq,
                 k,
@@ -234,7 +231,7 @@ public final class TrainerBench implements Callable<Integer> {
                 "{\"bench\":\"trainer\",\"preset\":\"%s\",\"batch\":%d,\"seq\":%d,\"steps\":%d,\"rounds\":%d,"
                         + "\"active_modes\":%d,\"checkpoint_every\":%d,\"rank_checks\":%b,\"service_step_ms\":%.1f,"
                         + "\"service_tokens_per_s\":%.0f,\"bare_step_ms\":%.1f,\"bare_tokens_per_s\":%.0f,\"ratio\":%.3f}%n",
-                preset,
+                preset.name(),
                 batch,
                 seq,
                 steps,
@@ -262,7 +259,7 @@ public final class TrainerBench implements Callable<Integer> {
                 "--dataset",
                 dataset,
                 "--preset",
-                preset,
+                preset.name(),
                 "--batch",
                 "" + batch,
                 "--seq",
