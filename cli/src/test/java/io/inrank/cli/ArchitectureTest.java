@@ -28,6 +28,7 @@ class ArchitectureTest {
             // test harnesses: a real broker, the emulated CUDA device
             Map.entry("kafka-local", 0),
             Map.entry("cuda-emulator", 0),
+            Map.entry("tokenizer", 0),
             Map.entry("protocol", 1),
             Map.entry("rank", 1),
             Map.entry("model", 1),

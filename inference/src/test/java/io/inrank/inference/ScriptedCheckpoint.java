@@ -6,8 +6,8 @@ import io.inrank.model.Params;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.DType;
-import io.inrank.model.generate.Tokenizer;
 import io.inrank.model.io.Checkpoint;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,13 +38,13 @@ public final class ScriptedCheckpoint {
         be.fill(p.value("ln_f.bias"), 0);
         Map<Integer, Integer> axis = new LinkedHashMap<>();
         for (int t : script) axis.putIfAbsent(t, axis.size());
-        axis.putIfAbsent(Tokenizer.EOS, axis.size());
+        axis.putIfAbsent(Gpt2Tokenizer.EOS, axis.size());
         int c = cfg.dim();
         if (axis.size() > c) throw new IllegalArgumentException("at most " + c + " distinct tokens");
         double[] wte = new double[cfg.vocab() * c], wpe = new double[cfg.context() * c];
         axis.forEach((t, a) -> wte[t * c + a] = 1);
         for (int pos = 0; pos < cfg.context(); pos++) {
-            int next = pos < script.length ? script[pos] : Tokenizer.EOS; // the prompt is the token at position 0
+            int next = pos < script.length ? script[pos] : Gpt2Tokenizer.EOS; // the prompt is the token at position 0
             wpe[pos * c + axis.get(next)] = 10;
         }
         be.fromHost(p.value("wte"), wte);

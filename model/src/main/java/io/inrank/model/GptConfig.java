@@ -123,10 +123,10 @@ public record GptConfig(
     }
 
     /**
-     * GPT-2's BPE vocabulary (r50k_base: 50,256 merges + end-of-text), every preset's. The wire format's own constant
-     * ({@code TokenBlocks.GPT2_VOCAB}, which data-ingest uses) must agree: a trainer test checks it.
+     * The tokenizer's vocabulary, every preset's. The wire format's own constant ({@code TokenBlocks.GPT2_VOCAB}, the
+     * bound on the ids a block may carry) must agree: a trainer test checks it.
      */
-    public static final int GPT2_VOCAB = 50257;
+    public static final int GPT2_VOCAB = io.inrank.tokenizer.Gpt2Tokenizer.VOCAB;
 
     /**
      * Presets: {@code tiny} for CPU tests and the demo; {@code cpu-small} (4 layers, d = 256, 4 heads, T = 128) for the

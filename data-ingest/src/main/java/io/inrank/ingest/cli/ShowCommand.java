@@ -1,12 +1,12 @@
 package io.inrank.ingest.cli;
 
 import io.inrank.ingest.kafka.ManifestStore;
-import io.inrank.ingest.pipeline.Gpt2Tokenizer;
 import io.inrank.protocol.DatasetManifest;
 import io.inrank.protocol.MalformedRecordException;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,7 @@ package io.inrank.ingest.pipeline;
 import com.knuddels.jtokkit.api.IntArrayList;
 import io.inrank.ingest.source.Line;
 import io.inrank.ingest.source.LineReader;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -90,7 +91,7 @@ public final class TokenPipeline implements AutoCloseable {
             if (eosBetweenDocuments && line.documentStart() && textBefore) out.add(Gpt2Tokenizer.EOS);
             if (line.text().isEmpty()) continue;
             textBefore = true;
-            IntArrayList ids = Gpt2Tokenizer.encode(line.text());
+            IntArrayList ids = Gpt2Tokenizer.encodeToList(line.text());
             for (int k = 0, n = ids.size(); k < n; k++) out.add(ids.get(k));
         }
         return out.toArray();

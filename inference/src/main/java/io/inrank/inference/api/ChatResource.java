@@ -10,7 +10,7 @@ import io.inrank.inference.engine.ServedModel;
 import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import io.smallrye.mutiny.Multi;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
@@ -146,7 +146,7 @@ public class ChatResource {
         String prompt = template.render(b.messages());
         Integer max = b.maxCompletionTokens() != null ? b.maxCompletionTokens() : b.maxTokens();
         // without a limit the reply may fill the rest of the context (OpenAI's default: up to the model's limit)
-        int maxNew = max != null ? max : Math.max(1, m.context() - Tokenizer.encode(prompt).length);
+        int maxNew = max != null ? max : Math.max(1, m.context() - Gpt2Tokenizer.encode(prompt).length);
         GenerationRequest r = Requests.build(
                 m,
                 Requests.Prompt.text(prompt),
@@ -174,7 +174,7 @@ public class ChatResource {
             if (logprobs) {
                 Logprobs.Chat l = new Logprobs.Chat();
                 for (int t = 0; t < c.ids.size(); t++)
-                    if (c.logprobs.get(t) != null && c.ids.get(t) != Tokenizer.EOS)
+                    if (c.logprobs.get(t) != null && c.ids.get(t) != Gpt2Tokenizer.EOS)
                         l.add(c.ids.get(t), c.logprobs.get(t));
                 lp = l.json();
             }
@@ -257,7 +257,7 @@ public class ChatResource {
         @Override
         public void token(int tokenId, String text, TokenLogprob lp) {
             if (stream) start();
-            if (logprobs && lp != null && tokenId != Tokenizer.EOS) pending.add(tokenId, lp);
+            if (logprobs && lp != null && tokenId != Gpt2Tokenizer.EOS) pending.add(tokenId, lp);
             if (stream && !text.isEmpty()) chunk(new ChatApi.Delta(null, text), null, null);
         }
 

@@ -1,7 +1,7 @@
 package io.inrank.inference.api;
 
 import io.inrank.inference.engine.TokenLogprob;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +17,7 @@ final class Logprobs {
     private Logprobs() {}
 
     static String piece(int id) {
-        return new String(Tokenizer.bytes(new int[] {id}), StandardCharsets.UTF_8);
+        return new String(Gpt2Tokenizer.bytes(new int[] {id}), StandardCharsets.UTF_8);
     }
 
     /** Completions: {tokens, token_logprobs, top_logprobs, text_offset}; text_offset counts from {@code start}. */
@@ -89,7 +89,7 @@ final class Logprobs {
             e.put("token", piece(id));
             e.put("logprob", logprob);
             List<Integer> bytes = new ArrayList<>();
-            for (byte b : Tokenizer.bytes(new int[] {id})) bytes.add(b & 0xFF);
+            for (byte b : Gpt2Tokenizer.bytes(new int[] {id})) bytes.add(b & 0xFF);
             e.put("bytes", bytes);
             return e;
         }

@@ -10,7 +10,7 @@ import io.inrank.inference.engine.ServedModel;
 import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -154,7 +154,7 @@ public class OpenAiResource {
                     }
                     if (!c.promptOnly())
                         for (int t = 0; t < x.ids.size(); t++)
-                            if (x.logprobs.get(t) != null && x.ids.get(t) != Tokenizer.EOS)
+                            if (x.logprobs.get(t) != null && x.ids.get(t) != Gpt2Tokenizer.EOS)
                                 l.add(x.ids.get(t), x.logprobs.get(t));
                     lp = l.json();
                 }
@@ -250,7 +250,7 @@ public class OpenAiResource {
         @Override
         public void token(int tokenId, String text, TokenLogprob lp) {
             echoOnce();
-            if (logprobs && lp != null && tokenId != Tokenizer.EOS) pending.add(tokenId, lp);
+            if (logprobs && lp != null && tokenId != Gpt2Tokenizer.EOS) pending.add(tokenId, lp);
             if (stream && !text.isEmpty()) emit("data: " + chunk(text, null, null) + "\n\n");
         }
 
@@ -322,7 +322,7 @@ public class OpenAiResource {
             // candidate i of a prompt draws with seed + i, so a seeded request is reproducible choice by choice
             for (int i = 0; i < bestOf; i++) {
                 out.add(i == 0 ? r : r.withSeed(r.sampling().seed() + i));
-                echoes.add(echo ? (p.text() != null ? p.text() : Tokenizer.decode(p.ids())) : "");
+                echoes.add(echo ? (p.text() != null ? p.text() : Gpt2Tokenizer.decode(p.ids())) : "");
             }
         }
         return new Choices(out, prompts.size(), n, bestOf, echoes, b.logprobs() != null, scored, promptOnly);

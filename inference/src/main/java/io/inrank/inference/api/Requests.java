@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.generate.Sampler;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -123,7 +123,7 @@ final class Requests {
                 throw ApiError.validation(
                         "stop sequences must be non-empty strings of at most " + MAX_STOP_CHARS + " characters");
 
-        if (ids == null) ids = Tokenizer.encode(prompt.text());
+        if (ids == null) ids = Gpt2Tokenizer.encode(prompt.text());
         if (ids.length == 0) throw ApiError.validation("the prompt encodes to no tokens");
         if (truncate != null && ids.length > truncate) ids = Arrays.copyOfRange(ids, ids.length - truncate, ids.length);
         if ((long) ids.length + maxNew > ctx) { // both are at most ~2^31: the sum in long cannot overflow
@@ -139,7 +139,7 @@ final class Requests {
         boolean greedy = !sample || (temperature != null && temperature < Sampler.MIN_TEMPERATURE);
         long seed = o.seed() != null ? o.seed() : ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
         Set<Integer> eos = new LinkedHashSet<>(stopTokens);
-        eos.add(Tokenizer.EOS);
+        eos.add(Gpt2Tokenizer.EOS);
         Sampler.Params p = new Sampler.Params(
                 greedy ? 0 : temperature == null ? 1 : temperature,
                 greedy || topK == null ? 0 : topK,

@@ -13,7 +13,7 @@ import io.inrank.inference.engine.TokenLogprob;
 import io.inrank.inference.service.ModelService;
 import io.inrank.inference.service.ServeMetrics;
 import io.inrank.model.generate.Sampler;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -131,7 +131,7 @@ public class TgiResource {
                 @Override
                 public void token(int id, String text, TokenLogprob lp) {
                     if (!details || id < 0) return;
-                    tokens.add(new TgiApi.Token(id, text, lp == null ? null : lp.logprob(), id == Tokenizer.EOS));
+                    tokens.add(new TgiApi.Token(id, text, lp == null ? null : lp.logprob(), id == Gpt2Tokenizer.EOS));
                     if (topN > 0) top.add(topTokens(lp));
                 }
 
@@ -198,7 +198,7 @@ public class TgiResource {
         for (int i = 0; i < c.ids.size(); i++) {
             int id = c.ids.get(i);
             TokenLogprob lp = c.logprobs.get(i);
-            out.add(new TgiApi.Token(id, c.texts.get(i), lp == null ? null : lp.logprob(), id == Tokenizer.EOS));
+            out.add(new TgiApi.Token(id, c.texts.get(i), lp == null ? null : lp.logprob(), id == Gpt2Tokenizer.EOS));
         }
         return out;
     }
@@ -272,7 +272,7 @@ public class TgiResource {
             if (lastId == null) return;
             emit(new TgiApi.StreamEvent(
                     new TgiApi.Token(
-                            lastId, lastText, lastLp == null ? null : lastLp.logprob(), lastId == Tokenizer.EOS),
+                            lastId, lastText, lastLp == null ? null : lastLp.logprob(), lastId == Gpt2Tokenizer.EOS),
                     generated,
                     details,
                     top ? topTokens(lastLp) : null));
@@ -300,8 +300,8 @@ public class TgiResource {
         if (body == null || body.inputs() == null) throw ApiError.validation("inputs is missing");
         List<TgiApi.TokenSpan> out = new ArrayList<>();
         int at = 0;
-        for (int id : Tokenizer.encode(body.inputs())) {
-            byte[] b = Tokenizer.bytes(new int[] {id});
+        for (int id : Gpt2Tokenizer.encode(body.inputs())) {
+            byte[] b = Gpt2Tokenizer.bytes(new int[] {id});
             out.add(new TgiApi.TokenSpan(
                     id, new String(b, java.nio.charset.StandardCharsets.UTF_8), at, at + b.length));
             at += b.length;
@@ -315,7 +315,7 @@ public class TgiResource {
         if (lp == null) return out;
         for (int j = 0; j < lp.topIds().length; j++) {
             int id = lp.topIds()[j];
-            out.add(new TgiApi.Token(id, Logprobs.piece(id), lp.topLogprobs()[j], id == Tokenizer.EOS));
+            out.add(new TgiApi.Token(id, Logprobs.piece(id), lp.topLogprobs()[j], id == Gpt2Tokenizer.EOS));
         }
         return out;
     }

@@ -9,8 +9,8 @@ import io.inrank.inference.engine.GenerationRequest;
 import io.inrank.inference.engine.ServedModel;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.generate.Sampler;
-import io.inrank.model.generate.Tokenizer;
 import io.inrank.model.io.Checkpoint;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -108,7 +108,7 @@ public final class GenerateMain implements Callable<Integer> {
             throw new Commands.BadInputException(
                     e.getMessage() + (demo ? " (run `inrank demo` first, or pass --checkpoint)" : ""), e);
         }
-        int[] ids = Tokenizer.encode(prompt);
+        int[] ids = Gpt2Tokenizer.encode(prompt);
         int room = m.context() - ids.length;
         if (room < 1)
             throw new Commands.BadInputException(

@@ -3,7 +3,7 @@ package io.inrank.inference.engine;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.Tensor;
 import io.inrank.model.generate.Sampler;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -93,7 +93,7 @@ final class Sequence {
         if (first == 0) first = System.nanoTime() - t0;
         history.add(tok);
         generated.add(tok);
-        if (tok == Tokenizer.EOS) {
+        if (tok == Gpt2Tokenizer.EOS) {
             job.listener.token(tok, "", lp);
             return finish(Generation.Finish.EOS_TOKEN);
         }

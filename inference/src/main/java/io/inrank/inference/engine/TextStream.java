@@ -1,6 +1,6 @@
 package io.inrank.inference.engine;
 
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -17,7 +17,7 @@ public final class TextStream {
     /** @return the text completed by this token (possibly empty) */
     public String push(int token) {
         one[0] = token;
-        pending.writeBytes(Tokenizer.bytes(one));
+        pending.writeBytes(Gpt2Tokenizer.bytes(one));
         byte[] b = pending.toByteArray();
         int complete = completePrefix(b);
         if (complete == 0) return "";

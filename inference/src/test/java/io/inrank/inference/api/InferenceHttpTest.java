@@ -7,8 +7,8 @@ import io.inrank.inference.TinyCheckpoint;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.generate.Generator;
 import io.inrank.model.generate.Sampler;
-import io.inrank.model.generate.Tokenizer;
 import io.inrank.model.io.Checkpoint;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -62,8 +62,8 @@ class InferenceHttpTest {
                 200);
         var loaded = Checkpoint.load(Backends.open("nd4j"), TinyCheckpoint.dir, 1, 1);
         Generator.Result ref = new Generator(loaded.model())
-                .generate(Tokenizer.encode("The history of"), 8, Sampler.Params.greedy(), null);
-        assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
+                .generate(Gpt2Tokenizer.encode("The history of"), 8, Sampler.Params.greedy(), null);
+        assertEquals(Gpt2Tokenizer.decode(ref.generated()), r.getString("generated_text"));
         assertEquals("length", r.getString("details.finish_reason"));
         assertEquals(8, r.getInt("details.generated_tokens"));
         assertEquals(8, r.getList("details.tokens").size());
@@ -75,13 +75,13 @@ class InferenceHttpTest {
     void aLongPromptIsPrefilledInChunksAndAnswersLikeTheReference() throws Exception {
         String prompt = "The history of the United States began with the arrival of the first people in the Americas, "
                 + "thousands of years before the colonies were founded along the coast";
-        int[] ids = Tokenizer.encode(prompt);
+        int[] ids = Gpt2Tokenizer.encode(prompt);
         assertTrue(ids.length > 20, "a prompt of several chunks");
         double prefilled = metric("llm_prefill_rows_total"), steps = metric("llm_decode_steps_total");
         JsonPath r = post("/generate", "{\"inputs\":\"" + prompt + "\",\"parameters\":{\"max_new_tokens\":6}}", 200);
         var loaded = Checkpoint.load(Backends.open("nd4j"), TinyCheckpoint.dir, 1, 1);
         Generator.Result ref = new Generator(loaded.model()).generate(ids, 6, Sampler.Params.greedy(), null);
-        assertEquals(Tokenizer.decode(ref.generated()), r.getString("generated_text"));
+        assertEquals(Gpt2Tokenizer.decode(ref.generated()), r.getString("generated_text"));
         // max batch 3: while 3 prompt tokens (besides the last) wait, a chunk of 3 precedes each step, and every step
         // feeds one more prompt token until the last, whose step gives the first new token
         int left = ids.length - 1, chunks = 0, wantSteps = 6; // one step per new token
@@ -181,7 +181,7 @@ class InferenceHttpTest {
                 200);
         assertEquals("text_completion", r.getString("object"));
         assertEquals("length", r.getString("choices[0].finish_reason"));
-        int promptTokens = Tokenizer.encode("Hello there").length;
+        int promptTokens = Gpt2Tokenizer.encode("Hello there").length;
         assertEquals(
                 Map.of("prompt_tokens", promptTokens, "completion_tokens", 5, "total_tokens", promptTokens + 5),
                 r.getMap("usage"));
@@ -215,7 +215,7 @@ class InferenceHttpTest {
                 .extract()
                 .jsonPath()
                 .getList("$");
-        int[] ids = Tokenizer.encode("héllo world");
+        int[] ids = Gpt2Tokenizer.encode("héllo world");
         assertEquals(ids.length, t.size());
         assertEquals(0, t.get(0).get("start"));
         assertEquals(

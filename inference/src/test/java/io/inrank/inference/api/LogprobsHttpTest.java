@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.inrank.inference.TinyCheckpoint;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.Backends;
-import io.inrank.model.generate.Tokenizer;
 import io.inrank.model.io.Checkpoint;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -62,7 +62,7 @@ class LogprobsHttpTest {
         String body = "{\"inputs\":\"The history of\",\"parameters\":{\"max_new_tokens\":6,\"details\":true,"
                 + "\"top_n_tokens\":3,\"do_sample\":true,\"temperature\":0.7,\"seed\":11}}";
         JsonPath r = post("/generate", body, 200);
-        int[] prompt = Tokenizer.encode("The history of");
+        int[] prompt = Gpt2Tokenizer.encode("The history of");
         List<Integer> ids = r.getList("details.tokens.id", Integer.class);
         double[][] ref = fullSoftmax(concat(prompt, ids));
         double worst = 0;
@@ -104,7 +104,7 @@ class LogprobsHttpTest {
                 "{\"inputs\":\"" + prompt + "\",\"parameters\":{\"max_new_tokens\":2,\"details\":true,"
                         + "\"decoder_input_details\":true}}",
                 200);
-        int[] ids = Tokenizer.encode(prompt);
+        int[] ids = Gpt2Tokenizer.encode(prompt);
         List<Integer> prefill = r.getList("details.prefill.id", Integer.class);
         assertEquals(ids.length, prefill.size());
         assertNull(r.get("details.prefill[0].logprob"), "nothing precedes the first prompt token");
@@ -136,9 +136,9 @@ class LogprobsHttpTest {
         assertEquals(0, offsets.get(0));
         for (int i = 1; i < 5; i++)
             assertEquals(offsets.get(i - 1) + tokens.get(i - 1).length(), offsets.get(i));
-        int[] prompt = Tokenizer.encode("The history of");
+        int[] prompt = Gpt2Tokenizer.encode("The history of");
         List<Integer> ids = new ArrayList<>();
-        for (int id : Tokenizer.encode(c.getString("choices[0].text"))) ids.add(id);
+        for (int id : Gpt2Tokenizer.encode(c.getString("choices[0].text"))) ids.add(id);
         double[][] ref = fullSoftmax(concat(prompt, ids));
         for (int i = 0; i < 5; i++) {
             assertEquals(ref[prompt.length - 1 + i][ids.get(i)], lps.get(i), 1e-4, "token " + i);

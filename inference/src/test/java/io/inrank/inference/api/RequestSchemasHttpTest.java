@@ -4,7 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.inference.TinyCheckpoint;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -137,7 +137,7 @@ class RequestSchemasHttpTest {
                 200);
         assertEquals(List.of(0, 1), two.getList("choices.index"));
         assertEquals(List.of(a, b), two.getList("choices.text"));
-        int[] ids = Tokenizer.encode("The history of");
+        int[] ids = Gpt2Tokenizer.encode("The history of");
         String idList = Arrays.toString(ids).replace(" ", "");
         assertEquals(
                 a,
@@ -176,14 +176,14 @@ class RequestSchemasHttpTest {
     @Test
     void penaltiesLogitBiasAndVllmExtensions() {
         String base = greedy("The history of", 8);
-        int first = Tokenizer.encode(base)[0];
+        int first = Gpt2Tokenizer.encode(base)[0];
         // a banned token never appears, whatever the model prefers
         JsonPath banned = Http.post(
                 "/v1/completions",
                 "{\"prompt\":\"The history of\",\"max_tokens\":8,\"temperature\":0,\"logprobs\":0,\"logit_bias\":{\""
                         + first + "\":-100}}",
                 200);
-        assertFalse(banned.getList("choices[0].logprobs.tokens").contains(Tokenizer.decode(new int[] {first})));
+        assertFalse(banned.getList("choices[0].logprobs.tokens").contains(Gpt2Tokenizer.decode(new int[] {first})));
         assertNotEquals(base, banned.getString("choices[0].text"));
         JsonPath ext = Http.post(
                 "/v1/completions",
@@ -201,7 +201,7 @@ class RequestSchemasHttpTest {
                                 "{\"prompt\":\"The history of\",\"max_tokens\":8,\"do_sample\":false}",
                                 200)
                         .getString("choices[0].text"));
-        int stopAt = Tokenizer.encode(base)[2];
+        int stopAt = Gpt2Tokenizer.encode(base)[2];
         JsonPath stopped = Http.post(
                 "/v1/completions",
                 "{\"prompt\":\"The history of\",\"max_tokens\":8,\"temperature\":0,\"stop_token_ids\":[" + stopAt

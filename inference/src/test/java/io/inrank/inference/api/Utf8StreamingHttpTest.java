@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.inference.ScriptedCheckpoint;
 import io.inrank.inference.engine.TextStream;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,7 +39,7 @@ class Utf8StreamingHttpTest {
         public Map<String, String> start() {
             try {
                 var dir = ScriptedCheckpoint.write(
-                        Files.createTempDirectory("inrank-utf8"), "utf8", Tokenizer.encode(TEXT));
+                        Files.createTempDirectory("inrank-utf8"), "utf8", Gpt2Tokenizer.encode(TEXT));
                 return Map.of("inrank.serve.checkpoint", dir.toString());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -57,9 +57,9 @@ class Utf8StreamingHttpTest {
 
     @Test
     void theScriptReallySplitsCharactersAcrossTokens() {
-        assertEquals(1, Tokenizer.encode(PROMPT).length, "the scripted model expects a one-token prompt");
+        assertEquals(1, Gpt2Tokenizer.encode(PROMPT).length, "the scripted model expects a one-token prompt");
         int split = 0;
-        for (int t : Tokenizer.encode(TEXT)) {
+        for (int t : Gpt2Tokenizer.encode(TEXT)) {
             TextStream alone = new TextStream();
             if (alone.push(t).length() == 0 && !alone.finish().isEmpty()) split++;
         }
@@ -77,7 +77,7 @@ class Utf8StreamingHttpTest {
                 .jsonPath();
         assertEquals(TEXT, r.getString("generated_text"));
         assertEquals("eos_token", r.getString("details.finish_reason"));
-        assertEquals(Tokenizer.encode(TEXT).length + 1, r.getInt("details.generated_tokens"));
+        assertEquals(Gpt2Tokenizer.encode(TEXT).length + 1, r.getInt("details.generated_tokens"));
         JsonPath o = given().contentType("application/json")
                 .body("{\"prompt\":\"" + PROMPT + "\",\"max_tokens\":60,\"temperature\":0}")
                 .post("/v1/completions")

@@ -11,7 +11,7 @@ import io.inrank.model.backend.BackendUnavailableException;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.backend.Precision;
 import io.inrank.model.generate.Sampler;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,7 @@ class EmulatedServingTest {
             for (String p : PROMPTS) {
                 CompletableFuture<Generation.Result> f = new CompletableFuture<>();
                 e.submit(
-                        new GenerationRequest(Tokenizer.encode(p), 24, Sampler.Params.greedy(), List.of()),
+                        new GenerationRequest(Gpt2Tokenizer.encode(p), 24, Sampler.Params.greedy(), List.of()),
                         new GenerationListener() {
                             @Override
                             public void token(int id, String text) {}

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inrank.inference.TinyCheckpoint;
 import io.inrank.model.backend.Backends;
 import io.inrank.model.generate.Sampler;
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,7 +61,7 @@ class EngineInvariantTest {
     }
 
     static GenerationRequest request(int maxNew) {
-        return new GenerationRequest(Tokenizer.encode("Hello there"), maxNew, Sampler.Params.greedy(), List.of());
+        return new GenerationRequest(Gpt2Tokenizer.encode("Hello there"), maxNew, Sampler.Params.greedy(), List.of());
     }
 
     static Throwable failure(Answer a) throws Exception {

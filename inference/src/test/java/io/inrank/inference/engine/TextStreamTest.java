@@ -2,7 +2,7 @@ package io.inrank.inference.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.inrank.model.generate.Tokenizer;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import org.junit.jupiter.api.Test;
 
 class TextStreamTest {
@@ -10,11 +10,11 @@ class TextStreamTest {
     @Test
     void multiByteCharactersSplitAcrossTokensAreNeverBroken() {
         String text = "naïve café — 日本語のテキスト 🙂🚀 done";
-        int[] ids = Tokenizer.encode(text);
+        int[] ids = Gpt2Tokenizer.encode(text);
         // the premise: some token ends inside a character
         boolean split = false;
         for (int id : ids)
-            split |= new String(Tokenizer.bytes(new int[] {id}), java.nio.charset.StandardCharsets.UTF_8)
+            split |= new String(Gpt2Tokenizer.bytes(new int[] {id}), java.nio.charset.StandardCharsets.UTF_8)
                     .contains("\uFFFD");
         assertTrue(split, "the test text must contain a character that GPT-2 splits across tokens");
 
@@ -31,7 +31,7 @@ class TextStreamTest {
 
     @Test
     void anUnfinishedCharacterAtTheEndIsFlushedAsReplacement() {
-        int[] rocket = Tokenizer.encode("🚀");
+        int[] rocket = Gpt2Tokenizer.encode("🚀");
         assertTrue(rocket.length > 1);
         TextStream s = new TextStream();
         assertEquals("", s.push(rocket[0]));

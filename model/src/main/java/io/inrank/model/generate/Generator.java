@@ -1,6 +1,7 @@
 package io.inrank.model.generate;
 
 import io.inrank.model.GptModel;
+import io.inrank.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -44,7 +45,7 @@ public final class Generator {
             out.add(tok);
             history.add(tok);
             if (onToken != null) onToken.accept(tok);
-            if (tok == Tokenizer.EOS) {
+            if (tok == Gpt2Tokenizer.EOS) {
                 finish = Finish.EOS_TOKEN;
                 break;
             }
