@@ -54,6 +54,11 @@ public final class Backends {
             open = OPEN.get(options);
             if (open != null) return open;
             BackendProvider p = check(options);
+            // one set of options per backend and process: a second cuda start would claim a second device arena
+            for (BackendOptions o : OPEN.keySet())
+                if (o.name().equals(options.name()))
+                    throw new BackendUnavailableException(options.name() + " is already open here as " + o
+                            + "; a process uses one precision per backend");
             try {
                 open = p.open(options);
             } catch (BackendUnavailableException e) {

@@ -53,6 +53,15 @@ class EmulatedDeviceTest {
             """;
 
     @Test
+    void aSecondPrecisionInOneProcessIsRefusedNotASecondArena() {
+        Backends.open("cuda"); // fp32, as the other emulated tests use it
+        io.inrank.model.backend.BackendUnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.inrank.model.backend.BackendUnavailableException.class,
+                () -> Backends.open(new io.inrank.model.backend.BackendOptions("cuda", Precision.BF16)));
+        assertEquals("cuda is already open here as cuda; a process uses one precision per backend", e.getMessage());
+    }
+
+    @Test
     void theBackendSaysItIsEmulated() {
         Backends.Status cuda = Backends.list().stream()
                 .filter(s -> s.name().equals("cuda"))
