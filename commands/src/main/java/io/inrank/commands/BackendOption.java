@@ -71,11 +71,6 @@ public final class BackendOption {
     }
 
     private CommandLine.ParameterException usage(BackendUnavailableException e) {
-        String m = e.getMessage();
-        // "cuda has no bf16 GEMMs" names the precision; every other reason is about the backend
-        String flag = m.contains(" GEMMs (it has ")
-                ? "--precision " + options().precision().label() + ": "
-                : "--backend ";
-        return new CommandLine.ParameterException(mixee.commandLine(), flag + m);
+        return new CommandLine.ParameterException(mixee.commandLine(), e.asOptionError());
     }
 }

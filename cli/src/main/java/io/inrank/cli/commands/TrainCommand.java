@@ -54,10 +54,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Layout layout = Layout.current();
-        if (Passthrough.wantsHelp(settings)) // the settings table from a plain main: no service starts for help
-        return JavaProcess.builder("trainer-help", layout.jvm())
+        if (Passthrough.wantsHelp(settings)) {
+            // the settings table from a plain main: no service starts for help
+            return JavaProcess.builder("trainer-help", layout.jvm())
                     .main(layout.trainer().classpath(), "io.inrank.trainer.config.SettingsHelp")
                     .run();
+        }
         backend.check(); // before any broker starts: a run that cannot train here fails at once
         List<String> args = new ArrayList<>(settings);
         Passthrough.add(args, "--dataset", dataset);

@@ -84,9 +84,10 @@ public final class Backends {
             throw new BackendUnavailableException(n + ": no such backend here (found: " + names()
                     + "; a backend's module must be on the class path)");
         if (!p.precisions().contains(options.precision()))
-            throw new BackendUnavailableException(
+            throw BackendUnavailableException.lacksPrecision(
                     n + " has no " + options.precision().label() + " GEMMs (it has "
-                            + String.join(", ", sorted(p.precisions())) + ")");
+                            + String.join(", ", sorted(p.precisions())) + ")",
+                    options.precision());
         String why = p.unavailableReason();
         if (why != null) throw new BackendUnavailableException(n + ": " + why + "; " + summary());
         return p;

@@ -44,6 +44,10 @@ class BackendsTest {
         BackendUnavailableException bf16 = assertThrows(
                 BackendUnavailableException.class, () -> Backends.open(new BackendOptions("nd4j", Precision.BF16)));
         assertEquals("nd4j has no bf16 GEMMs (it has fp32)", bf16.getMessage());
+        assertEquals("--precision bf16: nd4j has no bf16 GEMMs (it has fp32)", bf16.asOptionError());
+        assertEquals(Precision.BF16, bf16.precision());
+        assertNull(unknown.precision(), "a backend reason, not a precision");
+        assertTrue(unknown.asOptionError().startsWith("--backend tpu: no such backend here"), unknown.asOptionError());
 
         List<Backends.Status> all = Backends.list();
         // the model module's own providers, default first; this module has no accelerator

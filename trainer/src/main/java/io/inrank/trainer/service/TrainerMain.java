@@ -48,9 +48,7 @@ public class TrainerMain implements QuarkusApplication {
             // a backend that cannot run here is a usage error, reported before anything starts
             s.openBackend();
         } catch (BackendUnavailableException e) {
-            // "nd4j has no bf16 GEMMs" is about the precision; every other reason starts with the backend's name
-            String flag = e.getMessage().contains(" GEMMs (it has ") ? "--precision " : "--backend ";
-            System.err.println("error: " + flag + e.getMessage());
+            System.err.println("error: " + e.asOptionError());
             return 2;
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage() + " (see --help)");

@@ -88,10 +88,10 @@ final class CachedAttention {
                 int heads,
                 float scale,
                 INDArray y) {
-            q = VectorMemory.of(Flat.bytes(qkv));
-            k = VectorMemory.of(Flat.bytes(kCache));
-            v = VectorMemory.of(Flat.bytes(vCache));
-            out = VectorMemory.of(Flat.bytes(y));
+            q = VectorMemory.of(qkv);
+            k = VectorMemory.of(kCache);
+            v = VectorMemory.of(vCache);
+            out = VectorMemory.of(y);
             qOff = Math.toIntExact(Flat.byteOffset(qkv));
             kOff = Math.toIntExact(Flat.byteOffset(kCache));
             vOff = Math.toIntExact(Flat.byteOffset(vCache));

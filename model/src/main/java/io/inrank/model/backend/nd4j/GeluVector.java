@@ -23,7 +23,7 @@ final class GeluVector {
 
     /** y = GELU(x), both contiguous FLOAT arrays of one length (y may be x). */
     static void forward(INDArray x, INDArray y, boolean tanhApprox) {
-        VectorMemory in = VectorMemory.of(Flat.bytes(x)), out = VectorMemory.of(Flat.bytes(y));
+        VectorMemory in = VectorMemory.of(x), out = VectorMemory.of(y);
         int inOff = Math.toIntExact(Flat.byteOffset(x)), outOff = Math.toIntExact(Flat.byteOffset(y));
         WorkerTeam.SHARED.forRanges(
                 x.length(),

@@ -20,10 +20,10 @@ final class LayerNormVector {
     static void forward(
             INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray mean, INDArray rstd) {
         int n = (int) x.size(0), c = (int) x.size(1);
-        VectorMemory bx = VectorMemory.of(Flat.bytes(x)),
-                by = VectorMemory.of(Flat.bytes(y)),
-                bg = VectorMemory.of(Flat.bytes(gamma)),
-                bb = VectorMemory.of(Flat.bytes(beta));
+        VectorMemory bx = VectorMemory.of(x),
+                by = VectorMemory.of(y),
+                bg = VectorMemory.of(gamma),
+                bb = VectorMemory.of(beta);
         int xo = off(x), yo = off(y), go = off(gamma), bo = off(beta);
         Flat fm = new Flat(mean), fr = new Flat(rstd);
         float e = (float) eps;

@@ -96,7 +96,7 @@ final class RowProducts {
             if (out.length < rows * n) out = new float[rows * n];
             Flat.copyToHeap(a, in, m * k);
             java.util.Arrays.fill(in, m * k, rows * k, 0f); // padding rows: zeros, never denormal garbage
-            weight = VectorMemory.of(Flat.bytes(b));
+            weight = VectorMemory.of(b);
             weightOffset = Math.toIntExact(Flat.byteOffset(b));
             weightAddress = Flat.baseAddress(weight.bytes()) + weightOffset;
         }

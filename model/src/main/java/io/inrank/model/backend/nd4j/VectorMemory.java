@@ -35,6 +35,11 @@ final class VectorMemory {
         this.memory = memory;
     }
 
+    /** The whole native allocation under an array (offsets from {@link Flat#byteOffset}), once per kernel call. */
+    static VectorMemory of(org.nd4j.linalg.api.ndarray.INDArray a) {
+        return of(Flat.bytes(a));
+    }
+
     /** A view of a native-order direct buffer; made once per kernel call (one small object), not per load. */
     static VectorMemory of(ByteBuffer bytes) {
         try {
