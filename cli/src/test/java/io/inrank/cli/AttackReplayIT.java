@@ -18,6 +18,7 @@ import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.DeadLetters;
 import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.Messages;
+import io.inrank.protocol.PipelineService;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.RunKey;
 import io.inrank.protocol.SpectrumReport;
@@ -131,7 +132,8 @@ class AttackReplayIT {
                     .property("inrank.serve.api-key", API_KEY)
                     .property("quarkus.http.port", 0);
             login("inference").forEach((k, v) -> sb.property("kafka." + k, v));
-            JavaProcess inference = stack.own(sb.jar(layout.inference().jar()).start(tmp.resolve("inference.log")));
+            JavaProcess inference = stack.own(
+                    sb.jar(layout.app(PipelineService.INFERENCE).jar()).start(tmp.resolve("inference.log")));
             serve = "http://localhost:"
                     + inference
                             .awaitLine(PipelineIT.HTTP_PORT, Duration.ofSeconds(90))

@@ -10,6 +10,7 @@ import io.inrank.cli.launch.LocalStack;
 import io.inrank.protocol.DeadLetters;
 import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.Messages;
+import io.inrank.protocol.PipelineService;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.Topics;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +66,7 @@ class FloodIT {
                     .property("inrank.serve.run", RUN)
                     .property("inrank.serve.checkpoint-root", tmp.resolve("checkpoints"))
                     .property("quarkus.http.port", 0)
-                    .jar(layout.inference().jar())
+                    .jar(layout.app(PipelineService.INFERENCE).jar())
                     .start(tmp.resolve("inference.log")));
             String serve = "http://localhost:"
                     + inference

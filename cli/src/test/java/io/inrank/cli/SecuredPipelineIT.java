@@ -12,6 +12,7 @@ import io.inrank.kafka.Secured;
 import io.inrank.protocol.Access;
 import io.inrank.protocol.CheckpointEvent;
 import io.inrank.protocol.KafkaClientConfig;
+import io.inrank.protocol.PipelineService;
 import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.TopicSetup;
 import io.inrank.protocol.Topics;
@@ -69,8 +70,8 @@ class SecuredPipelineIT {
                     .property("inrank.serve.checkpoint-root", tmp.resolve("checkpoints"))
                     .property("quarkus.http.port", 0);
             login("inference").forEach((k, v) -> serve.property("kafka." + k, v));
-            JavaProcess inference =
-                    stack.own(serve.jar(layout.inference().jar()).start(tmp.resolve("inference.log")));
+            JavaProcess inference = stack.own(
+                    serve.jar(layout.app(PipelineService.INFERENCE).jar()).start(tmp.resolve("inference.log")));
 
             JavaProcess trainer = trainer(layout, stack, "sec", "trainer");
             assertEquals(0, trainer.waitFor(Duration.ofMinutes(5)), "trainer with its grants: " + log(trainer));

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
+import io.inrank.protocol.PipelineService;
 import io.inrank.protocol.TopicSpec;
 import io.inrank.protocol.Topics;
 import io.strimzi.api.kafka.model.kafka.Kafka;
@@ -36,16 +37,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The manifests against each other and against the services: selectors, ports, env names, topics, security, GPUs. */
 class CrossCheckTest {
-    static final Map<String, String> MODULE_OF_COMPONENT = Map.of(
-            "data-ingest",
-            "data-ingest",
-            "rank-controller",
-            "rank-controller",
-            "trainer",
-            "trainer",
-            "inference",
-            "inference");
-
     @ParameterizedTest
     @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
     void everyPodIsRestrictedNonRootWithLimits(String dir) {
@@ -84,14 +75,20 @@ class CrossCheckTest {
         });
     }
 
+    @Test
+    void everyServiceListensWhereItsDescriptorSays() {
+        for (PipelineService s : PipelineService.values())
+            assertEquals(s, ServiceConfig.of(s).service());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"overlays/local", "overlays/gpu"})
     void probesPortsAndEnvMatchTheServices(String dir) {
         Rendered r = Rendered.of(dir);
         r.podTemplates().forEach((w, t) -> {
             String component = t.getMetadata().getLabels().get("app.kubernetes.io/component");
-            ServiceConfig svc = ServiceConfig.of(
-                    Objects.requireNonNull(MODULE_OF_COMPONENT.get(component), w + ": unknown component " + component));
+            ServiceConfig svc =
+                    ServiceConfig.of(PipelineService.of(Objects.requireNonNull(component, w + ": no component")));
             Container c = t.getSpec().getContainers().get(0);
             Map<String, String> env = r.env(c);
             int http = port(c, "http");

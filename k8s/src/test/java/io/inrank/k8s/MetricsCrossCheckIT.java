@@ -3,6 +3,7 @@ package io.inrank.k8s;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.kafka.KafkaLocal;
+import io.inrank.protocol.PipelineService;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,9 +44,9 @@ class MetricsCrossCheckIT {
             int ingestPort = freePort();
             Process ingest = start(
                     "ingest",
-                    Map.of("INGEST_HTTP_PORT", "" + ingestPort),
+                    Map.of(PipelineService.DATA_INGEST.portEnv(), "" + ingestPort),
                     "-jar",
-                    jar("ingest"),
+                    jar(PipelineService.DATA_INGEST),
                     "ingest",
                     "--source",
                     "sotu",
@@ -66,18 +67,22 @@ class MetricsCrossCheckIT {
             int controllerPort = freePort();
             Process controller = start(
                     "controller",
-                    Map.of("CONTROLLER_HTTP_PORT", "" + controllerPort, "KAFKA_BOOTSTRAP_SERVERS", bs),
+                    Map.of(
+                            PipelineService.RANK_CONTROLLER.portEnv(),
+                            "" + controllerPort,
+                            "KAFKA_BOOTSTRAP_SERVERS",
+                            bs),
                     "-jar",
-                    jar("controller"));
+                    jar(PipelineService.RANK_CONTROLLER));
             running.add(controller);
 
             int trainerPort = freePort();
             Path ckpt = tmp.resolve("checkpoints");
             Process trainer = start(
                     "trainer",
-                    Map.of("TRAINER_HTTP_PORT", "" + trainerPort),
+                    Map.of(PipelineService.TRAINER.portEnv(), "" + trainerPort),
                     "-jar",
-                    jar("trainer"),
+                    jar(PipelineService.TRAINER),
                     "--run",
                     "metrics",
                     "--dataset",
@@ -127,12 +132,12 @@ class MetricsCrossCheckIT {
             Process server = start(
                     "inference",
                     Map.of(
-                            "INFERENCE_HTTP_PORT",
+                            PipelineService.INFERENCE.portEnv(),
                             "" + servePort,
                             "INRANK_SERVE_CHECKPOINT",
                             ckpt.resolve("metrics").toString()),
                     "-jar",
-                    jar("inference"));
+                    jar(PipelineService.INFERENCE));
             running.add(server);
             String base = "http://localhost:" + servePort;
             waitFor(
@@ -189,8 +194,8 @@ class MetricsCrossCheckIT {
         return pb.start();
     }
 
-    private static String jar(String what) {
-        Path p = Path.of(System.getProperty(what + ".jar"));
+    private static String jar(PipelineService service) {
+        Path p = service.jar(Rendered.ROOT);
         assertTrue(
                 Files.exists(p),
                 p + " is missing: build the whole reactor (./mvnw verify) so the services are packaged");

@@ -1,6 +1,7 @@
 package io.inrank.k8s;
 
 import io.inrank.protocol.KafkaClientConfig;
+import io.inrank.protocol.PipelineService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,15 +14,17 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * What a service really reads, from its own sources: its HTTP port property ({@code quarkus.http.port=${ENV:default}})
+ * What a service really reads, from its own sources: its HTTP port property ({@code quarkus.http.port=${ENV:default}},
+ * which must be what its descriptor {@link PipelineService} says)
  * and every environment variable name that reaches its configuration — MicroProfile Config's env form of each property
  * it declares or injects ({@code inrank.serve.max-queue} → {@code INRANK_SERVE_MAX_QUEUE}), explicit {@code ${NAME}}
  * placeholders, the trainer's settings table ({@code INRANK_TRAIN_*}), every Kafka client property where the service
  * builds its clients from config ({@code KAFKA_SASL_JAAS_CONFIG}, ...), and what the container image's entrypoint reads.
  */
-record ServiceConfig(String module, String portEnv, int portDefault, Set<String> env) {
+record ServiceConfig(PipelineService service, Set<String> env) {
 
-    static ServiceConfig of(String module) {
+    static ServiceConfig of(PipelineService service) {
+        String module = service.module();
         Path dir = Rendered.ROOT.resolve(module);
         Map<String, String> props = properties(dir.resolve("src/main/resources/application.properties"));
         Set<String> env = new TreeSet<>();
@@ -45,17 +48,25 @@ record ServiceConfig(String module, String portEnv, int portDefault, Set<String>
         }
         find(Rendered.read(Rendered.K8S.resolve("images/Dockerfile.jvm")), "\\$([A-Z][A-Z0-9_]+)", env::add);
         find(Rendered.read(Rendered.K8S.resolve("images/entrypoint.sh")), "\\$\\{?([A-Z][A-Z0-9_]+)", env::add);
-        Matcher port =
-                Pattern.compile("\\$\\{([A-Z0-9_]+):(\\d+)}").matcher(props.getOrDefault("quarkus.http.port", ""));
-        if (!port.matches())
-            throw new AssertionError(
-                    module + ": quarkus.http.port is not ${ENV:default}: " + props.get("quarkus.http.port"));
-        return new ServiceConfig(module, port.group(1), Integer.parseInt(port.group(2)), env);
+        // the service descriptor (protocol's PipelineService) is what the launcher, the benches and these checks use
+        String declared = "${" + service.portEnv() + ":" + service.defaultPort() + "}";
+        if (!declared.equals(props.get("quarkus.http.port")))
+            throw new AssertionError(module + ": quarkus.http.port is " + props.get("quarkus.http.port")
+                    + ", its descriptor (protocol's PipelineService." + service + ") says " + declared);
+        return new ServiceConfig(service, env);
+    }
+
+    String module() {
+        return service.module();
+    }
+
+    String portEnv() {
+        return service.portEnv();
     }
 
     /** The port the service listens on under this environment. */
     int port(Map<String, String> containerEnv) {
-        return Integer.parseInt(containerEnv.getOrDefault(portEnv, String.valueOf(portDefault)));
+        return Integer.parseInt(containerEnv.getOrDefault(service.portEnv(), String.valueOf(service.defaultPort())));
     }
 
     static String envForm(String property) {

@@ -69,12 +69,12 @@ public final class Access {
     static {
         Map<String, List<Grant>> m = new LinkedHashMap<>();
         m.put(
-                "data-ingest",
+                PipelineService.DATA_INGEST.module(),
                 List.of(
                         Grant.topic(Topics.DATASETS, Op.READ, Op.WRITE),
                         Grant.topicPrefix(Topics.tokensPrefix(), Op.READ, Op.WRITE, Op.CREATE, Op.DELETE)));
         m.put(
-                "trainer",
+                PipelineService.TRAINER.module(),
                 List.of(
                         Grant.topic(Topics.DATASETS, Op.READ),
                         Grant.topicPrefix(Topics.tokensPrefix(), Op.READ),
@@ -83,7 +83,7 @@ public final class Access {
                         Grant.topic(Topics.CHECKPOINTS, Op.WRITE),
                         Grant.topic(Topics.DEAD_LETTER, Op.WRITE)));
         m.put(
-                "rank-controller",
+                PipelineService.RANK_CONTROLLER.module(),
                 List.of(
                         Grant.topic(Topics.SPECTRA, Op.READ),
                         Grant.group(CONTROLLER_GROUP),
@@ -91,7 +91,7 @@ public final class Access {
                         Grant.topic(Topics.RANK_STATE, Op.READ, Op.WRITE),
                         Grant.topic(Topics.DEAD_LETTER, Op.WRITE)));
         m.put(
-                "inference",
+                PipelineService.INFERENCE.module(),
                 List.of(Grant.topic(Topics.CHECKPOINTS, Op.READ), Grant.topic(Topics.DEAD_LETTER, Op.WRITE)));
         SERVICES = java.util.Collections.unmodifiableMap(m);
     }

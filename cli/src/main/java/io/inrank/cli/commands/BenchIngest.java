@@ -3,6 +3,7 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
+import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -41,7 +42,7 @@ public final class BenchIngest implements Callable<Integer> {
     private static JavaProcess.Builder ingestBench(Layout layout, List<String> args) {
         return JavaProcess.builder("data-ingest bench", layout.jvm())
                 .heap("2g")
-                .jar(layout.ingest().jar())
+                .jar(layout.app(PipelineService.DATA_INGEST).jar())
                 .args(args);
     }
 }

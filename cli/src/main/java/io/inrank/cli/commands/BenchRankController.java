@@ -3,6 +3,7 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
+import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,7 +41,7 @@ public final class BenchRankController implements Callable<Integer> {
     private static JavaProcess.Builder bench(Layout layout, List<String> args) {
         return JavaProcess.builder("rank-controller bench", layout.jvm())
                 .heap("2g")
-                .main(layout.controller().classpath(), "io.inrank.controller.bench.ControllerBench")
+                .tool(layout, PipelineService.Tool.CONTROLLER_BENCH)
                 .args(args);
     }
 }

@@ -6,6 +6,7 @@ import io.inrank.commands.BackendOption;
 import io.inrank.commands.Commands;
 import io.inrank.commands.PresetOption;
 import io.inrank.commands.bench.GenerateBench;
+import io.inrank.protocol.PipelineService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +75,7 @@ public final class BenchServe implements Callable<Integer> {
                 .property("inrank.serve.backend", backend.options().name())
                 .property(
                         "inrank.serve.precision", backend.options().precision().label())
-                .jar(layout.inference().jar())
+                .jar(layout.app(PipelineService.INFERENCE).jar())
                 .start(tmp.resolve("serve.log"))) {
             String u = "http://localhost:" + port;
             server.awaitHttp(u + "/q/health/ready", Duration.ofMinutes(2));
@@ -86,7 +87,7 @@ public final class BenchServe implements Callable<Integer> {
     private static JavaProcess.Builder load(Layout layout, List<String> args) {
         return JavaProcess.builder("serve bench", layout.jvm())
                 .heap("1g")
-                .main(layout.inference().classpath(), "io.inrank.inference.bench.ServeBench")
+                .tool(layout, PipelineService.Tool.SERVE_BENCH)
                 .args(args);
     }
 }

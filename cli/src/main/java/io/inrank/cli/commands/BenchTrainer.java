@@ -3,6 +3,7 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
+import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -60,7 +61,7 @@ public final class BenchTrainer implements Callable<Integer> {
     private static JavaProcess.Builder bench(Layout layout, List<String> args) {
         return JavaProcess.builder("trainer bench", layout.jvm())
                 .heap("2g")
-                .main(layout.trainer().classpath(), "io.inrank.trainer.bench.TrainerBench")
+                .tool(layout, PipelineService.Tool.TRAINER_BENCH)
                 .args(args);
     }
 }

@@ -4,6 +4,7 @@ import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
 import io.inrank.commands.Commands;
+import io.inrank.protocol.PipelineService;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
@@ -48,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--port",
-            defaultValue = "${env:DEMO_PORT:-8080}",
+            defaultValue = "${env:DEMO_PORT:-" + PipelineService.Ports.INFERENCE + "}",
             description = "Server port; a busy one is replaced by a free one (default ${DEFAULT-VALUE}).")
     int port;
 
@@ -77,7 +78,7 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.print(stack.ingestBuiltIn("sotu", 128));
             Path shown = work.resolve("ingest-show.txt");
             JavaProcess show = JavaProcess.builder("data-ingest show", layout.jvm())
-                    .jar(layout.ingest().jar())
+                    .jar(layout.app(PipelineService.DATA_INGEST).jar())
                     .args("show", "--bootstrap", bs, "--dataset", "sotu", "--split", "train", "--block", "0")
                     .start(shown, line -> {});
             if (show.waitFor(Duration.ofMinutes(2)) == 0) System.out.print(Files.readString(shown));
@@ -112,7 +113,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .property("inrank.serve.run", "demo")
                     .property("inrank.serve.checkpoint-root", checkpoints)
                     .property("kafka.bootstrap.servers", bs)
-                    .jar(layout.inference().jar())
+                    .jar(layout.app(PipelineService.INFERENCE).jar())
                     .start(work.resolve("serve.log")));
             server.awaitHttp(url + "/q/health/ready", Duration.ofMinutes(2));
             sample(url);

@@ -2,6 +2,7 @@ package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
+import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,7 +26,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Layout layout = Layout.current();
         return JavaProcess.builder("generate", layout.jvm())
                 .directory(layout.home())
-                .main(layout.inference().classpath(), "io.inrank.inference.cli.GenerateMain")
+                .tool(layout, PipelineService.Tool.GENERATE)
                 .args(args)
                 .run();
     }

@@ -2,6 +2,7 @@ package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
+import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,7 +37,7 @@ public final class IngestCommand implements Callable<Integer> {
         return JavaProcess.builder("data-ingest", layout.jvm())
                 // Quarkus' start/stop banner says nothing a command-line user needs; the ingest's own lines stay
                 .property("quarkus.log.category.\"io.quarkus\".level", "WARN")
-                .jar(layout.ingest().jar())
+                .jar(layout.app(PipelineService.DATA_INGEST).jar())
                 .args(forward)
                 .run();
     }
@@ -44,7 +45,7 @@ public final class IngestCommand implements Callable<Integer> {
     /** A data-ingest command's usage from a plain main in its jar: the same text, no service start. */
     static int help(Layout layout, String subcommand) {
         return JavaProcess.builder("data-ingest help", layout.jvm())
-                .main(layout.ingest().classpath(), "io.inrank.ingest.cli.HelpMain")
+                .tool(layout, PipelineService.Tool.INGEST_HELP)
                 .args(List.of(subcommand))
                 .run();
     }

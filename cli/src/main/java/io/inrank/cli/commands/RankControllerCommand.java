@@ -2,6 +2,7 @@ package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
+import io.inrank.protocol.PipelineService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +20,10 @@ public final class RankControllerCommand implements Callable<Integer> {
             description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
     String bootstrap;
 
-    @Option(names = "--port", defaultValue = "8082", description = "HTTP port (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--port",
+            defaultValue = PipelineService.Ports.RANK_CONTROLLER,
+            description = "HTTP port (default ${DEFAULT-VALUE}).")
     int port;
 
     @Override
@@ -29,7 +33,7 @@ public final class RankControllerCommand implements Callable<Integer> {
                 .heap("1g")
                 .property("kafka.bootstrap.servers", bootstrap)
                 .property("quarkus.http.port", port)
-                .jar(layout.controller().jar())
+                .jar(layout.app(PipelineService.RANK_CONTROLLER).jar())
                 .run();
     }
 }

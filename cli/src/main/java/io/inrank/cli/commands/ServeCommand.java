@@ -3,6 +3,7 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.commands.BackendOption;
+import io.inrank.protocol.PipelineService;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,7 +50,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Kafka bootstrap servers, used with --run (default ${DEFAULT-VALUE}).")
     String bootstrap;
 
-    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--port",
+            defaultValue = PipelineService.Ports.INFERENCE,
+            description = "HTTP port (default ${DEFAULT-VALUE}).")
     int port;
 
     @Option(
@@ -82,6 +86,6 @@ public final class ServeCommand implements Callable<Integer> {
             b.property("inrank.serve.run", run)
                     .property("inrank.serve.checkpoint-root", checkpointRoot.toAbsolutePath());
         if (modelName != null) b.property("inrank.serve.model-name", modelName);
-        return b.jar(layout.inference().jar()).run();
+        return b.jar(layout.app(PipelineService.INFERENCE).jar()).run();
     }
 }

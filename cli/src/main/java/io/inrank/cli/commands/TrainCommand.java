@@ -4,6 +4,7 @@ import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
 import io.inrank.commands.BackendOption;
+import io.inrank.protocol.PipelineService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +58,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (Passthrough.wantsHelp(settings)) {
             // the settings table from a plain main: no service starts for help
             return JavaProcess.builder("trainer-help", layout.jvm())
-                    .main(layout.trainer().classpath(), "io.inrank.trainer.config.SettingsHelp")
+                    .tool(layout, PipelineService.Tool.TRAIN_HELP)
                     .run();
         }
         backend.check(); // before any broker starts: a run that cannot train here fails at once
@@ -110,7 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** The trainer process as the CLI starts it everywhere (train, demo, the pipeline test); port null = its default. */
     public static JavaProcess.Builder trainer(Layout layout, List<String> args, Integer port) {
         JavaProcess.Builder b = JavaProcess.builder("trainer", layout.jvm())
-                .jar(layout.trainer().jar())
+                .jar(layout.app(PipelineService.TRAINER).jar())
                 .args(args);
         if (port != null) b.property("quarkus.http.port", port);
         return b;

@@ -1,5 +1,6 @@
 package io.inrank.cli.launch;
 
+import io.inrank.protocol.PipelineService;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +85,11 @@ public final class JavaProcess implements AutoCloseable {
             target.clear();
             target.addAll(List.of("-jar", jar.toString()));
             return this;
+        }
+
+        /** A plain main class in a service's jar ({@link PipelineService.Tool}), on that application's class path. */
+        public Builder tool(Layout layout, PipelineService.Tool tool) {
+            return main(layout.app(tool.service()).classpath(), tool.mainClass());
         }
 
         public Builder main(String classpath, String mainClass) {

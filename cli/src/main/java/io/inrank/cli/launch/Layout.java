@@ -1,13 +1,14 @@
 package io.inrank.cli.launch;
 
+import io.inrank.protocol.PipelineService;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the built applications live in a checkout ({@code inrank.home}, set by the launcher): each service is a Quarkus
- * fast-jar under {@code <module>/target/quarkus-app}. The launcher builds them when stale, so a missing one means the
- * build did not run.
+ * Where the built applications live in a checkout ({@code inrank.home}, set by the launcher): each service's packaged
+ * application where {@link PipelineService} says the build puts it. The cli module depends on the four services, so the build
+ * that makes the cli makes them (the launcher builds when stale); a missing one means that build did not run.
  */
 public record Layout(Path home) {
 
@@ -16,8 +17,8 @@ public record Layout(Path home) {
                 Path.of(System.getProperty("inrank.home", ".")).toAbsolutePath().normalize());
     }
 
-    /** A packaged service: data-ingest, rank-controller, trainer or inference. */
-    public record App(String module, Path dir) {
+    /** A packaged service ({@link PipelineService#app}). */
+    public record App(PipelineService service, Path dir) {
         public Path jar() {
             return require(dir.resolve("quarkus-run.jar"));
         }
@@ -41,24 +42,8 @@ public record Layout(Path home) {
         }
     }
 
-    public App app(String module) {
-        return new App(module, home.resolve(module).resolve("target/quarkus-app"));
-    }
-
-    public App ingest() {
-        return app("data-ingest");
-    }
-
-    public App controller() {
-        return app("rank-controller");
-    }
-
-    public App trainer() {
-        return app("trainer");
-    }
-
-    public App inference() {
-        return app("inference");
+    public App app(PipelineService service) {
+        return new App(service, service.app(home));
     }
 
     /** Working files of local runs (the demo's broker, checkpoints, logs): {@code .inrank/} in the checkout. */

@@ -2,6 +2,7 @@ package io.inrank.cli.launch;
 
 import io.inrank.commands.Commands;
 import io.inrank.kafka.KafkaLocal;
+import io.inrank.protocol.PipelineService;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,7 +134,7 @@ public final class LocalStack implements AutoCloseable {
         try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             JavaProcess p = JavaProcess.builder("data-ingest", layout.jvm())
                     .heap("1g")
-                    .jar(layout.ingest().jar())
+                    .jar(layout.app(PipelineService.DATA_INGEST).jar())
                     .args(all)
                     .start(summary, JavaProcess.appendTo(w));
             code = p.waitFor(Duration.ofMinutes(30));
@@ -166,7 +167,7 @@ public final class LocalStack implements AutoCloseable {
         long started = processes.stream()
                 .filter(p -> p.name().equals("rank-controller"))
                 .count();
-        JavaProcess c = b.jar(layout.controller().jar())
+        JavaProcess c = b.jar(layout.app(PipelineService.RANK_CONTROLLER).jar())
                 .start(dir.resolve(started == 0 ? "controller.log" : "controller-" + (started + 1) + ".log"));
         processes.add(c);
         c.awaitLine(Pattern.compile("runs restored"), Duration.ofSeconds(120));

@@ -7,6 +7,7 @@ import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
 import io.inrank.model.backend.DType;
 import io.inrank.model.io.Checkpoint;
+import io.inrank.protocol.PipelineService;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,7 +56,7 @@ public final class ServeBench implements Callable<Integer> {
     @Option(
             names = "--url",
             paramLabel = "URL",
-            defaultValue = "http://localhost:8080",
+            defaultValue = "http://localhost:" + PipelineService.Ports.INFERENCE,
             description = "The server to load (default: ${DEFAULT-VALUE}).")
     String url;
 
