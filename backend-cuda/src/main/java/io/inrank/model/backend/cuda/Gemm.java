@@ -33,33 +33,12 @@ final class Gemm implements BatchedGemm {
 
     /** c [m, n] = α·op(a)·op(b) + β·c, all row-major and contiguous. */
     void gemm(long a, long b, long c, int m, int n, int k, boolean transA, boolean transB, float al, float be) {
-        issue(ColumnMajorGemm.rowMajor(a, b, c, m, n, k, transA, transB), al, be);
+        issue(StridedGemm.contiguous(m, n, k, transA, transB).at(a, b, c), al, be);
     }
 
     @Override
-    public void stridedBatched(
-            long a,
-            int lda,
-            long strideA,
-            long b,
-            int ldb,
-            long strideB,
-            long c,
-            int ldc,
-            long strideC,
-            int m,
-            int n,
-            int k,
-            boolean transA,
-            boolean transB,
-            float al,
-            float be,
-            int batch) {
-        issue(
-                ColumnMajorGemm.rowMajor(
-                        a, lda, strideA, b, ldb, strideB, c, ldc, strideC, m, n, k, transA, transB, batch),
-                al,
-                be);
+    public void run(StridedGemm g, long a, long b, long c, float al, float be) {
+        issue(g.at(a, b, c), al, be);
     }
 
     private void issue(ColumnMajorGemm g, float al, float be) {

@@ -78,34 +78,57 @@ final class GemmAttention {
         }
     }
 
+    /**
+     * The six GEMMs of one shape, per batch entry b with all heads as the batch (head stride D): q, k, v and dq, dk, dv
+     * are head columns of qkv/dqkv (row stride 3C), y and dy of [T, C], scores and their gradients [H, T, T].
+     */
+    record Products(
+            StridedGemm scores, // S = q·kᵀ          [T, T]
+            StridedGemm output, // y = Pd·v          [T, D] into y's head columns
+            StridedGemm probGrads, // dPd = dy·vᵀ    [T, T]
+            StridedGemm dv, // dv = Pdᵀ·dy           [T, D]
+            StridedGemm dq, // dq = scale·dS·k       [T, D]
+            StridedGemm dk) { // dk = scale·dSᵀ·q    [T, D]
+        static Products of(Shape s) {
+            int t = s.seq(), h = s.heads(), c = s.c(), d = s.d();
+            long tt = (long) t * t;
+            return new Products(
+                    new StridedGemm(t, t, d, false, true, 3 * c, d, 3 * c, d, t, tt, h),
+                    new StridedGemm(t, d, t, false, false, t, tt, 3 * c, d, c, d, h),
+                    new StridedGemm(t, t, d, false, true, c, d, 3 * c, d, t, tt, h),
+                    new StridedGemm(t, d, t, true, false, t, tt, c, d, 3 * c, d, h),
+                    new StridedGemm(t, d, t, false, false, t, tt, 3 * c, d, 3 * c, d, h),
+                    new StridedGemm(t, d, t, true, false, t, tt, 3 * c, d, 3 * c, d, h));
+        }
+    }
+
     void forward(long qkv, long y, long lse, Shape s) {
-        int t = s.seq(), h = s.heads(), c = s.c(), d = s.d();
-        long tt = (long) t * t;
-        long scores = rows.workspace(DeviceMemory.WS_SCORES, h * tt);
+        int t = s.seq(), c = s.c();
+        Products g = Products.of(s);
+        long scores = rows.workspace(DeviceMemory.WS_SCORES, s.heads() * (long) t * t);
         for (int b = 0; b < s.batch(); b++) {
             long q = qkv + 4L * b * t * 3 * c, k = q + 4L * c, v = q + 8L * c;
-            // S[h] = q[h]·k[h]ᵀ  [T, T]
-            gemm.stridedBatched(q, 3 * c, d, k, 3 * c, d, scores, t, tt, t, t, d, false, true, 1f, 0f, h);
+            gemm.run(g.scores(), q, k, scores, 1f, 0f);
             rows.softmax(scores, lse, s, b);
-            // y[h] = Pd[h]·v[h]  [T, D] at row stride C
-            gemm.stridedBatched(scores, t, tt, v, 3 * c, d, y + 4L * b * t * c, c, d, t, d, t, false, false, 1f, 0f, h);
+            gemm.run(g.output(), scores, v, y + 4L * b * t * c, 1f, 0f);
         }
     }
 
     void backward(long dy, long qkv, long lse, long dqkv, Shape s) {
-        int t = s.seq(), h = s.heads(), c = s.c(), d = s.d();
+        int t = s.seq(), c = s.c();
+        Products g = Products.of(s);
         long tt = (long) t * t;
-        long p = rows.workspace(DeviceMemory.WS_SCORES, h * tt),
-                dp = rows.workspace(DeviceMemory.WS_SCORE_GRADS, h * tt);
+        long p = rows.workspace(DeviceMemory.WS_SCORES, s.heads() * tt),
+                dp = rows.workspace(DeviceMemory.WS_SCORE_GRADS, s.heads() * tt);
         for (int b = 0; b < s.batch(); b++) {
             long q = qkv + 4L * b * t * 3 * c, k = q + 4L * c, v = q + 8L * c;
             long dq = dqkv + 4L * b * t * 3 * c, dk = dq + 4L * c, dv = dq + 8L * c, dyb = dy + 4L * b * t * c;
-            gemm.stridedBatched(q, 3 * c, d, k, 3 * c, d, p, t, tt, t, t, d, false, true, 1f, 0f, h); // S
-            gemm.stridedBatched(dyb, c, d, v, 3 * c, d, dp, t, tt, t, t, d, false, true, 1f, 0f, h); // dPd = dy·vᵀ
+            gemm.run(g.scores(), q, k, p, 1f, 0f);
+            gemm.run(g.probGrads(), dyb, v, dp, 1f, 0f);
             rows.softmaxBackward(p, dp, lse, s, b);
-            gemm.stridedBatched(p, t, tt, dyb, c, d, dv, 3 * c, d, t, d, t, true, false, 1f, 0f, h); // dv = Pdᵀ·dy
-            gemm.stridedBatched(dp, t, tt, k, 3 * c, d, dq, 3 * c, d, t, d, t, false, false, s.scale(), 0f, h); // dq
-            gemm.stridedBatched(dp, t, tt, q, 3 * c, d, dk, 3 * c, d, t, d, t, true, false, s.scale(), 0f, h); // dk
+            gemm.run(g.dv(), p, dyb, dv, 1f, 0f);
+            gemm.run(g.dq(), dp, k, dq, s.scale(), 0f);
+            gemm.run(g.dk(), dp, q, dk, s.scale(), 0f);
         }
     }
 }

@@ -50,29 +50,8 @@ class GemmAttentionTest {
         }
 
         @Override
-        public void stridedBatched(
-                long a,
-                int lda,
-                long strideA,
-                long b,
-                int ldb,
-                long strideB,
-                long c,
-                int ldc,
-                long strideC,
-                int m,
-                int n,
-                int k,
-                boolean transA,
-                boolean transB,
-                float alpha,
-                float beta,
-                int batch) {
-            run(
-                    ColumnMajorGemm.rowMajor(
-                            a, lda, strideA, b, ldb, strideB, c, ldc, strideC, m, n, k, transA, transB, batch),
-                    alpha,
-                    beta);
+        public void run(StridedGemm g, long a, long b, long c, float alpha, float beta) {
+            run(g.at(a, b, c), alpha, beta);
         }
 
         void run(ColumnMajorGemm g, float alpha, float beta) {
@@ -232,7 +211,7 @@ class GemmAttentionTest {
             HostMemory mem = new HostMemory(m * k + k * n + m * n);
             long a = mem.alloc(m * k), b = mem.alloc(k * n), c = mem.alloc(m * n);
             for (int i = 0; i < m * k + k * n; i++) mem.f[i] = (float) r.nextGaussian();
-            new HostGemm(mem).run(ColumnMajorGemm.rowMajor(a, b, c, m, n, k, ta, tb), 1f, 0f);
+            new HostGemm(mem).run(StridedGemm.contiguous(m, n, k, ta, tb), a, b, c, 1f, 0f);
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++) {
                     float want = 0;
@@ -248,8 +227,6 @@ class GemmAttentionTest {
 
     @Test
     void rowStridesShorterThanRowsAreRefused() {
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> ColumnMajorGemm.rowMajor(0, 3, 0, 0, 8, 0, 0, 8, 0, 4, 8, 4, false, false, 1));
+        assertThrows(IllegalArgumentException.class, () -> new StridedGemm(4, 8, 4, false, false, 3, 0, 8, 0, 8, 0, 1));
     }
 }
