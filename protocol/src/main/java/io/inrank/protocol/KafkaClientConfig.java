@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * How every service connects to Kafka: the bootstrap address plus any client property the operator sets (TLS, SASL,
@@ -54,7 +55,7 @@ public record KafkaClientConfig(String bootstrap, Map<String, String> properties
     }
 
     public KafkaClientConfig {
-        if (bootstrap == null || bootstrap.isBlank()) throw new IllegalArgumentException("no Kafka bootstrap servers");
+        checkBootstrap(bootstrap);
         properties = Map.copyOf(properties == null ? Map.of() : properties);
         for (String k : properties.keySet()) {
             if (FIXED.contains(k)) throw new IllegalArgumentException("the Kafka property " + k + " cannot be set");
@@ -62,6 +63,25 @@ public record KafkaClientConfig(String bootstrap, Map<String, String> properties
             if (!CLIENT_PROPERTIES.contains(k))
                 throw new IllegalArgumentException("unknown Kafka client property " + k);
         }
+    }
+
+    /**
+     * Bootstrap servers as Kafka reads them: comma-separated {@code HOST:PORT} (an IPv6 host in brackets, an optional
+     * {@code PROTOCOL://} prefix), each port 1–65535. Checked where the value enters (flag, env, config) so a typo is one
+     * line naming the entry, not a client that retries an unparsable address until its timeout.
+     */
+    public static String checkBootstrap(String servers) {
+        if (servers == null || servers.isBlank()) throw new IllegalArgumentException("no Kafka bootstrap servers");
+        for (String entry : servers.split(",", -1)) {
+            String e = entry.strip();
+            String host = Utils.getHost(e);
+            if (host == null || host.isEmpty())
+                throw new IllegalArgumentException("'" + e + "' in " + servers + " is not HOST:PORT");
+            String port = e.substring(e.lastIndexOf(':') + 1); // digits: Kafka's pattern matched
+            if (port.length() > 5 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535)
+                throw new IllegalArgumentException("'" + e + "' in " + servers + ": port " + port + " is not 1-65535");
+        }
+        return servers;
     }
 
     /** A plain connection: no security, Kafka's defaults. */

@@ -87,4 +87,23 @@ class KafkaClientConfigTest {
         assertEquals(
                 "SSL", c.with(Map.of("security.protocol", "SSL")).properties().get("security.protocol"));
     }
+
+    @Test
+    void bootstrapServersAreCheckedEntryByEntry() {
+        for (String ok :
+                new String[] {"b:1", "a:9092,b:9093", "SASL_SSL://kafka-0.kafka:9093", "[::1]:9092", " a:1 , b:2"})
+            assertEquals(ok, KafkaClientConfig.checkBootstrap(ok));
+        Map<String, String> refused = Map.of(
+                "localhost", "'localhost' in localhost is not HOST:PORT",
+                "a:1,", "'' in a:1, is not HOST:PORT",
+                "a:x", "'a:x' in a:x is not HOST:PORT",
+                ":9092", "':9092' in :9092 is not HOST:PORT",
+                "a:0", "'a:0' in a:0: port 0 is not 1-65535",
+                "a:65536", "'a:65536' in a:65536: port 65536 is not 1-65535",
+                "a:99999999999", "'a:99999999999' in a:99999999999: port 99999999999 is not 1-65535");
+        refused.forEach((servers, message) -> {
+            var e = assertThrows(IllegalArgumentException.class, () -> KafkaClientConfig.of(servers), servers);
+            assertEquals(message, e.getMessage());
+        });
+    }
 }

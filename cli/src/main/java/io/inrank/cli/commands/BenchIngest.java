@@ -3,12 +3,13 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
+import io.inrank.commands.LocalBrokerOption;
 import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Unmatched;
 
 /** End-to-end ingest throughput: data-ingest's own bench (options pass through), on a temporary broker by default. */
@@ -21,8 +22,8 @@ import picocli.CommandLine.Unmatched;
             "bench ingest --help."
         })
 public final class BenchIngest implements Callable<Integer> {
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A running broker to measure against.")
-    String bootstrap;
+    @Mixin
+    LocalBrokerOption broker;
 
     @Unmatched
     List<String> rest = new ArrayList<>();
@@ -33,7 +34,7 @@ public final class BenchIngest implements Callable<Integer> {
         if (Passthrough.wantsHelp(rest)) return IngestCommand.help(layout, "bench");
         List<String> args = new ArrayList<>(List.of("bench", "ingest"));
         args.addAll(rest);
-        return LocalStack.withBroker(layout, bootstrap, stack -> {}, bs -> {
+        return LocalStack.withBroker(layout, broker.servers().orElse(null), stack -> {}, bs -> {
             Passthrough.add(args, "--bootstrap", bs);
             return ingestBench(layout, args).run();
         });

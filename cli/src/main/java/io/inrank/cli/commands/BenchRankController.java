@@ -3,12 +3,13 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
+import io.inrank.commands.LocalBrokerOption;
 import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Unmatched;
 
 /** Decisions/s and report-to-decision latency of the rank-controller: its module's ControllerBench. */
@@ -21,8 +22,8 @@ import picocli.CommandLine.Unmatched;
             "Options: bench rank-controller --help."
         })
 public final class BenchRankController implements Callable<Integer> {
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A broker with a rank-controller on it.")
-    String bootstrap;
+    @Mixin
+    LocalBrokerOption broker;
 
     @Unmatched
     List<String> rest = new ArrayList<>();
@@ -32,7 +33,7 @@ public final class BenchRankController implements Callable<Integer> {
         Layout layout = Layout.current();
         if (Passthrough.wantsHelp(rest)) return bench(layout, List.of("--help")).run();
         List<String> args = new ArrayList<>(rest);
-        return LocalStack.withBroker(layout, bootstrap, stack -> stack.startController(0), bs -> {
+        return LocalStack.withBroker(layout, broker.servers().orElse(null), stack -> stack.startController(0), bs -> {
             Passthrough.add(args, "--bootstrap", bs);
             return bench(layout, args).run();
         });

@@ -3,11 +3,13 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
+import io.inrank.commands.LocalBrokerOption;
 import io.inrank.protocol.PipelineService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
@@ -24,8 +26,8 @@ import picocli.CommandLine.Unmatched;
             "Options: bench trainer --help."
         })
 public final class BenchTrainer implements Callable<Integer> {
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A running broker with --dataset ingested.")
-    String bootstrap;
+    @Mixin
+    LocalBrokerOption broker;
 
     @Option(names = "--dataset", description = "The ingested dataset (default: the built-in corpus as sotu<seq>).")
     String dataset;
@@ -52,7 +54,7 @@ public final class BenchTrainer implements Callable<Integer> {
             stack.ingestBuiltIn(d, seq, "train");
             if (rankChecks) stack.startController(0);
         };
-        return LocalStack.withBroker(layout, bootstrap, setup, bs -> {
+        return LocalStack.withBroker(layout, broker.servers().orElse(null), setup, bs -> {
             Passthrough.add(args, "--bootstrap", bs);
             return bench(layout, args).run();
         });

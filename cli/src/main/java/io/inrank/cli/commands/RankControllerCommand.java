@@ -2,9 +2,11 @@ package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
+import io.inrank.commands.BrokerOption;
 import io.inrank.protocol.PipelineService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The rank-controller service in the foreground (the same jar and settings as its container). */
@@ -13,12 +15,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "The rank-decision service: spectra in, decisions out; REST /runs, /q/health, /q/metrics.")
 public final class RankControllerCommand implements Callable<Integer> {
-    @Option(
-            names = "--bootstrap",
-            paramLabel = "HOST:PORT",
-            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
-            description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
-    String bootstrap;
+    @Mixin
+    BrokerOption broker;
 
     @Option(
             names = "--port",
@@ -31,7 +29,7 @@ public final class RankControllerCommand implements Callable<Integer> {
         Layout layout = Layout.current();
         return JavaProcess.builder("rank-controller", layout.jvm())
                 .heap("1g")
-                .property("kafka.bootstrap.servers", bootstrap)
+                .property("kafka.bootstrap.servers", broker.servers())
                 .property("quarkus.http.port", port)
                 .jar(layout.app(PipelineService.RANK_CONTROLLER).jar())
                 .run();

@@ -3,6 +3,7 @@ package io.inrank.cli.commands;
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.commands.BackendOption;
+import io.inrank.commands.BrokerOption;
 import io.inrank.protocol.PipelineService;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,12 +44,8 @@ public final class ServeCommand implements Callable<Integer> {
                     + " refused. INRANK_SERVE_RUN_KEY (the run's key) makes only events signed by its trainer count.")
     Path checkpointRoot;
 
-    @Option(
-            names = "--bootstrap",
-            paramLabel = "HOST:PORT",
-            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
-            description = "Kafka bootstrap servers, used with --run (default ${DEFAULT-VALUE}).")
-    String bootstrap;
+    @Mixin
+    BrokerOption broker;
 
     @Option(
             names = "--port",
@@ -81,7 +78,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .property(
                         "inrank.serve.precision", backend.options().precision().label())
                 .property("quarkus.http.port", port)
-                .property("kafka.bootstrap.servers", bootstrap);
+                .property("kafka.bootstrap.servers", broker.servers());
         if (run != null)
             b.property("inrank.serve.run", run)
                     .property("inrank.serve.checkpoint-root", checkpointRoot.toAbsolutePath());

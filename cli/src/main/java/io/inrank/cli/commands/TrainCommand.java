@@ -4,6 +4,7 @@ import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
 import io.inrank.cli.launch.LocalStack;
 import io.inrank.commands.BackendOption;
+import io.inrank.commands.LocalBrokerOption;
 import io.inrank.protocol.PipelineService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +31,8 @@ import picocli.CommandLine.Unmatched;
             "All run settings (--run, --mode, --steps, ...): train --help; --dry-run prints them resolved."
         })
 public final class TrainCommand implements Callable<Integer> {
-    @Option(
-            names = "--bootstrap",
-            paramLabel = "HOST:PORT",
-            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
-            description = "Kafka bootstrap servers (default: env KAFKA_BOOTSTRAP_SERVERS, else a temporary local one).")
-    String bootstrap;
+    @Mixin
+    LocalBrokerOption broker;
 
     @Option(names = "--dataset", defaultValue = "sotu", description = "Dataset to train on (default ${DEFAULT-VALUE}).")
     String dataset;
@@ -66,6 +63,7 @@ public final class TrainCommand implements Callable<Integer> {
         Passthrough.add(args, "--dataset", dataset);
         Passthrough.add(args, "--seq", seq);
         args.addAll(backend.options().arguments());
+        String bootstrap = broker.servers().orElse(null);
         if (bootstrap != null || settings.contains("--dry-run")) { // a dry run needs no broker
             Passthrough.add(args, "--bootstrap", bootstrap);
             return trainer(layout, args, settings.contains("--dry-run") ? Integer.valueOf(0) : port)

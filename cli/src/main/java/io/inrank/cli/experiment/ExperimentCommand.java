@@ -55,8 +55,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
-    @Option(names = "--preset", defaultValue = "cpu-small", description = "Model (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin
+    ExperimentPreset model;
 
     @Option(
             names = "--arms",
@@ -172,12 +172,12 @@ public final class ExperimentCommand implements Callable<Integer> {
         GptConfig cfg;
         List<Arm> parsed = new ArrayList<>();
         try {
-            cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK);
+            cfg = GptConfig.preset(model.name(), GptConfig.Mode.INRANK);
             for (String a : arms) parsed.add(Arm.parse(a.trim()));
             for (Arm a : parsed)
                 if (a.fixedRank() > cfg.maxRank())
                     throw new IllegalArgumentException(
-                            "arm " + a.name() + ": rank above R_max = " + cfg.maxRank() + " of preset " + preset);
+                            "arm " + a.name() + ": rank above R_max = " + cfg.maxRank() + " of preset " + model.name());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -215,7 +215,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                         + " official code counts its warmup"
                         + " (200) and gap (25) in forward calls at 8 micro-batches per optimizer step, i.e. about 25 and"
                         + " 3 optimizer steps, and its b = 100 is for d_model = 768; here b is scaled to d_model.",
-                preset,
+                model.name(),
                 cfg.layers(),
                 cfg.dim(),
                 cfg.heads(),
@@ -329,7 +329,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 "--run",
                 run,
                 "--preset",
-                preset,
+                model.name(),
                 "--dataset",
                 dataset,
                 "--batch",
@@ -370,7 +370,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 backend.options().name(),
                 "--precision",
                 backend.options().precision().label()));
-        args.addAll(arm.flags(layersOf(preset)));
+        args.addAll(arm.flags(layersOf(model.name())));
         args.addAll(extra);
         int code;
         try (BufferedWriter log = Files.newBufferedWriter(

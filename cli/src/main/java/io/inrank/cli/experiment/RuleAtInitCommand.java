@@ -50,11 +50,8 @@ public final class RuleAtInitCommand implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
-    @Option(
-            names = "--preset",
-            defaultValue = "cpu-small",
-            description = "Model of the sweep (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin
+    ExperimentPreset model;
 
     @Option(
             names = "--buffers",
@@ -235,12 +232,12 @@ public final class RuleAtInitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         backend.check();
         Backend be = backend.open();
-        GptConfig cfg = GptConfig.preset(preset, GptConfig.Mode.INRANK_EFFICIENT);
+        GptConfig cfg = GptConfig.preset(model.name(), GptConfig.Mode.INRANK_EFFICIENT);
         int tb = trainedBuffer >= 0 ? trainedBuffer : (int) Math.round(100.0 * cfg.dim() / 768);
         List<Integer> bs = new ArrayList<>(buffers);
         if (!bs.contains(tb)) bs.add(tb);
         bs.sort(null);
-        List<Outcome> small = sweep(be, preset, bs, alphas, false);
+        List<Outcome> small = sweep(be, model.name(), bs, alphas, false);
         List<Outcome> big = new ArrayList<>();
         for (String p : gpt2) if (!p.isBlank()) big.addAll(sweep(be, p.trim(), List.of(100), List.of(0.9), true));
         List<Trained> runs = trained(out);
@@ -274,7 +271,7 @@ public final class RuleAtInitCommand implements Callable<Integer> {
                 seed,
                 backend.options().name(),
                 r0,
-                preset,
+                model.name(),
                 cfg.dim(),
                 cfg.maxRank(),
                 2 * cfg.layers()));
@@ -404,7 +401,7 @@ public final class RuleAtInitCommand implements Callable<Integer> {
             untrained
                     .computeIfAbsent(
                             o.alpha(),
-                            a -> new XYSeries(String.format(Locale.ROOT, "untrained, α = %.1f (%s)", a, preset)))
+                            a -> new XYSeries(String.format(Locale.ROOT, "untrained, α = %.1f (%s)", a, model.name())))
                     .add((double) o.buffer() / o.dim(), 100 * o.meanPlateau() / o.dim());
         Map<Double, Color> byAlpha = new LinkedHashMap<>();
         for (var e : untrained.entrySet()) { // α = 0.9 in the efficient arm's colour, 0.8 in its ablation's

@@ -1,5 +1,6 @@
 package io.inrank.controller.bench;
 
+import io.inrank.commands.BrokerOption;
 import io.inrank.commands.Commands;
 import io.inrank.protocol.Messages;
 import io.inrank.protocol.RankDecision;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -45,12 +47,8 @@ public final class ControllerBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--bootstrap",
-            paramLabel = "HOST:PORT",
-            defaultValue = "localhost:9092",
-            description = "Kafka of the controller (default: ${DEFAULT-VALUE}).")
-    String bootstrap;
+    @Mixin
+    BrokerOption broker;
 
     @Option(
             names = "--runs",
@@ -114,7 +112,7 @@ public final class ControllerBench implements Callable<Integer> {
         try (var p = new KafkaProducer<>(
                         Map.<String, Object>of(
                                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
+                                broker.servers(),
                                 ProducerConfig.LINGER_MS_CONFIG,
                                 0,
                                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
@@ -122,7 +120,7 @@ public final class ControllerBench implements Callable<Integer> {
                         new ByteArraySerializer(),
                         new ByteArraySerializer());
                 var c = new KafkaConsumer<>(
-                        Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                        Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.servers()),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(Topics.RANK_DECISIONS, 0);

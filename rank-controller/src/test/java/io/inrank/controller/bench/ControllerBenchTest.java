@@ -24,9 +24,9 @@ class ControllerBenchTest {
         StringWriter out = new StringWriter(), err = new StringWriter();
         assertEquals(Commands.OK, run(out, err, "--help"));
         assertTrue(out.toString().startsWith("Usage: rank-controller"), out.toString());
-        for (String s :
-                new String[] {"(default: localhost:9092)", "(default: 100)", "(default: 1024)", "(default: 30)"})
-            assertTrue(out.toString().contains(s), s + " in\n" + out);
+        for (String s : new String[] {
+            "(default: env KAFKA_BOOTSTRAP_SERVERS", "(default: 100)", "(default: 1024)", "(default: 30)"
+        }) assertTrue(out.toString().contains(s), s + " in\n" + out);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.inrank.trainer.bench;
 
 import io.inrank.commands.BackendOption;
+import io.inrank.commands.BrokerOption;
 import io.inrank.commands.Commands;
 import io.inrank.commands.PresetOption;
 import io.inrank.commands.bench.TrainBench;
@@ -45,12 +46,17 @@ public final class TrainerBench implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
+    private String bootstrap;
+
+    // Required, not BrokerOption's localhost default: the dataset must already be on this broker (the CLI ingests it)
     @Option(
             names = "--bootstrap",
             paramLabel = "HOST:PORT",
             required = true,
             description = "Kafka holding --dataset (inrank bench trainer starts one and ingests it when not given).")
-    String bootstrap;
+    void bootstrap(String servers) {
+        bootstrap = BrokerOption.check(spec, servers);
+    }
 
     @Option(
             names = "--dataset",
