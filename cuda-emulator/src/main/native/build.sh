@@ -25,16 +25,18 @@ GEN="$OUT/gen"
 
 # ---- stubs: soname -> every imported symbol ----
 declare -A CODE=([libcuda.so.1]=801 [libcudart.so.13]=801 [libnvrtc.so.13]=11 [libcublas.so.13]=15
-                 [libcublasLt.so.13]=15 [libcusolver.so.12]=15 [libcusolverMg.so.12]=15 [libcusparse.so.12]=10)
+                 [libcublasLt.so.13]=15 [libcusolver.so.12]=15 [libcusolverMg.so.12]=15 [libcusparse.so.12]=10
+                 [libnccl.so.2]=5)
 for so in "${!CODE[@]}"; do : > "$GEN/$so.syms"; done
 # (the cuSOLVER preset loads the cuSPARSE one first: its JNI library is part of the chain)
-for jni in libjnicudart.so libjnicublas.so libjnicusolver.so libjnicusparse.so libjninvrtc.so; do
+for jni in libjnicudart.so libjnicublas.so libjnicusolver.so libjnicusparse.so libjninvrtc.so libjninccl.so; do
   [ -f "$JNI/$jni" ] || { echo "build.sh: $JNI/$jni is missing" >&2; exit 1; }
   nm -D --undefined-only --with-symbol-versions "$JNI/$jni" | awk '$1 == "U" { print $2 }' | while read -r sym; do
     name="${sym%%@*}"
     if [ "$name" != "$sym" ]; then version="${sym##*@}"; else version=""; fi
     if [ -n "$version" ] && [ -n "${CODE[$version]:-}" ]; then echo "$name" >> "$GEN/$version.syms"
-    elif [ -z "$version" ] && [[ "$name" == cu* ]]; then echo "$name" >> "$GEN/libcuda.so.1.syms"; fi
+    elif [ -z "$version" ] && [[ "$name" == cu* ]]; then echo "$name" >> "$GEN/libcuda.so.1.syms"
+    elif [ -z "$version" ] && [[ "$name" == nccl* || "$name" == pnccl* ]]; then echo "$name" >> "$GEN/libnccl.so.2.syms"; fi
   done
 done
 for so in "${!CODE[@]}"; do
@@ -61,8 +63,9 @@ standin() {  # soname [implementation.cpp] [extra libs...]
   local impl=()
   if [ $# -gt 0 ] && [ "${1%.cpp}" != "$1" ]; then impl=("$SRC/libs/$1"); shift; fi
   local version=()
-  # libcuda.so.1's symbols are imported without a version; the others' with a version node named like the soname
-  [ "$so" = libcuda.so.1 ] || version=(-Wl,--version-script="$GEN/$so.map")
+  # libcuda.so.1's and libnccl.so.2's symbols are imported without a version; the others' with a version node named
+  # like the soname
+  [ "$so" = libcuda.so.1 ] || [ "$so" = libnccl.so.2 ] || version=(-Wl,--version-script="$GEN/$so.map")
   g++ -std=c++17 "${CXXFLAGS[@]}" -fvisibility=default -shared -Wl,-soname,"$so" "${version[@]}" -o "$LIB/$so" \
     "${impl[@]}" "$GEN/$so.stubs.cpp" -L"$LIB" -linrank-cudaemu -Wl,-rpath,'$ORIGIN' "$@"
 }
@@ -74,6 +77,7 @@ standin libcublasLt.so.13
 standin libcusolver.so.12 cusolver.cpp -lopenblas
 standin libcusolverMg.so.12
 standin libcusparse.so.12
+standin libnccl.so.2 nccl.cpp
 cp "$SRC/include/emu_device.h" "$SRC/include/emu_abi.h" "$LIB/include/"
 echo "$ID" > "$LIB/build-id"
 echo "build.sh: emulated CUDA device $ID in $LIB ($(wc -l < "$GEN/libcuda.so.1.syms") driver, $(cat "$GEN"/*.syms | wc -l) symbols in all)"

@@ -1,0 +1,140 @@
+package io.inrank.model.backend.cuda;
+
+import java.util.HexFormat;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.global.nccl;
+import org.bytedeco.cuda.nccl.ncclComm;
+import org.bytedeco.cuda.nccl.ncclUniqueId;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * One NCCL communicator of a data-parallel run: this process is replica {@code rank} of {@code size}, one device each.
+ * Rank 0 makes the run's id ({@link #newId}) and hands it to the others through the run's rendezvous; every replica
+ * then {@link #join}s. The collectives work in place on device memory, on the stream they are given (the backend's),
+ * so they are ordered after the kernels that produced their input. On the emulated device they run between local
+ * processes through shared memory (cuda-emulator's libnccl.so.2), with a fixed reduction order.
+ */
+public final class Collectives implements AutoCloseable {
+    /** Bytes of an NCCL unique id (NCCL_UNIQUE_ID_BYTES). */
+    public static final int ID_BYTES = 128;
+
+    /** The element types the trainer reduces: float32 gradients, or bf16 ones (half the bytes on the wire). */
+    public enum Type {
+        FLOAT32(nccl.ncclFloat32, 4),
+        BFLOAT16(nccl.ncclBfloat16, 2);
+        final int code, bytes;
+
+        Type(int code, int bytes) {
+            this.code = code;
+            this.bytes = bytes;
+        }
+    }
+
+    private final ncclComm comm;
+    private final CUstream_st stream;
+    private final int rank, size;
+    private final RawPointer data = new RawPointer(0); // re-aimed per call: no object per collective
+    private boolean closed;
+
+    private Collectives(ncclComm comm, CUstream_st stream, int rank, int size) {
+        this.comm = comm;
+        this.stream = stream;
+        this.rank = rank;
+        this.size = size;
+    }
+
+    /** A fresh id for one run's communicator (rank 0 makes it; it is not a secret, but it names the group). */
+    public static byte[] newId() {
+        Loader.load(nccl.class);
+        ncclUniqueId id = new ncclUniqueId();
+        check(nccl.ncclGetUniqueId(id), "ncclGetUniqueId", null);
+        byte[] out = new byte[ID_BYTES];
+        id.internal().get(out);
+        return out;
+    }
+
+    /**
+     * Joins the communicator named by {@code id} as {@code rank} of {@code size}; returns once every rank has joined.
+     * {@code stream} is the stream the collectives are issued on (null: the default stream).
+     */
+    public static Collectives join(byte[] id, int size, int rank, CUstream_st stream) {
+        if (id.length != ID_BYTES) throw new IllegalArgumentException("an NCCL id has " + ID_BYTES + " bytes");
+        if (size < 1 || rank < 0 || rank >= size)
+            throw new IllegalArgumentException("rank " + rank + " of " + size + " replicas");
+        Loader.load(nccl.class);
+        ncclUniqueId uid = new ncclUniqueId();
+        uid.internal().put(id);
+        ncclComm comm = new ncclComm();
+        check(
+                nccl.ncclCommInitRank(comm, size, uid, rank),
+                "ncclCommInitRank(rank " + rank + " of " + size + ")",
+                null);
+        return new Collectives(comm, stream, rank, size);
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** In place: {@code count} elements at {@code address} become the average over the replicas. */
+    public void allReduceAverage(long address, long count, Type type) {
+        open();
+        data.at(address);
+        check(nccl.ncclAllReduce(data, data, count, type.code, nccl.ncclAvg, comm, stream), "ncclAllReduce", comm);
+    }
+
+    /** In place: {@code count} elements at {@code address} become rank {@code root}'s. */
+    public void broadcast(long address, long count, Type type, int root) {
+        open();
+        data.at(address);
+        check(nccl.ncclBroadcast(data, data, count, type.code, root, comm, stream), "ncclBroadcast", comm);
+    }
+
+    /** Every replica has arrived here (an empty all-reduce; NCCL has no barrier of its own). */
+    public void barrier() {
+        open();
+        data.at(0);
+        check(nccl.ncclAllReduce(data, data, 0, nccl.ncclFloat32, nccl.ncclSum, comm, stream), "barrier", comm);
+    }
+
+    /** Leaves the group after a failure: the other replicas' collectives fail instead of waiting for this one. */
+    public void abort() {
+        if (closed) return;
+        closed = true;
+        nccl.ncclCommAbort(comm);
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        check(nccl.ncclCommDestroy(comm), "ncclCommDestroy", null);
+    }
+
+    /** An id as text (the rendezvous record carries it so). */
+    public static String hex(byte[] id) {
+        return HexFormat.of().formatHex(id);
+    }
+
+    public static byte[] fromHex(String hex) {
+        return HexFormat.of().parseHex(hex);
+    }
+
+    private void open() {
+        if (closed) throw new IllegalStateException("the communicator is closed");
+    }
+
+    private static void check(int status, String call, ncclComm comm) {
+        if (status == 0) return;
+        BytePointer last = comm == null ? null : nccl.ncclGetLastError(comm);
+        String detail = last == null || last.isNull() ? "" : last.getString();
+        throw new CudaCheck.CudaException(
+                call + ": " + nccl.ncclGetErrorString(status).getString() + " (" + status + ")"
+                        + (detail.isEmpty() ? "" : ": " + detail));
+    }
+}
