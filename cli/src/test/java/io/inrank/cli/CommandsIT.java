@@ -86,4 +86,24 @@ class CommandsIT {
     void aSettingTheTrainerRejectsIsAUsageErrorBeforeAnyBrokerStarts() {
         assertEquals(2, Inrank.commandLine().execute("train", "--bootstrap", "localhost:1", "--steps", "0"));
     }
+
+    @Test
+    void replicasOnABackendWithoutCollectivesAreRefusedInOneLineBeforeAnythingStarts() throws Exception {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        long t0 = System.nanoTime();
+        try {
+            assertEquals(2, Inrank.commandLine().execute("train", "--world-size", "2", "--steps", "3"));
+        } finally {
+            System.setErr(old);
+        }
+        String text = err.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(
+                "error: --world-size 2: nd4j has no collectives; data parallelism needs --backend cuda (NCCL). The CPU"
+                        + " backends already use every core of one machine",
+                text);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "no broker, no ingest");
+        assertEquals(2, Inrank.commandLine().execute("train", "--world-size", "3", "--batch", "8", "--dry-run"));
+    }
 }

@@ -81,7 +81,8 @@ public final class Access {
                         Grant.topic(Topics.SPECTRA, Op.WRITE),
                         Grant.topic(Topics.RANK_DECISIONS, Op.READ),
                         Grant.topic(Topics.CHECKPOINTS, Op.WRITE),
-                        Grant.topic(Topics.DEAD_LETTER, Op.WRITE)));
+                        Grant.topic(Topics.DEAD_LETTER, Op.WRITE),
+                        Grant.topic(Topics.RENDEZVOUS, Op.READ, Op.WRITE)));
         m.put(
                 PipelineService.RANK_CONTROLLER.module(),
                 List.of(

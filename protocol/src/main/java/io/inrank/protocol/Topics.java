@@ -22,6 +22,11 @@ public final class Topics {
     public static final String CHECKPOINTS = "inrank.checkpoints";
     /** Records a consumer could not process: original key and bytes plus error headers. */
     public static final String DEAD_LETTER = "inrank.dead-letter";
+    /**
+     * Data-parallel replicas finding each other: replica 0's NCCL id, key {@code <run>/<group>}, compacted (trainer →
+     * trainer).
+     */
+    public static final String RENDEZVOUS = "inrank.rendezvous";
 
     /** The fixed topics with their layout; every service creates the ones it uses from these. */
     public static final List<TopicSpec> ALL = List.of(
@@ -30,7 +35,8 @@ public final class Topics {
             TopicSpec.week(RANK_DECISIONS),
             TopicSpec.compacted(RANK_STATE),
             TopicSpec.compacted(CHECKPOINTS),
-            TopicSpec.week(DEAD_LETTER));
+            TopicSpec.week(DEAD_LETTER),
+            TopicSpec.compacted(RENDEZVOUS));
 
     /** The layout of a fixed topic by name. */
     public static TopicSpec spec(String name) {

@@ -120,6 +120,12 @@ public final class Fixtures {
 
     /** Settings of a short tiny run (B = 2, T = 16) on the fixture; {@code extra} flags override. */
     public static TrainSettings settings(String bootstrap, String dataset, Path dir, String run, String... extra) {
+        return SettingKeys.resolve(
+                args(bootstrap, dataset, dir, run, extra).toArray(String[]::new), k -> Optional.empty());
+    }
+
+    /** The flags of {@link #settings}, for a trainer in another JVM. */
+    public static List<String> args(String bootstrap, String dataset, Path dir, String run, String... extra) {
         List<String> a = new ArrayList<>(List.of(
                 "--run",
                 run,
@@ -152,6 +158,6 @@ public final class Fixtures {
                 "--bootstrap",
                 bootstrap));
         a.addAll(List.of(extra));
-        return SettingKeys.resolve(a.toArray(String[]::new), k -> Optional.empty());
+        return a;
     }
 }

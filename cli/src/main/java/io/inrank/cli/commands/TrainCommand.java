@@ -2,6 +2,7 @@ package io.inrank.cli.commands;
 
 import io.inrank.cli.launch.JavaProcess;
 import io.inrank.cli.launch.Layout;
+import io.inrank.cli.launch.LocalReplicas;
 import io.inrank.cli.launch.LocalStack;
 import io.inrank.commands.BackendOption;
 import io.inrank.commands.LocalBrokerOption;
@@ -46,6 +47,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
+    @Option(
+            names = "--world-size",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Data-parallel replicas of the run, one GPU each (--backend cuda; --batch is the global"
+                    + " batch). Started and stopped together; the group restarts from the last checkpoint when one"
+                    + " fails (default ${DEFAULT-VALUE}).")
+    int worldSize;
+
+    @Option(
+            names = "--max-restarts",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "With --world-size: group restarts after a replica fails (default ${DEFAULT-VALUE}).")
+    int maxRestarts;
+
     @Unmatched
     List<String> settings = new ArrayList<>();
 
@@ -59,19 +76,34 @@ public final class TrainCommand implements Callable<Integer> {
                     .run();
         }
         backend.check(); // before any broker starts: a run that cannot train here fails at once
+        if (worldSize < 1 || worldSize > 1024 || maxRestarts < 0) {
+            System.err.println("error: --world-size must be 1..1024 and --max-restarts >= 0");
+            return 2;
+        }
         List<String> args = new ArrayList<>(settings);
         Passthrough.add(args, "--dataset", dataset);
         Passthrough.add(args, "--seq", seq);
         args.addAll(backend.options().arguments());
         String bootstrap = broker.servers().orElse(null);
-        if (bootstrap != null || settings.contains("--dry-run")) { // a dry run needs no broker
+        if (settings.contains("--dry-run")) { // a dry run needs no broker
             Passthrough.add(args, "--bootstrap", bootstrap);
-            return trainer(layout, args, settings.contains("--dry-run") ? Integer.valueOf(0) : port)
-                    .run();
+            if (worldSize > 1) {
+                Passthrough.add(args, "--world-size", worldSize);
+                Passthrough.add(args, "--group", "dry-run");
+            }
+            return trainer(layout, args, 0).run();
         }
-        // the trainer checks its own settings first (a second): a typo must not cost a broker start and an ingest
-        int checked = dryRun(layout, args);
+        // the trainer checks its own settings first (a second): a typo, or replicas on a backend without collectives,
+        // must not cost a broker start, an ingest or N processes
+        List<String> check = new ArrayList<>(args);
+        if (worldSize > 1) check.addAll(List.of("--world-size", "" + worldSize, "--group", "check"));
+        if (bootstrap != null) check.addAll(List.of("--bootstrap", bootstrap));
+        int checked = dryRun(layout, check);
         if (checked != 0) return checked;
+        if (bootstrap != null) {
+            Passthrough.add(args, "--bootstrap", bootstrap);
+            return launch(layout, args, port);
+        }
         System.err.printf(
                 "inrank train: no --bootstrap: starting a local broker and ingesting the built-in corpus as '%s'"
                         + " (blocks of %d)%n",
@@ -87,8 +119,19 @@ public final class TrainCommand implements Callable<Integer> {
                 },
                 bs -> {
                     Passthrough.add(args, "--bootstrap", bs);
-                    return trainer(layout, args, port != null ? port : 0).run();
+                    return launch(layout, args, port != null ? port : 0);
                 });
+    }
+
+    /** One trainer in the foreground, or the replicas of a data-parallel run (replica 0 on --port, the others any). */
+    private int launch(Layout layout, List<String> args, Integer replica0Port) throws Exception {
+        if (worldSize == 1) return trainer(layout, args, replica0Port).run();
+        return LocalReplicas.run(
+                worldSize,
+                maxRestarts,
+                args,
+                layout.work("replicas"),
+                i -> trainer(layout, List.of(), i == 0 ? replica0Port : Integer.valueOf(0)));
     }
 
     /** The trainer's --dry-run on these settings: 0, or its exit code after printing its refusal. */
@@ -99,7 +142,10 @@ public final class TrainCommand implements Callable<Integer> {
         List<String> refusal = new ArrayList<>();
         try {
             int code = trainer(layout, args, 0).start(out, refusal::add).waitFor(Duration.ofMinutes(2));
-            if (code != 0) refusal.forEach(System.err::println);
+            // the refusal itself, without the service's start-up lines around it
+            List<String> errors =
+                    refusal.stream().filter(l -> l.startsWith("error:")).toList();
+            if (code != 0) (errors.isEmpty() ? refusal : errors).forEach(System.err::println);
             return code;
         } finally {
             Files.deleteIfExists(out);

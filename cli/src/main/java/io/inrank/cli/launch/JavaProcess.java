@@ -63,6 +63,7 @@ public final class JavaProcess implements AutoCloseable {
         private final Map<String, String> props = new LinkedHashMap<>();
         private final List<String> target = new ArrayList<>();
         private final List<String> args = new ArrayList<>();
+        private final Map<String, String> env = new LinkedHashMap<>();
         private Path directory;
 
         private Builder(String name, JvmSettings jvm) {
@@ -99,6 +100,12 @@ public final class JavaProcess implements AutoCloseable {
         }
 
         /** The working directory (default: the CLI's). */
+        /** An environment variable of the process (over the JVM settings' own). */
+        public Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
         public Builder directory(Path dir) {
             this.directory = dir;
             return this;
@@ -128,6 +135,7 @@ public final class JavaProcess implements AutoCloseable {
         private ProcessBuilder processBuilder() {
             ProcessBuilder pb = new ProcessBuilder(command());
             pb.environment().putAll(jvm.env());
+            pb.environment().putAll(env);
             if (directory != null) pb.directory(directory.toFile());
             return pb;
         }

@@ -206,4 +206,27 @@ public interface Backend {
      * carry extra all-zero modes (padding for the backend's kernels): size h by the first one's rows.
      */
     Tensor[] inferenceFactors(Tensor aK, Tensor btK);
+
+    // ---- data parallelism ----
+
+    /** Whether this backend has collectives ({@link #joinReplicas}): only then can a run have replicas. */
+    default boolean collectives() {
+        return false;
+    }
+
+    /**
+     * A fresh id naming one group of replicas; replica 0 makes it and hands it to the others (the trainer's rendezvous).
+     * Backends without collectives refuse: the CPU backends compute on one machine's cores, where replicas would only
+     * split the same cores.
+     */
+    default byte[] newReplicaGroupId() {
+        throw new UnsupportedOperationException(name() + " has no collectives: data parallelism (world size above 1)"
+                + " needs a GPU backend (--backend cuda, NCCL)");
+    }
+
+    /** Joins group {@code id} as replica {@code rank} of {@code size}; returns once every replica has joined. */
+    default ReplicaGroup joinReplicas(byte[] id, int size, int rank) {
+        throw new UnsupportedOperationException(name() + " has no collectives: data parallelism (world size above 1)"
+                + " needs a GPU backend (--backend cuda, NCCL)");
+    }
 }

@@ -114,7 +114,26 @@ public final class SettingKeys {
             new Key("checkpoint-every", "100", "checkpoint every this many steps (0 = only at the end)"),
             new Key("keep-checkpoints", "3", "checkpoints kept per run (older ones are deleted)"),
             new Key("checkpoint-dir", "checkpoints", "where runs keep checkpoints and their steps.jsonl"),
-            new Key("log-every", "10", "a progress line every this many steps"));
+            new Key("log-every", "10", "a progress line every this many steps"),
+            new Key(
+                    "world-size",
+                    "",
+                    "data-parallel replicas of this run, one GPU each; batch is the global batch, split into equal"
+                            + " shards ('' = env INRANK_WORLD_SIZE, else 1; above 1 needs --backend cuda)"),
+            new Key(
+                    "replica",
+                    "",
+                    "this process's replica index, 0..world-size-1 ('' = env INRANK_RANK, else the k8s"
+                            + " JOB_COMPLETION_INDEX, else 0)"),
+            new Key(
+                    "group",
+                    "",
+                    "names this start of the replica group, fresh per start (the launcher makes one; '' = env"
+                            + " INRANK_GROUP); needed above world-size 1"),
+            new Key(
+                    "rendezvous-timeout-ms",
+                    "300000",
+                    "how long replicas wait for each other (inrank.rendezvous, then NCCL's set-up)"));
 
     private static final Map<String, Key> BY_NAME = new LinkedHashMap<>();
 
@@ -183,9 +202,38 @@ public final class SettingKeys {
                     BackendOptions.parse(v.apply("backend"), v.apply("precision")),
                     ints(v, "fixed-ranks"),
                     runKey(v.apply("run"), v.apply("run-key"), v.apply("run-key-file"), System::getenv),
-                    i(v, "max-missed-checks"));
+                    i(v, "max-missed-checks"),
+                    replicas(v, System::getenv));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid setting: " + e.getMessage(), e);
+        }
+    }
+
+    /** world-size, replica and group: the setting, else the launcher's env (INRANK_*), else k8s's completion index. */
+    static Replicas replicas(Function<String, String> v, Function<String, String> env) {
+        Function<String, String> or = name -> {
+            String x = v.apply(name);
+            return x == null || x.isBlank() ? null : x.trim();
+        };
+        String world = Optional.ofNullable(or.apply("world-size"))
+                .or(() -> Optional.ofNullable(env.apply("INRANK_WORLD_SIZE")))
+                .orElse("1");
+        String replica = Optional.ofNullable(or.apply("replica"))
+                .or(() -> Optional.ofNullable(env.apply("INRANK_RANK")))
+                .or(() -> Optional.ofNullable(env.apply("JOB_COMPLETION_INDEX")))
+                .orElse("0");
+        String group = Optional.ofNullable(or.apply("group"))
+                .or(() -> Optional.ofNullable(env.apply("INRANK_GROUP")))
+                .orElse("");
+        return new Replicas(
+                integer("world-size", world), integer("replica", replica), group, l(v, "rendezvous-timeout-ms"));
+    }
+
+    private static int integer(String name, String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + ": not an integer: " + text);
         }
     }
 

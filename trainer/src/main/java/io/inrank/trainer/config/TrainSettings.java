@@ -57,7 +57,8 @@ public record TrainSettings(
         BackendOptions backend,
         List<Integer> fixedRanks,
         @JsonSerialize(using = ToStringSerializer.class) RunKey runKey,
-        int maxMissedChecks) {
+        int maxMissedChecks,
+        Replicas replicas) {
 
     public TrainSettings {
         require(
@@ -92,6 +93,16 @@ public record TrainSettings(
         require(fixedRanks.stream().allMatch(r -> r >= 1), "fixed-ranks must all be >= 1");
         require(runKey == null || runKey.run().equals(run), "the run key is another run's");
         require(maxMissedChecks >= 0, "max-missed-checks must be >= 0 (0 = never stop)");
+        require(replicas != null, "replicas must be set");
+        require(
+                batch % replicas.worldSize() == 0,
+                "batch " + batch + " (the global batch) must divide into world-size " + replicas.worldSize()
+                        + " equal shards");
+    }
+
+    /** Sequences per micro-batch on this replica: the global batch's shard. */
+    public int microBatch() {
+        return batch / replicas.worldSize();
     }
 
     /** Whether reports and checkpoint events are signed (a run key is set). */

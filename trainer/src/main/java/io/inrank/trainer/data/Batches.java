@@ -14,6 +14,7 @@ public final class Batches {
 
     private final BlockStore store;
     private final int batch;
+    private final int shard, shards;
     private final long seed;
     private final int[] buf;
     private int[] perm;
@@ -21,10 +22,23 @@ public final class Batches {
     private int index;
 
     public Batches(BlockStore store, int batch, long seed) {
+        this(store, batch, seed, 0, 1);
+    }
+
+    /**
+     * Shard {@code shard} of {@code shards} of every global batch of {@code batch} blocks: blocks
+     * [shard·batch/shards, (shard+1)·batch/shards) of it, so the shards of the replicas of a data-parallel run are
+     * disjoint and together the batch a single replica would take. The position is the global one.
+     */
+    public Batches(BlockStore store, int batch, long seed, int shard, int shards) {
         if (batch < 1 || batch > store.blocks())
             throw new IllegalArgumentException("batch must be in 1.." + store.blocks());
+        if (shards < 1 || shard < 0 || shard >= shards || batch % shards != 0)
+            throw new IllegalArgumentException("shard " + shard + " of " + shards + " of a batch of " + batch);
         this.store = store;
         this.batch = batch;
+        this.shard = shard;
+        this.shards = shards;
         this.seed = seed;
         this.buf = new int[store.width()];
         seek(new Position(0, 0));
@@ -56,8 +70,8 @@ public final class Batches {
     }
 
     /**
-     * Fills inputs and targets ([B·L] each, row-major) with the next batch: input = a block's first L ids, target =
-     * its last L. A batch never straddles epochs; the tail of an epoch shorter than B is skipped.
+     * Fills inputs and targets ([B/shards · L] each, row-major) with this shard of the next batch: input = a block's
+     * first L ids, target = its last L. A batch never straddles epochs; the tail of an epoch shorter than B is skipped.
      */
     public void next(int[] inputs, int[] targets) {
         int l = store.width() - 1;
@@ -66,8 +80,9 @@ public final class Batches {
             index = 0;
             perm = permutation(epoch);
         }
-        for (int b = 0; b < batch; b++) {
-            store.block(perm[index + b], buf, 0);
+        int rows = batch / shards, first = index + shard * rows;
+        for (int b = 0; b < rows; b++) {
+            store.block(perm[first + b], buf, 0);
             System.arraycopy(buf, 0, inputs, b * l, l);
             System.arraycopy(buf, 1, targets, b * l, l);
         }

@@ -28,9 +28,9 @@ import org.apache.kafka.common.KafkaException;
  * every record is signed ({@link RunKey#HEADER}): a controller holding the run-key master takes only signed reports.
  */
 public final class TrainerKafka implements AutoCloseable {
-    /** What the trainer writes (spectra, checkpoint events, dead letters) and reads (decisions). */
+    /** What the trainer writes (spectra, checkpoint events, dead letters) and reads (decisions); replicas both. */
     static final List<TopicSpec> TOPICS = Stream.of(
-                    Topics.SPECTRA, Topics.RANK_DECISIONS, Topics.CHECKPOINTS, Topics.DEAD_LETTER)
+                    Topics.SPECTRA, Topics.RANK_DECISIONS, Topics.CHECKPOINTS, Topics.DEAD_LETTER, Topics.RENDEZVOUS)
             .map(Topics::spec)
             .toList();
 

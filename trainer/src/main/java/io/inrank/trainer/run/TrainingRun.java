@@ -6,6 +6,8 @@ import io.inrank.model.GptModel;
 import io.inrank.model.LrSchedule;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
+import io.inrank.model.backend.ReplicaGroup;
+import io.inrank.model.backend.Tensor;
 import io.inrank.model.inrank.Stage2Resize;
 import io.inrank.model.io.Checkpoint;
 import io.inrank.protocol.CheckpointEvent;
@@ -20,6 +22,7 @@ import io.inrank.trainer.kafka.TrainerKafka;
 import io.inrank.trainer.metrics.TrainMetrics;
 import io.inrank.trainer.rank.RankChannel;
 import io.inrank.trainer.rank.Ranks;
+import io.inrank.trainer.replicas.Rendezvous;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
@@ -50,7 +53,10 @@ public final class TrainingRun implements AutoCloseable {
     private final Batches batches;
     private final LrSchedule schedule;
     private final StepLog log;
-    private final RankChannel decisions;
+    private final RankChannel decisions; // replica 0 only (null for a dense run)
+    private final ReplicaGroup replicas; // null: one replica
+    private final boolean leader; // replica 0: reports spectra, evaluates, writes checkpoints, events and steps.jsonl
+    private final Tensor shared; // [loss, stop, decided, ranks...]: what the replicas agree on each step
     private final int[] ids, targets;
     private GptModel model;
     private AdamW opt;
@@ -79,7 +85,11 @@ public final class TrainingRun implements AutoCloseable {
         this.s = s;
         this.be = s.openBackend(); // first: a backend that cannot run here fails before any I/O
         this.metrics = new TrainMetrics(registry, s.run(), s.mode().label());
+        this.leader = s.replicas().leader();
         GptConfig cfg = s.model();
+        if (s.replicas().many() && !be.collectives())
+            throw new IllegalArgumentException("world-size " + s.replicas().worldSize() + ": " + be.name()
+                    + " has no collectives; data parallelism needs --backend cuda (NCCL)");
         Duration wait = Duration.ofMillis(s.manifestWaitMs());
         BlockStore train = BlockStore.load(s.kafka(), s.dataset(), s.trainSplit(), wait);
         requireBlockLength(train, s.seq());
@@ -93,31 +103,35 @@ public final class TrainingRun implements AutoCloseable {
             requireBlockLength(e, s.seq());
             evalSets.put(split, e);
         }
-        batches = new Batches(train, s.batch(), s.seed());
+        batches = new Batches(
+                train, s.batch(), s.seed(), s.replicas().replica(), s.replicas().worldSize());
         schedule = new LrSchedule(s.lr(), s.warmupSteps(), s.steps(), s.cosine());
-        ids = new int[s.batch() * s.seq()];
-        targets = new int[s.batch() * s.seq()];
+        ids = new int[s.microBatch() * s.seq()];
+        targets = new int[s.microBatch() * s.seq()];
         kafka = new TrainerKafka(
                 s.kafka(),
                 Duration.ofMillis(s.decisionTimeoutMs()),
                 Duration.ofMillis(s.announceTimeoutMs()),
                 s.runKey());
         checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
+        // the replicas meet before any of them loads or builds a model: each then reads the same checkpoint
+        replicas = s.replicas().many() ? Rendezvous.join(be, s.kafka(), s.run(), s.replicas()) : null;
+        shared = be.zeros(DType.F32, 3 + 2L * cfg.layers());
 
         Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(
-                be, s.batch(), s.seq(), l -> ResumePoint.of(l.state().extra(), cfg.lowRank(), l.model()));
+                be, s.microBatch(), s.seq(), l -> ResumePoint.of(l.state().extra(), cfg.lowRank(), l.model()));
         metrics.damagedCheckpoints(checkpoints.damaged());
         if (resumed.isPresent()) {
             restore(resumed.get(), cfg);
         } else if (s.fixedRank()) {
             int[] r = Ranks.fixed(cfg, s.fixedRanks());
-            model = new GptModel(be, cfg, s.batch(), s.seq(), DType.F32, s.seed(), r);
+            model = new GptModel(be, cfg, s.microBatch(), s.seq(), DType.F32, s.seed(), r);
             opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
             ranks = new Ranks(r, 0, cfg.maxRank());
             stage = 2; // no buffer, no rank checks, no resize: the ranks are the model's shape from step 1
             ranks.applyTo(model, stage);
         } else {
-            model = new GptModel(be, cfg, s.batch(), s.seq(), DType.F32, s.seed(), null);
+            model = new GptModel(be, cfg, s.microBatch(), s.seq(), DType.F32, s.seed(), null);
             opt = new AdamW(model.params(), s.beta1(), s.beta2(), 1e-8, s.weightDecay());
             if (cfg.lowRank()) {
                 ranks = Ranks.initial(cfg, model.inRankLayers(), s.initRank(), s.bufferFor(cfg));
@@ -125,15 +139,16 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         resumedFrom = step;
+        if (replicas != null) agreeOnTheStart();
         if (!s.signed())
             LOG.warnf(
                     "run %s: no run key (run-key / run-key-file): spectrum reports and checkpoint events go unsigned,"
                             + " and a rank-controller with a run-key master refuses them",
                     s.run());
         else LOG.infof("run %s: reports and checkpoint events are signed with the run key", s.run());
-        decisions = ranks != null ? new RankChannel(s.kafka(), s.run(), kafka.producer()) : null;
+        decisions = ranks != null && leader ? new RankChannel(s.kafka(), s.run(), kafka.producer()) : null;
         if (decisions != null) metrics.deadLetters(decisions, RankChannel::deadLettered);
-        log = new StepLog(checkpoints.runDir().resolve("steps.jsonl"), s, step);
+        log = leader ? new StepLog(checkpoints.runDir().resolve("steps.jsonl"), s, step) : null;
         metrics.stage(stage);
         publishRanks();
         status = RunStatus.of(s, step, stage, Double.NaN, ranks, lastEval, "starting");
@@ -213,7 +228,7 @@ public final class TrainingRun implements AutoCloseable {
                 s.lr(),
                 s.dataset(),
                 be.name());
-        if (resumedFrom > 0 && step >= s.steps()) {
+        if (leader && resumedFrom > 0 && step >= s.steps()) {
             // resumed complete: its last event may be the one an outage kept from the broker; consumers ignore a repeat
             try {
                 announce(eventNow().apply(checkpoints.saved(step)));
@@ -231,18 +246,19 @@ public final class TrainingRun implements AutoCloseable {
             step++;
             double gradNorm = lastGradNorm;
             metrics.step(step, loss, lr, gradNorm, s.tokensPerStep() / (dt / 1e9), dt);
-            log.step(step, loss, lr, gradNorm, dt, ranks, stage);
+            if (log != null) log.step(step, loss, lr, gradNorm, dt, ranks, stage);
             status = RunStatus.of(s, step, stage, loss, ranks, lastEval, "training");
             listener.stepDone(step, loss);
 
-            if (ranks != null && stage == 1 && step > s.rankWarmup() && step % s.rankGap() == 0) rankCheck();
+            if (ranks != null && stage == 1 && step > s.rankWarmup() && step % s.rankGap() == 0) {
+                if (leader) rankCheck();
+                if (replicas != null) shareRanks();
+            }
             if (s.mode() == GptConfig.Mode.INRANK_EFFICIENT && stage == 1 && step == s.stage1Steps()) resize();
             boolean last = step == s.steps();
-            if (!evalSets.isEmpty() && (last || (s.evalEvery() > 0 && step % s.evalEvery() == 0))) evaluate();
-            boolean stop = stopRequested || missedChecksFailure != null;
-            if (last || (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0)) {
-                checkpoint();
-            } else if (stop) {
+            if (leader && !evalSets.isEmpty() && (last || (s.evalEvery() > 0 && step % s.evalEvery() == 0))) evaluate();
+            boolean stop = stopRequested || missedChecksFailure != null || stopAgreed;
+            if (leader && (last || stop || (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0))) {
                 checkpoint();
             }
             if (stop) {
@@ -289,9 +305,68 @@ public final class TrainingRun implements AutoCloseable {
             loss += model.forward(ids, targets, true);
             model.backward(1.0 / s.accumulation());
         }
+        loss /= s.accumulation();
+        if (replicas != null) {
+            // the gradients of equal shards, averaged: the gradient of the global batch (then clip and AdamW agree)
+            replicas.allReduceAverage(model.params().grads());
+            loss = agreeOnLossAndStop(loss);
+        }
         lastGradNorm = AdamW.clipGradNorm(model.params(), s.clip() > 0 ? s.clip() : Double.MAX_VALUE);
         opt.step(lr);
-        return loss / s.accumulation();
+        return loss;
+    }
+
+    private boolean stopAgreed; // a replica was asked to stop (SIGTERM): all stop after this step, with a checkpoint
+
+    /** The global batch's loss (the average of the shards' means) and whether any replica was asked to stop. */
+    private double agreeOnLossAndStop(double loss) {
+        double[] v = new double[(int) shared.length()];
+        v[0] = loss;
+        v[1] = stopRequested ? 1 : 0;
+        be.fromHost(shared, v);
+        replicas.allReduceAverage(shared);
+        be.toHost(shared, v);
+        stopAgreed = v[1] > 0;
+        return v[0];
+    }
+
+    /**
+     * Every replica started from the same point: replica 0's step and stage reach the others, which must have loaded
+     * the same checkpoint (the shared checkpoint directory) or none.
+     */
+    private void agreeOnTheStart() {
+        double[] v = new double[(int) shared.length()];
+        v[0] = step;
+        v[1] = stage;
+        be.fromHost(shared, v);
+        replicas.broadcast(shared, 0);
+        be.toHost(shared, v);
+        if ((long) v[0] != step || (int) v[1] != stage)
+            throw new IllegalStateException("replica " + s.replicas().replica() + " starts at step " + step + " (stage "
+                    + stage + ") but replica 0 at step " + (long) v[0] + " (stage " + (int) v[1]
+                    + "): the replicas must share one checkpoint directory");
+    }
+
+    /**
+     * Replica 0's rank outcome of this check (changed or not) to every replica, applied by all at the same step, and
+     * whether replica 0 stops after it (max-missed-checks).
+     */
+    private void shareRanks() {
+        double[] v = new double[(int) shared.length()];
+        int[] r = ranks.ranks();
+        for (int i = 0; i < r.length; i++) v[3 + i] = r[i];
+        v[2] = missedChecksFailure != null ? 1 : 0; // replica 0 stops after this step: so do the others
+        be.fromHost(shared, v);
+        replicas.broadcast(shared, 0);
+        be.toHost(shared, v);
+        if (v[2] > 0) stopAgreed = true;
+        int[] agreed = new int[r.length];
+        for (int i = 0; i < r.length; i++) agreed[i] = (int) v[3 + i];
+        if (!java.util.Arrays.equals(agreed, r)) {
+            ranks = new Ranks(agreed, ranks.buffer(), model.config().maxRank());
+            ranks.applyTo(model, stage);
+            publishRanks();
+        }
     }
 
     /**
@@ -339,7 +414,7 @@ public final class TrainingRun implements AutoCloseable {
         try {
             List<Ranks.Change> changes = ranks.apply(d.get());
             ranks.applyTo(model, stage);
-            log.check(step, ranks, ranks.ratios(d.get()));
+            if (log != null) log.check(step, ranks, ranks.ratios(d.get()));
             metrics.decisionApplied();
             publishRanks();
             if (!changes.isEmpty()) {
@@ -391,6 +466,12 @@ public final class TrainingRun implements AutoCloseable {
         opt = r.optimizer();
         stage = 2;
         ranks.applyTo(model, stage);
+        if (replicas != null) {
+            // the resize is deterministic, so the replicas already agree; replica 0's result makes it certain
+            replicas.broadcast(model.params().values(), 0);
+            replicas.broadcast(opt.firstMoment(), 0);
+            replicas.broadcast(opt.secondMoment(), 0);
+        }
         metrics.stage(stage);
         LOG.infof(
                 "step %d: end of stage 1: resized to ranks %s (buffer dropped), parameters %,d -> %,d; ranks are fixed from now on",
@@ -408,7 +489,7 @@ public final class TrainingRun implements AutoCloseable {
             LOG.infof(
                     "step %d: eval %s: loss %.4f, ppl %.2f (mean of batch ppl %.2f) on %d of %d blocks",
                     step, r.split(), r.loss(), r.ppl(), r.meanBatchPpl(), r.blocks(), r.total());
-            log.eval(step, r);
+            if (log != null) log.eval(step, r);
         }
         e.put("eval_step", (double) step);
         lastEval = Map.copyOf(e);
@@ -525,7 +606,8 @@ public final class TrainingRun implements AutoCloseable {
         } finally {
             if (decisions != null) decisions.close();
             kafka.close();
+            if (replicas != null) replicas.close();
         }
-        log.close();
+        if (log != null) log.close();
     }
 }

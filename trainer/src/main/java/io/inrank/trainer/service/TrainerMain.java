@@ -46,7 +46,13 @@ public class TrainerMain implements QuarkusApplication {
             s = SettingKeys.resolve(args, key -> ConfigProvider.getConfig().getOptionalValue(key, String.class));
             s.model();
             // a backend that cannot run here is a usage error, reported before anything starts
-            s.openBackend();
+            if (!s.openBackend().collectives() && s.replicas().many()) {
+                System.err.println("error: --world-size " + s.replicas().worldSize() + ": "
+                        + s.backend().name()
+                        + " has no collectives; data parallelism needs --backend cuda (NCCL). The CPU backends already"
+                        + " use every core of one machine");
+                return 2;
+            }
         } catch (BackendUnavailableException e) {
             System.err.println("error: " + e.asOptionError());
             return 2;

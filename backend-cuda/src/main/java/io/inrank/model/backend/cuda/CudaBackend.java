@@ -9,6 +9,7 @@ import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
 import io.inrank.model.backend.DropoutKey;
 import io.inrank.model.backend.Precision;
+import io.inrank.model.backend.ReplicaGroup;
 import io.inrank.model.backend.Tensor;
 import java.util.List;
 
@@ -680,6 +681,57 @@ final class CudaBackend implements Backend {
     @Override
     public synchronized Tensor[] inferenceFactors(Tensor aK, Tensor btK) {
         return new Tensor[] {inferenceCopy(aK), inferenceCopy(btK)};
+    }
+
+    @Override
+    public boolean collectives() {
+        return true;
+    }
+
+    @Override
+    public byte[] newReplicaGroupId() {
+        return Collectives.newId();
+    }
+
+    /** NCCL on this backend's stream: collectives are ordered after the kernels that made their input. */
+    @Override
+    public synchronized ReplicaGroup joinReplicas(byte[] id, int size, int rank) {
+        Collectives c = Collectives.join(id, size, rank, mem.stream);
+        return new ReplicaGroup() {
+            @Override
+            public int rank() {
+                return c.rank();
+            }
+
+            @Override
+            public int size() {
+                return c.size();
+            }
+
+            @Override
+            public void allReduceAverage(Tensor t) {
+                synchronized (CudaBackend.this) {
+                    c.allReduceAverage(of(t).address, t.length(), Collectives.Type.FLOAT32);
+                }
+            }
+
+            @Override
+            public void broadcast(Tensor t, int root) {
+                synchronized (CudaBackend.this) {
+                    c.broadcast(of(t).address, t.length(), Collectives.Type.FLOAT32, root);
+                }
+            }
+
+            @Override
+            public void abort() {
+                c.abort();
+            }
+
+            @Override
+            public void close() {
+                c.close();
+            }
+        };
     }
 
     /** Waits for the stream (benchmarks time whole steps). */
