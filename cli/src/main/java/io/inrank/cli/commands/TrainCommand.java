@@ -89,14 +89,13 @@ public final class TrainCommand implements Callable<Integer> {
             Passthrough.add(args, "--bootstrap", bootstrap);
             if (worldSize > 1) {
                 Passthrough.add(args, "--world-size", worldSize);
-                Passthrough.add(args, "--group", "dry-run");
             }
             return trainer(layout, args, 0).run();
         }
         // the trainer checks its own settings first (a second): a typo, or replicas on a backend without collectives,
         // must not cost a broker start, an ingest or N processes
         List<String> check = new ArrayList<>(args);
-        if (worldSize > 1) check.addAll(List.of("--world-size", "" + worldSize, "--group", "check"));
+        if (worldSize > 1) check.addAll(List.of("--world-size", "" + worldSize));
         if (bootstrap != null) check.addAll(List.of("--bootstrap", bootstrap));
         int checked = dryRun(layout, check);
         if (checked != 0) return checked;

@@ -1,26 +1,23 @@
 package io.inrank.cli.launch;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * The replicas of one data-parallel run on this machine ({@code ./inrank train --world-size N}): N trainer processes,
  * replica i on GPU i ({@code CUDA_VISIBLE_DEVICES}; all on the one emulated device under INRANK_CUDA_EMULATION),
- * started and stopped together. When one fails, the others are stopped and the whole group starts again under a fresh
- * group name, resuming from the run's last checkpoint — at most {@code maxRestarts} times, as the k8s Job's failure
+ * started and stopped together. When one fails, the others are stopped and the whole group starts again, resuming
+ * from the run's last checkpoint — at most {@code maxRestarts} times, as the k8s Job's failure
  * policy does there. A usage error (exit 2) is not retried.
  */
 public final class LocalReplicas {
     private LocalReplicas() {}
 
     /**
-     * @param replica builds replica i's trainer process from the group's arguments ({@code --world-size --replica
-     *     --group} added here)
+     * @param replica builds replica i's trainer process ({@code --world-size} and {@code --replica} are added here)
      * @return 0 when every replica finished, else the failing replica's exit code
      */
     public static int run(
@@ -32,16 +29,16 @@ public final class LocalReplicas {
             throws InterruptedException {
         boolean emulated = "1".equals(System.getenv("INRANK_CUDA_EMULATION"));
         for (int attempt = 0; ; attempt++) {
-            String group = "g" + attempt + "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
             List<JavaProcess> ps = new ArrayList<>();
             for (int i = 0; i < worldSize; i++) {
                 List<String> a = new ArrayList<>(args);
-                a.addAll(List.of("--world-size", "" + worldSize, "--replica", "" + i, "--group", group));
+                a.addAll(List.of("--world-size", "" + worldSize, "--replica", "" + i));
                 JavaProcess.Builder b = replica.apply(i).args(a);
                 if (!emulated) b.env("CUDA_VISIBLE_DEVICES", "" + i);
                 ps.add(b.start(logs.resolve("replica-" + i + ".log")));
             }
-            System.err.printf("inrank train: %d replicas (group %s), logs %s/replica-*.log%n", worldSize, group, logs);
+            System.err.printf(
+                    "inrank train: %d replicas (start %d), logs %s/replica-*.log%n", worldSize, attempt + 1, logs);
             int failed = -1, code = 0;
             while (failed < 0 && ps.stream().anyMatch(JavaProcess::isAlive)) {
                 for (int i = 0; i < worldSize && failed < 0; i++) {

@@ -2,12 +2,11 @@ package io.inrank.trainer.config;
 
 /**
  * This process's place in a data-parallel run: replica {@code replica} of {@code worldSize}, one device each, all
- * training the same run on disjoint shards of each global batch. {@code group} names this start of the group (a fresh
- * value per start: the launcher makes one, k8s passes the Job's); the replicas find each other through it
- * ({@code inrank.rendezvous}) within {@code rendezvousTimeoutMs}.
+ * training the same run on disjoint shards of each global batch. The replicas find each other on
+ * {@code inrank.rendezvous} within {@code rendezvousTimeoutMs} ({@code Rendezvous}).
  */
-public record Replicas(int worldSize, int replica, String group, long rendezvousTimeoutMs) {
-    public static final Replicas ONE = new Replicas(1, 0, "", 300_000);
+public record Replicas(int worldSize, int replica, long rendezvousTimeoutMs) {
+    public static final Replicas ONE = new Replicas(1, 0, 300_000);
 
     public Replicas {
         if (worldSize < 1 || worldSize > 1024)
@@ -15,10 +14,6 @@ public record Replicas(int worldSize, int replica, String group, long rendezvous
         if (replica < 0 || replica >= worldSize)
             throw new IllegalArgumentException(
                     "replica must be 0.." + (worldSize - 1) + " for world-size " + worldSize + ", got " + replica);
-        group = group == null ? "" : group;
-        if (worldSize > 1 && !group.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"))
-            throw new IllegalArgumentException("world-size " + worldSize + " needs a group (1-100 of [A-Za-z0-9._-],"
-                    + " fresh per start of the group; env INRANK_GROUP), got '" + group + "'");
         if (rendezvousTimeoutMs < 1) throw new IllegalArgumentException("rendezvous-timeout-ms must be >= 1");
     }
 

@@ -126,11 +126,6 @@ public final class SettingKeys {
                     "this process's replica index, 0..world-size-1 ('' = env INRANK_RANK, else the k8s"
                             + " JOB_COMPLETION_INDEX, else 0)"),
             new Key(
-                    "group",
-                    "",
-                    "names this start of the replica group, fresh per start (the launcher makes one; '' = env"
-                            + " INRANK_GROUP); needed above world-size 1"),
-            new Key(
                     "rendezvous-timeout-ms",
                     "300000",
                     "how long replicas wait for each other (inrank.rendezvous, then NCCL's set-up)"));
@@ -209,7 +204,7 @@ public final class SettingKeys {
         }
     }
 
-    /** world-size, replica and group: the setting, else the launcher's env (INRANK_*), else k8s's completion index. */
+    /** world-size and replica: the setting, else the launcher's env (INRANK_*), else k8s's completion index. */
     static Replicas replicas(Function<String, String> v, Function<String, String> env) {
         Function<String, String> or = name -> {
             String x = v.apply(name);
@@ -222,11 +217,7 @@ public final class SettingKeys {
                 .or(() -> Optional.ofNullable(env.apply("INRANK_RANK")))
                 .or(() -> Optional.ofNullable(env.apply("JOB_COMPLETION_INDEX")))
                 .orElse("0");
-        String group = Optional.ofNullable(or.apply("group"))
-                .or(() -> Optional.ofNullable(env.apply("INRANK_GROUP")))
-                .orElse("");
-        return new Replicas(
-                integer("world-size", world), integer("replica", replica), group, l(v, "rendezvous-timeout-ms"));
+        return new Replicas(integer("world-size", world), integer("replica", replica), l(v, "rendezvous-timeout-ms"));
     }
 
     private static int integer(String name, String text) {

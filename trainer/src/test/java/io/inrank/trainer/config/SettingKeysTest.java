@@ -74,4 +74,29 @@ class SettingKeysTest {
                 assertThrows(IllegalArgumentException.class, () -> SettingKeys.resolve(args, k -> Optional.empty()));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
+
+    @Test
+    void replicasComeFromTheSettingElseTheLauncherElseKubernetes() {
+        java.util.Map<String, String> set = new java.util.HashMap<>(java.util.Map.of("rendezvous-timeout-ms", "5000"));
+        java.util.function.Function<String, String> v = k -> set.getOrDefault(k, "");
+        assertEquals(new Replicas(1, 0, 5000), SettingKeys.replicas(v, k -> null));
+        assertEquals(
+                new Replicas(4, 3, 5000),
+                SettingKeys.replicas(v, java.util.Map.of("INRANK_WORLD_SIZE", "4", "JOB_COMPLETION_INDEX", "3")::get));
+        assertEquals(
+                new Replicas(4, 2, 5000),
+                SettingKeys.replicas(
+                        v,
+                        java.util.Map.of("INRANK_WORLD_SIZE", "4", "INRANK_RANK", "2", "JOB_COMPLETION_INDEX", "3")
+                                ::get));
+        set.put("world-size", "2");
+        set.put("replica", "1");
+        assertEquals(
+                new Replicas(2, 1, 5000), SettingKeys.replicas(v, java.util.Map.of("INRANK_WORLD_SIZE", "8")::get));
+        set.put("replica", "2");
+        assertEquals(
+                "replica must be 0..1 for world-size 2, got 2",
+                assertThrows(IllegalArgumentException.class, () -> SettingKeys.replicas(v, k -> null))
+                        .getMessage());
+    }
 }

@@ -99,7 +99,7 @@ class EmulatedDataParallelTest {
             }
 
             List<Process> replicas = new ArrayList<>();
-            for (int i = 0; i < 2; i++) replicas.add(replica(bs, i, "dp-two", "g1"));
+            for (int i = 0; i < 2; i++) replicas.add(replica(bs, i, "dp-two"));
             String[] out = new String[2];
             for (int i = 0; i < 2; i++) {
                 out[i] = new String(replicas.get(i).getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -124,8 +124,9 @@ class EmulatedDataParallelTest {
             assertTrue(out[1].contains(ranks), ranks + " in\n" + out[1]);
 
             // one replica killed mid-run: the other fails at its next collective, naming it; the group restarted
-            // (a fresh group id) resumes from the last checkpoint and repeats the uninterrupted losses exactly
-            Process[] group = {replica(bs, 0, "dp-kill", "g1"), replica(bs, 1, "dp-kill", "g1")};
+            // (its rendezvous ignores what the first start left on the topic) resumes from the last checkpoint and
+            // repeats the uninterrupted losses exactly
+            Process[] group = {replica(bs, 0, "dp-kill"), replica(bs, 1, "dp-kill")};
             List<String> lines0 = java.util.Collections.synchronizedList(new ArrayList<>());
             Thread reader = new Thread(() -> {
                 try (var r = group[0].inputReader(StandardCharsets.UTF_8)) {
@@ -151,7 +152,7 @@ class EmulatedDataParallelTest {
             try (var files = java.nio.file.Files.walk(tmp.resolve("dp-kill"))) {
                 onDisk = files.map(Path::toString).toList().toString();
             }
-            Process[] again = {replica(bs, 0, "dp-kill", "g2"), replica(bs, 1, "dp-kill", "g2")};
+            Process[] again = {replica(bs, 0, "dp-kill"), replica(bs, 1, "dp-kill")};
             String[] resumed = new String[2];
             for (int i = 0; i < 2; i++) {
                 resumed[i] = new String(again[i].getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -176,7 +177,7 @@ class EmulatedDataParallelTest {
         }
     }
 
-    Process replica(String bs, int i, String run, String group) throws Exception {
+    Process replica(String bs, int i, String run) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules=jdk.incubator.vector",
@@ -187,7 +188,7 @@ class EmulatedDataParallelTest {
                 System.getProperty("java.class.path"),
                 ReplicaMain.class.getName()));
         cmd.addAll(Fixtures.args(bs, DATASET, tmp.resolve(run), run, flags(run)));
-        cmd.addAll(List.of("--world-size", "2", "--replica", "" + i, "--group", group));
+        cmd.addAll(List.of("--world-size", "2", "--replica", "" + i));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
