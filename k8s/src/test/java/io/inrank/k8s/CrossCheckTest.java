@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The manifests against each other and against the services: selectors, ports, env names, topics, security, GPUs. */
 class CrossCheckTest {
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
+    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2", "runs/data-parallel"})
     void everyPodIsRestrictedNonRootWithLimits(String dir) {
         Rendered r = Rendered.of(dir);
         r.podTemplates().forEach((w, t) -> {
@@ -287,7 +287,7 @@ class CrossCheckTest {
      * login, and the first of two equal names is not the one Kubernetes uses).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
+    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2", "runs/data-parallel"})
     void everyWorkloadHasItsOwnRunsKey(String dir) {
         Rendered r = Rendered.of(dir);
         for (HasMetadata o : r.objects) {
@@ -374,6 +374,81 @@ class CrossCheckTest {
                 .orElseThrow();
         assertEquals("efficient", second.configMap(settings).getData().get("INRANK_TRAIN_MODE"));
         assertNotEquals(settings, "inrank-train", "its own settings, not the first run's");
+    }
+
+    /**
+     * The data-parallel run: an Indexed Job whose pods are the replicas (completions = parallelism = the world size the
+     * trainer is told), one GPU each, retried as a group, the failure policy leaving exit 3 (a replica lost its peers)
+     * to retries; a headless Service and a NetworkPolicy that select exactly this run's pods.
+     */
+    @Test
+    void theDataParallelRunIsAnIndexedJobOfOneGpuReplicasThatAgree() {
+        Rendered r = Rendered.of("runs/data-parallel");
+        Job job = r.all(Job.class).get(0);
+        var spec = job.getSpec();
+        assertEquals("Indexed", spec.getCompletionMode());
+        // the run's own settings (the Kafka ConfigMap it also reads is the deployed overlay's, not rendered here)
+        Map<String, String> env = r.configMap(spec.getTemplate().getSpec().getContainers().get(0).getEnvFrom().stream()
+                        .map(f -> f.getConfigMapRef().getName())
+                        .filter(n -> n.startsWith("inrank-train"))
+                        .findFirst()
+                        .orElseThrow())
+                .getData();
+        int world = Integer.parseInt(env.get("INRANK_TRAIN_WORLD_SIZE"));
+        assertTrue(world > 1, "world size " + world);
+        assertEquals(world, spec.getCompletions(), "completions = world size");
+        assertEquals(
+                world, spec.getParallelism(), "every replica runs at once: a replica alone waits at the rendezvous");
+        assertEquals(0, Integer.parseInt(env.get("INRANK_TRAIN_BATCH")) % world, "the global batch splits evenly");
+        assertTrue(spec.getBackoffLimit() >= world, "a group failure (every replica) is retried at least once");
+        assertEquals(
+                new io.fabric8.kubernetes.api.model.Quantity("1"),
+                spec.getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getResources()
+                        .getLimits()
+                        .get("nvidia.com/gpu"),
+                "one GPU per replica");
+        assertEquals("cuda", env.get("INRANK_TRAIN_BACKEND"));
+        List<Integer> failJob = spec.getPodFailurePolicy().getRules().stream()
+                .filter(rule -> rule.getAction().equals("FailJob") && rule.getOnExitCodes() != null)
+                .flatMap(rule -> rule.getOnExitCodes().getValues().stream())
+                .toList();
+        assertFalse(failJob.contains(3), "exit 3 (e.g. a peer's death seen by NCCL) must be retried, not fail the Job");
+        Map<String, String> pod = spec.getTemplate().getMetadata().getLabels();
+        Service headless = r.all(Service.class).stream()
+                .filter(s -> "None".equals(s.getSpec().getClusterIP()))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                headless.getMetadata().getName(), spec.getTemplate().getSpec().getSubdomain());
+        assertTrue(pod.entrySet().containsAll(headless.getSpec().getSelector().entrySet()), "selects the replicas");
+        assertEquals("dp-1", headless.getSpec().getSelector().get("inrank.io/run"), "this run's pods only");
+        NetworkPolicy np = r.all(NetworkPolicy.class).stream()
+                .filter(n -> n.getMetadata().getName().startsWith("inrank-trainer-replicas"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                pod.get("inrank.io/run"),
+                np.getSpec().getPodSelector().getMatchLabels().get("inrank.io/run"));
+        assertEquals(
+                np.getSpec().getPodSelector().getMatchLabels(),
+                np.getSpec()
+                        .getIngress()
+                        .get(0)
+                        .getFrom()
+                        .get(0)
+                        .getPodSelector()
+                        .getMatchLabels(),
+                "only the run's own replicas may connect");
+        System.out.printf(
+                "data-parallel run: Indexed Job %s, %d replicas x 1 GPU, backoffLimit %d, headless Service %s%n",
+                job.getMetadata().getName(),
+                world,
+                spec.getBackoffLimit(),
+                headless.getMetadata().getName());
     }
 
     // --- helpers

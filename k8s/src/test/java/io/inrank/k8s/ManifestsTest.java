@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every overlay and run renders offline, and every object in it is a well-formed object of its type. */
 class ManifestsTest {
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
+    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2", "runs/data-parallel"})
     void rendersAndEveryObjectIsItsType(String dir) {
         Rendered r = Rendered.of(dir);
         assertFalse(r.objects.isEmpty(), dir + " renders nothing");
@@ -30,7 +30,7 @@ class ManifestsTest {
 
     /** The emulated CUDA device is for tests: no rendered object, image file or entrypoint may switch it on. */
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2"})
+    @ValueSource(strings = {"overlays/local", "overlays/gpu", "runs/run-2", "runs/data-parallel"})
     void noWorkloadRunsOnTheEmulatedCudaDevice(String dir) throws Exception {
         String rendered = Rendered.JSON.writeValueAsString(Rendered.of(dir).objects);
         assertFalse(rendered.contains("INRANK_CUDA_EMULATION"), dir + " enables the emulated CUDA device");
