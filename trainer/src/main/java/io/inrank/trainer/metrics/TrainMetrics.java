@@ -16,7 +16,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code _tokens_per_second}, {@code _step} (last finished optimizer step), {@code _stage}, {@code _step_time_seconds}
  * (timer), {@code _rank{layer}}, {@code _eval_loss / _eval_ppl{split}}, {@code _decision_timeouts_total},
  * {@code _rank_decisions_total}, {@code _rank_checks_missed_consecutive} (checks in a row without a decision),
- * {@code _checkpoints_total}, {@code _checkpoints_damaged_total}. Values are plain
+ * {@code _checkpoints_total}, {@code _checkpoints_damaged_total}; for data-parallel runs, tagged {@code replica} too:
+ * {@code _world_size}, {@code _compute_seconds} (this replica's forward and backward in the last step: the straggler
+ * is the replica whose value is largest, the gap max − min is what the others waited), {@code _allreduce_time_seconds}
+ * (timer: gradient all-reduce and the per-step agreement, waiting for slower replicas included) and
+ * {@code _allreduce_bytes_total}. Values are plain
  * fields read at scrape time: recording costs a store, never an allocation in the step loop.
  */
 public final class TrainMetrics {
@@ -28,9 +32,17 @@ public final class TrainMetrics {
     private final Timer rankCheck;
     private final Map<String, AtomicReference<Double>> perKey = new ConcurrentHashMap<>();
     private final AtomicInteger missedInARow = new AtomicInteger();
+    private final double[] replicaValues = new double[2]; // world size, compute seconds of the last step
+    private Timer allReduce;
+    private Counter allReduceBytes;
 
     /** @param mode the run's mode as users name it (full, cumulative, efficient, efficient-no-resize): a label */
     public TrainMetrics(MeterRegistry registry, String run, String mode) {
+        this(registry, run, mode, 0, 1);
+    }
+
+    /** For replica {@code replica} of {@code worldSize} (1: a run without replicas). */
+    public TrainMetrics(MeterRegistry registry, String run, String mode, int replica, int worldSize) {
         this.registry = registry;
         this.tags = Tags.of("run", run, "mode", mode);
         String[] names = {"loss", "lr", "grad.norm", "tokens.per.second", "step", "stage"};
@@ -77,6 +89,27 @@ public final class TrainMetrics {
                 .tags(tags)
                 .description("decisions refused as unusable")
                 .register(registry);
+        // registered for every run (zero without replicas), so a dashboard's queries always find them
+        Tags replicaTags = tags.and("replica", String.valueOf(replica));
+        replicaValues[0] = worldSize;
+        registry.gauge("inrank.trainer.world.size", replicaTags, replicaValues, v -> v[0]);
+        registry.gauge("inrank.trainer.compute.seconds", replicaTags, replicaValues, v -> v[1]);
+        allReduce = Timer.builder("inrank.trainer.allreduce.time")
+                .tags(replicaTags)
+                .publishPercentileHistogram()
+                .description("gradient all-reduce and the step's agreement, waiting for slower replicas included")
+                .register(registry);
+        allReduceBytes = Counter.builder("inrank.trainer.allreduce.bytes")
+                .tags(replicaTags)
+                .description("bytes this replica all-reduced")
+                .register(registry);
+    }
+
+    /** A data-parallel step: this replica's compute, and its all-reduce (time and bytes). */
+    public void replicaStep(long computeNanos, long allReduceNanos, long bytes) {
+        replicaValues[1] = computeNanos / 1e9;
+        allReduce.record(allReduceNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        allReduceBytes.increment(bytes);
     }
 
     public void step(long step, double loss, double lr, double gradNorm, double tokensPerSecond, long nanos) {

@@ -84,7 +84,12 @@ public final class TrainingRun implements AutoCloseable {
     public TrainingRun(TrainSettings s, MeterRegistry registry) {
         this.s = s;
         this.be = s.openBackend(); // first: a backend that cannot run here fails before any I/O
-        this.metrics = new TrainMetrics(registry, s.run(), s.mode().label());
+        this.metrics = new TrainMetrics(
+                registry,
+                s.run(),
+                s.mode().label(),
+                s.replicas().replica(),
+                s.replicas().worldSize());
         this.leader = s.replicas().leader();
         GptConfig cfg = s.model();
         if (s.replicas().many() && !be.collectives())
@@ -117,6 +122,7 @@ public final class TrainingRun implements AutoCloseable {
         // the replicas meet before any of them loads or builds a model: each then reads the same checkpoint
         replicas = s.replicas().many() ? Rendezvous.join(be, s.kafka(), s.run(), s.replicas()) : null;
         shared = be.zeros(DType.F32, 3 + 2L * cfg.layers());
+        sharedHost = new double[(int) shared.length()];
 
         Optional<Checkpoint.Loaded> resumed = checkpoints.latestValid(
                 be, s.microBatch(), s.seq(), l -> ResumePoint.of(l.state().extra(), cfg.lowRank(), l.model()));
@@ -296,6 +302,7 @@ public final class TrainingRun implements AutoCloseable {
     private double lastGradNorm;
 
     private double trainStep(double lr) {
+        long t0 = System.nanoTime();
         model.params().zeroGrad();
         double loss = 0;
         for (int a = 0; a < s.accumulation(); a++) {
@@ -307,9 +314,13 @@ public final class TrainingRun implements AutoCloseable {
         }
         loss /= s.accumulation();
         if (replicas != null) {
+            be.toHost(shared, sharedHost); // waits for the backward: the compute time is this replica's own
+            long t1 = System.nanoTime();
             // the gradients of equal shards, averaged: the gradient of the global batch (then clip and AdamW agree)
             replicas.allReduceAverage(model.params().grads());
-            loss = agreeOnLossAndStop(loss);
+            loss = agreeOnLossAndStop(loss); // reads the result back: the all-reduce has finished
+            metrics.replicaStep(
+                    t1 - t0, System.nanoTime() - t1, 4 * (model.params().count() + shared.length()));
         }
         lastGradNorm = AdamW.clipGradNorm(model.params(), s.clip() > 0 ? s.clip() : Double.MAX_VALUE);
         opt.step(lr);
@@ -317,10 +328,12 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private boolean stopAgreed; // a replica was asked to stop (SIGTERM): all stop after this step, with a checkpoint
+    private double[] sharedHost = new double[0];
 
     /** The global batch's loss (the average of the shards' means) and whether any replica was asked to stop. */
     private double agreeOnLossAndStop(double loss) {
-        double[] v = new double[(int) shared.length()];
+        double[] v = sharedHost; // every step: no allocation
+        java.util.Arrays.fill(v, 0);
         v[0] = loss;
         v[1] = stopRequested ? 1 : 0;
         be.fromHost(shared, v);
