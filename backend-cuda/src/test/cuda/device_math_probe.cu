@@ -33,10 +33,11 @@ int main() {
     char op[16];
     while (std::scanf("%15s", op) == 1) {
         if (!std::strcmp(op, "layout")) {
-            std::printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu", offsetof(AttnShape, B), offsetof(AttnShape, T),
-                        offsetof(AttnShape, H), offsetof(AttnShape, C), offsetof(AttnShape, scale),
-                        offsetof(AttnShape, seed), offsetof(AttnShape, step), offsetof(AttnShape, tensor),
-                        offsetof(AttnShape, threshold), offsetof(AttnShape, keep_scale), sizeof(AttnShape));
+            std::printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu", offsetof(AttnShape, B),
+                        offsetof(AttnShape, T), offsetof(AttnShape, H), offsetof(AttnShape, C),
+                        offsetof(AttnShape, scale), offsetof(AttnShape, seed), offsetof(AttnShape, step),
+                        offsetof(AttnShape, tensor), offsetof(AttnShape, block0), offsetof(AttnShape, threshold),
+                        offsetof(AttnShape, keep_scale), sizeof(AttnShape));
             std::printf(" %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n", offsetof(AdamParams, lr), offsetof(AdamParams, beta1),
                         offsetof(AdamParams, beta2), offsetof(AdamParams, one_minus_beta1),
                         offsetof(AdamParams, one_minus_beta2), offsetof(AdamParams, bc1), offsetof(AdamParams, bc2),
@@ -79,6 +80,7 @@ int main() {
                 return 2;
             s.scale = f(scale);
             s.keep_scale = f(keep);
+            s.block0 = 0;
             const long long n = (long long)s.B * s.T;
             std::vector<float> qkv(n * 3 * s.C), dy(n * s.C), y(n * s.C), lse((long long)s.B * s.H * s.T),
                     dqkv(n * 3 * s.C);

@@ -246,8 +246,20 @@ public final class GptModel {
      * so a resumed run draws the masks an uninterrupted one would, and a backward regenerates its forward's.
      */
     public void setDropoutStep(long step) {
+        setDropoutStep(step, 0);
+    }
+
+    /**
+     * As {@link #setDropoutStep(long)} for a model holding sequences {@code firstSequence}… of a larger global batch (a
+     * data-parallel replica's shard): its elements are keyed by their index in the whole batch, so the masks do not
+     * depend on how the batch is split.
+     */
+    public void setDropoutStep(long step, long firstSequence) {
+        long rowsBefore = firstSequence * seq; // [n, C] tensors: the embeddings and both residual branches
+        long probsBefore = firstSequence * cfg.heads() * (long) seq * seq; // [B, H, T, T]: the attention probabilities
         DropoutKey[] k = new DropoutKey[1 + 3 * cfg.layers()];
-        for (int i = 0; i < k.length; i++) k[i] = new DropoutKey(dropoutSeed, step, i);
+        for (int i = 0; i < k.length; i++)
+            k[i] = new DropoutKey(dropoutSeed, step, i, i % 3 == 1 ? probsBefore : rowsBefore * cfg.dim());
         dropoutKeys = k;
     }
 

@@ -15,8 +15,27 @@ package io.inrank.model.backend;
  *
  * <p>Tensor ids are the model's ({@code GptModel}): 0 the embeddings, then per block l: 1 + 3l the attention
  * probabilities, 2 + 3l the attention's residual branch, 3 + 3l the MLP's residual branch.
+ *
+ * <p>{@code first} is the global index of this tensor's element 0 (a multiple of 4): a data-parallel replica holding
+ * sequences s… of the global batch keys its elements as the whole batch's, so every replica count draws the same
+ * masks. The counter's first word is then (e + first) / 4, taken mod 2³² as the device kernels take it.
  */
-public record DropoutKey(long seed, long step, int tensor) {
+public record DropoutKey(long seed, long step, int tensor, long first) {
+
+    public DropoutKey {
+        if (first < 0 || (first & 3) != 0)
+            throw new IllegalArgumentException("first element " + first + " must be a non-negative multiple of 4");
+    }
+
+    /** A tensor that starts at the global element 0 (one replica). */
+    public DropoutKey(long seed, long step, int tensor) {
+        this(seed, step, tensor, 0);
+    }
+
+    /** The counter offset the kernels add to a local block index: first / 4, as an unsigned 32-bit word. */
+    public int firstBlock() {
+        return (int) (first >>> 2);
+    }
 
     /** The largest element index a mask addresses (e / 4 must fit the counter's 32-bit word). */
     public static final long MAX_ELEMENTS = 1L << 34;
@@ -27,9 +46,16 @@ public record DropoutKey(long seed, long step, int tensor) {
         return Math.round(p * 4294967296.0);
     }
 
-    /** The four words of elements 4·block … 4·block + 3. */
+    /** The four words of (local) elements 4·block … 4·block + 3. */
     public void words(long block, int[] out) {
-        Philox.block((int) block, tensor, (int) step, (int) (step >>> 32), (int) seed, (int) (seed >>> 32), out);
+        Philox.block(
+                (int) block + firstBlock(),
+                tensor,
+                (int) step,
+                (int) (step >>> 32),
+                (int) seed,
+                (int) (seed >>> 32),
+                out);
     }
 
     /** Whether element e is kept, for a threshold from {@link #threshold} (one Philox call: use {@link #words} in loops). */
@@ -39,7 +65,7 @@ public record DropoutKey(long seed, long step, int tensor) {
         return (w[(int) (e & 3)] & 0xFFFFFFFFL) >= threshold;
     }
 
-    /** The key of another tensor at the same step. */
+    /** The key of another tensor at the same step (whose element 0 is the global element 0). */
     public DropoutKey forTensor(int id) {
         return new DropoutKey(seed, step, id);
     }

@@ -4,6 +4,7 @@ import static io.inrank.model.backend.Conformance.check;
 import static io.inrank.model.backend.Conformance.checkScalar;
 import static io.inrank.model.backend.TestBackends.gaussian;
 import static io.inrank.model.backend.TestBackends.tensor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -358,6 +359,43 @@ class KernelConformanceTest {
                 return new Tensor[] {d};
             });
         }
+    }
+
+    /**
+     * A data-parallel shard (sequences 2..3 of a batch of 4) keyed with its first global element draws exactly the
+     * masks of those sequences in the whole batch: dropout, the residual dropout and the attention probabilities.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void aShardDropsWhatTheWholeBatchDropsThere(Backend be, DType t) {
+        Random r = new Random(12);
+        int batch = 4, seq = 8, heads = 2, c = 12, n = batch * seq, half = n / 2;
+        double p = 0.3;
+        double[] x = gaussian(r, n * c, 1), qkv = gaussian(r, n * 3 * c, 1);
+        double[] xShard = java.util.Arrays.copyOfRange(x, half * c, n * c);
+        double[] qkvShard = java.util.Arrays.copyOfRange(qkv, half * 3 * c, n * 3 * c);
+        DropoutKey whole = new DropoutKey(3, 9, 2), shard = new DropoutKey(3, 9, 2, (long) half * c);
+        Tensor yWhole = be.zeros(t, n, c), yShard = be.zeros(t, half, c);
+        be.dropoutForward(tensor(be, t, x, n, c), yWhole, p, whole);
+        be.dropoutForward(tensor(be, t, xShard, half, c), yShard, p, shard);
+        double[] w = be.toHost(yWhole), s = be.toHost(yShard);
+        assertArrayEquals(java.util.Arrays.copyOfRange(w, half * c, n * c), s, 0, "dropout");
+        Tensor rWhole = be.zeros(t, n, c), rShard = be.zeros(t, half, c);
+        be.residualDropoutForward(rWhole, tensor(be, t, x, n, c), rWhole, p, whole);
+        be.residualDropoutForward(rShard, tensor(be, t, xShard, half, c), rShard, p, shard);
+        assertArrayEquals(
+                java.util.Arrays.copyOfRange(be.toHost(rWhole), half * c, n * c),
+                be.toHost(rShard),
+                0,
+                "residual dropout");
+        DropoutKey probsWhole = new DropoutKey(3, 9, 4), probsShard = new DropoutKey(3, 9, 4, 2L * heads * seq * seq);
+        Tensor aWhole = be.zeros(t, n, c), lWhole = be.zeros(t, batch, heads, seq);
+        Tensor aShard = be.zeros(t, half, c), lShard = be.zeros(t, 2, heads, seq);
+        be.attentionForward(tensor(be, t, qkv, n, 3 * c), aWhole, lWhole, batch, heads, 0.3, p, probsWhole);
+        be.attentionForward(tensor(be, t, qkvShard, half, 3 * c), aShard, lShard, 2, heads, 0.3, p, probsShard);
+        double[] aw = java.util.Arrays.copyOfRange(be.toHost(aWhole), half * c, n * c), as = be.toHost(aShard);
+        for (int i = 0; i < as.length; i++)
+            assertEquals(aw[i], as[i], 1e-6 * (1 + Math.abs(aw[i])), "attention with dropout, element " + i);
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -306,8 +306,10 @@ public final class TrainingRun implements AutoCloseable {
         model.params().zeroGrad();
         double loss = 0;
         for (int a = 0; a < s.accumulation(); a++) {
+            // masks keyed by (seed, micro-step) and the global element: a resumed run, and a run on any number of
+            // replicas, draws the same
             model.setDropoutStep(
-                    step * s.accumulation() + a); // masks keyed by (seed, micro-step): a resumed run draws the same
+                    step * s.accumulation() + a, (long) s.replicas().replica() * s.microBatch());
             batches.next(ids, targets);
             loss += model.forward(ids, targets, true);
             model.backward(1.0 / s.accumulation());

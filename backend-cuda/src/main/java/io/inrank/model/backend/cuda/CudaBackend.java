@@ -476,6 +476,7 @@ final class CudaBackend implements Backend {
                 key == null ? 0 : key.seed(),
                 key == null ? 0 : key.step(),
                 key == null ? 0 : key.tensor(),
+                key == null ? 0 : key.firstBlock(),
                 threshold,
                 (float) (1 / (1 - p)));
     }
@@ -599,6 +600,7 @@ final class CudaBackend implements Backend {
                 .i64(key.seed())
                 .i64(key.step())
                 .i32(key.tensor())
+                .i32(key.firstBlock())
                 .i64(DropoutKey.threshold(p))
                 .f32((float) (1 / (1 - p)));
         kernels.launch("dropout", "dropout_forward", LaunchShapes.dropoutGrid(x.length()), BLOCK);
@@ -618,6 +620,7 @@ final class CudaBackend implements Backend {
                 .i64(key == null ? 0 : key.seed())
                 .i64(key == null ? 0 : key.step())
                 .i32(key == null ? 0 : key.tensor())
+                .i32(key == null ? 0 : key.firstBlock())
                 .i64(p > 0 ? DropoutKey.threshold(p) : 0)
                 .f32((float) (1 / (1 - p)));
         kernels.launch("dropout", "residual_dropout_forward", LaunchShapes.dropoutGrid(out.length()), BLOCK);

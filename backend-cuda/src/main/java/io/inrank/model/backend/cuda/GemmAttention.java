@@ -67,6 +67,7 @@ final class GemmAttention {
             long seed,
             long step,
             int tensor,
+            int block0,
             long threshold,
             float keep) {
         int d() {
@@ -74,7 +75,7 @@ final class GemmAttention {
         }
 
         void write(KernelArgs a) {
-            a.attnShape(batch, seq, heads, c, scale, seed, step, tensor, threshold, keep);
+            a.attnShape(batch, seq, heads, c, scale, seed, step, tensor, block0, threshold, keep);
         }
     }
 

@@ -13,8 +13,11 @@ import org.bytedeco.javacpp.PointerPointer;
 final class KernelArgs {
     static final int SLOT = 64, MAX = 16;
 
-    /** Byte offsets of AttnShape's fields: B, T, H, C, scale, seed, step, tensor, threshold, keep_scale; then its size. */
-    static final int[] ATTN_SHAPE = {0, 4, 8, 12, 16, 24, 32, 40, 48, 56, 64};
+    /**
+     * Byte offsets of AttnShape's fields: B, T, H, C, scale, seed, step, tensor, block0, threshold, keep_scale; then its
+     * size.
+     */
+    static final int[] ATTN_SHAPE = {0, 4, 8, 12, 16, 24, 32, 40, 44, 48, 56, 64};
 
     /** AdamParams: nine floats (lr, beta1, beta2, 1 − beta1, 1 − beta2, bc1, bc2, eps, grad_scale); then its size. */
     static final int[] ADAM_PARAMS = {0, 4, 8, 12, 16, 20, 24, 28, 32, 36};
@@ -61,13 +64,23 @@ final class KernelArgs {
 
     /** struct AttnShape, by value. */
     KernelArgs attnShape(
-            int b, int t, int h, int c, float scale, long seed, long step, int tensor, long threshold, float keep) {
+            int b,
+            int t,
+            int h,
+            int c,
+            float scale,
+            long seed,
+            long step,
+            int tensor,
+            int block0,
+            long threshold,
+            float keep) {
         long at = next();
         int[] o = ATTN_SHAPE;
         bytes.putInt(at + o[0], b).putInt(at + o[1], t).putInt(at + o[2], h).putInt(at + o[3], c);
         bytes.putFloat(at + o[4], scale).putLong(at + o[5], seed).putLong(at + o[6], step);
-        bytes.putInt(at + o[7], tensor).putInt(at + o[7] + 4, 0).putLong(at + o[8], threshold);
-        bytes.putFloat(at + o[9], keep).putInt(at + o[9] + 4, 0);
+        bytes.putInt(at + o[7], tensor).putInt(at + o[8], block0).putLong(at + o[9], threshold);
+        bytes.putFloat(at + o[10], keep).putInt(at + o[10] + 4, 0);
         return this;
     }
 

@@ -87,7 +87,10 @@ class GemmAttentionTest {
         static float mask(GemmAttention.Shape s, int b, int h, int i, int j) {
             if (s.threshold() == 0) return 1f;
             long e = (((long) b * s.heads() + h) * s.seq() + i) * s.seq() + j;
-            return new DropoutKey(s.seed(), s.step(), s.tensor()).kept(e, s.threshold()) ? s.keep() : 0f;
+            return new DropoutKey(s.seed(), s.step(), s.tensor(), 4 * Integer.toUnsignedLong(s.block0()))
+                            .kept(e, s.threshold())
+                    ? s.keep()
+                    : 0f;
         }
 
         @Override
@@ -179,6 +182,7 @@ class GemmAttentionTest {
                 key.seed(),
                 key.step(),
                 key.tensor(),
+                key.firstBlock(),
                 p > 0 ? DropoutKey.threshold(p) : 0,
                 (float) (1 / (1 - p)));
         att.forward(aq, ay, al, s);

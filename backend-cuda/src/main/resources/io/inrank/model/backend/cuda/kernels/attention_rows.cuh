@@ -13,6 +13,7 @@ struct AttnShape {
     float scale;       // usually 1/√D
     u64 seed, step;    // the dropout key (DropoutKey)
     u32 tensor;
+    u32 block0;        // DropoutKey.first / 4: this batch's first element in the global batch, in Philox blocks
     u64 threshold;     // 0: no dropout
     float keep_scale;  // 1 / (1 − p)
 };
@@ -20,7 +21,7 @@ struct AttnShape {
 INRANK_HD float attn_mask(const AttnShape& s, int b, int h, int i, int j) {
     if (s.threshold == 0ull) return 1.0f;
     const u64 e = (((u64)(b * s.H + h) * (u64)s.T + (u64)i) * (u64)s.T) + (u64)j;
-    const Words4 w = dropout_words(e >> 2, s.tensor, s.step, s.seed);
+    const Words4 w = dropout_words((e >> 2) + s.block0, s.tensor, s.step, s.seed);
     return dropout_kept(w.w[e & 3ull], s.threshold) ? s.keep_scale : 0.0f;
 }
 
