@@ -11,8 +11,16 @@ public interface ReplicaGroup extends AutoCloseable {
 
     int size();
 
-    /** t becomes the element-wise average over the replicas. */
+    /** t becomes the element-wise average over the replicas, in float32. */
     void allReduceAverage(Tensor t);
+
+    /**
+     * Gradients averaged as the backend's precision says: in float32, or on a backend computing bf16 products sent
+     * and averaged in bf16 (half the bytes; each replica rounds the same result back to float32).
+     */
+    default void allReduceGradients(Tensor grads) {
+        allReduceAverage(grads);
+    }
 
     /** t becomes replica {@code root}'s t. */
     void broadcast(Tensor t, int root);

@@ -6,6 +6,7 @@ import io.inrank.model.GptModel;
 import io.inrank.model.LrSchedule;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
+import io.inrank.model.backend.Precision;
 import io.inrank.model.backend.ReplicaGroup;
 import io.inrank.model.backend.Tensor;
 import io.inrank.model.inrank.Stage2Resize;
@@ -319,10 +320,11 @@ public final class TrainingRun implements AutoCloseable {
             be.toHost(shared, sharedHost); // waits for the backward: the compute time is this replica's own
             long t1 = System.nanoTime();
             // the gradients of equal shards, averaged: the gradient of the global batch (then clip and AdamW agree)
-            replicas.allReduceAverage(model.params().grads());
+            replicas.allReduceGradients(model.params().grads());
             loss = agreeOnLossAndStop(loss); // reads the result back: the all-reduce has finished
+            int wire = s.backend().precision() == Precision.BF16 ? 2 : 4; // bytes per gradient on the wire
             metrics.replicaStep(
-                    t1 - t0, System.nanoTime() - t1, 4 * (model.params().count() + shared.length()));
+                    t1 - t0, System.nanoTime() - t1, wire * model.params().count() + 4 * shared.length());
         }
         lastGradNorm = AdamW.clipGradNorm(model.params(), s.clip() > 0 ? s.clip() : Double.MAX_VALUE);
         opt.step(lr);

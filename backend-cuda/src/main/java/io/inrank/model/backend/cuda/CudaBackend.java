@@ -719,6 +719,23 @@ final class CudaBackend implements Backend {
             }
 
             @Override
+            public void allReduceGradients(Tensor t) {
+                if (precision != Precision.BF16) {
+                    allReduceAverage(t);
+                    return;
+                }
+                synchronized (CudaBackend.this) {
+                    // bf16 products, bf16 on the wire: half the bytes; every replica rounds the same average back
+                    long n = t.length(), at = of(t).address, wire = mem.workspace(DeviceMemory.WS_REDUCE, (n + 1) / 2);
+                    kernels.args().ptr(at).ptr(wire).i64(n);
+                    kernels.launch("tensor_ops", "pack_bf16", grid(n, BLOCK), BLOCK);
+                    c.allReduceAverage(wire, n, Collectives.Type.BFLOAT16);
+                    kernels.args().ptr(wire).ptr(at).i64(n);
+                    kernels.launch("tensor_ops", "unpack_bf16", grid(n, BLOCK), BLOCK);
+                }
+            }
+
+            @Override
             public void broadcast(Tensor t, int root) {
                 synchronized (CudaBackend.this) {
                     c.broadcast(of(t).address, t.length(), Collectives.Type.FLOAT32, root);

@@ -152,10 +152,13 @@ final class DeviceMemory {
         return floats;
     }
 
-    /** Named workspaces of the kernels that need large transient buffers (attention's score matrices). */
-    static final int WS_SCORES = 0, WS_SCORE_GRADS = 1;
+    /**
+     * Named workspaces of the kernels that need large transient buffers: attention's score matrices, the bf16 copy of
+     * the gradients a bf16 all-reduce sends.
+     */
+    static final int WS_SCORES = 0, WS_SCORE_GRADS = 1, WS_REDUCE = 2;
 
-    private final long[] workspaces = new long[2], workspaceFloats = new long[2];
+    private final long[] workspaces = new long[3], workspaceFloats = new long[3];
 
     /** Workspace {@code which} of at least n floats (contents undefined; grown if needed, reused in stream order). */
     long workspace(int which, long n) {

@@ -143,6 +143,50 @@ class EmulatedCollectivesTest {
         }
     }
 
+    /** Replica r's gradients for the backend-level test: three values whose averages need bf16 rounding or not. */
+    static double[] gradients(int r) {
+        // 1 and 1 + 2^-7 average to 1 + 2^-8: exact in float32, a bf16 tie rounded to even (1); 2 and 3 give 2.5
+        // (exact in both); 1/3 is not a bf16 value at all (rounded before the wire)
+        return r == 0 ? new double[] {1, 2, 1.0 / 3} : new double[] {1 + 1.0 / 128, 3, 1.0 / 3};
+    }
+
+    /** Through the backend: fp32 gradients averaged exactly; bf16 ones packed, averaged in bf16 and unpacked. */
+    @Test
+    void theBackendReducesGradientsAtItsPrecision() throws Exception {
+        float third = (float) (1.0 / 3), thirdBf16 = Float.intBitsToFloat(0x3EAB0000); // bf16(1/3), to nearest even
+        for (String precision : new String[] {"fp32", "bf16"}) {
+            byte[] id = Collectives.newId();
+            Process[] ps = new Process[2];
+            for (int r = 0; r < 2; r++) {
+                List<String> cmd = List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-D" + CudaEmulation.LINK_PATH + "=" + System.getProperty(CudaEmulation.LINK_PATH),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ReplicaPeer.class.getName(),
+                        Collectives.hex(id),
+                        "" + r,
+                        precision);
+                ps[r] = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            }
+            float[][] got = new float[2][];
+            for (int r = 0; r < 2; r++) {
+                String out = output(ps[r]);
+                assertEquals(0, ps[r].exitValue(), out);
+                String[] lines =
+                        out.substring(out.indexOf("result\n") + 7).strip().split("\n");
+                got[r] = new float[lines.length];
+                for (int i = 0; i < lines.length; i++)
+                    got[r][i] = Float.intBitsToFloat(Integer.parseUnsignedInt(lines[i].strip(), 16));
+            }
+            float[] want = precision.equals("fp32")
+                    ? new float[] {1 + 1f / 256, 2.5f, third}
+                    : new float[] {1f, 2.5f, thirdBf16};
+            assertArrayEquals(want, got[0], precision);
+            assertArrayEquals(got[0], got[1], precision + ": both replicas hold the same bits");
+        }
+    }
+
     static Process peer(String id, int n, String mode) throws Exception {
         List<String> cmd = List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
