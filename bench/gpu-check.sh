@@ -6,7 +6,8 @@
 #   bench/gpu-check.sh run [--backend cuda] [--out DIR] [--quick] [--deadline SECONDS]
 #                               on the GPU host, from the repository root with .gpu-check/ beside it: probe the host,
 #                               pre-compile every kernel family with the host's NVRTC, then the conformance suites,
-#                               the 20-step losses, the InRank spectra check and the benches with their PyTorch twins;
+#                               the 20-step losses, the InRank spectra check, NCCL through the backend (a one-replica
+#                               group) and the benches with their PyTorch twins;
 #                               JSON lines and logs into DIR (default $OUT, else .gpu-check/out), 7 files. One overall
 #                               deadline (default 520 s; the device budget is 15 minutes, machine start included):
 #                               a step that cannot start before it is marked skipped, and the summary is still written.
@@ -49,7 +50,7 @@ pack() {
 # The directories holding the CUDA 13 libraries the JNI bindings link (by name, wherever the host keeps them): the
 # PyTorch venv first (CUDA 13 wheels), then the toolkit, then the whole file system, each search bounded in time.
 CUDA_LIBS='libcudart.so.13* libnvrtc.so.13* libnvrtc-builtins.so.13* libcublas.so.13* libcublasLt.so.13*
-           libcusolver.so.12* libcusolverMg.so.12* libcusparse.so.12* libnvJitLink.so.13*'
+           libcusolver.so.12* libcusolverMg.so.12* libcusparse.so.12* libnvJitLink.so.13* libnccl.so.2*'
 cuda_library_path() {
     local names=() n dirs
     for n in $CUDA_LIBS; do names+=(-o -name "$n"); done
@@ -192,6 +193,8 @@ run() {
     [ $quick -eq 1 ] && repeat=1
     step losses 120 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck losses --backend "$backend" --repeat $repeat
     step spectra 120 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck spectra --backend "$backend"
+    # data parallelism's NCCL path through the backend (a one-replica group: two ranks would need two GPUs)
+    step collectives 60 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck collectives --backend "$backend"
 
     local python=""
     for p in /opt/torch/.venv/bin/python /usr/bin/python3; do

@@ -23,7 +23,14 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description =
                 "Checks of a compute backend against the reference and stored nd4j results, and the training bench.",
-        subcommands = {GpuCheck.Env.class, GpuCheck.Units.class, LossCheck.class, SpectraCheck.class, TrainBench.class})
+        subcommands = {
+            GpuCheck.Env.class,
+            GpuCheck.Units.class,
+            LossCheck.class,
+            SpectraCheck.class,
+            CollectivesCheck.class,
+            TrainBench.class
+        })
 public final class GpuCheck implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
