@@ -1,7 +1,10 @@
 package io.inrank.trainer;
 
 import io.inrank.protocol.DatasetManifest;
+import io.inrank.protocol.KafkaClientConfig;
 import io.inrank.protocol.Messages;
+import io.inrank.protocol.RankDecision;
+import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.TokenBlocks;
 import io.inrank.protocol.Topics;
 import io.inrank.trainer.config.SettingKeys;
@@ -159,5 +162,65 @@ public final class Fixtures {
                 bootstrap));
         a.addAll(List.of(extra));
         return a;
+    }
+
+    /**
+     * A stand-in rank-controller (a real consumer and producer on the pipeline's topics; the rule itself is the
+     * rank-controller's business, tested there): answers each spectrum report of {@code runs} with every layer's new
+     * rank {@code newRank(rank)}, except the steps in {@code unanswered}; every step it saw goes into {@code seen}.
+     * Started positioned at the end of the spectra topic (created if missing); interrupt it to stop.
+     */
+    public static Thread standInController(
+            String bootstrap,
+            java.util.Set<String> runs,
+            java.util.function.IntUnaryOperator newRank,
+            java.util.Set<Long> unanswered,
+            Map<Long, Boolean> seen)
+            throws Exception {
+        KafkaClientConfig kafka = KafkaClientConfig.of(bootstrap);
+        try (org.apache.kafka.clients.admin.Admin admin = kafka.admin("stand-in")) {
+            io.inrank.protocol.TopicSetup.ensure(admin, Topics.ALL);
+        }
+        java.util.concurrent.CountDownLatch positioned = new java.util.concurrent.CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try (KafkaConsumer<byte[], byte[]> c = kafka.consumer("stand-in", Map.of());
+                    KafkaProducer<byte[], byte[]> p = kafka.producer("stand-in", Map.of())) {
+                TopicPartition tp = new TopicPartition(Topics.SPECTRA, 0);
+                c.assign(List.of(tp));
+                c.seekToEnd(List.of(tp));
+                c.position(tp);
+                positioned.countDown();
+                while (!Thread.currentThread().isInterrupted()) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
+                        String run = new String(r.key(), StandardCharsets.UTF_8);
+                        if (!runs.contains(run)) continue;
+                        SpectrumReport rep = Messages.decode(r.value(), SpectrumReport.class);
+                        seen.put(rep.step(), true);
+                        if (unanswered.contains(rep.step())) continue;
+                        List<RankDecision.LayerDecision> ls = rep.layers().stream()
+                                .map(l -> new RankDecision.LayerDecision(
+                                        l.name(), l.rank(), newRank.applyAsInt(l.rank()), 0.5))
+                                .toList();
+                        RankDecision d = new RankDecision(
+                                1,
+                                run,
+                                rep.step(),
+                                ls,
+                                "explained-variance",
+                                Map.of("alpha", 0.9),
+                                Instant.now().toString());
+                        p.send(new ProducerRecord<>(Topics.RANK_DECISIONS, r.key(), Messages.encode(d)));
+                        p.flush();
+                    }
+                }
+            } catch (org.apache.kafka.common.errors.InterruptException e) {
+                // stopped
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        if (!positioned.await(30, java.util.concurrent.TimeUnit.SECONDS))
+            throw new IllegalStateException("the stand-in controller did not reach the spectra topic");
+        return t;
     }
 }

@@ -4,19 +4,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.kafka.KafkaLocalExtension;
-import io.inrank.protocol.KafkaClientConfig;
-import io.inrank.protocol.Messages;
-import io.inrank.protocol.RankDecision;
-import io.inrank.protocol.SpectrumReport;
-import io.inrank.protocol.TopicSetup;
-import io.inrank.protocol.Topics;
 import io.inrank.trainer.Fixtures;
 import io.inrank.trainer.config.TrainSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,12 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,10 +69,12 @@ class EmulatedDataParallelTest {
     void twoReplicasRepeatOneReplicasLossesAndRanks(KafkaLocal kafka) throws Exception {
         String bs = kafka.bootstrapServers();
         Fixtures.dataset(bs, DATASET, 16, 64, 8);
-        try (Admin admin = KafkaClientConfig.of(bs).admin("test")) {
-            TopicSetup.ensure(admin, Topics.ALL); // the stand-in controller reads spectra before any trainer starts
-        }
-        Thread controller = growingRanks(bs, Set.of("dp-one", "dp-two", "dp-kill"));
+        Thread controller = Fixtures.standInController(
+                bs,
+                Set.of("dp-one", "dp-two", "dp-kill"),
+                r -> r + 1,
+                Set.of(),
+                new java.util.concurrent.ConcurrentHashMap<>());
         try {
             TrainSettings one = Fixtures.settings(bs, DATASET, tmp.resolve("one"), "dp-one", flags("dp-one"));
             Map<Long, Double> single = new LinkedHashMap<>();
@@ -202,53 +190,5 @@ class EmulatedDataParallelTest {
                 m.put(Long.parseLong(p[1]), Double.parseDouble(p[2].trim()));
             }
         return m;
-    }
-
-    /** A stand-in rank-controller: every layer's rank grows by one at each check, for the given runs. */
-    static Thread growingRanks(String bs, Set<String> runs) throws InterruptedException {
-        KafkaClientConfig kafka = KafkaClientConfig.of(bs);
-        Object ready = new Object();
-        boolean[] positioned = {false};
-        Thread t = new Thread(() -> {
-            try (KafkaConsumer<byte[], byte[]> c = kafka.consumer("stand-in", Map.of());
-                    KafkaProducer<byte[], byte[]> p = kafka.producer("stand-in", Map.of())) {
-                TopicPartition tp = new TopicPartition(Topics.SPECTRA, 0);
-                c.assign(List.of(tp));
-                c.seekToEnd(List.of(tp));
-                c.position(tp);
-                synchronized (ready) {
-                    positioned[0] = true;
-                    ready.notifyAll();
-                }
-                while (!Thread.currentThread().isInterrupted()) {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
-                        String run = new String(r.key(), StandardCharsets.UTF_8);
-                        if (!runs.contains(run)) continue;
-                        SpectrumReport rep = Messages.decode(r.value(), SpectrumReport.class);
-                        List<RankDecision.LayerDecision> ls = rep.layers().stream()
-                                .map(l -> new RankDecision.LayerDecision(l.name(), l.rank(), l.rank() + 1, 0.5))
-                                .toList();
-                        RankDecision d = new RankDecision(
-                                1,
-                                run,
-                                rep.step(),
-                                ls,
-                                "explained-variance",
-                                Map.of("alpha", 0.9),
-                                Instant.now().toString());
-                        p.send(new ProducerRecord<>(Topics.RANK_DECISIONS, r.key(), Messages.encode(d)));
-                        p.flush();
-                    }
-                }
-            } catch (org.apache.kafka.common.errors.InterruptException e) {
-                // stopped
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        synchronized (ready) {
-            while (!positioned[0]) ready.wait(10_000);
-        }
-        return t;
     }
 }

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.inrank.kafka.KafkaLocal;
 import io.inrank.kafka.KafkaLocalExtension;
 import io.inrank.protocol.KafkaClientConfig;
-import io.inrank.protocol.Messages;
-import io.inrank.protocol.RankDecision;
 import io.inrank.protocol.RunKey;
-import io.inrank.protocol.SpectrumReport;
 import io.inrank.protocol.Topics;
 import io.inrank.trainer.Fixtures;
 import io.inrank.trainer.config.TrainSettings;
@@ -17,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -115,7 +109,7 @@ class RankChecksTest {
         String run = "transient";
         Set<Long> unanswered = Set.of(3L, 5L, 7L);
         Map<Long, Boolean> seen = new ConcurrentHashMap<>();
-        Thread controller = answering(run, unanswered, seen);
+        Thread controller = Fixtures.standInController(bs, Set.of(run), r -> r, unanswered, seen);
         try {
             TrainSettings s = Fixtures.settings(
                     bs,
@@ -150,55 +144,6 @@ class RankChecksTest {
             controller.interrupt();
             controller.join(10_000);
         }
-    }
-
-    /** A stand-in controller for one run: answers every report with unchanged ranks, except the given steps. */
-    Thread answering(String run, Set<Long> unanswered, Map<Long, Boolean> seen) throws InterruptedException {
-        KafkaClientConfig kafka = KafkaClientConfig.of(bs);
-        Object ready = new Object();
-        boolean[] positioned = {false};
-        Thread t = new Thread(() -> {
-            try (KafkaConsumer<byte[], byte[]> c = kafka.consumer("stand-in", Map.of());
-                    KafkaProducer<byte[], byte[]> p = kafka.producer("stand-in", Map.of())) {
-                TopicPartition tp = new TopicPartition(Topics.SPECTRA, 0);
-                c.assign(List.of(tp));
-                c.seekToEnd(List.of(tp));
-                c.position(tp);
-                synchronized (ready) {
-                    positioned[0] = true;
-                    ready.notifyAll();
-                }
-                while (!Thread.currentThread().isInterrupted()) {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
-                        if (!run.equals(new String(r.key(), StandardCharsets.UTF_8))) continue;
-                        SpectrumReport rep = Messages.decode(r.value(), SpectrumReport.class);
-                        seen.put(rep.step(), true);
-                        if (unanswered.contains(rep.step())) continue;
-                        List<RankDecision.LayerDecision> ls = rep.layers().stream()
-                                .map(l -> new RankDecision.LayerDecision(l.name(), l.rank(), l.rank(), 0.5))
-                                .toList();
-                        RankDecision d = new RankDecision(
-                                1,
-                                run,
-                                rep.step(),
-                                ls,
-                                "explained-variance",
-                                Map.of("alpha", 0.9),
-                                Instant.now().toString());
-                        p.send(new ProducerRecord<>(Topics.RANK_DECISIONS, r.key(), Messages.encode(d)));
-                        p.flush();
-                    }
-                }
-            } catch (org.apache.kafka.common.errors.InterruptException e) {
-                // stopped
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        synchronized (ready) {
-            while (!positioned[0]) ready.wait(10_000);
-        }
-        return t;
     }
 
     List<ConsumerRecord<byte[], byte[]>> records(String topic, String run) {

@@ -158,16 +158,7 @@ class EmulatedCollectivesTest {
             byte[] id = Collectives.newId();
             Process[] ps = new Process[2];
             for (int r = 0; r < 2; r++) {
-                List<String> cmd = List.of(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-D" + CudaEmulation.LINK_PATH + "=" + System.getProperty(CudaEmulation.LINK_PATH),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ReplicaPeer.class.getName(),
-                        Collectives.hex(id),
-                        "" + r,
-                        precision);
-                ps[r] = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                ps[r] = java(ReplicaPeer.class, Collectives.hex(id), "" + r, precision);
             }
             float[][] got = new float[2][];
             for (int r = 0; r < 2; r++) {
@@ -188,15 +179,18 @@ class EmulatedCollectivesTest {
     }
 
     static Process peer(String id, int n, String mode) throws Exception {
-        List<String> cmd = List.of(
+        return java(CollectivesPeer.class, id, "" + n, mode);
+    }
+
+    /** A main of these tests in its own JVM on the emulated device (the link path and environment of this one). */
+    static Process java(Class<?> main, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-D" + CudaEmulation.LINK_PATH + "=" + System.getProperty(CudaEmulation.LINK_PATH),
                 "-cp",
                 System.getProperty("java.class.path"),
-                CollectivesPeer.class.getName(),
-                id,
-                "" + n,
-                mode);
+                main.getName()));
+        cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
