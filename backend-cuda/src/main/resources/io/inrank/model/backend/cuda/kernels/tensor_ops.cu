@@ -28,12 +28,13 @@ extern "C" __global__ void bias_rows(float* __restrict__ y, const float* __restr
 }
 
 // Gradients on the wire in bf16 (a data-parallel all-reduce under --precision bf16): y[i] = bf16(x[i]), rounded to
-// nearest even, and back. x [n] float32, y [n] bf16 (and the reverse). block = 256, grid = ⌈n / 256⌉ (grid-stride).
+// nearest even. x [n] float32, y [n] bf16. block = 256, grid = ⌈n / 256⌉ (grid-stride).
 extern "C" __global__ void pack_bf16(const float* __restrict__ x, bf16* __restrict__ y, long long n) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
         y[i] = f32_to_bf16(x[i]);
 }
 
+// y[i] = float(x[i]) (exact). x [n] bf16, y [n] float32. block = 256, grid = ⌈n / 256⌉ (grid-stride).
 extern "C" __global__ void unpack_bf16(const bf16* __restrict__ x, float* __restrict__ y, long long n) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
         y[i] = bf16_to_f32(x[i]);
