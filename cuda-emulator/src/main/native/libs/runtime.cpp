@@ -1,7 +1,11 @@
 // libcudart.so.13, the runtime API of the emulated device: device selection and queries, memory with its checks,
 // copies and fills in every direction (a "device" side must be emulated device memory, a "host" side must not),
-// streams. Work on a stream runs when it is issued, so cudaStreamSynchronize only reports the context's error.
+// streams and events. Work on a stream runs when it is issued, so cudaStreamSynchronize only reports the context's
+// error.
+#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "../core/emu.h"
 #include "image.h"
@@ -175,5 +179,80 @@ cudaError_t cudaStreamDestroy(void* stream) { return note(emu_stream_destroy(str
 cudaError_t cudaStreamSynchronize(void* stream) {
     if (!emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
     return note(emu_sticky_error());
+}
+
+// ---- events: work on a stream has run when it is issued, so a record marks "now": waits have nothing to wait for,
+// and elapsed times are the host's time between the two records (a collective that waited for its peers included) ----
+namespace {
+enum EventFlag : unsigned { BLOCKING_SYNC = 1, DISABLE_TIMING = 2, INTERPROCESS = 4 };
+struct Event {
+    unsigned flags;
+    bool recorded;
+    std::chrono::steady_clock::time_point at;
+};
+std::mutex events_lock;
+std::set<Event*> events;
+
+Event* live_event(void* e) {
+    std::lock_guard<std::mutex> g(events_lock);
+    return events.count((Event*)e) ? (Event*)e : nullptr;
+}
+}  // namespace
+
+cudaError_t cudaEventCreateWithFlags(void** event, unsigned flags) {
+    STICKY();
+    if (!event || (flags & ~(BLOCKING_SYNC | DISABLE_TIMING | INTERPROCESS)) != 0) return note(EMU_INVALID_VALUE);
+    if ((flags & INTERPROCESS) && !(flags & DISABLE_TIMING)) return note(EMU_INVALID_VALUE);  // as CUDA requires
+    Event* e = new Event{flags, false, {}};
+    std::lock_guard<std::mutex> g(events_lock);
+    events.insert(e);
+    *event = e;
+    return EMU_SUCCESS;
+}
+
+cudaError_t cudaEventCreate(void** event) { return cudaEventCreateWithFlags(event, 0); }
+
+cudaError_t cudaEventRecordWithFlags(void* event, void* stream, unsigned flags) {
+    STICKY();
+    Event* e = live_event(event);
+    if (!e || !emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
+    if (flags > 1) return note(EMU_INVALID_VALUE);  // cudaEventRecordDefault, cudaEventRecordExternal
+    e->recorded = true;
+    e->at = std::chrono::steady_clock::now();
+    return EMU_SUCCESS;
+}
+
+cudaError_t cudaEventRecord(void* event, void* stream) { return cudaEventRecordWithFlags(event, stream, 0); }
+
+cudaError_t cudaStreamWaitEvent(void* stream, void* event, unsigned flags) {
+    STICKY();
+    if (!live_event(event) || !emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
+    if (flags > 1) return note(EMU_INVALID_VALUE);  // cudaEventWaitDefault, cudaEventWaitExternal
+    return EMU_SUCCESS;
+}
+
+cudaError_t cudaEventQuery(void* event) {
+    if (!live_event(event)) return note(EMU_INVALID_HANDLE);
+    return note(emu_sticky_error());
+}
+
+cudaError_t cudaEventSynchronize(void* event) { return cudaEventQuery(event); }
+
+// As CUDA: both events recorded, neither made with cudaEventDisableTiming; the end may precede the start (negative).
+cudaError_t cudaEventElapsedTime(float* ms, void* start, void* end) {
+    STICKY();
+    if (!ms) return note(EMU_INVALID_VALUE);
+    Event *a = live_event(start), *b = live_event(end);
+    if (!a || !b || (a->flags & DISABLE_TIMING) || (b->flags & DISABLE_TIMING) || !a->recorded || !b->recorded)
+        return note(EMU_INVALID_HANDLE);
+    *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
+    return EMU_SUCCESS;
+}
+
+cudaError_t cudaEventDestroy(void* event) {
+    std::lock_guard<std::mutex> g(events_lock);
+    if (!events.erase((Event*)event)) return note(EMU_INVALID_HANDLE);
+    delete (Event*)event;
+    return EMU_SUCCESS;
 }
 }
