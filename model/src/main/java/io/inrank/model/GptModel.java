@@ -30,6 +30,7 @@ public final class GptModel {
 
     private final BlockWeights[] weights, grads; // [layer], remade for a block when its k changes
     private final BlockActivations[] acts; // [layer]
+    private final long[][] blockReady; // [layer] → its gradients' ranges that a backward finishes, last range first
     private final Tensor[] fcH, outH; // [layer] → [n·R] hidden buffers of the InRank linears
     private final Tensor[] dfcH, doutH; // [layer] → [n, k] views of dH
     private final Tensor x0; // [n, C] embeddings before dropout
@@ -103,6 +104,7 @@ public final class GptModel {
         doutH = new Tensor[layers];
         weights = new BlockWeights[layers];
         grads = new BlockWeights[layers];
+        blockReady = new long[layers][];
         for (int l = 0; l < layers; l++) {
             if (cfg.lowRank()) {
                 fcH[l] = be.zeros(dtype, (long) n * this.storedModes[2 * l]);
@@ -170,12 +172,41 @@ public final class GptModel {
         Tensor[] w0 = base == null ? null : new Tensor[] {base[2 * l], base[2 * l + 1]};
         weights[l] = BlockWeights.of(params, l, false, k1, k2, w0);
         grads[l] = BlockWeights.of(params, l, true, k1, k2, w0);
+        blockReady[l] = readyRanges(l, k1, k2);
         if (cfg.lowRank()) {
             acts[l].fcH = be.prefix(fcH[l], n, k1);
             acts[l].outH = be.prefix(outH[l], n, k2);
             dfcH[l] = be.prefix(dH, n, k1);
             doutH[l] = be.prefix(dH, n, k2);
         }
+    }
+
+    /**
+     * Block l's parameters as (offset, length) pairs of the flat buffers, last range first, less the stored modes
+     * beyond k1, k2 of its InRank factors (rows of A and Bt that no backward writes: their gradients stay zero).
+     */
+    private long[] readyRanges(int l, int k1, int k2) {
+        String p = "h." + l + ".";
+        Params.Entry last = params.get(p + (cfg.lowRank() ? "mlp.fc2.bias" : "mlp.c_proj.bias"));
+        long at = params.get(p + "ln_1.weight").offset(), end = last.offset() + last.length();
+        long[] asc = new long[10]; // at most 5 ranges: the gaps are the four factors' unused rows
+        int n = 0;
+        for (String f : cfg.lowRank() ? new String[] {"fc1.A", "fc1.Bt", "fc2.A", "fc2.Bt"} : new String[0]) {
+            Params.Entry e = params.get(p + "mlp." + f);
+            long used = (long) (f.startsWith("fc1") ? k1 : k2) * e.shape()[1]; // rows are modes
+            if (used == e.length()) continue;
+            asc[n++] = at;
+            asc[n++] = e.offset() + used - at;
+            at = e.offset() + e.length();
+        }
+        asc[n++] = at;
+        asc[n++] = end - at;
+        long[] desc = new long[n];
+        for (int i = 0; i < n; i += 2) {
+            desc[n - 2 - i] = asc[i];
+            desc[n - 1 - i] = asc[i + 1];
+        }
+        return desc;
     }
 
     public Backend backend() {
@@ -319,6 +350,15 @@ public final class GptModel {
 
     /** Accumulates dloss/dθ into the gradient buffer (call {@link Params#zeroGrad()} between optimizer steps). */
     public void backward(double lossScale) {
+        backward(lossScale, GradientsReady.NONE);
+    }
+
+    /**
+     * As {@link #backward(double)}, telling {@code ready} each range of the gradient buffer as soon as its kernels have
+     * been issued (their results follow in the backend's order): the final LayerNorm's, each block's from the last,
+     * and the embeddings' at the end.
+     */
+    public void backward(double lossScale, GradientsReady ready) {
         if (targets == null) throw new IllegalStateException("backward needs a forward with targets");
         be.crossEntropyBackward(logits, targets, lossScale); // logits now hold dlogits
         Tensor wte = params.value("wte"), dlnf = scratch.dTmp();
@@ -333,6 +373,7 @@ public final class GptModel {
                 dRes,
                 params.grad("ln_f.weight"),
                 params.grad("ln_f.bias"));
+        ready.ready(params.get("ln_f.weight").offset(), 2L * cfg.dim());
         for (int l = cfg.layers() - 1; l >= 0; l--) {
             TransformerBlock.backward(
                     be,
@@ -349,8 +390,12 @@ public final class GptModel {
                     attentionScale(l),
                     dropout,
                     dropoutKeys);
+            long[] r = blockReady[l];
+            for (int i = 0; i < r.length; i += 2) ready.ready(r[i], r[i + 1]);
         }
         be.dropoutBackward(dRes, scratch.dTmp(), dropout, dropoutKeys[0]);
         be.embeddingBackward(scratch.dTmp(), lastIds, seq, params.grad("wte"), params.grad("wpe"));
+        Params.Entry wpe = params.get("wpe");
+        ready.ready(0, wpe.offset() + wpe.length()); // wte, then wpe
     }
 }
