@@ -15,12 +15,31 @@ public interface ReplicaGroup extends AutoCloseable {
     void allReduceAverage(Tensor t);
 
     /**
-     * Gradients averaged as the backend's precision says: in float32, or on a backend computing bf16 products sent
-     * and averaged in bf16 (half the bytes; each replica rounds the same result back to float32).
+     * Starts averaging {@code count} ranges of a gradient buffer ({@code ranges[2i]}: a range's first element,
+     * {@code ranges[2i+1]}: its length) and returns: the reduction runs beside the work issued after it (the rest of
+     * the backward), ordered after the work issued before it. As the backend's precision says: in float32, or on a
+     * backend computing bf16 products sent and averaged in bf16 (half the bytes; each replica rounds the same result
+     * back to float32). {@code ranges} may be reused once this returns.
      */
+    void startGradients(Tensor grads, long[] ranges, int count);
+
+    /** The work issued after this (clipping, the optimizer) sees every range started since the last finish averaged. */
+    void finishGradients();
+
+    /** The whole buffer, as {@link #startGradients} then {@link #finishGradients}. */
     default void allReduceGradients(Tensor grads) {
-        allReduceAverage(grads);
+        startGradients(grads, new long[] {0, grads.length()}, 1);
+        finishGradients();
     }
+
+    /**
+     * The last finished gradient reduction, timed on the device once the host has waited for later work: seconds from
+     * its first range's start to its end (waiting for slower replicas included), and the part of them after the
+     * backward's end, which the overlap did not hide. 0 before the first.
+     */
+    double gradientSeconds();
+
+    double exposedGradientSeconds();
 
     /** t becomes replica {@code root}'s t. */
     void broadcast(Tensor t, int root);

@@ -83,9 +83,24 @@ public final class Collectives implements AutoCloseable {
 
     /** In place: {@code count} elements at {@code address} become the average over the replicas. */
     public void allReduceAverage(long address, long count, Type type) {
+        allReduceAverage(address, count, type, stream);
+    }
+
+    /** As {@link #allReduceAverage(long, long, Type)}, issued on stream {@code on} (a communication stream). */
+    public void allReduceAverage(long address, long count, Type type, CUstream_st on) {
         open();
         data.at(address);
-        check(nccl.ncclAllReduce(data, data, count, type.code, nccl.ncclAvg, comm, stream), "ncclAllReduce", comm);
+        check(nccl.ncclAllReduce(data, data, count, type.code, nccl.ncclAvg, comm, on), "ncclAllReduce", comm);
+    }
+
+    /** The collectives issued until {@link #groupEnd} go out as one operation (one launch for many small ranges). */
+    public void groupStart() {
+        open();
+        check(nccl.ncclGroupStart(), "ncclGroupStart", comm);
+    }
+
+    public void groupEnd() {
+        check(nccl.ncclGroupEnd(), "ncclGroupEnd", comm);
     }
 
     /** In place: {@code count} elements at {@code address} become rank {@code root}'s. */

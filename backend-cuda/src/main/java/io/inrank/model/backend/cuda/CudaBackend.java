@@ -696,10 +696,14 @@ final class CudaBackend implements Backend {
         return Collectives.newId();
     }
 
-    /** NCCL on this backend's stream: collectives are ordered after the kernels that made their input. */
+    /**
+     * NCCL on this backend's stream (collectives ordered after the kernels that made their input), the gradients' on a
+     * stream of their own ({@link GradientReduction}).
+     */
     @Override
     public synchronized ReplicaGroup joinReplicas(byte[] id, int size, int rank) {
         Collectives c = Collectives.join(id, size, rank, mem.stream);
+        GradientReduction gradients = new GradientReduction(c, mem, kernels, precision);
         return new ReplicaGroup() {
             @Override
             public int rank() {
@@ -719,19 +723,38 @@ final class CudaBackend implements Backend {
             }
 
             @Override
-            public void allReduceGradients(Tensor t) {
-                if (precision != Precision.BF16) {
-                    allReduceAverage(t);
-                    return;
-                }
+            public void startGradients(Tensor grads, long[] ranges, int count) {
+                if (count < 0 || 2L * count > ranges.length)
+                    throw new IllegalArgumentException(count + " ranges in an array of " + ranges.length);
+                for (int i = 0; i < count; i++)
+                    if (ranges[2 * i] < 0
+                            || ranges[2 * i + 1] < 0
+                            || ranges[2 * i + 1] > grads.length() - ranges[2 * i])
+                        throw new IllegalArgumentException("range " + ranges[2 * i] + "+" + ranges[2 * i + 1]
+                                + " outside a buffer of " + grads.length());
                 synchronized (CudaBackend.this) {
-                    // bf16 products, bf16 on the wire: half the bytes; every replica rounds the same average back
-                    long n = t.length(), at = of(t).address, wire = mem.workspace(DeviceMemory.WS_REDUCE, (n + 1) / 2);
-                    kernels.args().ptr(at).ptr(wire).i64(n);
-                    kernels.launch("tensor_ops", "pack_bf16", grid(n, BLOCK), BLOCK);
-                    c.allReduceAverage(wire, n, Collectives.Type.BFLOAT16);
-                    kernels.args().ptr(wire).ptr(at).i64(n);
-                    kernels.launch("tensor_ops", "unpack_bf16", grid(n, BLOCK), BLOCK);
+                    gradients.start(of(grads).address, grads.length(), ranges, count);
+                }
+            }
+
+            @Override
+            public void finishGradients() {
+                synchronized (CudaBackend.this) {
+                    gradients.finish();
+                }
+            }
+
+            @Override
+            public double gradientSeconds() {
+                synchronized (CudaBackend.this) {
+                    return gradients.seconds();
+                }
+            }
+
+            @Override
+            public double exposedGradientSeconds() {
+                synchronized (CudaBackend.this) {
+                    return gradients.exposedSeconds();
                 }
             }
 
@@ -749,6 +772,9 @@ final class CudaBackend implements Backend {
 
             @Override
             public void close() {
+                synchronized (CudaBackend.this) {
+                    gradients.close();
+                }
                 c.close();
             }
         };

@@ -60,6 +60,15 @@ final class Kernels {
         launch(family, name, grid, 1, block, 0);
     }
 
+    /** A one-dimensional launch on another stream than the backend's (the gradient reduction's). */
+    void launchOn(CUstream_st on, String family, String name, int grid, int block) {
+        CUfunc_st f = function(family, name);
+        CudaCheck.drv(cudart.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        CudaCheck.drv(
+                cudart.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, on, args.params(), null),
+                "cuLaunchKernel " + name + " grid " + grid + " block " + block);
+    }
+
     private CUfunc_st function(String family, String name) {
         String key = family + "/" + name;
         CUfunc_st f = functions.get(key);

@@ -150,7 +150,11 @@ class EmulatedCollectivesTest {
         return r == 0 ? new double[] {1, 2, 1.0 / 3} : new double[] {1 + 1.0 / 128, 3, 1.0 / 3};
     }
 
-    /** Through the backend: fp32 gradients averaged exactly; bf16 ones packed, averaged in bf16 and unpacked. */
+    /**
+     * Through the backend: fp32 gradients averaged exactly; bf16 ones packed, averaged in bf16 and unpacked; and both in
+     * buckets of ranges started on the reduction stream while the compute stream goes on writing the rest, a range left
+     * out keeping each replica's own values, timed by events.
+     */
     @Test
     void theBackendReducesGradientsAtItsPrecision() throws Exception {
         float third = (float) (1.0 / 3), thirdBf16 = Float.intBitsToFloat(0x3EAB0000); // bf16(1/3), to nearest even
@@ -160,15 +164,24 @@ class EmulatedCollectivesTest {
             for (int r = 0; r < 2; r++) {
                 ps[r] = java(ReplicaPeer.class, Collectives.hex(id), "" + r, precision);
             }
-            float[][] got = new float[2][];
+            float[][] got = new float[2][], buckets = new float[2][];
             for (int r = 0; r < 2; r++) {
                 String out = output(ps[r]);
                 assertEquals(0, ps[r].exitValue(), out);
-                String[] lines =
-                        out.substring(out.indexOf("result\n") + 7).strip().split("\n");
-                got[r] = new float[lines.length];
-                for (int i = 0; i < lines.length; i++)
-                    got[r][i] = Float.intBitsToFloat(Integer.parseUnsignedInt(lines[i].strip(), 16));
+                int result = out.indexOf("result\n"), bucketed = out.indexOf("bucketed\n");
+                got[r] = floats(out.substring(result + 7, bucketed));
+                buckets[r] = floats(out.substring(bucketed + 9));
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("seconds (\\S+) exposed (\\S+)")
+                        .matcher(out);
+                assertTrue(m.find(), out);
+                double seconds = Double.parseDouble(m.group(1)), exposed = Double.parseDouble(m.group(2));
+                assertTrue(seconds > 0 && exposed >= 0 && exposed <= seconds, out);
+                float[] own = new float[ReplicaPeer.BUCKETED];
+                for (int i = 0; i < own.length; i++) own[i] = (float) bucketed(r)[i];
+                for (int i = 0; i < own.length; i++) {
+                    boolean reduced = i < 800 || i >= 900;
+                    assertEquals(reduced ? i % 64 + 32 : own[i], buckets[r][i], precision + " bucketed [" + i + "]");
+                }
             }
             float[] want = precision.equals("fp32")
                     ? new float[] {1 + 1f / 256, 2.5f, third}
@@ -176,6 +189,20 @@ class EmulatedCollectivesTest {
             assertArrayEquals(want, got[0], precision);
             assertArrayEquals(got[0], got[1], precision + ": both replicas hold the same bits");
         }
+    }
+
+    /** Rank r's values for the bucketed reduction: small integers, exact in bf16, averaging to i % 64 + 32. */
+    static double[] bucketed(int r) {
+        double[] v = new double[ReplicaPeer.BUCKETED];
+        for (int i = 0; i < v.length; i++) v[i] = i % 64 + 64 * r;
+        return v;
+    }
+
+    static float[] floats(String lines) {
+        String[] l = lines.strip().split("\n");
+        float[] out = new float[l.length];
+        for (int i = 0; i < l.length; i++) out[i] = Float.intBitsToFloat(Integer.parseUnsignedInt(l[i].strip(), 16));
+        return out;
     }
 
     static Process peer(String id, int n, String mode) throws Exception {
