@@ -128,7 +128,12 @@ public final class SettingKeys {
             new Key(
                     "rendezvous-timeout-ms",
                     "300000",
-                    "how long replicas wait for each other (inrank.rendezvous, then NCCL's set-up)"));
+                    "how long replicas wait for each other (inrank.rendezvous, then NCCL's set-up)"),
+            new Key(
+                    "allreduce-bucket-mb",
+                    "25",
+                    "data parallel: gradients are averaged in buckets of at least this many MiB (float32 sizes), each"
+                            + " started while the backward goes on (0 = one all-reduce after the backward)"));
 
     private static final Map<String, Key> BY_NAME = new LinkedHashMap<>();
 
@@ -217,7 +222,11 @@ public final class SettingKeys {
                 .or(() -> Optional.ofNullable(env.apply("INRANK_RANK")))
                 .or(() -> Optional.ofNullable(env.apply("JOB_COMPLETION_INDEX")))
                 .orElse("0");
-        return new Replicas(integer("world-size", world), integer("replica", replica), l(v, "rendezvous-timeout-ms"));
+        return new Replicas(
+                integer("world-size", world),
+                integer("replica", replica),
+                l(v, "rendezvous-timeout-ms"),
+                d(v, "allreduce-bucket-mb"));
     }
 
     private static int integer(String name, String text) {

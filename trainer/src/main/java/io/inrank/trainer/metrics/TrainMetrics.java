@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code _checkpoints_total}, {@code _checkpoints_damaged_total}; for data-parallel runs, tagged {@code replica} too:
  * {@code _world_size}, {@code _compute_seconds} (this replica's forward and backward in the last step: the straggler
  * is the replica whose value is largest, the gap max − min is what the others waited), {@code _allreduce_time_seconds}
- * (timer: gradient all-reduce and the per-step agreement, waiting for slower replicas included) and
- * {@code _allreduce_bytes_total}. Values are plain
+ * (timer: the gradient all-reduce on the device, first bucket's start to last one's end, waiting for slower replicas
+ * included), {@code _allreduce_exposed_seconds} (timer: the part of it after this replica's backward, which the
+ * overlap did not hide), {@code _allreduce_buckets} (all-reduce calls per step) and {@code _allreduce_bytes_total}
+ * (gradients sent, inactive modes left out). Values are plain
  * fields read at scrape time: recording costs a store, never an allocation in the step loop.
  */
 public final class TrainMetrics {
@@ -32,8 +34,8 @@ public final class TrainMetrics {
     private final Timer rankCheck;
     private final Map<String, AtomicReference<Double>> perKey = new ConcurrentHashMap<>();
     private final AtomicInteger missedInARow = new AtomicInteger();
-    private final double[] replicaValues = new double[2]; // world size, compute seconds of the last step
-    private Timer allReduce;
+    private final double[] replicaValues = new double[3]; // world size, compute seconds, buckets of the last step
+    private Timer allReduce, allReduceExposed;
     private Counter allReduceBytes;
 
     /** @param mode the run's mode as users name it (full, cumulative, efficient, efficient-no-resize): a label */
@@ -94,10 +96,16 @@ public final class TrainMetrics {
         replicaValues[0] = worldSize;
         registry.gauge("inrank.trainer.world.size", replicaTags, replicaValues, v -> v[0]);
         registry.gauge("inrank.trainer.compute.seconds", replicaTags, replicaValues, v -> v[1]);
+        registry.gauge("inrank.trainer.allreduce.buckets", replicaTags, replicaValues, v -> v[2]);
         allReduce = Timer.builder("inrank.trainer.allreduce.time")
                 .tags(replicaTags)
                 .publishPercentileHistogram()
-                .description("gradient all-reduce and the step's agreement, waiting for slower replicas included")
+                .description("gradient all-reduce on the device, waiting for slower replicas included")
+                .register(registry);
+        allReduceExposed = Timer.builder("inrank.trainer.allreduce.exposed")
+                .tags(replicaTags)
+                .publishPercentileHistogram()
+                .description("gradient all-reduce time after this replica's backward: what the overlap did not hide")
                 .register(registry);
         allReduceBytes = Counter.builder("inrank.trainer.allreduce.bytes")
                 .tags(replicaTags)
@@ -105,10 +113,13 @@ public final class TrainMetrics {
                 .register(registry);
     }
 
-    /** A data-parallel step: this replica's compute, and its all-reduce (time and bytes). */
-    public void replicaStep(long computeNanos, long allReduceNanos, long bytes) {
-        replicaValues[1] = computeNanos / 1e9;
-        allReduce.record(allReduceNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    /** A data-parallel step: this replica's compute, and its all-reduce (time, exposed time, bytes). */
+    public void replicaStep(
+            double computeSeconds, double allReduceSeconds, double exposedSeconds, long bytes, int buckets) {
+        replicaValues[1] = computeSeconds;
+        replicaValues[2] = buckets;
+        allReduce.record((long) (allReduceSeconds * 1e9), TimeUnit.NANOSECONDS);
+        allReduceExposed.record((long) (exposedSeconds * 1e9), TimeUnit.NANOSECONDS);
         allReduceBytes.increment(bytes);
     }
 

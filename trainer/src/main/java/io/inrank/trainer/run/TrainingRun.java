@@ -3,6 +3,7 @@ package io.inrank.trainer.run;
 import io.inrank.model.AdamW;
 import io.inrank.model.GptConfig;
 import io.inrank.model.GptModel;
+import io.inrank.model.GradientsReady;
 import io.inrank.model.LrSchedule;
 import io.inrank.model.backend.Backend;
 import io.inrank.model.backend.DType;
@@ -23,6 +24,7 @@ import io.inrank.trainer.kafka.TrainerKafka;
 import io.inrank.trainer.metrics.TrainMetrics;
 import io.inrank.trainer.rank.RankChannel;
 import io.inrank.trainer.rank.Ranks;
+import io.inrank.trainer.replicas.GradientBuckets;
 import io.inrank.trainer.replicas.Rendezvous;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -56,6 +58,7 @@ public final class TrainingRun implements AutoCloseable {
     private final StepLog log;
     private final RankChannel decisions; // replica 0 only (null for a dense run)
     private final ReplicaGroup replicas; // null: one replica
+    private final GradientBuckets buckets; // the gradient all-reduce, overlapped with the backward (null: one replica)
     private final boolean leader; // replica 0: reports spectra, evaluates, writes checkpoints, events and steps.jsonl
     private final Tensor shared; // [loss, stop, decided, ranks...]: what the replicas agree on each step
     private final int[] ids, targets;
@@ -122,6 +125,9 @@ public final class TrainingRun implements AutoCloseable {
         checkpoints = new CheckpointStore(s.checkpointDir(), s.run(), s.keepCheckpoints());
         // the replicas meet before any of them loads or builds a model: each then reads the same checkpoint
         replicas = s.replicas().many() ? Rendezvous.join(be, s.kafka(), s.run(), s.replicas()) : null;
+        buckets = replicas == null
+                ? null
+                : new GradientBuckets(replicas, s.replicas().bucketBytes());
         shared = be.zeros(DType.F32, 3 + 2L * cfg.layers());
         sharedHost = new double[(int) shared.length()];
 
@@ -313,24 +319,42 @@ public final class TrainingRun implements AutoCloseable {
                     step * s.accumulation() + a, (long) s.replicas().replica() * s.microBatch());
             batches.next(ids, targets);
             loss += model.forward(ids, targets, true);
-            model.backward(1.0 / s.accumulation());
+            // the gradients of equal shards, averaged: the gradient of the global batch (then clip and AdamW agree);
+            // on the last micro-batch each bucket starts as soon as the backward has finished it
+            boolean last = a == s.accumulation() - 1;
+            model.backward(
+                    1.0 / s.accumulation(),
+                    buckets != null && last ? buckets.begin(model.params().grads()) : GradientsReady.NONE);
         }
         loss /= s.accumulation();
         if (replicas != null) {
-            be.toHost(shared, sharedHost); // waits for the backward: the compute time is this replica's own
-            long t1 = System.nanoTime();
-            // the gradients of equal shards, averaged: the gradient of the global batch (then clip and AdamW agree)
-            replicas.allReduceGradients(model.params().grads());
-            loss = agreeOnLossAndStop(loss); // reads the result back: the all-reduce has finished
+            buckets.finish();
+            loss = agreeOnLossAndStop(loss); // reads the result back: the gradients are averaged
+            double reduce = replicas.gradientSeconds(), exposed = replicas.exposedGradientSeconds();
             int wire = s.backend().precision() == Precision.BF16 ? 2 : 4; // bytes per gradient on the wire
-            metrics.replicaStep(
-                    t1 - t0, System.nanoTime() - t1, wire * model.params().count() + 4 * shared.length());
+            metrics.replicaStep( // compute: the step's time but what it waited for the reduction after its backward
+                    (System.nanoTime() - t0) / 1e9 - exposed,
+                    reduce,
+                    exposed,
+                    wire * buckets.stepElements() + 4 * shared.length(),
+                    buckets.stepBuckets());
+            if (buckets.stepBuckets() != loggedBuckets) {
+                loggedBuckets = buckets.stepBuckets();
+                LOG.infof(
+                        "replica %d: gradients averaged in %d buckets, overlapping the backward (%,d of %,d parameters;"
+                                + " inactive modes left out)",
+                        s.replicas().replica(),
+                        loggedBuckets,
+                        buckets.stepElements(),
+                        model.params().count());
+            }
         }
         lastGradNorm = AdamW.clipGradNorm(model.params(), s.clip() > 0 ? s.clip() : Double.MAX_VALUE);
         opt.step(lr);
         return loss;
     }
 
+    private int loggedBuckets;
     private boolean stopAgreed; // a replica was asked to stop (SIGTERM): all stop after this step, with a checkpoint
     private double[] sharedHost = new double[0];
 

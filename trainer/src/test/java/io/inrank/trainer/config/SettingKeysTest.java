@@ -77,14 +77,15 @@ class SettingKeysTest {
 
     @Test
     void replicasComeFromTheSettingElseTheLauncherElseKubernetes() {
-        java.util.Map<String, String> set = new java.util.HashMap<>(java.util.Map.of("rendezvous-timeout-ms", "5000"));
+        java.util.Map<String, String> set =
+                new java.util.HashMap<>(java.util.Map.of("rendezvous-timeout-ms", "5000", "allreduce-bucket-mb", "25"));
         java.util.function.Function<String, String> v = k -> set.getOrDefault(k, "");
-        assertEquals(new Replicas(1, 0, 5000), SettingKeys.replicas(v, k -> null));
+        assertEquals(new Replicas(1, 0, 5000, 25), SettingKeys.replicas(v, k -> null));
         assertEquals(
-                new Replicas(4, 3, 5000),
+                new Replicas(4, 3, 5000, 25),
                 SettingKeys.replicas(v, java.util.Map.of("INRANK_WORLD_SIZE", "4", "JOB_COMPLETION_INDEX", "3")::get));
         assertEquals(
-                new Replicas(4, 2, 5000),
+                new Replicas(4, 2, 5000, 25),
                 SettingKeys.replicas(
                         v,
                         java.util.Map.of("INRANK_WORLD_SIZE", "4", "INRANK_RANK", "2", "JOB_COMPLETION_INDEX", "3")
@@ -92,10 +93,33 @@ class SettingKeysTest {
         set.put("world-size", "2");
         set.put("replica", "1");
         assertEquals(
-                new Replicas(2, 1, 5000), SettingKeys.replicas(v, java.util.Map.of("INRANK_WORLD_SIZE", "8")::get));
+                new Replicas(2, 1, 5000, 25), SettingKeys.replicas(v, java.util.Map.of("INRANK_WORLD_SIZE", "8")::get));
         set.put("replica", "2");
         assertEquals(
                 "replica must be 0..1 for world-size 2, got 2",
+                assertThrows(IllegalArgumentException.class, () -> SettingKeys.replicas(v, k -> null))
+                        .getMessage());
+    }
+
+    @Test
+    void theAllReduceBucketIsAFiniteSizeInMiB() {
+        java.util.Map<String, String> set = new java.util.HashMap<>(
+                java.util.Map.of("rendezvous-timeout-ms", "5000", "allreduce-bucket-mb", "0.5"));
+        java.util.function.Function<String, String> v = k -> set.getOrDefault(k, "");
+        assertEquals(1L << 19, SettingKeys.replicas(v, k -> null).bucketBytes());
+        set.put("allreduce-bucket-mb", "0");
+        assertEquals(Long.MAX_VALUE, SettingKeys.replicas(v, k -> null).bucketBytes(), "0: one bucket");
+        for (String bad : new String[] {"NaN", "-1", "Infinity", "1025"}) {
+            set.put("allreduce-bucket-mb", bad);
+            assertTrue(
+                    assertThrows(IllegalArgumentException.class, () -> SettingKeys.replicas(v, k -> null))
+                            .getMessage()
+                            .startsWith("allreduce-bucket-mb must be 0..1024"),
+                    bad);
+        }
+        set.put("allreduce-bucket-mb", "25MB");
+        assertEquals(
+                "--allreduce-bucket-mb: not a number: 25MB",
                 assertThrows(IllegalArgumentException.class, () -> SettingKeys.replicas(v, k -> null))
                         .getMessage());
     }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /** What a replica takes from the rendezvous topic: only this run's well-formed records under their own keys. */
 class RendezvousTest {
-    static final Replicas TWO = new Replicas(2, 1, 1000);
+    static final Replicas TWO = new Replicas(2, 1, 1000, 25);
     static final String ID = "ab".repeat(128);
 
     static String refusal(Message m, String key) {

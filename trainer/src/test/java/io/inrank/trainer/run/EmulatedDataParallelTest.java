@@ -61,7 +61,9 @@ class EmulatedDataParallelTest {
             "--eval-splits",
             "",
             "--checkpoint-every",
-            "2"
+            "2",
+            "--allreduce-bucket-mb",
+            "0.02" // several buckets, each started while the backward goes on
         };
     }
 
@@ -95,6 +97,10 @@ class EmulatedDataParallelTest {
                 assertEquals(0, replicas.get(i).exitValue(), "replica " + i + ":\n" + out[i]);
             }
             Map<Long, Double> two = losses(out[0]);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("all-reduce: (\\d+) buckets.*")
+                    .matcher(out[0]);
+            assertTrue(m.find() && Integer.parseInt(m.group(1)) > 1, "several buckets overlapped:\n" + out[0]);
+            System.out.println("replica 0's " + m.group());
             assertEquals(losses(out[0]), losses(out[1]), "both replicas hold the same global loss");
             assertEquals(12, single.size());
             assertEquals(single.keySet(), two.keySet());
