@@ -443,6 +443,30 @@ class CrossCheckTest {
                         .getPodSelector()
                         .getMatchLabels(),
                 "only the run's own replicas may connect");
+        // packed together (NVLink inside a node), apart from other runs' trainers: both name this run
+        var affinity = spec.getTemplate().getSpec().getAffinity();
+        assertEquals(
+                pod.get("inrank.io/run"),
+                affinity.getPodAffinity()
+                        .getPreferredDuringSchedulingIgnoredDuringExecution()
+                        .get(0)
+                        .getPodAffinityTerm()
+                        .getLabelSelector()
+                        .getMatchLabels()
+                        .get("inrank.io/run"));
+        var apart = affinity
+                .getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution()
+                .get(0)
+                .getPodAffinityTerm()
+                .getLabelSelector()
+                .getMatchExpressions()
+                .stream()
+                .filter(e -> e.getKey().equals("inrank.io/run"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals("NotIn", apart.getOperator());
+        assertEquals(List.of(pod.get("inrank.io/run")), apart.getValues());
         System.out.printf(
                 "data-parallel run: Indexed Job %s, %d replicas x 1 GPU, backoffLimit %d, headless Service %s%n",
                 job.getMetadata().getName(),
