@@ -193,8 +193,10 @@ run() {
     [ $quick -eq 1 ] && repeat=1
     step losses 120 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck losses --backend "$backend" --repeat $repeat
     step spectra 120 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck spectra --backend "$backend"
-    # data parallelism's NCCL path through the backend (a one-replica group: two ranks would need two GPUs)
-    step collectives 60 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck collectives --backend "$backend"
+    # data parallelism's NCCL path through the backend (a one-replica group: two ranks would need two GPUs), at bf16 so
+    # that the overlapped buckets show whether the reduction and compute streams wait for each other
+    step collectives 60 "$checks" "${java[@]}" io.inrank.model.backend.cuda.GpuCheck collectives --backend "$backend" \
+        --precision bf16
 
     local python=""
     for p in /opt/torch/.venv/bin/python /usr/bin/python3; do
