@@ -17,8 +17,9 @@ public record Replicas(int worldSize, int replica, long rendezvousTimeoutMs, dou
             throw new IllegalArgumentException(
                     "replica must be 0.." + (worldSize - 1) + " for world-size " + worldSize + ", got " + replica);
         if (rendezvousTimeoutMs < 1) throw new IllegalArgumentException("rendezvous-timeout-ms must be >= 1");
-        if (!(bucketMb >= 0 && bucketMb <= 1024)) // NaN fails too
-        throw new IllegalArgumentException("allreduce-bucket-mb must be 0..1024, got " + bucketMb);
+        if (!(bucketMb >= 0 && bucketMb <= 1024)) { // NaN fails too
+            throw new IllegalArgumentException("allreduce-bucket-mb must be 0..1024, got " + bucketMb);
+        }
     }
 
     /** A bucket's size in bytes of float32 gradients (0: everything in one bucket, after the backward). */
