@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #define EMU_API extern "C" __attribute__((visibility("default")))
@@ -57,6 +58,9 @@ EMU_API bool emu_check_canaries(const char* after);
 // ---- kernels ----
 struct EmuKernelInfo;  // emu_device.h
 struct EmuThread;
+// The checks a launch gets before it runs (shape, bounds, shared memory, parameters): EMU_SUCCESS or the error (logged).
+EMU_API int emu_launch_check(const EmuKernelInfo* k, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                             unsigned bz, unsigned shared_bytes, void** params);
 // Runs a grid (`current` is the module's emu_thread, set before each fiber runs); returns EMU_SUCCESS or an error (logged, and sticky when the kernel faulted).
 EMU_API int emu_launch(const EmuKernelInfo* k, EmuThread** current, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                        unsigned bz, unsigned shared_bytes, void** params);
@@ -74,6 +78,27 @@ EMU_API void* emu_stream_create(unsigned flags);
 EMU_API int emu_stream_destroy(void* stream);
 // The default streams (0, cudaStreamLegacy, cudaStreamPerThread) and live created streams are valid.
 EMU_API bool emu_stream_valid(const void* stream);
+
+// ---- deferred streams (INRANK_CUDA_EMULATION_DEFERRED=all|first|others: every created stream, the process's first
+// one, or all but the first): such a stream keeps its kernels, collectives and event records queued until something
+// waits for them — another stream waiting on one of its events, a synchronize, an event's query or time, a copy, fill
+// or library call on that same stream (which runs the queue first, keeping the stream's order), cudaFree. A GPU whose
+// stream runs behind the host and behind the other streams does the same, so a missing wait between two streams reads
+// work that has not run yet and gives a wrong result instead of passing by luck: `first` holds back a backend's compute
+// stream (a second stream that forgot to wait for it runs too early), `others` holds back the second stream (a compute
+// stream that forgot to wait for it reads too early). Default streams, and every stream without the variable, run
+// work when it is issued. ----
+#define EMU_CXX __attribute__((visibility("default")))
+using EmuWork = std::function<int()>;
+EMU_CXX bool emu_stream_defers(const void* stream);
+// Queues `work` on a deferring stream (EMU_SUCCESS; its error comes out of the flush that runs it), else runs it now.
+EMU_CXX int emu_stream_submit(void* stream, EmuWork work);
+// How many items `stream` has been given so far (0 for one that does not defer): an event's place in its queue.
+EMU_CXX uint64_t emu_stream_submitted(const void* stream);
+// Runs the stream's queued items numbered up to `through`, in order; an item's error stops it, drops the rest and is
+// made sticky (the context is lost, as after a failed kernel on a GPU).
+EMU_CXX int emu_stream_flush(void* stream, uint64_t through);
+EMU_CXX int emu_flush_all(void);
 
 // ---- the device's identity ----
 // A cudaDevAttr*/CU_DEVICE_ATTRIBUTE_* value (the numbering is shared): an H100-like sm_90 device with the limits

@@ -312,8 +312,8 @@ EMU_API void emu_bind_module(void* handle) {
     rt->trap = rt_trap;
 }
 
-EMU_API int emu_launch(const EmuKernelInfo* k, EmuThread** current, unsigned gx, unsigned gy, unsigned gz,
-                       unsigned bx, unsigned by, unsigned bz, unsigned shared_bytes, void** params) {
+EMU_API int emu_launch_check(const EmuKernelInfo* k, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                             unsigned bz, unsigned shared_bytes, void** params) {
     const unsigned long long threads = (unsigned long long)bx * by * bz;
     if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0 || bx > 1024 || by > 1024 || bz > 64
         || threads > MAX_THREADS || gx > 0x7FFFFFFFu || gy > 65535 || gz > 65535) {
@@ -350,6 +350,12 @@ EMU_API int emu_launch(const EmuKernelInfo* k, EmuThread** current, unsigned gx,
             return EMU_ILLEGAL_ADDRESS;
         }
     }
+    return EMU_SUCCESS;
+}
+
+EMU_API int emu_launch(const EmuKernelInfo* k, EmuThread** current, unsigned gx, unsigned gy, unsigned gz,
+                       unsigned bx, unsigned by, unsigned bz, unsigned shared_bytes, void** params) {
+    if (int e = emu_launch_check(k, gx, gy, gz, bx, by, bz, shared_bytes, params)) return e;
     install_fault_handler();
     std::lock_guard<std::mutex> g(launch_lock);
     static Block* block = new Block();

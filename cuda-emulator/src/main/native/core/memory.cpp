@@ -252,31 +252,113 @@ EMU_API const char* emu_error_string(int code) {
 #include <dlfcn.h>
 
 #include <set>
+#include <vector>
 
 namespace {
 struct Context {
     char tag[16] = "emulated ctx";
 } primary;
+struct Stream {
+    unsigned flags = 0;
+    std::recursive_mutex lock;  // held while its queue runs: an item may flush another stream, or this one
+    std::deque<std::pair<uint64_t, EmuWork>> queue;
+    uint64_t submitted = 0;
+};
 std::mutex streams_lock;
 std::set<const void*> streams;
-struct Stream {
-    unsigned flags;
-};
+
+Stream* live_stream(const void* stream) {
+    std::lock_guard<std::mutex> g(streams_lock);
+    return streams.count(stream) ? (Stream*)stream : nullptr;
+}
+
+// Which created streams defer (emu.h): none, every one, the process's first (a backend's compute stream), or the others.
+enum Deferred { NONE, ALL, FIRST, OTHERS };
+Deferred deferred_mode() {
+    static const Deferred m = [] {
+        const char* v = getenv("INRANK_CUDA_EMULATION_DEFERRED");
+        if (!v || !*v) return NONE;
+        if (!strcmp(v, "all")) return ALL;
+        if (!strcmp(v, "first")) return FIRST;
+        if (!strcmp(v, "others")) return OTHERS;
+        emu_log("INRANK_CUDA_EMULATION_DEFERRED=%s: expected all, first or others; no stream defers", v);
+        return NONE;
+    }();
+    return m;
+}
+const void* first_stream = nullptr;  // the first stream this process created
+
+Stream* deferring(const void* stream) {
+    Deferred m = deferred_mode();
+    if (m == NONE) return nullptr;
+    Stream* s = live_stream(stream);
+    if (!s || m == ALL) return s;
+    std::lock_guard<std::mutex> g(streams_lock);
+    return (m == FIRST) == (stream == first_stream) ? s : nullptr;
+}
 }  // namespace
 
 EMU_API void* emu_primary_context(void) { return &primary; }
 
 EMU_API void* emu_stream_create(unsigned flags) {
-    Stream* s = new Stream{flags};
+    Stream* s = new Stream();
+    s->flags = flags;
     std::lock_guard<std::mutex> g(streams_lock);
     streams.insert(s);
+    if (!first_stream) first_stream = s;
     return s;
 }
 
 EMU_API int emu_stream_destroy(void* stream) {
+    if (!live_stream(stream)) return EMU_INVALID_HANDLE;
+    emu_stream_flush(stream, UINT64_MAX);  // as CUDA: the work issued before the destroy still runs
     std::lock_guard<std::mutex> g(streams_lock);
     if (!streams.erase(stream)) return EMU_INVALID_HANDLE;
     delete (Stream*)stream;
+    return EMU_SUCCESS;
+}
+
+EMU_CXX bool emu_stream_defers(const void* stream) { return deferring(stream) != nullptr; }
+
+EMU_CXX int emu_stream_submit(void* stream, EmuWork work) {
+    Stream* s = deferring(stream);
+    if (!s) return work();
+    std::lock_guard<std::recursive_mutex> g(s->lock);
+    s->queue.emplace_back(++s->submitted, std::move(work));
+    return EMU_SUCCESS;
+}
+
+EMU_CXX uint64_t emu_stream_submitted(const void* stream) {
+    Stream* s = deferring(stream);
+    if (!s) return 0;
+    std::lock_guard<std::recursive_mutex> g(s->lock);
+    return s->submitted;
+}
+
+EMU_CXX int emu_stream_flush(void* stream, uint64_t through) {
+    Stream* s = live_stream(stream);
+    if (!s) return EMU_SUCCESS;  // the default streams hold nothing
+    std::lock_guard<std::recursive_mutex> g(s->lock);
+    while (!s->queue.empty() && s->queue.front().first <= through) {
+        EmuWork w = std::move(s->queue.front().second);
+        s->queue.pop_front();
+        if (int e = w()) {
+            s->queue.clear();
+            if (!emu_sticky_error()) emu_set_sticky(e == EMU_ILLEGAL_ADDRESS ? e : EMU_LAUNCH_FAILED);
+            return e;
+        }
+    }
+    return EMU_SUCCESS;
+}
+
+EMU_CXX int emu_flush_all(void) {
+    std::vector<const void*> all;
+    {
+        std::lock_guard<std::mutex> g(streams_lock);
+        all.assign(streams.begin(), streams.end());
+    }
+    for (const void* s : all)
+        if (int e = emu_stream_flush((void*)s, UINT64_MAX)) return e;
     return EMU_SUCCESS;
 }
 

@@ -73,7 +73,8 @@ cublasStatus_t gemm(void* h, int transa, int transb, int m, int n, int k, const 
                     int ldc, long long strideC, int batch, int compute, const char* call) {
     Handle* hd = handle(h);
     if (!hd) return CUBLAS_STATUS_NOT_INITIALIZED;
-    if (emu_sticky_error()) return CUBLAS_STATUS_EXECUTION_FAILED;
+    // runs now, after the stream's queued work (a deferring stream, emu.h)
+    if (emu_stream_flush(hd->stream, UINT64_MAX) || emu_sticky_error()) return CUBLAS_STATUS_EXECUTION_FAILED;
     if ((transa != OP_N && transa != OP_T && transa != OP_C) || (transb != OP_N && transb != OP_T && transb != OP_C))
         return CUBLAS_STATUS_INVALID_VALUE;
     const int rowsA = transa == OP_N ? m : k, colsA = transa == OP_N ? k : m;

@@ -108,7 +108,8 @@ cusolverStatus_t cusolverDnSgeqrf_bufferSize(void* h, int m, int n, float* A, in
 cusolverStatus_t cusolverDnSgeqrf(void* h, int m, int n, float* A, int lda, float* tau, float* work, int lwork,
                                   int* dev_info) {
     if (!handle(h)) return CUSOLVER_STATUS_NOT_INITIALIZED;
-    if (emu_sticky_error()) return CUSOLVER_STATUS_EXECUTION_FAILED;
+    // runs now, after the stream's queued work (a deferring stream, emu.h)
+    if (emu_stream_flush(handle(h)->stream, UINT64_MAX) || emu_sticky_error()) return CUSOLVER_STATUS_EXECUTION_FAILED;
     if (m < 0 || n < 0 || lda < std::max(1, m)) return CUSOLVER_STATUS_INVALID_VALUE;
     const char* call = "cusolverDnSgeqrf";
     if (lwork < query_geqrf(m, n, lda)) return put_info(dev_info, -7, call) ? CUSOLVER_STATUS_SUCCESS
@@ -135,7 +136,8 @@ cusolverStatus_t cusolverDnSorgqr_bufferSize(void* h, int m, int n, int k, const
 cusolverStatus_t cusolverDnSorgqr(void* h, int m, int n, int k, float* A, int lda, const float* tau, float* work,
                                   int lwork, int* dev_info) {
     if (!handle(h)) return CUSOLVER_STATUS_NOT_INITIALIZED;
-    if (emu_sticky_error()) return CUSOLVER_STATUS_EXECUTION_FAILED;
+    // runs now, after the stream's queued work (a deferring stream, emu.h)
+    if (emu_stream_flush(handle(h)->stream, UINT64_MAX) || emu_sticky_error()) return CUSOLVER_STATUS_EXECUTION_FAILED;
     if (m < 0 || n < 0 || n > m || k < 0 || k > n || lda < std::max(1, m)) return CUSOLVER_STATUS_INVALID_VALUE;
     const char* call = "cusolverDnSorgqr";
     if (lwork < query_orgqr(m, n, k, lda))
@@ -161,7 +163,8 @@ cusolverStatus_t cusolverDnDgesvd(void* h, signed char jobu, signed char jobvt, 
                                   double* rwork, int* dev_info) {
     (void)rwork;  // only read back by callers when the iteration did not converge
     if (!handle(h)) return CUSOLVER_STATUS_NOT_INITIALIZED;
-    if (emu_sticky_error()) return CUSOLVER_STATUS_EXECUTION_FAILED;
+    // runs now, after the stream's queued work (a deferring stream, emu.h)
+    if (emu_stream_flush(handle(h)->stream, UINT64_MAX) || emu_sticky_error()) return CUSOLVER_STATUS_EXECUTION_FAILED;
     auto job_ok = [](signed char j) { return j == 'A' || j == 'S' || j == 'O' || j == 'N'; };
     if (m < n) {
         emu_log("cusolverDnDgesvd: m = %d < n = %d (cuSOLVER's gesvd supports m >= n only)", m, n);

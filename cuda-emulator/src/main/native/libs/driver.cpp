@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "../core/emu.h"
 #include "../include/emu_abi.h"
@@ -98,7 +100,10 @@ CUresult cuCtxSetCurrent(void* ctx) {
     return EMU_SUCCESS;
 }
 
-CUresult cuCtxSynchronize(void) { return emu_sticky_error(); }
+CUresult cuCtxSynchronize(void) {
+    if (int e = emu_flush_all()) return e;
+    return emu_sticky_error();
+}
 
 CUresult cuGetErrorString(CUresult e, const char** s) {
     if (!s) return EMU_INVALID_VALUE;
@@ -190,11 +195,27 @@ CUresult cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, u
     if (!f || f->magic != FUNCTION_MAGIC) return EMU_INVALID_HANDLE;
     if (!emu_stream_valid(stream)) return EMU_INVALID_HANDLE;
     if (extra) return emu_unsupported("cuLaunchKernel with extra (packed) parameters", EMU_NOT_SUPPORTED);
-    return emu_launch(f->info, f->current, gx, gy, gz, bx, by, bz, shared_bytes, params);
+    if (!emu_stream_defers(stream))
+        return emu_launch(f->info, f->current, gx, gy, gz, bx, by, bz, shared_bytes, params);
+    // queued: checked now, as a GPU checks a launch; the parameter values copied, as cuLaunchKernel copies them
+    if (int e = emu_launch_check(f->info, gx, gy, gz, bx, by, bz, shared_bytes, params)) return e;
+    const EmuKernelInfo* k = f->info;
+    auto values = std::make_shared<std::vector<std::vector<char>>>(k->nparams);
+    auto pointers = std::make_shared<std::vector<void*>>(k->nparams);
+    for (int i = 0; i < k->nparams; i++) {
+        (*values)[i].assign((const char*)params[i], (const char*)params[i] + k->sizes[i]);
+        (*pointers)[i] = (*values)[i].data();
+    }
+    EmuThread** current = f->current;
+    // the launch owns `values` (what `pointers` point into) until it has run
+    return emu_stream_submit(stream, [k, current, gx, gy, gz, bx, by, bz, shared_bytes, values, pointers] {
+        return emu_launch(k, current, gx, gy, gz, bx, by, bz, shared_bytes, pointers->data());
+    });
 }
 
 CUresult cuStreamSynchronize(void* stream) {
     if (!emu_stream_valid(stream)) return EMU_INVALID_HANDLE;
+    if (int e = emu_stream_flush(stream, UINT64_MAX)) return e;
     return emu_sticky_error();
 }
 
@@ -217,6 +238,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 
 CUresult cuMemFree_v2(CUdeviceptr p) {
     STICKY();
+    if (int e = emu_flush_all()) return e;  // as cuMemFree: the device's work is done first
     return emu_free((void*)p);
 }
 }

@@ -25,7 +25,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <random>
+#include <set>
 
 #include "../core/emu.h"
 
@@ -250,6 +252,90 @@ Result check_call(Comm* c, const void* a, const void* b, size_t bytes, void* str
     return ncclSuccess;
 }
 
+// Runs a collective when its stream reaches it: now, or queued on a deferring stream (emu.h), where a failure breaks
+// the communicator (logged) and the next call on it reports it, as NCCL reports asynchronous errors.
+// A collective still queued when its communicator is destroyed or aborted does not run.
+std::mutex comms_lock;
+std::set<const Comm*> comms;
+
+template <typename F>
+Result on_stream(void* stream, Comm* c, const char* what, F run) {
+    if (!emu_stream_defers(stream)) return run();
+    return emu_stream_submit(stream, [run, c, what] {
+               bool live;
+               {
+                   std::lock_guard<std::mutex> g(comms_lock);
+                   live = comms.count(c) > 0;
+               }
+               if (!live) emu_log("NCCL: %s: its communicator was destroyed before the stream reached it", what);
+               else if (c->broken) fail(c, ncclRemoteError, "%s: the communicator failed earlier (%s)", what, c->cause);
+               else run();
+               return (int)EMU_SUCCESS;
+           }) == EMU_SUCCESS
+               ? ncclSuccess
+               : ncclUnhandledCudaError;
+}
+
+// The all-reduce itself, when its stream reaches it (checked before).
+Result all_reduce(const void* send, void* recv, size_t count, int type, size_t es, int op, Comm* c, const char* what) {
+    Result r;
+    if (count == 0) return barrier(c, what);  // still a synchronisation point, as every rank calls it
+    size_t per = CHUNK / es;
+    for (size_t at = 0; at < count; at += per) {
+        size_t n = count - at < per ? count - at : per;
+        memcpy(c->slots + (size_t)c->rank * CHUNK, (const char*)send + at * es, n * es);
+        if ((r = barrier(c, what)) != ncclSuccess) return r;
+        void* out = (char*)recv + at * es;
+        switch (type) {
+            case ncclFloat32:
+                reduce<float, float>(c, out, n, op);
+                break;
+            case ncclFloat64:
+                reduce<double, double>(c, out, n, op);
+                break;
+            case ncclBfloat16:
+                reduce_bf16(c, out, n, op);
+                break;
+            case ncclInt8:
+                reduce<int8_t, int64_t>(c, out, n, op);
+                break;
+            case ncclUint8:
+                reduce<uint8_t, uint64_t>(c, out, n, op);
+                break;
+            case ncclInt32:
+                reduce<int32_t, int64_t>(c, out, n, op);
+                break;
+            case ncclUint32:
+                reduce<uint32_t, uint64_t>(c, out, n, op);
+                break;
+            case ncclInt64:
+                reduce<int64_t, int64_t>(c, out, n, op);
+                break;
+            default:
+                reduce<uint64_t, uint64_t>(c, out, n, op);
+                break;
+        }
+        if ((r = barrier(c, what)) != ncclSuccess) return r;  // no rank refills a slot another still reads
+    }
+    return ncclSuccess;
+}
+
+
+// The broadcast itself, when its stream reaches it (checked before).
+Result broadcast(const void* send, void* recv, size_t count, size_t es, int root, Comm* c, const char* what) {
+    Result r;
+    if (count == 0) return barrier(c, what);
+    for (size_t at = 0; at < count * es; at += CHUNK) {
+        size_t n = count * es - at < CHUNK ? count * es - at : CHUNK;
+        if (c->rank == root) memcpy(c->slots, (const char*)send + at, n);
+        if ((r = barrier(c, what)) != ncclSuccess) return r;
+        if (c->rank != root || recv != send) memcpy((char*)recv + at, c->slots, n);
+        if ((r = barrier(c, what)) != ncclSuccess) return r;
+    }
+    return ncclSuccess;
+}
+
+
 }  // namespace
 
 #define NCCL_API extern "C" __attribute__((visibility("default")))
@@ -362,12 +448,20 @@ NCCL_API int ncclCommInitRank(Comm** out, int nranks, UniqueId id, int rank) {
     }
     // every rank has the segment mapped: its name can go (nothing is left in /dev/shm, even after a crash)
     if (rank == 0) shm_unlink(c->name);
+    {
+        std::lock_guard<std::mutex> g(comms_lock);
+        comms.insert(c);
+    }
     *out = c;
     return ncclSuccess;
 }
 
 NCCL_API int ncclCommDestroy(Comm* c) {
     if (!c) return ncclSuccess;
+    {
+        std::lock_guard<std::mutex> g(comms_lock);
+        comms.erase(c);
+    }
     munmap(c->h, c->map_bytes);
     free(c);
     return ncclSuccess;
@@ -434,45 +528,7 @@ NCCL_API int ncclAllReduce(const void* send, void* recv, size_t count, int type,
     if (count > SIZE_MAX / 8) return fail(c, ncclInvalidArgument, "%s: count %zu overflows", what, count);
     Result r = check_call(c, send, recv, count * es, stream, what);
     if (r != ncclSuccess) return r;
-    if (count == 0) return barrier(c, what);  // still a synchronisation point, as every rank calls it
-    size_t per = CHUNK / es;
-    for (size_t at = 0; at < count; at += per) {
-        size_t n = count - at < per ? count - at : per;
-        memcpy(c->slots + (size_t)c->rank * CHUNK, (const char*)send + at * es, n * es);
-        if ((r = barrier(c, what)) != ncclSuccess) return r;
-        void* out = (char*)recv + at * es;
-        switch (type) {
-            case ncclFloat32:
-                reduce<float, float>(c, out, n, op);
-                break;
-            case ncclFloat64:
-                reduce<double, double>(c, out, n, op);
-                break;
-            case ncclBfloat16:
-                reduce_bf16(c, out, n, op);
-                break;
-            case ncclInt8:
-                reduce<int8_t, int64_t>(c, out, n, op);
-                break;
-            case ncclUint8:
-                reduce<uint8_t, uint64_t>(c, out, n, op);
-                break;
-            case ncclInt32:
-                reduce<int32_t, int64_t>(c, out, n, op);
-                break;
-            case ncclUint32:
-                reduce<uint32_t, uint64_t>(c, out, n, op);
-                break;
-            case ncclInt64:
-                reduce<int64_t, int64_t>(c, out, n, op);
-                break;
-            default:
-                reduce<uint64_t, uint64_t>(c, out, n, op);
-                break;
-        }
-        if ((r = barrier(c, what)) != ncclSuccess) return r;  // no rank refills a slot another still reads
-    }
-    return ncclSuccess;
+    return on_stream(stream, c, what, [=] { return all_reduce(send, recv, count, type, es, op, c, what); });
 }
 
 NCCL_API int ncclBroadcast(const void* send, void* recv, size_t count, int type, int root, Comm* c, void* stream) {
@@ -484,15 +540,7 @@ NCCL_API int ncclBroadcast(const void* send, void* recv, size_t count, int type,
     if (count > SIZE_MAX / 8) return fail(c, ncclInvalidArgument, "%s: count %zu overflows", what, count);
     Result r = check_call(c, c && c->rank == root ? send : nullptr, recv, count * es, stream, what);
     if (r != ncclSuccess) return r;
-    if (count == 0) return barrier(c, what);
-    for (size_t at = 0; at < count * es; at += CHUNK) {
-        size_t n = count * es - at < CHUNK ? count * es - at : CHUNK;
-        if (c->rank == root) memcpy(c->slots, (const char*)send + at, n);
-        if ((r = barrier(c, what)) != ncclSuccess) return r;
-        if (c->rank != root || recv != send) memcpy((char*)recv + at, c->slots, n);
-        if ((r = barrier(c, what)) != ncclSuccess) return r;
-    }
-    return ncclSuccess;
+    return on_stream(stream, c, what, [=] { return broadcast(send, recv, count, es, root, c, what); });
 }
 
 NCCL_API int ncclBcast(void* buff, size_t count, int type, int root, Comm* c, void* stream) {

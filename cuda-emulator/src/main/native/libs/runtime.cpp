@@ -98,7 +98,10 @@ cudaError_t cudaGetLastError(void) {
 
 cudaError_t cudaPeekAtLastError(void) { return emu_sticky_error() ? emu_sticky_error() : last_error; }
 
-cudaError_t cudaDeviceSynchronize(void) { return note(emu_sticky_error()); }
+cudaError_t cudaDeviceSynchronize(void) {
+    if (int e = emu_flush_all()) return note(e);
+    return note(emu_sticky_error());
+}
 
 cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total) {
     STICKY();
@@ -115,12 +118,14 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
 
 cudaError_t cudaFree(void* p) {
     STICKY();
+    if (int e = emu_flush_all()) return note(e);  // as cudaFree: the device's work is done first
     return note(emu_free(p));
 }
 
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, int kind, void* stream) {
     STICKY();
     if (!emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
+    if (int e = emu_stream_flush(stream, UINT64_MAX)) return note(e);  // the stream's earlier work first
     if (bytes == 0) return EMU_SUCCESS;
     if (int e = check_sides(dst, src, bytes, kind, "cudaMemcpyAsync")) return note(e);
     memmove(dst, src, bytes);
@@ -135,6 +140,7 @@ cudaError_t cudaMemcpy2DAsync(void* dst, size_t dpitch, const void* src, size_t 
                               int kind, void* stream) {
     STICKY();
     if (!emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
+    if (int e = emu_stream_flush(stream, UINT64_MAX)) return note(e);
     if (width == 0 || height == 0) return EMU_SUCCESS;
     if (width > dpitch || width > spitch) return note(EMU_INVALID_PITCH);
     // the spans the copy touches: (height - 1) pitches plus one row
@@ -157,6 +163,7 @@ cudaError_t cudaMemcpy2D(void* dst, size_t dpitch, const void* src, size_t spitc
 cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, void* stream) {
     STICKY();
     if (!emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
+    if (int e = emu_stream_flush(stream, UINT64_MAX)) return note(e);
     if (bytes == 0) return EMU_SUCCESS;
     if (!emu_check_device(dst, bytes, "cudaMemsetAsync")) return note(EMU_INVALID_VALUE);
     memset(dst, value, bytes);
@@ -178,17 +185,22 @@ cudaError_t cudaStreamDestroy(void* stream) { return note(emu_stream_destroy(str
 
 cudaError_t cudaStreamSynchronize(void* stream) {
     if (!emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
+    if (int e = emu_stream_flush(stream, UINT64_MAX)) return note(e);
     return note(emu_sticky_error());
 }
 
-// ---- events: work on a stream has run when it is issued, so a record marks "now": waits have nothing to wait for,
-// and elapsed times are the host's time between the two records (a collective that waited for its peers included) ----
+// ---- events: a record marks the time its stream reaches it; work runs when it is issued, so that is "now" and waits
+// have nothing to wait for; on a deferring stream (emu.h) the record is queued, and a wait on it, or its query, time or
+// synchronize, first runs that stream up to it. Elapsed times are the host's time between two records (a collective
+// that waited for its peers included) ----
 namespace {
 enum EventFlag : unsigned { BLOCKING_SYNC = 1, DISABLE_TIMING = 2, INTERPROCESS = 4 };
 struct Event {
     unsigned flags;
     bool recorded;
     std::chrono::steady_clock::time_point at;
+    void* stream;    // the deferring stream its last record is queued on (null: recorded when issued)
+    uint64_t place;  // that record's number in the stream's queue
 };
 std::mutex events_lock;
 std::set<Event*> events;
@@ -197,13 +209,16 @@ Event* live_event(void* e) {
     std::lock_guard<std::mutex> g(events_lock);
     return events.count((Event*)e) ? (Event*)e : nullptr;
 }
+
+// The work before the event's last record has run.
+int reach(Event* e) { return e->stream ? emu_stream_flush(e->stream, e->place) : EMU_SUCCESS; }
 }  // namespace
 
 cudaError_t cudaEventCreateWithFlags(void** event, unsigned flags) {
     STICKY();
     if (!event || (flags & ~(BLOCKING_SYNC | DISABLE_TIMING | INTERPROCESS)) != 0) return note(EMU_INVALID_VALUE);
     if ((flags & INTERPROCESS) && !(flags & DISABLE_TIMING)) return note(EMU_INVALID_VALUE);  // as CUDA requires
-    Event* e = new Event{flags, false, {}};
+    Event* e = new Event{flags, false, {}, nullptr, 0};
     std::lock_guard<std::mutex> g(events_lock);
     events.insert(e);
     *event = e;
@@ -217,8 +232,18 @@ cudaError_t cudaEventRecordWithFlags(void* event, void* stream, unsigned flags) 
     Event* e = live_event(event);
     if (!e || !emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
     if (flags > 1) return note(EMU_INVALID_VALUE);  // cudaEventRecordDefault, cudaEventRecordExternal
-    e->recorded = true;
-    e->at = std::chrono::steady_clock::now();
+    auto mark = [e] {
+        e->recorded = true;
+        e->at = std::chrono::steady_clock::now();
+        return EMU_SUCCESS;
+    };
+    if (!emu_stream_defers(stream)) {
+        e->stream = nullptr;
+        return mark();
+    }
+    emu_stream_submit(stream, mark);
+    e->stream = stream;
+    e->place = emu_stream_submitted(stream);
     return EMU_SUCCESS;
 }
 
@@ -226,13 +251,19 @@ cudaError_t cudaEventRecord(void* event, void* stream) { return cudaEventRecordW
 
 cudaError_t cudaStreamWaitEvent(void* stream, void* event, unsigned flags) {
     STICKY();
-    if (!live_event(event) || !emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
+    Event* e = live_event(event);
+    if (!e || !emu_stream_valid(stream)) return note(EMU_INVALID_HANDLE);
     if (flags > 1) return note(EMU_INVALID_VALUE);  // cudaEventWaitDefault, cudaEventWaitExternal
-    return EMU_SUCCESS;
+    if (!e->stream) return EMU_SUCCESS;             // recorded when issued: nothing to wait for
+    void* on = e->stream;
+    uint64_t place = e->place;
+    return note(emu_stream_submit(stream, [on, place] { return emu_stream_flush(on, place); }));
 }
 
 cudaError_t cudaEventQuery(void* event) {
-    if (!live_event(event)) return note(EMU_INVALID_HANDLE);
+    Event* e = live_event(event);
+    if (!e) return note(EMU_INVALID_HANDLE);
+    if (int s = reach(e)) return note(s);
     return note(emu_sticky_error());
 }
 
@@ -243,6 +274,10 @@ cudaError_t cudaEventElapsedTime(float* ms, void* start, void* end) {
     STICKY();
     if (!ms) return note(EMU_INVALID_VALUE);
     Event *a = live_event(start), *b = live_event(end);
+    if (a && b) {
+        if (int s = reach(a)) return note(s);
+        if (int s = reach(b)) return note(s);
+    }
     if (!a || !b || (a->flags & DISABLE_TIMING) || (b->flags & DISABLE_TIMING) || !a->recorded || !b->recorded)
         return note(EMU_INVALID_HANDLE);
     *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
@@ -250,6 +285,7 @@ cudaError_t cudaEventElapsedTime(float* ms, void* start, void* end) {
 }
 
 cudaError_t cudaEventDestroy(void* event) {
+    if (Event* e = live_event(event)) reach(e);  // a queued record still marks it
     std::lock_guard<std::mutex> g(events_lock);
     if (!events.erase((Event*)event)) return note(EMU_INVALID_HANDLE);
     delete (Event*)event;
