@@ -34,8 +34,8 @@ public interface ReplicaGroup extends AutoCloseable {
 
     /**
      * The last finished gradient reduction, timed on the device once the host has waited for later work: seconds from
-     * its first range's start to its end (waiting for slower replicas included), and the part of them after the
-     * backward's end, which the overlap did not hide. 0 before the first.
+     * its first range's start to its end (waiting for slower replicas included), and seconds from the backward's end
+     * to its end: what the step waited for it, the part the overlap did not hide. 0 before the first.
      */
     double gradientSeconds();
 

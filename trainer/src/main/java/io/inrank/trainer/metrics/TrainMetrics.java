@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * (timer), {@code _rank{layer}}, {@code _eval_loss / _eval_ppl{split}}, {@code _decision_timeouts_total},
  * {@code _rank_decisions_total}, {@code _rank_checks_missed_consecutive} (checks in a row without a decision),
  * {@code _checkpoints_total}, {@code _checkpoints_damaged_total}; for data-parallel runs, tagged {@code replica} too:
- * {@code _world_size}, {@code _compute_seconds} (this replica's forward and backward in the last step: the straggler
+ * {@code _world_size}, {@code _compute_seconds} (this replica's last step less what it waited for the all-reduce: the straggler
  * is the replica whose value is largest, the gap max − min is what the others waited), {@code _allreduce_time_seconds}
  * (timer: the gradient all-reduce on the device, first bucket's start to last one's end, waiting for slower replicas
  * included), {@code _allreduce_exposed_seconds} (timer: the part of it after this replica's backward, which the

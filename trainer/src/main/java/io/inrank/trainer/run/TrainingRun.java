@@ -328,30 +328,39 @@ public final class TrainingRun implements AutoCloseable {
         }
         loss /= s.accumulation();
         if (replicas != null) {
-            buckets.finish();
-            loss = agreeOnLossAndStop(loss); // reads the result back: the gradients are averaged
-            double reduce = replicas.gradientSeconds(), exposed = replicas.exposedGradientSeconds();
-            int wire = s.backend().precision() == Precision.BF16 ? 2 : 4; // bytes per gradient on the wire
-            metrics.replicaStep( // compute: the step's time but what it waited for the reduction after its backward
-                    (System.nanoTime() - t0) / 1e9 - exposed,
-                    reduce,
-                    exposed,
-                    wire * buckets.stepElements() + 4 * shared.length(),
-                    buckets.stepBuckets());
-            if (buckets.stepBuckets() != loggedBuckets) {
-                loggedBuckets = buckets.stepBuckets();
-                LOG.infof(
-                        "replica %d: gradients averaged in %d buckets, overlapping the backward (%,d of %,d parameters;"
-                                + " inactive modes left out)",
-                        s.replicas().replica(),
-                        loggedBuckets,
-                        buckets.stepElements(),
-                        model.params().count());
-            }
+            buckets.finish(); // the optimizer's kernels wait for every bucket
+            loss = agreeOnLossAndStop(loss);
         }
         lastGradNorm = AdamW.clipGradNorm(model.params(), s.clip() > 0 ? s.clip() : Double.MAX_VALUE);
         opt.step(lr);
+        if (replicas != null) replicaMetrics(t0); // after the optimizer is issued: its order comes from the streams
         return loss;
+    }
+
+    /**
+     * The step's all-reduce, timed by the device's events. Read once the optimizer has been issued, so that nothing
+     * here (the events' synchronize) orders the optimizer after the reduction: only the streams' wait does, and the
+     * data-parallel test, holding the reduction stream back, sees it if it is missing.
+     */
+    private void replicaMetrics(long t0) {
+        double reduce = replicas.gradientSeconds(), exposed = replicas.exposedGradientSeconds();
+        int wire = s.backend().precision() == Precision.BF16 ? 2 : 4; // bytes per gradient on the wire
+        metrics.replicaStep( // compute: the step's time but what it waited for the reduction after its backward
+                (System.nanoTime() - t0) / 1e9 - exposed,
+                reduce,
+                exposed,
+                wire * buckets.stepElements() + 4 * shared.length(),
+                buckets.stepBuckets());
+        if (buckets.stepBuckets() != loggedBuckets) {
+            loggedBuckets = buckets.stepBuckets();
+            LOG.infof(
+                    "replica %d: gradients averaged in %d buckets, overlapping the backward (%,d of %,d parameters;"
+                            + " inactive modes left out)",
+                    s.replicas().replica(),
+                    loggedBuckets,
+                    buckets.stepElements(),
+                    model.params().count());
+        }
     }
 
     private int loggedBuckets;

@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
  * compute stream after the first bucket started, read back after {@code finishGradients}. At bf16 every value must come
  * back rounded to bf16 exactly once: a bucket that started before its input was written (no wait for the compute
  * stream) or a read before the reduction ended (no wait for the reduction stream) leaves zeros or unrounded values,
- * which is how this check sees the two streams' ordering on a real GPU (the emulated device runs streams in issue order
- * and cannot). One JSON line; exit 1 when a value is wrong or a call failed.
+ * which is how this check sees the two streams' ordering on a real GPU (the emulated device sees it only when told to
+ * hold a stream back, as the data-parallel tests do). One JSON line; exit 1 when a value is wrong or a call failed.
  */
 @Command(
         name = "collectives",

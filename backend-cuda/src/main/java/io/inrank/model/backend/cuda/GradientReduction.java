@@ -95,7 +95,10 @@ final class GradientReduction implements AutoCloseable {
         return elapsed(firstStarted);
     }
 
-    /** Seconds the compute stream waited for the reductions after its backward: what the overlap did not hide. */
+    /**
+     * Seconds from the backward's end to the reductions' end: what the compute stream waited, the part the overlap did
+     * not hide (more than {@link #seconds} when the first bucket started only after the backward).
+     */
     double exposedSeconds() {
         return Math.max(0, elapsed(issued));
     }
