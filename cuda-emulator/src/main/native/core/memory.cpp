@@ -278,11 +278,10 @@ Deferred deferred_mode() {
     static const Deferred m = [] {
         const char* v = getenv("INRANK_CUDA_EMULATION_DEFERRED");
         if (!v || !*v) return NONE;
-        if (!strcmp(v, "all")) return ALL;
-        if (!strcmp(v, "first")) return FIRST;
-        if (!strcmp(v, "others")) return OTHERS;
-        emu_log("INRANK_CUDA_EMULATION_DEFERRED=%s: expected all, first or others; no stream defers", v);
-        return NONE;
+        Deferred d = !strcmp(v, "all") ? ALL : !strcmp(v, "first") ? FIRST : !strcmp(v, "others") ? OTHERS : NONE;
+        if (d == NONE) emu_log("INRANK_CUDA_EMULATION_DEFERRED=%s: expected all, first or others; no stream defers", v);
+        else emu_log("deferred streams (%s): held back until something waits for them", v);
+        return d;
     }();
     return m;
 }
