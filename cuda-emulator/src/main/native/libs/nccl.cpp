@@ -89,6 +89,7 @@ struct Comm {
     char name[UNIQUE_ID_BYTES];
     char last_error[256];
     char cause[256];  // the error that broke the communicator
+    std::atomic<int> busy;  // queued collectives running now: a destroy (an abort from another thread) waits for them
 };
 
 thread_local char last_error[256];
@@ -266,10 +267,15 @@ Result on_stream(void* stream, Comm* c, const char* what, F run) {
                {
                    std::lock_guard<std::mutex> g(comms_lock);
                    live = comms.count(c) > 0;
+                   if (live) c->busy++;
                }
-               if (!live) emu_log("NCCL: %s: its communicator was destroyed before the stream reached it", what);
-               else if (c->broken) fail(c, ncclRemoteError, "%s: the communicator failed earlier (%s)", what, c->cause);
-               else run();
+               if (!live) {
+                   emu_log("NCCL: %s: its communicator was destroyed before the stream reached it", what);
+                   return (int)EMU_SUCCESS;
+               }
+               if (c->broken) fail(c, ncclRemoteError, "%s: the communicator failed earlier (%s)", what, c->cause);
+               else run();  // an abort meanwhile ends its waits (the segment's flag)
+               c->busy--;
                return (int)EMU_SUCCESS;
            }) == EMU_SUCCESS
                ? ncclSuccess
@@ -462,6 +468,10 @@ NCCL_API int ncclCommDestroy(Comm* c) {
         std::lock_guard<std::mutex> g(comms_lock);
         comms.erase(c);
     }
+    while (c->busy.load() > 0) {  // a queued collective still running (ncclCommAbort has already told it to stop)
+        timespec pause{0, 1000000};
+        nanosleep(&pause, nullptr);
+    }
     munmap(c->h, c->map_bytes);
     free(c);
     return ncclSuccess;
@@ -478,8 +488,15 @@ NCCL_API int ncclCommFinalize(Comm* c) {
     return c->broken ? ncclRemoteError : barrier(c, "ncclCommFinalize");
 }
 
+// As NCCL's proxy thread notices a peer's closed connection without any collective in flight: a rank whose process has
+// exited breaks the communicator here too (a watchdog polling this is how a trainer learns of it between collectives).
 NCCL_API int ncclCommGetAsyncError(Comm* c, int* error) {
     if (!c || !error) return ncclInvalidArgument;
+    if (!c->broken && !c->h->aborted.load()) {
+        int d = dead_peer(c);
+        if (d >= 0)
+            fail(c, ncclRemoteError, "ncclCommGetAsyncError: rank %d (pid %d) has exited", d, (int)c->h->pid[d].load());
+    }
     *error = c->broken ? ncclRemoteError : (c->h->aborted.load() ? ncclRemoteError : ncclSuccess);
     return ncclSuccess;
 }
