@@ -44,6 +44,13 @@ public interface ReplicaGroup extends AutoCloseable {
     /** t becomes replica {@code root}'s t. */
     void broadcast(Tensor t, int root);
 
+    /**
+     * Throws if the group has failed since it was joined (a replica exited, the network failed: the backend's watchdog
+     * saw it and aborted the collectives in flight). Call after the host has waited for a collective's result and
+     * before using it, since an aborted collective leaves its output undefined.
+     */
+    void check();
+
     /** Leaves after a failure: the others' next collective fails at once instead of waiting for this replica. */
     void abort();
 

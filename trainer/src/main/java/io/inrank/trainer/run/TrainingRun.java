@@ -376,6 +376,7 @@ public final class TrainingRun implements AutoCloseable {
         be.fromHost(shared, v);
         replicas.allReduceAverage(shared);
         be.toHost(shared, v);
+        replicas.check(); // a replica lost meanwhile leaves these values undefined
         stopAgreed = v[1] > 0;
         return v[0];
     }
@@ -391,6 +392,7 @@ public final class TrainingRun implements AutoCloseable {
         be.fromHost(shared, v);
         replicas.broadcast(shared, 0);
         be.toHost(shared, v);
+        replicas.check(); // a replica lost meanwhile leaves these values undefined
         if ((long) v[0] != step || (int) v[1] != stage)
             throw new IllegalStateException("replica " + s.replicas().replica() + " starts at step " + step + " (stage "
                     + stage + ") but replica 0 at step " + (long) v[0] + " (stage " + (int) v[1]
@@ -409,6 +411,7 @@ public final class TrainingRun implements AutoCloseable {
         be.fromHost(shared, v);
         replicas.broadcast(shared, 0);
         be.toHost(shared, v);
+        replicas.check(); // a replica lost meanwhile leaves these values undefined
         if (v[2] > 0) stopAgreed = true;
         int[] agreed = new int[r.length];
         for (int i = 0; i < r.length; i++) agreed[i] = (int) v[3 + i];
@@ -521,6 +524,8 @@ public final class TrainingRun implements AutoCloseable {
             replicas.broadcast(model.params().values(), 0);
             replicas.broadcast(opt.firstMoment(), 0);
             replicas.broadcast(opt.secondMoment(), 0);
+            be.toHost(shared, sharedHost); // waits for the broadcasts: nothing is checkpointed from an aborted one
+            replicas.check();
         }
         metrics.stage(stage);
         LOG.infof(

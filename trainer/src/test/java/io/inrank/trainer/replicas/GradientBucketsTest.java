@@ -54,6 +54,8 @@ class GradientBucketsTest {
 
         public void broadcast(Tensor t, int root) {}
 
+        public void check() {}
+
         public void abort() {}
 
         public void close() {}

@@ -6,6 +6,7 @@ import org.bytedeco.cuda.global.nccl;
 import org.bytedeco.cuda.nccl.ncclComm;
 import org.bytedeco.cuda.nccl.ncclUniqueId;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 
 /**
@@ -14,6 +15,11 @@ import org.bytedeco.javacpp.Loader;
  * then {@link #join}s. The collectives work in place on device memory, on the stream they are given (the backend's),
  * so they are ordered after the kernels that produced their input. On the emulated device they run between local
  * processes through shared memory (cuda-emulator's libnccl.so.2), with a fixed reduction order.
+ *
+ * <p>A watchdog thread polls NCCL's asynchronous error every {@value #WATCHDOG_MS} ms, as PyTorch's does: when a peer
+ * has exited or the network failed, NCCL reports it there, but kernels already waiting for that peer would wait for
+ * ever; the watchdog aborts the communicator, which ends them, and every later use of it (and {@link #check}) throws a
+ * {@link CudaCheck.CudaException} naming the cause — a failure the trainer's launcher restarts the group for.
  */
 public final class Collectives implements AutoCloseable {
     /** Bytes of an NCCL unique id (NCCL_UNIQUE_ID_BYTES). */
@@ -35,7 +41,12 @@ public final class Collectives implements AutoCloseable {
     private final CUstream_st stream;
     private final int rank, size;
     private final RawPointer data = new RawPointer(0); // re-aimed per call: no object per collective
-    private boolean closed;
+    private boolean closed; // guarded by this, as is every NCCL call: the watchdog may abort between two
+    private volatile String abortedBecause; // set before the watchdog's abort
+    private Thread watchdog;
+
+    /** How often the watchdog asks NCCL for an asynchronous error. */
+    public static final int WATCHDOG_MS = 500;
 
     private Collectives(ncclComm comm, CUstream_st stream, int rank, int size) {
         this.comm = comm;
@@ -70,7 +81,47 @@ public final class Collectives implements AutoCloseable {
                 nccl.ncclCommInitRank(comm, size, uid, rank),
                 "ncclCommInitRank(rank " + rank + " of " + size + ")",
                 null);
-        return new Collectives(comm, stream, rank, size);
+        Collectives c = new Collectives(comm, stream, rank, size);
+        c.watchdog = new Thread(c::watch, "nccl-watchdog-rank-" + rank);
+        c.watchdog.setDaemon(true);
+        c.watchdog.start();
+        return c;
+    }
+
+    private void watch() {
+        try (IntPointer error = new IntPointer(1)) {
+            while (true) {
+                Thread.sleep(WATCHDOG_MS);
+                synchronized (this) {
+                    if (closed) return;
+                    int status = nccl.ncclCommGetAsyncError(comm, error), e = error.get();
+                    if (status == nccl.ncclSuccess && (e == nccl.ncclSuccess || e == nccl.ncclInProgress)) continue;
+                    BytePointer last = nccl.ncclGetLastError(comm);
+                    String detail = last == null || last.isNull() ? "" : last.getString();
+                    abortedBecause = nccl.ncclGetErrorString(status != nccl.ncclSuccess ? status : e)
+                                    .getString()
+                            + (detail.isEmpty() ? "" : ": " + detail);
+                    System.err.println("NCCL watchdog, rank " + rank + " of " + size + ": " + abortedBecause
+                            + "; aborting the communicator");
+                    closed = true;
+                    nccl.ncclCommAbort(comm);
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed
+        }
+    }
+
+    /**
+     * Throws if the watchdog has aborted the communicator: call after the host has waited for a collective's result and
+     * before using it (an aborted collective leaves its output undefined).
+     */
+    public void check() {
+        String why = abortedBecause;
+        if (why != null)
+            throw new CudaCheck.CudaException(
+                    "the NCCL communicator was aborted (rank " + rank + " of " + size + "): " + why);
     }
 
     public int rank() {
@@ -87,31 +138,31 @@ public final class Collectives implements AutoCloseable {
     }
 
     /** As {@link #allReduceAverage(long, long, Type)}, issued on stream {@code on} (a communication stream). */
-    public void allReduceAverage(long address, long count, Type type, CUstream_st on) {
+    public synchronized void allReduceAverage(long address, long count, Type type, CUstream_st on) {
         open();
         data.at(address);
         check(nccl.ncclAllReduce(data, data, count, type.code, nccl.ncclAvg, comm, on), "ncclAllReduce", comm);
     }
 
     /** The collectives issued until {@link #groupEnd} go out as one operation (one launch for many small ranges). */
-    public void groupStart() {
+    public synchronized void groupStart() {
         open();
         check(nccl.ncclGroupStart(), "ncclGroupStart", comm);
     }
 
-    public void groupEnd() {
+    public synchronized void groupEnd() {
         check(nccl.ncclGroupEnd(), "ncclGroupEnd", comm);
     }
 
     /** In place: {@code count} elements at {@code address} become rank {@code root}'s. */
-    public void broadcast(long address, long count, Type type, int root) {
+    public synchronized void broadcast(long address, long count, Type type, int root) {
         open();
         data.at(address);
         check(nccl.ncclBroadcast(data, data, count, type.code, root, comm, stream), "ncclBroadcast", comm);
     }
 
     /** Every replica has arrived here (an empty all-reduce; NCCL has no barrier of its own). */
-    public void barrier() {
+    public synchronized void barrier() {
         open();
         data.at(0);
         check(nccl.ncclAllReduce(data, data, 0, nccl.ncclFloat32, nccl.ncclSum, comm, stream), "barrier", comm);
@@ -119,16 +170,22 @@ public final class Collectives implements AutoCloseable {
 
     /** Leaves the group after a failure: the other replicas' collectives fail instead of waiting for this one. */
     public void abort() {
-        if (closed) return;
-        closed = true;
-        nccl.ncclCommAbort(comm);
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            nccl.ncclCommAbort(comm);
+        }
+        watchdog.interrupt();
     }
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        check(nccl.ncclCommDestroy(comm), "ncclCommDestroy", null);
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            check(nccl.ncclCommDestroy(comm), "ncclCommDestroy", null);
+        }
+        watchdog.interrupt();
     }
 
     /** An id as text (the rendezvous record carries it so). */
@@ -141,6 +198,7 @@ public final class Collectives implements AutoCloseable {
     }
 
     private void open() {
+        check();
         if (closed) throw new IllegalStateException("the communicator is closed");
     }
 

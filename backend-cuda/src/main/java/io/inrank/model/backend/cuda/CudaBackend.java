@@ -766,6 +766,11 @@ final class CudaBackend implements Backend {
             }
 
             @Override
+            public void check() {
+                c.check();
+            }
+
+            @Override
             public void abort() {
                 c.abort();
             }
